@@ -1,0 +1,114 @@
+/**
+ * Every error mcpo raises on purpose is an McpoError with a stable `code` and the HTTP status it maps to.
+ * Callers branch on `code` (or `instanceof`), never on message text. One renderer (server/errorHandler)
+ * turns them into the JSON error envelope:
+ *
+ *   { "error": { "code": "TOOL_NOT_FOUND", "message": "...", "details": { ... } } }
+ */
+export type ErrorCode =
+  | 'CONFIG_INVALID'
+  | 'USAGE'
+  | 'BAD_REQUEST'
+  | 'UNAUTHORIZED'
+  | 'SERVER_NOT_FOUND'
+  | 'TOOL_NOT_FOUND'
+  | 'PAYLOAD_TOO_LARGE'
+  | 'VALIDATION_FAILED'
+  | 'INVALID_ARGUMENTS'
+  | 'TOOL_ERROR'
+  | 'UPSTREAM_ERROR'
+  | 'SERVER_UNAVAILABLE'
+  | 'NEEDS_AUTHORIZATION'
+  | 'TIMEOUT'
+  | 'CANCELLED'
+  | 'OAUTH_ERROR'
+  | 'INTERNAL';
+
+/** HTTP status per code; the table the README documents. */
+export const STATUS_BY_CODE: Readonly<Record<ErrorCode, number>> = {
+  CONFIG_INVALID: 500,
+  USAGE: 400,
+  BAD_REQUEST: 400,
+  UNAUTHORIZED: 401,
+  SERVER_NOT_FOUND: 404,
+  TOOL_NOT_FOUND: 404,
+  PAYLOAD_TOO_LARGE: 413,
+  VALIDATION_FAILED: 422,
+  INVALID_ARGUMENTS: 422,
+  TOOL_ERROR: 424,
+  UPSTREAM_ERROR: 502,
+  SERVER_UNAVAILABLE: 503,
+  NEEDS_AUTHORIZATION: 503,
+  TIMEOUT: 504,
+  CANCELLED: 499,
+  OAUTH_ERROR: 502,
+  INTERNAL: 500,
+};
+
+export interface McpoErrorOptions {
+  details?: Record<string, unknown>;
+  cause?: unknown;
+  /** Extra response headers (e.g. Retry-After) when rendered over HTTP. */
+  headers?: Record<string, string>;
+}
+
+export class McpoError extends Error {
+  readonly code: ErrorCode;
+  readonly status: number;
+  readonly details: Record<string, unknown> | undefined;
+  readonly headers: Record<string, string> | undefined;
+
+  constructor(code: ErrorCode, message: string, options: McpoErrorOptions = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = new.target.name;
+    this.code = code;
+    this.status = STATUS_BY_CODE[code];
+    this.details = options.details;
+    this.headers = options.headers;
+  }
+
+  /** The JSON error envelope body. */
+  toJSON(): { error: { code: ErrorCode; message: string; details?: Record<string, unknown> } } {
+    return {
+      error: {
+        code: this.code,
+        message: this.message,
+        ...(this.details === undefined ? {} : { details: this.details }),
+      },
+    };
+  }
+}
+
+/** Bad config file or flags: the CLI exits 2. `where` names the file and JSON path. */
+export class ConfigError extends McpoError {
+  readonly file: string | undefined;
+  readonly path: string | undefined;
+  constructor(message: string, where: { file?: string; path?: string } = {}, cause?: unknown) {
+    const prefix = [where.file, where.path].filter(Boolean).join(': ');
+    super('CONFIG_INVALID', prefix ? `${prefix}: ${message}` : message, { cause });
+    this.file = where.file;
+    this.path = where.path;
+  }
+}
+
+/** Bad command-line usage: the CLI exits 2. */
+export class UsageError extends McpoError {
+  constructor(message: string) {
+    super('USAGE', message);
+  }
+}
+
+/** One problem found while validating a request body against a tool's input schema. */
+export interface ValidationProblem {
+  /** JSON Pointer (RFC 6901) into the request body; "" is the body itself. */
+  path: string;
+  message: string;
+}
+
+export class ValidationError extends McpoError {
+  readonly problems: ValidationProblem[];
+  constructor(problems: ValidationProblem[], message = 'Request body does not match the tool input schema') {
+    super('VALIDATION_FAILED', message, { details: { problems } });
+    this.problems = problems;
+  }
+}

@@ -1,0 +1,61 @@
+/**
+ * The contract between the MCP layer (sessions, manager) and everything that serves them over HTTP.
+ * The HTTP layer sees servers only through these interfaces, so it can be tested with real in-process
+ * MCP servers behind a real Manager, and the Manager can change without touching routes.
+ */
+import type { CallToolResult, Tool } from '@modelcontextprotocol/sdk/types.js';
+
+export type { CallToolResult, Tool };
+
+export type ServerState = 'connecting' | 'connected' | 'failed' | 'needs_authorization' | 'stopped';
+
+export type TransportKind = 'stdio' | 'streamable-http' | 'sse';
+
+/** What /healthz shows for one server. Never contains tokens or secret headers. */
+export interface ServerStatus {
+  name: string;
+  state: ServerState;
+  /** The transport in use (for a url without type: the one that worked, once known). */
+  transport: TransportKind | 'auto';
+  /** Number of tools served (after disabledTools). */
+  tools: number;
+  /** Last error message, when state is failed (or a retry is pending). */
+  error?: string;
+  /** When state is needs_authorization: the URL the user must open. */
+  authorizationUrl?: string;
+  /** ISO time of the last state change. */
+  since: string;
+  /** ISO time of the next reconnect attempt, when one is scheduled. */
+  nextAttemptAt?: string;
+}
+
+export interface CallOptions {
+  /** Aborts the upstream call (sends notifications/cancelled). */
+  signal?: AbortSignal;
+  /** Overrides the server's configured per-call timeout, in milliseconds. */
+  timeoutMs?: number;
+}
+
+/** One configured MCP server as the HTTP layer sees it. */
+export interface ServerHandle {
+  readonly name: string;
+  status(): ServerStatus;
+  /** Tools currently served, with disabledTools removed. Empty until connected. */
+  tools(): readonly Tool[];
+  /**
+   * Calls a tool. Resolves with the raw MCP result (isError results included: mapping is the caller's job).
+   * Rejects with McpoError: SERVER_UNAVAILABLE / NEEDS_AUTHORIZATION when not connected, TIMEOUT,
+   * CANCELLED, INVALID_ARGUMENTS (JSON-RPC -32602), UPSTREAM_ERROR (other JSON-RPC or transport errors).
+   */
+  callTool(tool: string, args: Record<string, unknown>, options?: CallOptions): Promise<CallToolResult>;
+}
+
+export type ChangeKind = 'tools' | 'status' | 'added' | 'removed';
+
+/** All servers. Emits changes so documents and routes can be rebuilt only when something changed. */
+export interface ServerRegistry {
+  get(name: string): ServerHandle | undefined;
+  list(): readonly ServerHandle[];
+  /** Subscribe to changes; returns the unsubscribe function. */
+  onChange(listener: (server: string, kind: ChangeKind) => void): () => void;
+}
