@@ -1,0 +1,75 @@
+/**
+ * The normalized configuration the rest of mcpo consumes: camelCase, defaults applied, `${VAR}` expanded,
+ * aliases resolved. The file format itself (snake_case OAuth keys, `transport`/`serverUrl` aliases…) is
+ * described by the zod schemas in ./schema.ts and ./oauthSchema.ts; ./normalize.ts maps one to the other.
+ */
+
+/** Fields every server entry has, whatever its transport. */
+export interface CommonEntry {
+  /** The key under `mcpServers`; also the URL path segment the tools are served under. */
+  name: string;
+  /** Tools never served (matched by exact tool name). Default []. */
+  disabledTools: string[];
+  /** Per-call timeout in milliseconds, from the entry's `timeout` in seconds. Undefined: the caller's default. */
+  timeoutMs?: number;
+}
+
+/** A local MCP server started as a child process speaking MCP over stdin/stdout. */
+export interface StdioEntry extends CommonEntry {
+  kind: 'stdio';
+  command: string;
+  args: string[];
+  /** Only the entry's own variables; see childEnvironment() for what the child actually gets. */
+  env: Record<string, string>;
+  cwd?: string;
+}
+
+/** A remote MCP server reached over HTTP. */
+export interface RemoteEntry extends CommonEntry {
+  /** 'auto' = a url without `type`: try streamable HTTP, fall back to legacy SSE. */
+  kind: 'streamable-http' | 'sse' | 'auto';
+  /** Absolute http(s) URL. */
+  url: string;
+  headers: Record<string, string>;
+  oauth?: OAuthConfig;
+}
+
+export type ServerEntry = StdioEntry | RemoteEntry;
+
+export interface McpoConfig {
+  /** In the order they appear in the file; entries with `"disabled": true` are left out. */
+  servers: ServerEntry[];
+}
+
+/** RFC 7591 client metadata for static (or pre-filled dynamic) registration, camelCased. */
+export interface OAuthClientMetadataConfig {
+  clientName?: string;
+  redirectUris?: string[];
+  grantTypes?: string[];
+  responseTypes?: string[];
+  tokenEndpointAuthMethod?: 'client_secret_basic' | 'client_secret_post' | 'none';
+  scope?: string;
+  /** Other RFC 7591 fields (logo_uri, contacts…) are passed through under their wire (snake_case) names. */
+  [k: string]: unknown;
+}
+
+/** OAuth settings of a remote entry, normalized from the snake_case keys of the file. */
+export interface OAuthConfig {
+  /** Base URL of the authorization server (without the /mcp endpoint). Undefined: discovered from the MCP URL. */
+  serverUrl?: string;
+  /** Port of the loopback callback server. Default 3030; 0 = pick a free port. */
+  callbackPort: number;
+  /** true: open a browser and catch the redirect on loopback; false: print the URL and paste the callback. Default true. */
+  useLoopback: boolean;
+  /** Where tokens are kept. Default 'file'. */
+  storageType: 'file' | 'memory';
+  clientMetadata?: OAuthClientMetadataConfig;
+  /** Pre-registered client (skips dynamic registration). */
+  clientId?: string;
+  /** Only with clientId (confidential pre-registered client). */
+  clientSecret?: string;
+  /** URL of a Client ID Metadata Document (https, or http on localhost for development). */
+  clientMetadataUrl?: string;
+  /** Scope to request; when absent the server's advertised scopes are used. */
+  scope?: string;
+}
