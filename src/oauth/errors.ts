@@ -1,0 +1,161 @@
+/**
+ * Errors raised by mcpo's OAuth client pieces (token store, loopback receiver, paste flow).
+ * All share the top-level code 'OAUTH_ERROR'; callers branch on the finer `reason` (or `instanceof`),
+ * never on message text. Messages never contain token values or authorization codes.
+ */
+import { McpoError, type McpoErrorOptions } from '../errors.js';
+
+export type OAuthFailureReason =
+  /** The loopback receiver waited too long for the browser to come back. */
+  | 'callback_timeout'
+  /** The callback's `state` was missing or not the one we sent (CSRF or a stale tab). */
+  | 'state_mismatch'
+  /** The authorization server answered error=access_denied (the user said no). */
+  | 'access_denied'
+  /** The authorization server answered with another OAuth error (RFC 6749 §4.1.2.1). */
+  | 'authorization_error'
+  /** A callback arrived without `code` and without `error`. */
+  | 'no_code'
+  /** The configured callback_port is taken by another process. */
+  | 'port_in_use'
+  /** The loopback receiver could not listen for another reason (permissions, bad port). */
+  | 'callback_listen_failed'
+  /** The paste flow has no interactive input to read from. */
+  | 'no_terminal'
+  /** The cross-process token lock could not be taken in time. */
+  | 'lock_timeout'
+  /** The token file could not be read or written (not corruption: an I/O failure). */
+  | 'store_io'
+  /** The server URL used to key the token store is not a valid absolute URL. */
+  | 'invalid_server_url'
+  /** The caller aborted the flow (AbortSignal or close()). */
+  | 'cancelled';
+
+/** Base class: every OAuth failure mcpo raises on purpose. */
+export class McpoOAuthError extends McpoError {
+  readonly reason: OAuthFailureReason;
+
+  constructor(reason: OAuthFailureReason, message: string, options: McpoErrorOptions = {}) {
+    super('OAUTH_ERROR', message, { ...options, details: { reason, ...options.details } });
+    this.reason = reason;
+  }
+}
+
+/** The browser did not come back to the loopback receiver within the timeout. */
+export class CallbackTimeoutError extends McpoOAuthError {
+  readonly timeoutMs: number;
+  constructor(timeoutMs: number) {
+    super(
+      'callback_timeout',
+      `Timed out after ${Math.round(timeoutMs / 1000)} s waiting for the authorization callback; run the login again`,
+      { details: { timeoutMs } },
+    );
+    this.timeoutMs = timeoutMs;
+  }
+}
+
+/** The callback's `state` did not match the one this flow sent. */
+export class StateMismatchError extends McpoOAuthError {
+  constructor(message = 'The authorization callback carried an unexpected state (a stale tab or a forged request); start the login again') {
+    super('state_mismatch', message);
+  }
+}
+
+/**
+ * The authorization server redirected back with `error=…` (RFC 6749 §4.1.2.1).
+ * `reason` is 'access_denied' when the user refused, 'authorization_error' otherwise.
+ */
+export class AuthorizationResponseError extends McpoOAuthError {
+  readonly oauthError: string;
+  readonly errorDescription: string | undefined;
+  readonly errorUri: string | undefined;
+
+  constructor(oauthError: string, errorDescription?: string, errorUri?: string) {
+    const reason: OAuthFailureReason = oauthError === 'access_denied' ? 'access_denied' : 'authorization_error';
+    const suffix = errorDescription ? `: ${errorDescription}` : '';
+    super(reason, `The authorization server returned error "${oauthError}"${suffix}`, {
+      details: { error: oauthError, error_description: errorDescription, error_uri: errorUri },
+    });
+    this.oauthError = oauthError;
+    this.errorDescription = errorDescription;
+    this.errorUri = errorUri;
+  }
+}
+
+/** A callback without `code` (and without `error`). */
+export class MissingAuthorizationCodeError extends McpoOAuthError {
+  constructor() {
+    super('no_code', 'No authorization code found in the callback');
+  }
+}
+
+/** The configured loopback port is taken. */
+export class CallbackPortInUseError extends McpoOAuthError {
+  readonly port: number;
+  constructor(port: number, cause?: unknown) {
+    super('port_in_use', `callback_port ${port} is in use; choose another in the oauth block or set 0`, {
+      details: { port },
+      cause,
+    });
+    this.port = port;
+  }
+}
+
+/** The loopback receiver could not listen (other than the port being taken). */
+export class CallbackListenError extends McpoOAuthError {
+  readonly port: number;
+  constructor(port: number, cause?: unknown) {
+    const why = cause instanceof Error ? `: ${cause.message}` : '';
+    super('callback_listen_failed', `Cannot listen on 127.0.0.1:${port} for the authorization callback${why}`, {
+      details: { port },
+      cause,
+    });
+    this.port = port;
+  }
+}
+
+/** The paste flow cannot read: stdin is closed or not interactive. */
+export class NoTerminalError extends McpoOAuthError {
+  constructor() {
+    super(
+      'no_terminal',
+      'No terminal input to read the authorization code from; use the loopback flow (redirect to 127.0.0.1) or run `mcpo auth login` in a terminal',
+    );
+  }
+}
+
+/** The flow was aborted by its caller. */
+export class OAuthCancelledError extends McpoOAuthError {
+  constructor(what = 'The authorization flow was cancelled', cause?: unknown) {
+    super('cancelled', what, { cause });
+  }
+}
+
+/** The cross-process lock on a token file could not be taken in time. */
+export class LockTimeoutError extends McpoOAuthError {
+  readonly lockFile: string;
+  constructor(lockFile: string, timeoutMs: number) {
+    super('lock_timeout', `Timed out after ${timeoutMs} ms waiting for the token lock ${lockFile}`, {
+      details: { lockFile, timeoutMs },
+    });
+    this.lockFile = lockFile;
+  }
+}
+
+/** Reading or writing a token file failed for an I/O reason. */
+export class TokenStoreIoError extends McpoOAuthError {
+  readonly file: string;
+  constructor(action: string, file: string, cause?: unknown) {
+    const why = cause instanceof Error ? `: ${cause.message}` : '';
+    super('store_io', `Cannot ${action} token file ${file}${why}`, { details: { file }, cause });
+    this.file = file;
+  }
+}
+
+/** The server URL cannot key a token file. */
+export class InvalidServerUrlError extends McpoOAuthError {
+  // The offending URL is not echoed: it may carry credentials in its userinfo or query.
+  constructor(cause?: unknown) {
+    super('invalid_server_url', 'The server URL is not an absolute http(s) URL', { cause });
+  }
+}

@@ -1,0 +1,66 @@
+/**
+ * Where token files live and how they are named.
+ *
+ *   <mcpoHome>/tokens/<sha256(canonicalServerUrl + "\n" + clientIdentity)>.json
+ *
+ * The name is a hash so that neither the URL nor the client id leaks through a directory listing,
+ * and so that any URL (ports, paths, queries) maps to a safe file name.
+ */
+import { createHash } from 'node:crypto';
+import path from 'node:path';
+import { InvalidServerUrlError } from '../errors.js';
+
+/** Environment variable that overrides the mcpo home folder. */
+export const MCPO_HOME_ENV = 'MCPO_HOME';
+/** Folder under the user's home used when MCPO_HOME is unset. */
+export const DEFAULT_MCPO_HOME_DIRNAME = '.mcpo';
+/** Sub-folder of the mcpo home that holds token files. */
+export const TOKENS_DIRNAME = 'tokens';
+
+/**
+ * The mcpo home folder: `MCPO_HOME` when set and non-empty (a leading `~/` is expanded with `homedir`),
+ * else `<homedir>/.mcpo`. Pure: the environment and home folder are passed in.
+ */
+export function resolveMcpoHome(env: Readonly<Record<string, string | undefined>>, homedir: string): string {
+  const configured = env[MCPO_HOME_ENV]?.trim();
+  if (configured) {
+    if (configured === '~') return homedir;
+    if (configured.startsWith('~/')) return path.join(homedir, configured.slice(2));
+    return configured;
+  }
+  return path.join(homedir, DEFAULT_MCPO_HOME_DIRNAME);
+}
+
+/** `<mcpoHome>/tokens`. */
+export function tokensDir(mcpoHome: string): string {
+  return path.join(mcpoHome, TOKENS_DIRNAME);
+}
+
+/**
+ * The canonical form of an MCP server URL, used to key its token file. Rules:
+ * - only absolute http: and https: URLs are accepted (InvalidServerUrlError otherwise);
+ * - scheme and host are lower-cased and IDNs punycoded (WHATWG URL parsing does both);
+ * - the scheme's default port (80 for http, 443 for https) is dropped;
+ * - user name and password are dropped, so credentials never reach the hash input or the file;
+ * - the fragment is dropped;
+ * - trailing slashes of the path are removed, so `https://h/mcp/` = `https://h/mcp` and
+ *   `https://h/` = `https://h` (the MCP spec's canonical resource form, without trailing slash);
+ * - the query is kept as written (it may select a tenant), percent-encoding normalized by URL parsing.
+ */
+export function canonicalServerUrl(serverUrl: string): string {
+  let url: URL;
+  try {
+    url = new URL(serverUrl);
+  } catch (err) {
+    throw new InvalidServerUrlError(err);
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new InvalidServerUrlError();
+  const pathname = url.pathname.replace(/\/+$/, '');
+  return `${url.protocol}//${url.host}${pathname}${url.search}`;
+}
+
+/** Token file name for a server and client identity: SHA-256 hex of `canonicalServerUrl + "\n" + clientIdentity`, plus ".json". */
+export function tokenFileName(serverUrl: string, clientIdentity: string): string {
+  const hash = createHash('sha256').update(`${canonicalServerUrl(serverUrl)}\n${clientIdentity}`, 'utf8').digest('hex');
+  return `${hash}.json`;
+}
