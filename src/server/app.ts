@@ -1,0 +1,133 @@
+/**
+ * The HTTP app: every MCP tool as POST {pathPrefix}/{server}/{tool}, OpenAPI documents, Swagger UI and
+ * /healthz. Plain Hono: tool routes are parametric and resolved against caches fed by the registry's
+ * change events, because servers and tools come and go at runtime and Hono cannot unregister routes.
+ *
+ * Middleware order: request log (sees the final status) → CORS (answers preflights before auth) →
+ * API key (everything under strictAuth, else tool routes only) → routes. One onError renders every error.
+ */
+import { Hono, type MiddlewareHandler } from 'hono';
+import { cors } from 'hono/cors';
+import { UsageError } from '../errors.js';
+import type { Logger } from '../log/logger.js';
+import type { ServerRegistry } from '../mcp/types.js';
+import type { DocumentInfo } from '../openapi/document.js';
+import { apiKeyAuth } from './auth.js';
+import { CatalogCache } from './catalogCache.js';
+import type { ServerContext } from './context.js';
+import { registerDocsRoutes } from './docsRoutes.js';
+import { DocumentCache } from './documentCache.js';
+import { registerDocumentRoutes } from './documentRoutes.js';
+import { createErrorHandler } from './errorHandler.js';
+import { registerHealthRoutes } from './healthRoutes.js';
+import { createNotFoundHandler } from './notFound.js';
+import { normalizePrefix } from './paths.js';
+import { DEFAULT_BODY_LIMIT_BYTES } from './requestBody.js';
+import { requestLog } from './requestLog.js';
+import { registerToolRoutes } from './toolRoutes.js';
+
+export { DEFAULT_BODY_LIMIT_BYTES };
+
+/** Default app mode: every server under its own name. */
+export const DEFAULT_MODE = 'multi';
+
+/** How long browsers may cache a CORS preflight answer, in seconds. */
+export const CORS_MAX_AGE_SECONDS = 600;
+
+export interface AppOptions {
+  registry: ServerRegistry;
+  logger: Logger;
+  /** 'multi' (default): routes under /{server}/…; 'single': the only server's routes at the root (/{tool}, /openapi.json, /docs). */
+  mode?: 'multi' | 'single';
+  /** Protects tool routes: `Authorization: Bearer <key>` or `Basic base64(anything:<key>)`. */
+  apiKey?: string;
+  /** Also protect docs, openapi.json, healthz and the docs assets. Default false. */
+  strictAuth?: boolean;
+  /** Origins allowed by CORS; ['*'] allows any. Default: none (no CORS headers). */
+  corsAllowOrigins?: string[];
+  /** External prefix when behind a reverse proxy that strips it; affects URLs given to browsers only. */
+  rootPath?: string;
+  /** Prefix under which routes are served, e.g. '/api' → /api/{server}/{tool}. */
+  pathPrefix?: string;
+  /** Title, description and version of the documents. */
+  info: DocumentInfo;
+  /** Largest accepted request body. Default DEFAULT_BODY_LIMIT_BYTES (10 MiB); larger → 413. */
+  bodyLimitBytes?: number;
+}
+
+export interface McpoApp {
+  app: Hono;
+  /** Unsubscribes from the registry. */
+  close(): void;
+}
+
+function corsMiddleware(origins: string[]): MiddlewareHandler {
+  return cors({
+    origin: origins.includes('*') ? '*' : origins,
+    allowMethods: ['GET', 'POST', 'OPTIONS'],
+    allowHeaders: ['Authorization', 'Content-Type'],
+    exposeHeaders: ['Retry-After', 'WWW-Authenticate', 'ETag'],
+    maxAge: CORS_MAX_AGE_SECONDS,
+  });
+}
+
+export function createApp(options: AppOptions): McpoApp {
+  const { registry, logger } = options;
+  const mode = options.mode ?? DEFAULT_MODE;
+  if (mode === 'single' && registry.list().length > 1) {
+    throw new UsageError(`Single-server mode serves exactly one server, but ${registry.list().length} are configured`);
+  }
+  const bodyLimitBytes = options.bodyLimitBytes ?? DEFAULT_BODY_LIMIT_BYTES;
+  if (!Number.isInteger(bodyLimitBytes) || bodyLimitBytes <= 0) {
+    throw new UsageError(`bodyLimitBytes must be a positive integer, got ${bodyLimitBytes}`);
+  }
+  const rootPath = normalizePrefix(options.rootPath, 'rootPath');
+  const pathPrefix = normalizePrefix(options.pathPrefix, 'pathPrefix');
+  const auth = options.apiKey === undefined ? undefined : apiKeyAuth({ apiKey: options.apiKey });
+  const strictAuth = Boolean(options.strictAuth && auth);
+  if (options.strictAuth && !auth) throw new UsageError('strictAuth needs an API key');
+
+  const catalogs = new CatalogCache(registry, logger);
+  const documents = new DocumentCache({
+    registry,
+    catalogs,
+    info: options.info,
+    rootPath,
+    pathPrefix,
+    apiKey: auth !== undefined,
+    mode,
+  });
+  const unsubscribe = registry.onChange((server, kind) => {
+    catalogs.onChange(server, kind);
+    documents.onChange(server, kind);
+  });
+
+  const ctx: ServerContext = {
+    registry,
+    logger,
+    catalogs,
+    documents,
+    mode,
+    info: options.info,
+    rootPath,
+    pathPrefix,
+    bodyLimitBytes,
+    strictAuth,
+    toolAuth: strictAuth ? undefined : auth,
+  };
+
+  const app = new Hono();
+  app.onError(createErrorHandler(logger));
+  app.notFound(createNotFoundHandler(ctx));
+  app.use(requestLog({ logger }));
+  if (options.corsAllowOrigins && options.corsAllowOrigins.length > 0) app.use(corsMiddleware(options.corsAllowOrigins));
+  if (strictAuth && auth) app.use(auth);
+
+  // Static paths first: in multi mode they would otherwise read as a server called "docs" or "healthz".
+  registerHealthRoutes(app, ctx);
+  registerDocsRoutes(app, ctx);
+  registerDocumentRoutes(app, ctx);
+  registerToolRoutes(app, ctx);
+
+  return { app, close: unsubscribe };
+}

@@ -1,0 +1,41 @@
+/**
+ * Compiled tool catalogs (validators included), one per server, built on first use and kept until the
+ * registry reports that server's tools changed, or the server was added or removed. Nothing is compiled
+ * per request.
+ */
+import type { Logger } from '../log/logger.js';
+import type { ChangeKind, ServerRegistry } from '../mcp/types.js';
+import { buildCatalog, type ServerCatalog } from '../openapi/catalog.js';
+
+/** Change kinds after which a server's catalog must be rebuilt. Status changes alone keep it. */
+const CATALOG_CHANGES: ReadonlySet<ChangeKind> = new Set(['tools', 'added', 'removed']);
+
+export class CatalogCache {
+  private readonly catalogs = new Map<string, ServerCatalog>();
+
+  constructor(
+    private readonly registry: ServerRegistry,
+    private readonly logger: Logger,
+  ) {}
+
+  /** The catalog of `server`, or undefined when the registry has no such server. */
+  get(server: string): ServerCatalog | undefined {
+    const cached = this.catalogs.get(server);
+    if (cached) return cached;
+    const handle = this.registry.get(server);
+    if (!handle) return undefined;
+    const catalog = buildCatalog(server, handle.tools(), { logger: this.logger });
+    this.catalogs.set(server, catalog);
+    return catalog;
+  }
+
+  /** Catalogs of every server, in registry order. */
+  all(): ServerCatalog[] {
+    return this.registry.list().flatMap((h) => this.get(h.name) ?? []);
+  }
+
+  /** Drops what `kind` of change on `server` made stale. */
+  onChange(server: string, kind: ChangeKind): void {
+    if (CATALOG_CHANGES.has(kind)) this.catalogs.delete(server);
+  }
+}

@@ -1,0 +1,58 @@
+/**
+ * Swagger UI: GET {prefix}/docs (all servers), GET {prefix}/{server}/docs (one server, multi mode) and
+ * the local assets under {prefix}/docs/assets/. Page URLs include rootPath because the browser sees
+ * the proxy's paths, not ours.
+ */
+import type { Hono } from 'hono';
+import { serverNotFound, type ServerContext } from './context.js';
+import { DOCS_CONTENT_SECURITY_POLICY, renderDocsPage } from './docsPage.js';
+import { joinPath } from './paths.js';
+import { SwaggerAssets } from './swaggerAssets.js';
+
+/** Cache lifetime of the assets: they only change when swagger-ui-dist is upgraded, and carry ETags. */
+export const DOCS_ASSET_MAX_AGE_SECONDS = 3600;
+
+const PAGE_HEADERS = {
+  'Content-Type': 'text/html; charset=utf-8',
+  'Cache-Control': 'no-cache',
+  'Content-Security-Policy': DOCS_CONTENT_SECURITY_POLICY,
+  'X-Content-Type-Options': 'nosniff',
+  'Referrer-Policy': 'no-referrer',
+};
+
+export function registerDocsRoutes(app: Hono, ctx: ServerContext, assets = new SwaggerAssets()): void {
+  const { pathPrefix: p, rootPath, info } = ctx;
+  const browserPath = (...parts: string[]): string => joinPath(rootPath, p, ...parts);
+  const assetsUrl = browserPath('docs', 'assets');
+  // Under strictAuth the assets sit behind the key, so shared caches must not keep them.
+  const cacheScope = ctx.strictAuth ? 'private' : 'public';
+
+  app.get(`${p}/docs`, (c) =>
+    c.body(renderDocsPage({ title: info.title, assetsUrl, openapiUrl: browserPath('openapi.json') }), 200, PAGE_HEADERS),
+  );
+
+  app.get(`${p}/docs/assets/:file`, (c) => {
+    const name = c.req.param('file');
+    const asset = assets.get(name);
+    if (!asset) return c.notFound();
+    const headers = {
+      ETag: asset.etag,
+      'Cache-Control': `${cacheScope}, max-age=${DOCS_ASSET_MAX_AGE_SECONDS}`,
+      'X-Content-Type-Options': 'nosniff',
+    };
+    if (c.req.header('If-None-Match') === asset.etag) return c.body(null, 304, headers);
+    return c.body(asset.body, 200, { ...headers, 'Content-Type': asset.contentType });
+  });
+
+  if (ctx.mode === 'single') return;
+  app.get(`${p}/:server/docs`, (c) => {
+    const server = c.req.param('server');
+    if (!ctx.registry.get(server)) throw serverNotFound(ctx.registry, server);
+    const page = renderDocsPage({
+      title: `${info.title}: ${server}`,
+      assetsUrl,
+      openapiUrl: browserPath(server, 'openapi.json'),
+    });
+    return c.body(page, 200, PAGE_HEADERS);
+  });
+}

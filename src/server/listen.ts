@@ -1,0 +1,89 @@
+/**
+ * Binds the app to a socket (HTTP, or HTTPS when a certificate is given) through @hono/node-server,
+ * whose requests carry an AbortSignal that fires when the client disconnects.
+ */
+import { createServer as createHttpsServer } from 'node:https';
+import type { AddressInfo } from 'node:net';
+import type { Server } from 'node:http';
+import { createAdaptorServer } from '@hono/node-server';
+import type { Hono } from 'hono';
+import { McpoError } from '../errors.js';
+
+/** On close(), how long in-flight requests may finish before their connections are cut. */
+export const DEFAULT_CLOSE_GRACE_MS = 3000;
+
+export interface ListenOptions {
+  host: string;
+  /** 0 picks a free port; the result says which. */
+  port: number;
+  /** PEM certificate chain and private key: serve HTTPS instead of HTTP. */
+  tls?: { cert: string | Buffer; key: string | Buffer };
+  /** Default DEFAULT_CLOSE_GRACE_MS. */
+  closeGraceMs?: number;
+}
+
+export interface Listening {
+  /** Base URL, e.g. http://127.0.0.1:8000 (IPv6 hosts in brackets). */
+  url: string;
+  port: number;
+  /** Stops accepting, lets in-flight requests finish (up to the grace period) and resolves when closed. */
+  close(): Promise<void>;
+}
+
+/** The socket could not be bound: port in use, not permitted, or address not on this machine. */
+export class ListenError extends McpoError {
+  constructor(message: string, host: string, port: number, cause: unknown) {
+    // USAGE: the fix is a different --host/--port, and the CLI exits 2 for usage errors.
+    super('USAGE', message, { details: { host, port }, cause });
+  }
+}
+
+function listenFailure(error: NodeJS.ErrnoException, host: string, port: number): Error {
+  const where = `${host.includes(':') ? `[${host}]` : host}:${port}`;
+  switch (error.code) {
+    case 'EADDRINUSE':
+      return new ListenError(`Cannot listen on ${where}: the address is already in use (choose another --port)`, host, port, error);
+    case 'EACCES':
+      return new ListenError(`Cannot listen on ${where}: permission denied (ports below 1024 need privileges)`, host, port, error);
+    case 'EADDRNOTAVAIL':
+      return new ListenError(`Cannot listen on ${where}: the address is not available on this machine`, host, port, error);
+    default:
+      return error;
+  }
+}
+
+export async function listen(app: Hono, options: ListenOptions): Promise<Listening> {
+  const { host, tls } = options;
+  const server = createAdaptorServer({
+    fetch: app.fetch,
+    ...(tls ? { createServer: createHttpsServer, serverOptions: { cert: tls.cert, key: tls.key } } : {}),
+  }) as Server;
+
+  await new Promise<void>((resolve, reject) => {
+    const onError = (error: NodeJS.ErrnoException): void => reject(listenFailure(error, host, options.port));
+    server.once('error', onError);
+    server.listen(options.port, host, () => {
+      server.off('error', onError);
+      resolve();
+    });
+  });
+
+  const port = (server.address() as AddressInfo).port;
+  const url = `${tls ? 'https' : 'http'}://${host.includes(':') ? `[${host}]` : host}:${port}`;
+  const graceMs = options.closeGraceMs ?? DEFAULT_CLOSE_GRACE_MS;
+
+  let closing: Promise<void> | undefined;
+  const close = (): Promise<void> => {
+    closing ??= new Promise<void>((resolve) => {
+      const timer = setTimeout(() => server.closeAllConnections(), graceMs);
+      timer.unref();
+      server.close(() => {
+        clearTimeout(timer);
+        resolve();
+      });
+      server.closeIdleConnections();
+    });
+    return closing;
+  };
+  return { url, port, close };
+}

@@ -1,0 +1,78 @@
+/**
+ * Reads a tool call's JSON body with a size limit, without trusting Content-Length alone.
+ *
+ * - No bytes (or only whitespace) → {} so tools without parameters can be called with a bare POST.
+ * - A non-empty body sent with an explicit non-JSON Content-Type → 400 BAD_REQUEST. This also stops
+ *   cross-site HTML forms (which can only send form or text/plain bodies, without a CORS preflight)
+ *   from calling tools on a local mcpo.
+ * - Invalid UTF-8 or JSON → 400 BAD_REQUEST; valid JSON that is not an object → 422 VALIDATION_FAILED.
+ * - More than `limitBytes` → 413 PAYLOAD_TOO_LARGE, before parsing.
+ */
+import { McpoError, ValidationError } from '../errors.js';
+
+/** Default request body limit: 10 MiB. */
+export const DEFAULT_BODY_LIMIT_BYTES = 10 * 1024 * 1024;
+
+function tooLarge(limitBytes: number): McpoError {
+  return new McpoError('PAYLOAD_TOO_LARGE', `Request body exceeds the limit of ${limitBytes} bytes`, {
+    details: { limitBytes },
+  });
+}
+
+function isJsonContentType(contentType: string): boolean {
+  const essence = contentType.split(';')[0]!.trim().toLowerCase();
+  return essence === 'application/json' || /^application\/[\w.+-]+\+json$/.test(essence);
+}
+
+/** Reads at most `limitBytes` bytes of `request`'s body, throwing PAYLOAD_TOO_LARGE beyond that. */
+async function readLimited(request: Request, limitBytes: number): Promise<Uint8Array> {
+  const declared = Number(request.headers.get('content-length') ?? Number.NaN);
+  if (declared > limitBytes) throw tooLarge(limitBytes);
+  if (!request.body) return new Uint8Array(0);
+  const reader = request.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let total = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    total += value.byteLength;
+    if (total > limitBytes) {
+      await reader.cancel();
+      throw tooLarge(limitBytes);
+    }
+    chunks.push(value);
+  }
+  return Buffer.concat(chunks, total);
+}
+
+/** The tool arguments carried by `request`. */
+export async function readArguments(request: Request, limitBytes: number): Promise<Record<string, unknown>> {
+  const bytes = await readLimited(request, limitBytes);
+  let text: string;
+  try {
+    text = new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+  } catch (error) {
+    throw new McpoError('BAD_REQUEST', 'Request body is not valid UTF-8', { cause: error });
+  }
+  if (text.trim() === '') return {};
+  const contentType = request.headers.get('content-type');
+  if (contentType && !isJsonContentType(contentType)) {
+    throw new McpoError('BAD_REQUEST', 'Send the tool arguments as JSON with "Content-Type: application/json"', {
+      details: { contentType },
+    });
+  }
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch (error) {
+    const reason = error instanceof Error ? error.message : String(error);
+    throw new McpoError('BAD_REQUEST', `Request body is not valid JSON: ${reason}`, { cause: error });
+  }
+  if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) {
+    throw new ValidationError(
+      [{ path: '', message: 'must be a JSON object whose properties are the tool arguments' }],
+      'Request body must be a JSON object',
+    );
+  }
+  return parsed as Record<string, unknown>;
+}

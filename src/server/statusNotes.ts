@@ -1,0 +1,53 @@
+/**
+ * Markdown shown in a document's info.description for servers that are not connected, so that /docs
+ * tells users why tools are missing and, for servers waiting on OAuth, where to authorize.
+ */
+import type { ServerStatus } from '../mcp/types.js';
+
+const STATE_LABEL: Readonly<Record<ServerStatus['state'], string>> = {
+  connecting: 'connecting',
+  connected: 'connected',
+  failed: 'failed',
+  needs_authorization: 'needs authorization',
+  stopped: 'stopped',
+};
+
+/** Markdown-escapes text that comes from elsewhere (error messages), so it cannot inject links or markup. */
+function escapeMarkdown(text: string): string {
+  return text.replace(/[\\`*_{}[\]()<>#+!|~]/g, (ch) => `\\${ch}`).replace(/\s+/g, ' ');
+}
+
+/** An http(s) URL suitable as a Markdown link target, or undefined. */
+function safeLinkTarget(url: string): string | undefined {
+  try {
+    const parsed = new URL(url);
+    if (parsed.protocol !== 'https:' && parsed.protocol !== 'http:') return undefined;
+    return parsed.href.replace(/[()<> ]/g, (ch) => encodeURIComponent(ch));
+  } catch {
+    return undefined;
+  }
+}
+
+function describe(status: ServerStatus): string {
+  let line = `- \`${status.name}\`: ${STATE_LABEL[status.state]}`;
+  if (status.state === 'needs_authorization' && status.authorizationUrl) {
+    const target = safeLinkTarget(status.authorizationUrl);
+    line += target ? `: [authorize in your browser](${target})` : '';
+  }
+  if (status.error) line += `: ${escapeMarkdown(status.error)}`;
+  if (status.nextAttemptAt) line += ` (next attempt at ${escapeMarkdown(status.nextAttemptAt)})`;
+  return line;
+}
+
+/** The "servers not connected" section, or undefined when every server is connected. */
+export function notConnectedSection(statuses: readonly ServerStatus[]): string | undefined {
+  const down = statuses.filter((s) => s.state !== 'connected');
+  if (down.length === 0) return undefined;
+  return ['**Servers not connected** (their tools are missing below):', '', ...down.map(describe)].join('\n');
+}
+
+/** `base` followed by the not-connected section, when there is one. */
+export function describeWithStatuses(base: string | undefined, statuses: readonly ServerStatus[]): string | undefined {
+  const parts = [base, notConnectedSection(statuses)].filter((p): p is string => Boolean(p));
+  return parts.length === 0 ? undefined : parts.join('\n\n');
+}

@@ -1,0 +1,50 @@
+/**
+ * POST {prefix}/{server}/{tool} (or {prefix}/{tool} in single mode): JSON body → validated arguments →
+ * MCP tools/call → mapped result. The upstream call is cancelled when the HTTP client goes away.
+ */
+import type { Context, Hono } from 'hono';
+import { McpoError, ValidationError } from '../errors.js';
+import { mapToolResult } from '../openapi/result.js';
+import { serverNotFound, singleServerName, type ServerContext } from './context.js';
+import { readArguments } from './requestBody.js';
+import { didYouMean } from './suggest.js';
+
+function toolNotFound(server: string, tool: string, known: Iterable<string>): McpoError {
+  return new McpoError('TOOL_NOT_FOUND', `Server "${server}" has no tool named "${tool}".${didYouMean(tool, known)}`, {
+    details: { server, tool },
+  });
+}
+
+async function callTool(ctx: ServerContext, c: Context, server: string, tool: string): Promise<Response> {
+  const handle = ctx.registry.get(server);
+  const catalog = ctx.catalogs.get(server);
+  if (!handle || !catalog) throw serverNotFound(ctx.registry, server);
+  const compiled = catalog.tools.get(tool);
+  // A server that is not connected has no tools listed yet: let it answer (503 with its reason and
+  // Retry-After, or the authorization URL) rather than claiming the tool does not exist.
+  if (!compiled && handle.status().state === 'connected') throw toolNotFound(server, tool, catalog.tools.keys());
+
+  const args = await readArguments(c.req.raw, ctx.bodyLimitBytes);
+  if (compiled?.validate) {
+    const problems = compiled.validate(args);
+    if (problems.length > 0) throw new ValidationError(problems);
+  }
+  if (ctx.logger.isEnabled('debug')) ctx.logger.debug('tool call', { server, tool, arguments: args });
+
+  // @hono/node-server aborts this signal when the client disconnects before the response is written.
+  const result = await handle.callTool(tool, args, { signal: c.req.raw.signal });
+  const body = JSON.stringify(mapToolResult(result) ?? null);
+  return c.body(body, 200, { 'Content-Type': 'application/json; charset=utf-8', 'Cache-Control': 'no-store' });
+}
+
+export function registerToolRoutes(app: Hono, ctx: ServerContext): void {
+  const { pathPrefix: p } = ctx;
+  // `{.+}`: MCP tool names may contain '/', so the tool is the rest of the path.
+  const path = ctx.mode === 'single' ? `${p}/:tool{.+}` : `${p}/:server/:tool{.+}`;
+  if (ctx.toolAuth) app.post(path, ctx.toolAuth);
+  app.post(path, (c) => {
+    const server = ctx.mode === 'single' ? singleServerName(ctx.registry) : c.req.param('server');
+    if (server === undefined) throw serverNotFound(ctx.registry, '');
+    return callTool(ctx, c, server, c.req.param('tool') ?? '');
+  });
+}
