@@ -1,0 +1,101 @@
+/**
+ * Reading the config: JSON (with line/column on syntax errors) → warnings for unknown keys →
+ * `${VAR}` expansion → zod validation → normalized McpoConfig. Every problem is collected and
+ * reported in one ConfigError (InvalidConfigError) naming the file, the JSON path and the line.
+ */
+import { readFile } from 'node:fs/promises';
+import { ConfigError } from '../errors.js';
+import { expandTree, type Environment, type ExpansionProblem } from './expand.js';
+import { isJsonObject } from './jsonPath.js';
+import { scanJson, type JsonDocumentMap } from './jsonScan.js';
+import { normalizeConfig } from './normalize.js';
+import { formatJsonPath } from './jsonPath.js';
+import { formatLocation, InvalidConfigError, isWithin, problemFromIssue, sortByLocation, type ConfigProblem } from './problems.js';
+import { configFileSchema } from './schema.js';
+import type { McpoConfig } from './types.js';
+import { configWarnings } from './warnings.js';
+
+export interface ParseOptions {
+  /** How the file is named in messages (the path as the user gave it). */
+  file: string;
+  /** Variables for `${VAR}` expansion (mcpo never reads process.env here). */
+  env: Environment;
+  /** Receives one line per warning, e.g. `config.json: mcpServers.x.comand: unknown key (did you mean "command"?)`. */
+  warn: (message: string) => void;
+}
+
+const EXAMPLE = '{"mcpServers": {"<name>": {"command": "…"} or {"url": "https://…"}}}';
+
+/** Entries marked `"disabled": true` are left out before expansion and validation (they may lack their secrets). */
+function withoutDisabled(servers: Record<string, unknown>): { enabled: Record<string, unknown>; disabled: number } {
+  const kept = Object.entries(servers).filter(([, entry]) => !(isJsonObject(entry) && entry.disabled === true));
+  return { enabled: Object.fromEntries(kept), disabled: Object.keys(servers).length - kept.length };
+}
+
+function validate(root: Record<string, unknown>, options: ParseOptions, map: JsonDocumentMap): McpoConfig {
+  let disabled = 0;
+  let candidate: Record<string, unknown> = root;
+  if (isJsonObject(root.mcpServers)) {
+    const split = withoutDisabled(root.mcpServers);
+    disabled = split.disabled;
+    candidate = { ...root, mcpServers: split.enabled };
+  }
+  const expansionProblems: ExpansionProblem[] = [];
+  const expanded = expandTree(candidate, options.env, expansionProblems);
+  const result = configFileSchema.safeParse(expanded, { reportInput: true });
+
+  const problems: ConfigProblem[] = [...expansionProblems];
+  for (const issue of result.error?.issues ?? []) {
+    const problem = problemFromIssue(issue);
+    // A string that failed to expand was replaced by "", which can fail validation too: say it once.
+    if (!expansionProblems.some((p) => isWithin(problem.path, p.path))) problems.push(problem);
+  }
+  if (isJsonObject(candidate.mcpServers) && Object.keys(candidate.mcpServers).length === 0) {
+    const message = disabled ? `no servers configured: all ${disabled} are "disabled": true` : `no servers configured: expected ${EXAMPLE}`;
+    problems.push({ path: ['mcpServers'], message });
+  }
+  if (problems.length > 0 || !result.success) {
+    throw new InvalidConfigError(options.file, sortByLocation(problems.map((p) => ({ ...p, location: map.locate(p.path) }))));
+  }
+  return normalizeConfig(result.data);
+}
+
+/** Parses and validates config text. Throws ConfigError (CONFIG_INVALID) naming `options.file`. */
+export function parseConfig(text: string, options: ParseOptions): McpoConfig {
+  const { file } = options;
+  const scan = scanJson(text);
+  if (!scan.ok) {
+    const { line, column, message } = scan.error;
+    throw new ConfigError(`invalid JSON at line ${line}, column ${column}: ${message}`, { file });
+  }
+  const root: unknown = JSON.parse(text.replace(/^\uFEFF/, ''));
+  if (!isJsonObject(root)) throw new ConfigError(`must contain a JSON object like ${EXAMPLE}`, { file });
+
+  for (const warning of configWarnings(root, scan.map)) {
+    const path = formatJsonPath(warning.path);
+    options.warn(`${file}: ${path ? `${path}: ` : ''}${warning.message}${formatLocation(warning.location)}`);
+  }
+  if (root.mcpServers === undefined) {
+    throw new ConfigError(`has no "mcpServers" object: expected ${EXAMPLE}`, { file });
+  }
+  return validate(root, options, scan.map);
+}
+
+const READ_ERRORS: Readonly<Record<string, string>> = {
+  ENOENT: 'file not found',
+  EACCES: 'permission denied',
+  EPERM: 'permission denied',
+  EISDIR: 'is a directory, not a file',
+};
+
+/** Reads `file` (UTF-8) and parses it; an unreadable file is a ConfigError naming it. */
+export async function loadConfig(file: string, options: Omit<ParseOptions, 'file'>): Promise<McpoConfig> {
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code ?? '';
+    throw new ConfigError(`cannot read the config file: ${READ_ERRORS[code] ?? (error as Error).message}`, { file }, error);
+  }
+  return parseConfig(text, { ...options, file });
+}

@@ -1,0 +1,61 @@
+/** Validated file config (as the zod schemas parse it) → the camelCase McpoConfig the rest of mcpo uses. */
+import type { ClientMetadataFileConfig, OAuthFileConfig } from './oauthSchema.js';
+import type { ConfigFile, ServerEntryFile } from './schema.js';
+import type { McpoConfig, OAuthClientMetadataConfig, OAuthConfig, ServerEntry } from './types.js';
+
+/** Copies defined values only, so normalized objects have no `key: undefined` noise. */
+function defined<T extends Record<string, unknown>>(object: T): T {
+  return Object.fromEntries(Object.entries(object).filter(([, value]) => value !== undefined)) as T;
+}
+
+function normalizeClientMetadata(metadata: ClientMetadataFileConfig): OAuthClientMetadataConfig {
+  const { client_name, redirect_uris, grant_types, response_types, token_endpoint_auth_method, scope, ...passthrough } = metadata;
+  return defined({
+    ...passthrough,
+    clientName: client_name,
+    redirectUris: redirect_uris,
+    grantTypes: grant_types,
+    responseTypes: response_types,
+    tokenEndpointAuthMethod: token_endpoint_auth_method,
+    scope,
+  });
+}
+
+export function normalizeOAuth(oauth: OAuthFileConfig): OAuthConfig {
+  return defined({
+    serverUrl: oauth.server_url,
+    callbackPort: oauth.callback_port,
+    useLoopback: oauth.use_loopback,
+    storageType: oauth.storage_type,
+    clientMetadata: oauth.client_metadata ? normalizeClientMetadata(oauth.client_metadata) : undefined,
+    clientId: oauth.client_id,
+    clientSecret: oauth.client_secret,
+    clientMetadataUrl: oauth.client_metadata_url,
+    scope: oauth.scope,
+  });
+}
+
+/** One validated entry. The schema guarantees exactly one of command / url (or serverUrl) is present. */
+export function normalizeEntry(name: string, entry: ServerEntryFile): ServerEntry {
+  const common = defined({
+    name,
+    disabledTools: entry.disabledTools ?? [],
+    // Round up so a tiny positive timeout never becomes 0 ms (which would mean "no timeout" to some APIs).
+    timeoutMs: entry.timeout === undefined ? undefined : Math.ceil(entry.timeout * 1000),
+  });
+  if (entry.command !== undefined) {
+    return defined({ ...common, kind: 'stdio' as const, command: entry.command, args: entry.args ?? [], env: entry.env ?? {}, cwd: entry.cwd });
+  }
+  const transport = entry.type ?? entry.transport;
+  return defined({
+    ...common,
+    kind: transport === 'sse' || transport === 'streamable-http' ? transport : ('auto' as const),
+    url: entry.url ?? entry.serverUrl ?? '',
+    headers: entry.headers ?? {},
+    oauth: entry.oauth ? normalizeOAuth(entry.oauth) : undefined,
+  });
+}
+
+export function normalizeConfig(file: ConfigFile): McpoConfig {
+  return { servers: Object.entries(file.mcpServers).map(([name, entry]) => normalizeEntry(name, entry)) };
+}

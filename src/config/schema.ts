@@ -1,0 +1,154 @@
+/**
+ * The config file as written: `{"mcpServers": {NAME: entry}}` in the format of Claude Desktop and the
+ * Python mcpo, plus the spellings other clients write (`transport` for `type`, Windsurf's `serverUrl`
+ * for `url`, `http`/`streamable_http`/`streamableHttp` for streamable HTTP). This is the single source
+ * of truth for what is valid; ./normalize.ts turns the parsed result into the McpoConfig types.
+ * Expansion of `${VAR}` happens before validation, so URLs are checked after expansion.
+ */
+import { z } from 'zod';
+import { isJsonObject } from './jsonPath.js';
+import { serverNameProblem } from './names.js';
+import { oauthSchema } from './oauthSchema.js';
+import { isHttpUrl } from './urls.js';
+
+export type TransportType = 'stdio' | 'sse' | 'streamable-http';
+
+/** Accepted `type`/`transport` values (compared case-insensitively) and what they mean. */
+export const TRANSPORT_TYPES: Readonly<Record<string, TransportType>> = {
+  stdio: 'stdio',
+  sse: 'sse',
+  'streamable-http': 'streamable-http',
+  streamable_http: 'streamable-http',
+  streamablehttp: 'streamable-http',
+  http: 'streamable-http',
+};
+
+/** The canonical transport for a `type` value, or undefined when it is not one mcpo knows. */
+export function transportOf(type: string): TransportType | undefined {
+  return Object.hasOwn(TRANSPORT_TYPES, type.toLowerCase()) ? TRANSPORT_TYPES[type.toLowerCase()] : undefined;
+}
+
+/**
+ * setTimeout fires at once for delays above 2^31-1 ms, so a larger timeout would silently mean "no wait".
+ * 2147483 s is about 24.8 days.
+ */
+export const MAX_TIMEOUT_SECONDS = Math.floor((2 ** 31 - 1) / 1000);
+
+const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/; // RFC 9110 §5.6.2 token
+const ENV_NAME = /^[^=\0]+$/;
+
+const transportSchema = z.string().transform((value, ctx) => {
+  const transport = transportOf(value);
+  if (transport) return transport;
+  ctx.issues.push({
+    code: 'custom',
+    input: value,
+    message: `unknown transport type ${JSON.stringify(value)}: use "stdio", "sse" or "streamable-http" (also accepted: "http", "streamable_http", "streamableHttp")`,
+  });
+  return z.NEVER;
+});
+
+const httpUrlSchema = z.string().refine(isHttpUrl, 'must be an absolute http:// or https:// URL');
+
+const headersSchema = z.record(z.string(), z.string()).superRefine(
+  (headers, ctx) => {
+    for (const [name, value] of Object.entries(headers)) {
+      if (!HEADER_NAME.test(name)) ctx.addIssue({ code: 'custom', path: [name], message: 'is not a valid HTTP header name' });
+      else if (typeof value === 'string' && /[\r\n\0]/.test(value)) {
+        ctx.addIssue({ code: 'custom', path: [name], message: 'header value must not contain line breaks or NUL characters' });
+      }
+    }
+  },
+  { when: (payload) => isJsonObject(payload.value) },
+);
+
+const envSchema = z.record(z.string(), z.string()).superRefine(
+  (env, ctx) => {
+    for (const name of Object.keys(env)) {
+      if (!ENV_NAME.test(name)) ctx.addIssue({ code: 'custom', path: [name], message: 'is not a valid environment variable name (it contains "=" or is empty)' });
+    }
+  },
+  { when: (payload) => isJsonObject(payload.value) },
+);
+
+export const serverEntrySchema = z
+  .object({
+    command: z.string().min(1, 'must not be empty').optional(),
+    args: z.array(z.string()).optional(),
+    env: envSchema.optional(),
+    cwd: z.string().min(1, 'must not be empty').optional(),
+    type: transportSchema.optional(),
+    /** Alias of `type`. */
+    transport: transportSchema.optional(),
+    url: httpUrlSchema.optional(),
+    /** Alias of `url` (Windsurf). */
+    serverUrl: httpUrlSchema.optional(),
+    headers: headersSchema.optional(),
+    disabledTools: z.array(z.string().min(1, 'must not be empty')).optional(),
+    /** Seconds per tool call. */
+    timeout: z
+      .number()
+      .positive('must be a positive number of seconds')
+      .max(MAX_TIMEOUT_SECONDS, `must be at most ${MAX_TIMEOUT_SECONDS} seconds (about 24 days)`)
+      .optional(),
+    oauth: oauthSchema.optional(),
+    /** `"disabled": true` (as Cline and Claude Code write it) leaves the server out. */
+    disabled: z.boolean().optional(),
+  })
+  .superRefine(checkEntryShape, { when: (payload) => isJsonObject(payload.value) });
+
+/**
+ * Rules across fields. Runs even when single fields are invalid (so all problems are listed at once),
+ * hence it looks only at which keys are present, treating the entry as the plain object it may still be.
+ */
+function checkEntryShape(entry: Record<string, unknown>, ctx: z.RefinementCtx): void {
+  const problem = (path: (string | number)[], message: string): void => ctx.addIssue({ code: 'custom', path, message });
+  const declared = (entry.type ?? entry.transport) as unknown;
+  const transport = typeof declared === 'string' ? transportOf(declared) : undefined;
+  const hasCommand = entry.command !== undefined;
+  const hasUrl = entry.url !== undefined || entry.serverUrl !== undefined;
+
+  for (const [key, alias] of [['type', 'transport'], ['url', 'serverUrl']] as const) {
+    if (entry[key] !== undefined && entry[alias] !== undefined && entry[key] !== entry[alias]) {
+      problem([alias], `conflicts with "${key}" (they are the same setting): keep only one`);
+    }
+  }
+  if (hasCommand && hasUrl) {
+    problem([], 'has both "command" and "url": use "command" to start a local (stdio) server or "url" to connect to a remote one');
+  } else if (!hasCommand && !hasUrl) {
+    const what = transport === 'stdio' ? '"command"' : transport ? '"url"' : '"command" (to start a local stdio server) or "url" (to connect to a remote server)';
+    problem([], `needs ${what}`);
+  } else if (transport === 'stdio' && hasUrl) {
+    problem([entry.type !== undefined ? 'type' : 'transport'], 'is "stdio", which needs "command", not "url"');
+  } else if (transport !== undefined && transport !== 'stdio' && hasCommand) {
+    problem([entry.type !== undefined ? 'type' : 'transport'], `is "${String(declared)}", which needs "url", not "command"`);
+  }
+
+  if (entry.oauth !== undefined && (hasCommand || transport === 'stdio')) {
+    problem(['oauth'], 'only applies to remote (url) servers: a stdio server cannot use OAuth');
+  }
+  if (entry.oauth !== undefined && isJsonObject(entry.headers)) {
+    for (const name of Object.keys(entry.headers)) {
+      if (name.toLowerCase() === 'authorization') {
+        problem(['headers', name], 'conflicts with "oauth": mcpo sends the OAuth access token as the Authorization header; remove one of them');
+      }
+    }
+  }
+}
+
+export const configFileSchema = z.object({
+  /** Editors' JSON schema hint; accepted and ignored. */
+  $schema: z.string().optional(),
+  mcpServers: z.record(z.string(), serverEntrySchema).superRefine(
+    (servers, ctx) => {
+      for (const name of Object.keys(servers)) {
+        const problem = serverNameProblem(name);
+        if (problem) ctx.addIssue({ code: 'custom', path: [name], message: problem });
+      }
+    },
+    { when: (payload) => isJsonObject(payload.value) },
+  ),
+});
+
+export type ServerEntryFile = z.infer<typeof serverEntrySchema>;
+export type ConfigFile = z.infer<typeof configFileSchema>;

@@ -1,0 +1,71 @@
+/**
+ * Things in a config that are not errors but are probably mistakes: unknown (often misspelled) keys,
+ * keys that do nothing for this kind of server, duplicate keys. The known keys come from the zod
+ * schemas' shapes, so the schema stays the single source of truth.
+ */
+import { isJsonObject, type JsonPath } from './jsonPath.js';
+import type { JsonDocumentMap } from './jsonScan.js';
+import { clientMetadataSchema, oauthSchema, PASSTHROUGH_CLIENT_METADATA_KEYS } from './oauthSchema.js';
+import type { ConfigProblem } from './problems.js';
+import { configFileSchema, serverEntrySchema } from './schema.js';
+import { closestKey } from './suggest.js';
+
+const ROOT_KEYS = Object.keys(configFileSchema.shape);
+const ENTRY_KEYS = Object.keys(serverEntrySchema.shape);
+const OAUTH_KEYS = Object.keys(oauthSchema.shape);
+const CLIENT_METADATA_KEYS = Object.keys(clientMetadataSchema.shape);
+
+const STDIO_ONLY_KEYS = ['args', 'env', 'cwd'];
+const REMOTE_ONLY_KEYS = ['headers'];
+
+function unknownKeys(
+  value: Record<string, unknown>,
+  path: JsonPath,
+  known: readonly string[],
+  warnings: ConfigProblem[],
+  tolerated: readonly string[] = [],
+): void {
+  for (const key of Object.keys(value)) {
+    if (known.includes(key) || tolerated.includes(key)) continue;
+    const suggestion = closestKey(key, known);
+    warnings.push({ path: [...path, key], message: `unknown key${suggestion ? ` (did you mean "${suggestion}"?)` : ''}` });
+  }
+}
+
+function entryWarnings(entry: Record<string, unknown>, path: JsonPath, warnings: ConfigProblem[]): void {
+  unknownKeys(entry, path, ENTRY_KEYS, warnings);
+  const hasCommand = entry.command !== undefined;
+  const hasUrl = entry.url !== undefined || entry.serverUrl !== undefined;
+  if (hasCommand !== hasUrl) {
+    const ignored = hasCommand ? REMOTE_ONLY_KEYS : STDIO_ONLY_KEYS;
+    for (const key of ignored.filter((k) => entry[k] !== undefined)) {
+      const message = hasCommand
+        ? `is ignored: "${key}" applies only to remote (url) servers`
+        : `is ignored: "${key}" applies only to local (command) servers`;
+      warnings.push({ path: [...path, key], message });
+    }
+  }
+  if (isJsonObject(entry.oauth)) {
+    const oauthPath = [...path, 'oauth'];
+    unknownKeys(entry.oauth, oauthPath, OAUTH_KEYS, warnings);
+    const metadata = entry.oauth.client_metadata;
+    if (isJsonObject(metadata)) {
+      unknownKeys(metadata, [...oauthPath, 'client_metadata'], CLIENT_METADATA_KEYS, warnings, PASSTHROUGH_CLIENT_METADATA_KEYS);
+    }
+  }
+}
+
+/** Warnings for a parsed config file (before expansion, so they describe what the user wrote), in file order. */
+export function configWarnings(root: Record<string, unknown>, map: JsonDocumentMap): ConfigProblem[] {
+  const warnings: ConfigProblem[] = [];
+  for (const duplicate of map.duplicates) {
+    warnings.push({ path: duplicate.path, message: 'duplicate key: only the last one is used', location: duplicate.location });
+  }
+  unknownKeys(root, [], ROOT_KEYS, warnings);
+  if (isJsonObject(root.mcpServers)) {
+    for (const [name, entry] of Object.entries(root.mcpServers)) {
+      if (isJsonObject(entry)) entryWarnings(entry, ['mcpServers', name], warnings);
+    }
+  }
+  return warnings.map((warning) => ({ ...warning, location: warning.location ?? map.locate(warning.path) }));
+}
