@@ -1,0 +1,60 @@
+/**
+ * Maps what the SDK throws for a tools/call into McpoErrors with stable codes, so the HTTP layer
+ * renders each failure kind with its own status.
+ */
+import { ErrorCode, McpError } from '@modelcontextprotocol/sdk/types.js';
+import { McpoError } from '../errors.js';
+
+export interface CallFailureContext {
+  server: string;
+  tool: string;
+  timeoutMs: number;
+  /** The caller's signal: an abort by the REST client is CANCELLED, not a timeout. */
+  signal?: AbortSignal;
+}
+
+export function mapCallError(error: unknown, context: CallFailureContext): McpoError {
+  if (error instanceof McpoError) return error;
+  const { server, tool } = context;
+  const details = { server, tool };
+  if (context.signal?.aborted) {
+    return new McpoError('CANCELLED', `Call to ${server}/${tool} was cancelled by the client`, { details, cause: error });
+  }
+  if (error instanceof McpError) {
+    if (error.code === ErrorCode.RequestTimeout) {
+      return new McpoError('TIMEOUT', `Tool ${server}/${tool} did not answer within ${context.timeoutMs / 1000} s`, {
+        details: { ...details, timeoutSeconds: context.timeoutMs / 1000 },
+        cause: error,
+      });
+    }
+    if (error.code === ErrorCode.InvalidParams) {
+      return new McpoError('INVALID_ARGUMENTS', `${server} rejected the arguments: ${stripPrefix(error.message)}`, {
+        details: { ...details, rpcCode: error.code, ...(error.data === undefined ? {} : { data: error.data }) },
+        cause: error,
+      });
+    }
+    if (error.code === ErrorCode.ConnectionClosed) {
+      return unavailable(server, 'the connection to the server closed during the call', error);
+    }
+    return new McpoError('UPSTREAM_ERROR', `${server} answered with an error: ${stripPrefix(error.message)}`, {
+      details: { ...details, rpcCode: error.code, ...(error.data === undefined ? {} : { data: error.data }) },
+      cause: error,
+    });
+  }
+  const message = error instanceof Error ? error.message : String(error);
+  return new McpoError('UPSTREAM_ERROR', `Call to ${server}/${tool} failed: ${message}`, { details, cause: error });
+}
+
+/** 503 with Retry-After: the server exists but cannot take calls right now. */
+export function unavailable(server: string, why: string, cause?: unknown, retryAfterSeconds = 5): McpoError {
+  return new McpoError('SERVER_UNAVAILABLE', `Server ${server} is unavailable: ${why}`, {
+    details: { server },
+    headers: { 'Retry-After': String(retryAfterSeconds) },
+    cause,
+  });
+}
+
+/** The SDK prefixes messages with "MCP error <code>: "; the code is already in details. */
+function stripPrefix(message: string): string {
+  return message.replace(/^MCP error -?\d+: /, '');
+}

@@ -1,0 +1,98 @@
+/**
+ * The Manager owns every Session: starts them all concurrently (a slow or failing server never delays
+ * the others), answers the HTTP layer through the ServerRegistry contract, and stops them all.
+ */
+import type { ServerEntry } from '../config/types.js';
+import type { Logger } from '../log/logger.js';
+import { Session, type SessionOptions } from './session.js';
+import type { TransportContext } from './transport.js';
+import type { ChangeKind, ServerHandle, ServerRegistry } from './types.js';
+
+export interface ManagerOptions {
+  logger: Logger;
+  /** The environment mcpo runs with; stdio children get only a safe subset plus their own `env`. */
+  parentEnv: Readonly<Record<string, string | undefined>>;
+  clientInfo: { name: string; version: string };
+  /** Per-call timeout for entries without `timeout`. Default DEFAULT_CALL_TIMEOUT_MS (60 s). */
+  defaultTimeoutMs?: number;
+  /** Default DEFAULT_CONNECT_TIMEOUT_MS (30 s). */
+  connectTimeoutMs?: number;
+  /** Extra transport context per entry (the OAuth provider, for one). */
+  transportFor?: (entry: ServerEntry) => Partial<TransportContext>;
+}
+
+export class Manager implements ServerRegistry {
+  private readonly sessions = new Map<string, Session>();
+  private readonly listeners = new Set<(server: string, kind: ChangeKind) => void>();
+  private readonly connecting = new Map<string, Promise<void>>();
+
+  constructor(private readonly options: ManagerOptions) {}
+
+  get(name: string): ServerHandle | undefined {
+    return this.sessions.get(name);
+  }
+
+  list(): readonly ServerHandle[] {
+    return [...this.sessions.values()];
+  }
+
+  onChange(listener: (server: string, kind: ChangeKind) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  /** Adds and starts servers; returns at once. `settled()` resolves when every attempt has finished. */
+  start(entries: readonly ServerEntry[]): void {
+    for (const entry of entries) this.add(entry);
+  }
+
+  /** Resolves when every connection attempt under way has finished (connected or failed). */
+  async settled(): Promise<void> {
+    while (this.connecting.size) await Promise.all(this.connecting.values());
+  }
+
+  /** Stops one server: its session closes (a stdio child is ended) and its routes disappear. */
+  async remove(name: string): Promise<void> {
+    const session = this.sessions.get(name);
+    if (!session) return;
+    this.sessions.delete(name);
+    await session.close();
+    this.emit(name, 'removed');
+  }
+
+  /** Stops every server; every stdio child is ended. */
+  async stop(): Promise<void> {
+    await Promise.all([...this.sessions.keys()].map((name) => this.remove(name)));
+  }
+
+  private add(entry: ServerEntry): void {
+    if (this.sessions.has(entry.name)) throw new Error(`server ${entry.name} is already running`);
+    const extra = this.options.transportFor?.(entry) ?? {};
+    const sessionOptions: SessionOptions = {
+      entry,
+      logger: this.options.logger,
+      transport: { parentEnv: this.options.parentEnv, ...extra },
+      clientInfo: this.options.clientInfo,
+      onChange: (kind) => {
+        if (this.sessions.get(entry.name) === session) this.emit(entry.name, kind);
+      },
+      ...(this.options.defaultTimeoutMs === undefined ? {} : { defaultTimeoutMs: this.options.defaultTimeoutMs }),
+      ...(this.options.connectTimeoutMs === undefined ? {} : { connectTimeoutMs: this.options.connectTimeoutMs }),
+    };
+    const session = new Session(sessionOptions);
+    this.sessions.set(entry.name, session);
+    this.emit(entry.name, 'added');
+    const attempt = session.connect().finally(() => this.connecting.delete(entry.name));
+    this.connecting.set(entry.name, attempt);
+  }
+
+  private emit(server: string, kind: ChangeKind): void {
+    for (const listener of this.listeners) {
+      try {
+        listener(server, kind);
+      } catch (error) {
+        this.options.logger.error('change listener failed', { server, kind, error });
+      }
+    }
+  }
+}

@@ -1,0 +1,70 @@
+/**
+ * Builds the SDK client transport for one configured server. The only place that knows how each
+ * transport kind is constructed; OAuth plugs in through `authProvider`.
+ */
+import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
+import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import { SSEClientTransport } from '@modelcontextprotocol/sdk/client/sse.js';
+import type { OAuthClientProvider } from '@modelcontextprotocol/sdk/client/auth.js';
+import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
+import type { ServerEntry } from '../config/types.js';
+import { childEnvironment } from '../config/childEnv.js';
+import type { TransportKind } from './types.js';
+
+export interface TransportContext {
+  /** The environment mcpo itself runs with; stdio children get only a safe subset of it. */
+  parentEnv: Readonly<Record<string, string | undefined>>;
+  /** OAuth provider for remote servers with an `oauth` block. */
+  authProvider?: OAuthClientProvider;
+  /** Receives each stderr line of a stdio child. */
+  onStderrLine?: (line: string) => void;
+}
+
+/** Creates a transport of a concrete kind (never 'auto': the session decides the fallback). */
+export function createTransport(entry: ServerEntry, kind: TransportKind, context: TransportContext): Transport {
+  if (entry.kind === 'stdio') {
+    const transport = new StdioClientTransport({
+      command: entry.command,
+      args: entry.args,
+      env: childEnvironment(entry.env, context.parentEnv),
+      ...(entry.cwd === undefined ? {} : { cwd: entry.cwd }),
+      stderr: 'pipe',
+    });
+    const stderr = transport.stderr;
+    if (stderr && context.onStderrLine) forwardLines(stderr, context.onStderrLine);
+    return transport;
+  }
+  const url = new URL(entry.url);
+  // Configured headers go to the MCP server's requests. With `oauth`, the config layer refuses an
+  // Authorization header, so nothing secret travels to authorization-server endpoints via requestInit.
+  const requestInit: RequestInit = { headers: entry.headers };
+  const auth = context.authProvider ? { authProvider: context.authProvider } : {};
+  if (kind === 'sse') {
+    // The SDK sends requestInit headers on the event-stream GET and on every POST alike.
+    return new SSEClientTransport(url, { requestInit, ...auth });
+  }
+  return new StreamableHTTPClientTransport(url, { requestInit, ...auth });
+}
+
+function forwardLines(stream: NodeJS.ReadableStream, onLine: (line: string) => void): void {
+  let buffered = '';
+  stream.setEncoding?.('utf8');
+  stream.on('data', (chunk: string | Buffer) => {
+    buffered += chunk.toString();
+    let newline: number;
+    while ((newline = buffered.indexOf('\n')) >= 0) {
+      const line = buffered.slice(0, newline).replace(/\r$/, '');
+      buffered = buffered.slice(newline + 1);
+      if (line) onLine(line);
+    }
+    // A child that never prints a newline must not grow this buffer without bound.
+    if (buffered.length > 64 * 1024) {
+      onLine(buffered);
+      buffered = '';
+    }
+  });
+  stream.on('end', () => {
+    if (buffered) onLine(buffered);
+    buffered = '';
+  });
+}
