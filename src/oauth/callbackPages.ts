@@ -1,0 +1,43 @@
+/**
+ * The tiny HTML pages the loopback receiver shows in the user's browser. Every dynamic value is
+ * escaped; no scripts, styles from elsewhere, or referrer (the callback URL carries the code).
+ */
+import type { McpoOAuthError } from './errors.js';
+
+/** Headers sent with every page. */
+export const PAGE_HEADERS: Readonly<Record<string, string>> = {
+  'Content-Type': 'text/html; charset=utf-8',
+  'Cache-Control': 'no-store',
+  'Content-Security-Policy': "default-src 'none'; style-src 'unsafe-inline'",
+  'Referrer-Policy': 'no-referrer',
+  'X-Content-Type-Options': 'nosniff',
+};
+
+export function escapeHtml(text: string): string {
+  return text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+}
+
+function page(title: string, body: string): string {
+  return (
+    `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>${escapeHtml(title)}</title>` +
+    `<style>body{font-family:system-ui,sans-serif;max-width:36rem;margin:4rem auto;padding:0 1rem}</style></head>` +
+    `<body><h1>${escapeHtml(title)}</h1><p>${escapeHtml(body)}</p></body></html>`
+  );
+}
+
+export function successPage(): string {
+  return page('mcpo is authorized', 'You can close this tab and return to mcpo.');
+}
+
+/** The page for a failed callback; the message of mcpo's error never contains codes or tokens. */
+export function failurePage(error: McpoOAuthError): string {
+  return page('mcpo authorization failed', `${error.message.replace(/\.$/, '')}. You can close this tab.`);
+}
+
+export function notFoundPage(): string {
+  return page('Not found', 'This address only receives the OAuth authorization callback.');
+}
+
+export function alreadyFinishedPage(): string {
+  return page('Already finished', 'This authorization attempt has already finished. You can close this tab.');
+}

@@ -1,0 +1,202 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { networkInterfaces } from 'node:os';
+import { afterEach, describe, expect, it } from 'vitest';
+import {
+  AuthorizationResponseError,
+  CallbackPortInUseError,
+  CallbackTimeoutError,
+  McpoOAuthError,
+  MissingAuthorizationCodeError,
+  OAuthCancelledError,
+  StateMismatchError,
+} from '../../src/oauth/errors.js';
+import {
+  DEFAULT_CALLBACK_TIMEOUT_MS,
+  startLoopbackReceiver,
+  type CallbackClock,
+  type LoopbackReceiver,
+} from '../../src/oauth/loopback.js';
+
+const STATE = 'state-abc123';
+const receivers: LoopbackReceiver[] = [];
+const servers: Server[] = [];
+afterEach(async () => {
+  await Promise.all(receivers.splice(0).map((r) => r.close()));
+  await Promise.all(servers.splice(0).map((s) => new Promise((r) => s.close(r))));
+});
+
+async function start(options: Partial<Parameters<typeof startLoopbackReceiver>[0]> = {}): Promise<LoopbackReceiver> {
+  const receiver = await startLoopbackReceiver({ expectedState: STATE, ...options });
+  receivers.push(receiver);
+  return receiver;
+}
+
+/** A clock whose timeout fires only when the test says so. */
+function manualClock(): CallbackClock & { fire: () => void; delays: number[] } {
+  const pending = new Map<number, () => void>();
+  const delays: number[] = [];
+  let next = 0;
+  return {
+    setTimeout: (fn, ms) => {
+      delays.push(ms);
+      pending.set(++next, fn);
+      return next;
+    },
+    clearTimeout: (handle) => void pending.delete(handle as number),
+    fire: () => {
+      for (const fn of pending.values()) fn();
+      pending.clear();
+    },
+    delays,
+  };
+}
+
+async function rejection(promise: Promise<unknown>): Promise<McpoOAuthError> {
+  const err = await promise.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  expect(err).toBeInstanceOf(McpoOAuthError);
+  return err as McpoOAuthError;
+}
+
+describe('loopback callback receiver', () => {
+  it('serves a 127.0.0.1 redirect URI and resolves with the code after showing a success page', async () => {
+    const receiver = await start();
+    expect(receiver.redirectUri).toBe(`http://127.0.0.1:${receiver.port}/callback`);
+    const res = await fetch(`${receiver.redirectUri}?code=the-code&state=${STATE}`);
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toContain('text/html');
+    expect(res.headers.get('referrer-policy')).toBe('no-referrer');
+    expect(await res.text()).toContain('You can close this tab');
+    expect(await receiver.result).toEqual({ code: 'the-code' });
+  });
+
+  it('stops listening once the callback has been received', async () => {
+    const receiver = await start();
+    await fetch(`${receiver.redirectUri}?code=c&state=${STATE}`).then((r) => r.text());
+    await receiver.result;
+    await receiver.close();
+    await expect(fetch(receiver.redirectUri)).rejects.toThrow();
+  });
+
+  it('rejects a callback whose state does not match, without accepting its code', async () => {
+    const receiver = await start();
+    const res = await fetch(`${receiver.redirectUri}?code=attacker-code&state=forged`);
+    expect(res.status).toBe(400);
+    const body = await res.text();
+    expect(body).toContain('unexpected state');
+    expect(body).not.toContain('attacker-code');
+    const err = await rejection(receiver.result);
+    expect(err).toBeInstanceOf(StateMismatchError);
+    expect(err.reason).toBe('state_mismatch');
+  });
+
+  it('rejects a callback without any state', async () => {
+    const receiver = await start();
+    await fetch(`${receiver.redirectUri}?code=c`).then((r) => r.text());
+    expect((await rejection(receiver.result)).reason).toBe('state_mismatch');
+  });
+
+  it('reports error=access_denied from the authorization server with its description, escaped on the page', async () => {
+    const receiver = await start();
+    const description = encodeURIComponent('User said <no>');
+    const res = await fetch(`${receiver.redirectUri}?error=access_denied&error_description=${description}&state=${STATE}`);
+    expect(res.status).toBe(400);
+    const body = await res.text();
+    expect(body).toContain('access_denied');
+    expect(body).toContain('User said &#60;no&#62;');
+    expect(body).not.toContain('<no>');
+    const err = await rejection(receiver.result);
+    expect(err).toBeInstanceOf(AuthorizationResponseError);
+    expect(err.reason).toBe('access_denied');
+    expect((err as AuthorizationResponseError).oauthError).toBe('access_denied');
+    expect((err as AuthorizationResponseError).errorDescription).toBe('User said <no>');
+  });
+
+  it('reports other OAuth errors with reason authorization_error', async () => {
+    const receiver = await start();
+    await fetch(`${receiver.redirectUri}?error=invalid_scope&state=${STATE}`).then((r) => r.text());
+    const err = await rejection(receiver.result);
+    expect(err.reason).toBe('authorization_error');
+    expect((err as AuthorizationResponseError).oauthError).toBe('invalid_scope');
+  });
+
+  it('says "No authorization code found" when the callback has the state but no code', async () => {
+    const receiver = await start();
+    const res = await fetch(`${receiver.redirectUri}?state=${STATE}`);
+    expect(res.status).toBe(400);
+    expect(await res.text()).toContain('No authorization code found');
+    expect(await rejection(receiver.result)).toBeInstanceOf(MissingAuthorizationCodeError);
+  });
+
+  it('answers 404 on other paths and keeps waiting for the real callback', async () => {
+    const receiver = await start({ path: '/oauth/cb' });
+    expect(receiver.redirectUri.endsWith('/oauth/cb')).toBe(true);
+    const base = receiver.redirectUri.replace('/oauth/cb', '');
+    expect((await fetch(`${base}/favicon.ico`)).status).toBe(404);
+    expect((await fetch(`${base}/callback?code=c&state=${STATE}`)).status).toBe(404);
+    expect((await fetch(receiver.redirectUri, { method: 'POST' })).status).toBe(405);
+    await fetch(`${receiver.redirectUri}?code=real&state=${STATE}`).then((r) => r.text());
+    expect(await receiver.result).toEqual({ code: 'real' });
+  });
+
+  it('times out with a clear error after the configured wait and closes', async () => {
+    const clock = manualClock();
+    const receiver = await start({ clock, timeoutMs: 90_000 });
+    expect(clock.delays).toEqual([90_000]);
+    clock.fire();
+    const err = await rejection(receiver.result);
+    expect(err).toBeInstanceOf(CallbackTimeoutError);
+    expect(err.reason).toBe('callback_timeout');
+    expect(err.message).toContain('90 s');
+    await receiver.close();
+    await expect(fetch(`${receiver.redirectUri}?code=late&state=${STATE}`)).rejects.toThrow();
+  });
+
+  it('waits five minutes by default', async () => {
+    const clock = manualClock();
+    await start({ clock });
+    expect(clock.delays).toEqual([DEFAULT_CALLBACK_TIMEOUT_MS]);
+    expect(DEFAULT_CALLBACK_TIMEOUT_MS).toBe(300_000);
+  });
+
+  it('rejects with OAuthCancelledError when aborted or closed while waiting', async () => {
+    const controller = new AbortController();
+    const aborted = await start({ signal: controller.signal });
+    controller.abort();
+    expect(await rejection(aborted.result)).toBeInstanceOf(OAuthCancelledError);
+
+    const closed = await start();
+    await closed.close();
+    expect((await rejection(closed.result)).reason).toBe('cancelled');
+  });
+
+  it('names callback_port and the port when the port is taken', async () => {
+    const blocker = createServer();
+    servers.push(blocker);
+    await new Promise<void>((r) => blocker.listen(0, '127.0.0.1', r));
+    const port = (blocker.address() as AddressInfo).port;
+    const err = await rejection(startLoopbackReceiver({ expectedState: STATE, port }));
+    expect(err).toBeInstanceOf(CallbackPortInUseError);
+    expect(err.reason).toBe('port_in_use');
+    expect(err.message).toBe(`callback_port ${port} is in use; choose another in the oauth block or set 0`);
+  });
+
+  it('listens on 127.0.0.1 only: other local addresses refuse the connection', async () => {
+    const receiver = await start();
+    const interfaces = Object.values(networkInterfaces())
+      .flat()
+      .filter((i) => i !== undefined && i.address !== '127.0.0.1' && !i.address.includes('%'))
+      .map((i) => (i!.family === 'IPv6' ? `[${i!.address}]` : i!.address));
+    // The IPv6 loopback and 127.0.0.2 (another loopback address on Linux) are always worth a try.
+    const others = [...new Set(['[::1]', '127.0.0.2', ...interfaces])];
+    for (const host of others) {
+      await expect(fetch(`http://${host}:${receiver.port}/callback?code=c&state=${STATE}`)).rejects.toThrow();
+    }
+    // Still waiting: none of those attempts reached the receiver.
+    await fetch(`${receiver.redirectUri}?code=ok&state=${STATE}`).then((r) => r.text());
+    expect(await receiver.result).toEqual({ code: 'ok' });
+  });
+});
