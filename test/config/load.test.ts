@@ -1,0 +1,142 @@
+import { mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { loadConfig, parseConfig } from '../../src/config/load.js';
+import { ConfigError } from '../../src/errors.js';
+import { FIXTURES, load, tempDir, thrown, type TempDir } from './configFiles.js';
+
+let dir: TempDir;
+beforeEach(async () => {
+  dir = await tempDir();
+});
+afterEach(async () => {
+  await dir.remove();
+});
+
+const noWarnings = { env: {}, warn: (message: string) => expect.fail(`unexpected warning: ${message}`) };
+
+describe('loading a config file', () => {
+  it('reads a Claude Desktop config into stdio entries in file order', async () => {
+    const { config, warnings } = await load(join(FIXTURES, 'claude-desktop.json'));
+    expect(warnings).toEqual([]);
+    expect(config.servers).toEqual([
+      { name: 'memory', kind: 'stdio', command: 'npx', args: ['-y', '@modelcontextprotocol/server-memory'], env: {}, disabledTools: [] },
+      {
+        name: 'time',
+        kind: 'stdio',
+        command: 'uvx',
+        args: ['mcp-server-time', '--local-timezone=America/New_York'],
+        env: { TZ_FALLBACK: 'UTC' },
+        cwd: '/tmp',
+        disabledTools: [],
+      },
+    ]);
+  });
+
+  it('understands every spelling of the transport type that other MCP clients write', async () => {
+    const { config, warnings } = await load(join(FIXTURES, 'remote-aliases.json'));
+    expect(warnings).toEqual([]);
+    const kinds = Object.fromEntries(config.servers.map((s) => [s.name, s.kind]));
+    expect(kinds).toEqual({
+      'plain-sse': 'sse',
+      streamable: 'streamable-http',
+      'python-style': 'streamable-http',
+      'cline-style': 'streamable-http',
+      'claude-code-style': 'streamable-http',
+      'transport-key': 'sse',
+      windsurf: 'auto',
+      'explicit-stdio': 'stdio',
+      auto: 'auto',
+    });
+  });
+
+  it('normalizes a remote entry: url from serverUrl, headers, disabled tools and the timeout in milliseconds', async () => {
+    const { config } = await load(join(FIXTURES, 'remote-aliases.json'));
+    const byName = new Map(config.servers.map((s) => [s.name, s]));
+    expect(byName.get('windsurf')).toEqual({ name: 'windsurf', kind: 'auto', url: 'https://mcp.example.com/e', headers: {}, disabledTools: [] });
+    expect(byName.get('plain-sse')).toMatchObject({ headers: { 'X-Api-Key': 'k1' } });
+    expect(byName.get('auto')).toMatchObject({ disabledTools: ['delete_everything'], timeoutMs: 30_000 });
+  });
+
+  it('accepts type and transport (or url and serverUrl) together when they say the same thing', () => {
+    const text = JSON.stringify({
+      mcpServers: { a: { type: 'sse', transport: 'sse', url: 'https://h/sse', serverUrl: 'https://h/sse' } },
+    });
+    expect(parseConfig(text, { file: 'c.json', ...noWarnings }).servers[0]).toMatchObject({ kind: 'sse', url: 'https://h/sse' });
+  });
+
+  it('turns a fractional timeout in seconds into whole milliseconds, never zero', () => {
+    const text = JSON.stringify({ mcpServers: { a: { command: 'x', timeout: 0.0001 }, b: { command: 'x', timeout: 1.5 } } });
+    const [a, b] = parseConfig(text, { file: 'c.json', ...noWarnings }).servers;
+    expect(a?.timeoutMs).toBe(1);
+    expect(b?.timeoutMs).toBe(1500);
+  });
+
+  it('leaves out servers marked "disabled": true without checking them', async () => {
+    const file = await dir.write('config.json', {
+      mcpServers: {
+        on: { command: 'node', disabled: false },
+        off: { url: 'not a url ${MISSING}', disabled: true },
+      },
+    });
+    const { config, warnings } = await load(file);
+    expect(warnings).toEqual([]);
+    expect(config.servers.map((s) => s.name)).toEqual(['on']);
+  });
+
+  it('reads a file with a UTF-8 byte order mark, as Windows editors write it', async () => {
+    const file = await dir.write('bom.json', `\uFEFF${JSON.stringify({ mcpServers: { a: { command: 'x' } } })}`);
+    const { config } = await load(file);
+    expect(config.servers).toHaveLength(1);
+  });
+
+  it('names the file when it does not exist', async () => {
+    const missing = join(dir.path, 'nope.json');
+    const error = await loadConfig(missing, noWarnings).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ConfigError);
+    expect((error as ConfigError).code).toBe('CONFIG_INVALID');
+    expect((error as ConfigError).file).toBe(missing);
+    expect((error as ConfigError).message).toBe(`${missing}: cannot read the config file: file not found`);
+  });
+
+  it('names the file when it is a directory', async () => {
+    const sub = join(dir.path, 'sub');
+    await mkdir(sub);
+    await expect(loadConfig(sub, noWarnings)).rejects.toThrow(`${sub}: cannot read the config file: is a directory, not a file`);
+  });
+
+  it('names the file and passes on the system reason for other read failures', async () => {
+    const notADirectory = join(await dir.write('plain.json', '{}'), 'config.json');
+    await expect(loadConfig(notADirectory, noWarnings)).rejects.toThrow(`${notADirectory}: cannot read the config file: ENOTDIR`);
+  });
+});
+
+describe('config files that are not a server list', () => {
+  it('rejects an empty mcpServers object with "no servers configured"', async () => {
+    const file = await dir.write('empty.json', { mcpServers: {} });
+    const error = await loadConfig(file, noWarnings).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ConfigError);
+    expect((error as Error).message).toContain(`${file}: mcpServers: no servers configured`);
+  });
+
+  it('says all servers are disabled when that is why none are left', () => {
+    const text = JSON.stringify({ mcpServers: { a: { command: 'x', disabled: true }, b: { command: 'y', disabled: true } } });
+    expect(() => parseConfig(text, { file: 'c.json', ...noWarnings })).toThrow('c.json: mcpServers: no servers configured: all 2 are "disabled": true');
+  });
+
+  it('rejects a file without mcpServers, showing the expected shape', () => {
+    const error = thrown(() => parseConfig('{"servers": {}}', { file: 'c.json', env: {}, warn: () => {} }));
+    expect(error).toBeInstanceOf(ConfigError);
+    expect((error as Error).message).toMatch(/^c\.json: has no "mcpServers" object: expected \{"mcpServers": /);
+  });
+
+  it('rejects JSON that is not an object', () => {
+    expect(() => parseConfig('[1, 2]', { file: 'c.json', ...noWarnings })).toThrow(/^c\.json: must contain a JSON object like/);
+  });
+
+  it('rejects mcpServers that is a list instead of an object', () => {
+    expect(() => parseConfig('{"mcpServers": []}', { file: 'c.json', ...noWarnings })).toThrow(
+      'c.json: mcpServers: must be an object (got a list) (line 1, column 2)',
+    );
+  });
+});
