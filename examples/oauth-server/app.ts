@@ -10,6 +10,7 @@ import type { OAuthMetadata, OAuthProtectedResourceMetadata } from '@modelcontex
 import { authenticateClient, CLIENT_AUTH_METHODS } from './clientAuth.js';
 import { consentRouter, type PendingConsents } from './consent.js';
 import { mcpRouter } from './mcpRoutes.js';
+import { requirePkce } from './pkce.js';
 import type { ResolvedOptions } from './options.js';
 import { CONSENT_PATH, type DemoOAuthProvider } from './provider.js';
 import type { ServerUrls } from './resource.js';
@@ -93,7 +94,12 @@ export function createExampleApp(parts: ExampleAppParts): Express {
   app.use('/.well-known/oauth-protected-resource/mcp', metadataHandler(protectedResourceMetadata(urls.mcp, asMetadata.issuer)));
   app.use('/.well-known/oauth-protected-resource/sse', metadataHandler(protectedResourceMetadata(urls.sse, asMetadata.issuer)));
 
-  app.use('/authorize', counters.count('authorizationRequests'));
+  app.use(
+    '/authorize',
+    counters.count('authorizationRequests'),
+    express.urlencoded({ extended: false }),
+    requirePkce({ clientsStore: provider.clientsStore }),
+  );
   app.use('/register', counters.count('registrations'));
   app.use('/token', express.urlencoded({ extended: false }), counters.tokenEndpoint(), ...authenticateClient({ clientsStore: provider.clientsStore }));
   app.use('/revoke', counters.count('revocationRequests'), ...authenticateClient({ clientsStore: provider.clientsStore }));

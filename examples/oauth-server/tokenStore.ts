@@ -76,8 +76,16 @@ export class TokenStore {
     return code;
   }
 
-  /** The live code record, without using it up (the SDK asks for the PKCE challenge before the exchange). */
+  /**
+   * The live code record, without using it up (the SDK asks for the PKCE challenge before the exchange).
+   * A code that was already exchanged revokes the grant its first use created.
+   */
   peekCode(code: string): AuthorizationCodeRecord | undefined {
+    const replayedGrant = this.#usedCodes.get(code);
+    if (replayedGrant !== undefined) {
+      this.#revokeGrant(replayedGrant);
+      return undefined;
+    }
     const record = this.#codes.get(code);
     if (record && record.expiresAt <= this.#options.now()) {
       this.#codes.delete(code);
@@ -86,13 +94,8 @@ export class TokenStore {
     return record;
   }
 
-  /** Uses a code up. A code presented twice revokes the grant its first use created. */
+  /** Uses a code up (replay handled as in peekCode). */
   takeCode(code: string): AuthorizationCodeRecord | undefined {
-    const replayedGrant = this.#usedCodes.get(code);
-    if (replayedGrant !== undefined) {
-      this.#revokeGrant(replayedGrant);
-      return undefined;
-    }
     const record = this.peekCode(code);
     this.#codes.delete(code);
     return record;
