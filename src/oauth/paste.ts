@@ -1,0 +1,121 @@
+/**
+ * The copy/paste authorization flow, for when the browser cannot reach mcpo's loopback receiver
+ * (mcpo on a remote host, in a container): mcpo prints the authorization URL, the user opens it anywhere,
+ * and pastes back either the full URL they were redirected to or just the code.
+ *
+ * A pasted URL is checked like a loopback callback (state first, then error, then code). A wrong state
+ * or a missing code is a paste mistake, not an attack on a listening socket, so the user is told what was
+ * wrong and asked again; an `error=` from the authorization server ends the flow. A bare code cannot be
+ * state-checked: that is the price of accepting it, and the user typed it themselves.
+ */
+import { createInterface } from 'node:readline';
+import { interpretCallback } from './callbackParams.js';
+import {
+  MissingAuthorizationCodeError,
+  NoTerminalError,
+  OAuthCancelledError,
+  StateMismatchError,
+  type McpoOAuthError,
+} from './errors.js';
+
+export interface PasteFlowOptions {
+  /** Where the user types (usually process.stdin). */
+  input: NodeJS.ReadableStream;
+  /** Where the URL and prompts go (usually process.stderr, keeping stdout clean). */
+  output: NodeJS.WritableStream;
+  /**
+   * Whether `input` is an interactive terminal; it only changes the wording of the prompt. A non-TTY input
+   * is still read (so a script can pipe the callback URL in); any input that has already ended or been
+   * destroyed fails at once with NoTerminalError instead of waiting forever.
+   */
+  isTTY: boolean;
+  /** The `state` sent in the authorization request. */
+  expectedState: string;
+  /** The URL the user must open. */
+  authorizationUrl: string | URL;
+  /** Aborting rejects with OAuthCancelledError (e.g. when the loopback receiver got the code first). */
+  signal?: AbortSignal;
+}
+
+export const PASTE_PROMPT = 'Paste the full URL you were redirected to (or just the code), then press Enter: ';
+export const PIPED_INPUT_NOTICE = 'Reading the URL you were redirected to (or just the code) from standard input.\n';
+
+type LineOutcome = { kind: 'code'; code: string } | { kind: 'retry'; message?: string } | { kind: 'fail'; error: McpoOAuthError };
+
+/** Prints the authorization URL and reads lines until one yields an authorization code. */
+export function readAuthorizationCodeFromTerminal(options: PasteFlowOptions): Promise<{ code: string }> {
+  const { input, output, signal } = options;
+  if (signal?.aborted) return Promise.reject(new OAuthCancelledError(undefined, signal.reason));
+  if (isClosed(input)) return Promise.reject(new NoTerminalError());
+  const prompt = options.isTTY ? PASTE_PROMPT : PIPED_INPUT_NOTICE;
+
+  output.write(`\nOpen this URL in a browser to authorize mcpo:\n\n${String(options.authorizationUrl)}\n\n`);
+  output.write(prompt);
+
+  return new Promise((resolve, reject) => {
+    const rl = createInterface({ input, terminal: false, crlfDelay: Infinity });
+    let settled = false;
+    const settle = (fn: () => void): void => {
+      if (settled) return;
+      settled = true;
+      signal?.removeEventListener('abort', onAbort);
+      rl.close();
+      fn();
+    };
+    const onAbort = (): void => settle(() => reject(new OAuthCancelledError(undefined, signal?.reason)));
+    signal?.addEventListener('abort', onAbort, { once: true });
+
+    rl.on('line', (line) => {
+      if (settled) return;
+      const outcome = interpretPastedLine(line, options.expectedState);
+      if (outcome.kind === 'code') return settle(() => resolve({ code: outcome.code }));
+      if (outcome.kind === 'fail') return settle(() => reject(outcome.error));
+      if (outcome.message) output.write(`${outcome.message}\n`);
+      output.write(prompt);
+    });
+    rl.on('close', () => settle(() => reject(new NoTerminalError())));
+  });
+}
+
+/** What one pasted line means: a code, a mistake to explain before asking again, or the end of the flow. */
+export function interpretPastedLine(line: string, expectedState: string): LineOutcome {
+  const text = line.trim();
+  if (!text) return { kind: 'retry' };
+  const params = pastedParams(text);
+  if (params === 'invalid') return { kind: 'retry', message: 'That is not a valid URL.' };
+  if (params === undefined) {
+    if (/\s/.test(text)) return { kind: 'retry', message: 'That does not look like an authorization code or a callback URL.' };
+    return { kind: 'code', code: text };
+  }
+  const outcome = interpretCallback(params, expectedState);
+  if (outcome.ok) return { kind: 'code', code: outcome.code };
+  if (outcome.error instanceof StateMismatchError) {
+    return {
+      kind: 'retry',
+      message: 'That URL does not carry the state of this login (is it from an older attempt?). Paste the URL from this attempt, or just the code.',
+    };
+  }
+  if (outcome.error instanceof MissingAuthorizationCodeError) {
+    return { kind: 'retry', message: 'No authorization code found in that URL. Paste the URL you were redirected to after approving.' };
+  }
+  return { kind: 'fail', error: outcome.error };
+}
+
+/** Query parameters of a pasted URL or query string; undefined for anything else (a bare code). */
+function pastedParams(text: string): URLSearchParams | 'invalid' | undefined {
+  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(text)) {
+    try {
+      return new URL(text).searchParams;
+    } catch {
+      return 'invalid';
+    }
+  }
+  if (text.startsWith('?') || /(^|&)(code|state|error)=/.test(text)) return new URLSearchParams(text.replace(/^\?/, ''));
+  return undefined;
+}
+
+// A stream that already emitted 'end' (or was destroyed) will never emit it again: readline would wait forever.
+function isClosed(stream: NodeJS.ReadableStream): boolean {
+  const s = stream as Partial<{ readableEnded: boolean; destroyed: boolean }>;
+  return s.readableEnded === true || s.destroyed === true;
+}

@@ -1,0 +1,127 @@
+import { once } from 'node:events';
+import { PassThrough } from 'node:stream';
+import { describe, expect, it } from 'vitest';
+import { AuthorizationResponseError, McpoOAuthError, NoTerminalError, OAuthCancelledError } from '../../src/oauth/errors.js';
+import { PASTE_PROMPT, PIPED_INPUT_NOTICE, readAuthorizationCodeFromTerminal } from '../../src/oauth/paste.js';
+
+const STATE = 'st-123';
+const AUTH_URL = 'https://as.example/authorize?client_id=c&state=st-123&code_challenge=x';
+const CALLBACK = 'http://127.0.0.1:3030/callback';
+
+function terminal(isTTY = true) {
+  const input = new PassThrough();
+  const output = new PassThrough();
+  let printed = '';
+  output.on('data', (chunk: Buffer) => (printed += chunk.toString()));
+  const run = (signal?: AbortSignal) =>
+    readAuthorizationCodeFromTerminal({ input, output, isTTY, expectedState: STATE, authorizationUrl: AUTH_URL, signal });
+  return { input, run, printed: () => printed };
+}
+
+async function rejection(promise: Promise<unknown>): Promise<McpoOAuthError> {
+  const err = await promise.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  expect(err).toBeInstanceOf(McpoOAuthError);
+  return err as McpoOAuthError;
+}
+
+describe('copy/paste authorization', () => {
+  it('prints the authorization URL on its own line, then accepts the pasted callback URL', async () => {
+    const t = terminal();
+    const result = t.run();
+    t.input.write(`${CALLBACK}?code=abc&state=${STATE}\n`);
+    expect(await result).toEqual({ code: 'abc' });
+    expect(t.printed().split('\n')).toContain(AUTH_URL);
+    expect(t.printed()).toContain(PASTE_PROMPT);
+  });
+
+  it('accepts a bare code', async () => {
+    const t = terminal();
+    const result = t.run();
+    t.input.write('  bare-code_123  \r\n');
+    expect(await result).toEqual({ code: 'bare-code_123' });
+  });
+
+  it('accepts a pasted query string', async () => {
+    const t = terminal();
+    const result = t.run();
+    t.input.write(`?code=q1&state=${STATE}\n`);
+    expect(await result).toEqual({ code: 'q1' });
+  });
+
+  it('explains a tampered or stale state and asks again', async () => {
+    const t = terminal();
+    const result = t.run();
+    t.input.write(`${CALLBACK}?code=stolen&state=other\n${CALLBACK}?code=good&state=${STATE}\n`);
+    expect(await result).toEqual({ code: 'good' });
+    expect(t.printed()).toContain('does not carry the state of this login');
+    expect(t.printed().split(PASTE_PROMPT)).toHaveLength(3);
+  });
+
+  it('says "No authorization code found" for a URL without a code and asks again', async () => {
+    const t = terminal();
+    const result = t.run();
+    t.input.write(`${CALLBACK}?state=${STATE}\n`);
+    t.input.write('\n'); // an empty line just asks again
+    t.input.write('then-the-code\n');
+    expect(await result).toEqual({ code: 'then-the-code' });
+    expect(t.printed()).toContain('No authorization code found');
+    expect(t.printed().split(PASTE_PROMPT)).toHaveLength(4);
+  });
+
+  it('asks again for text that is neither a code nor a URL', async () => {
+    const t = terminal();
+    const result = t.run();
+    t.input.write('I do not know\nhttp://[bad\nc0de\n');
+    expect(await result).toEqual({ code: 'c0de' });
+    expect(t.printed()).toContain('does not look like an authorization code');
+    expect(t.printed()).toContain('not a valid URL');
+  });
+
+  it('ends with the OAuth error when the pasted URL carries error=access_denied', async () => {
+    const t = terminal();
+    const result = t.run();
+    t.input.write(`${CALLBACK}?error=access_denied&error_description=nope&state=${STATE}\n`);
+    const err = await rejection(result);
+    expect(err).toBeInstanceOf(AuthorizationResponseError);
+    expect(err.reason).toBe('access_denied');
+  });
+
+  it('fails with a clear no_terminal error when input ends instead of hanging', async () => {
+    const t = terminal();
+    const result = t.run();
+    t.input.end();
+    const err = await rejection(result);
+    expect(err).toBeInstanceOf(NoTerminalError);
+    expect(err.reason).toBe('no_terminal');
+    expect(err.message).toContain('mcpo auth login');
+    expect(err.message).toContain('loopback');
+  });
+
+  it('fails at once when non-interactive input has already ended', async () => {
+    const t = terminal(false);
+    t.input.end();
+    t.input.resume();
+    await once(t.input, 'end');
+    expect(await rejection(t.run())).toBeInstanceOf(NoTerminalError);
+  });
+
+  it('still reads a piped callback URL when input is not a terminal, without the interactive prompt', async () => {
+    const t = terminal(false);
+    const result = t.run();
+    t.input.end(`${CALLBACK}?code=piped&state=${STATE}\n`);
+    expect(await result).toEqual({ code: 'piped' });
+    expect(t.printed()).toContain(PIPED_INPUT_NOTICE);
+    expect(t.printed()).not.toContain(PASTE_PROMPT);
+  });
+
+  it('stops waiting when aborted (e.g. the loopback receiver got the code first)', async () => {
+    const t = terminal();
+    const controller = new AbortController();
+    const result = t.run(controller.signal);
+    controller.abort();
+    expect(await rejection(result)).toBeInstanceOf(OAuthCancelledError);
+  });
+});
