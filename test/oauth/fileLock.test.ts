@@ -1,12 +1,14 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
+import * as nodeFs from 'node:fs/promises';
 import { hostname } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { LockTimeoutError } from '../../src/oauth/errors.js';
 import { FileTokenStore, type FileTokenStoreOptions } from '../../src/oauth/store/fileTokenStore.js';
+import type { StoreFs } from '../../src/oauth/store/privateFiles.js';
 import { captureLogger, makeTmpDir } from './storeHelpers.js';
 
 const SERVER = 'https://mcp.example/mcp';
@@ -95,12 +97,12 @@ describe('FileTokenStore.withLock across processes', () => {
 
   it('breaks a live holder’s lock once its lease has run out', async () => {
     const clock = fakeClock();
-    const s = store({ now: clock.now, lock: { sleep: clock.sleep, leaseMs: 30_000, timeoutMs: 60_000 } });
+    const s = store({ now: clock.now, lock: { sleep: clock.sleep, leaseMs: 2000, timeoutMs: 10_000 } });
     await writeLock(s, { pid: process.ppid, acquiredAt: clock.now() });
     expect(await s.withLock(async () => 'ran')).toBe('ran');
     const waited = clock.slept.reduce((a, b) => a + b, 0);
-    expect(waited).toBeGreaterThan(30_000);
-    expect(waited).toBeLessThan(31_000);
+    expect(waited).toBeGreaterThan(2000);
+    expect(waited).toBeLessThanOrEqual(2250);
   });
 
   it('gives up with LockTimeoutError while a live holder keeps the lock within its lease', async () => {
@@ -119,6 +121,26 @@ describe('FileTokenStore.withLock across processes', () => {
     expect(clock.slept[0]).toBe(20);
     expect(Math.max(...clock.slept)).toBe(250);
     expect(JSON.parse(await readFile(lockPathOf(s), 'utf8')).token).toBe('someone-else');
+  });
+
+  it('puts back a fresh lock that another process took just before a stale one was broken', async () => {
+    const clock = fakeClock();
+    let swapped = false;
+    const fs: StoreFs = {
+      ...nodeFs,
+      rename: async (from, to) => {
+        if (!swapped && String(to).includes('.lock.stale-')) {
+          swapped = true; // another process breaks the stale lock and takes a fresh one, right before our rename
+          await nodeFs.writeFile(String(from), JSON.stringify({ pid: process.ppid, hostname: hostname(), acquiredAt: clock.now(), token: 'fresh' }));
+        }
+        return nodeFs.rename(from, to);
+      },
+    };
+    const s = store({ fs, now: clock.now, lock: { sleep: clock.sleep, timeoutMs: 1000 } });
+    await writeLock(s, { pid: await deadPid(), acquiredAt: clock.now() });
+    await expect(s.withLock(async () => undefined)).rejects.toBeInstanceOf(LockTimeoutError);
+    expect(swapped).toBe(true);
+    expect(JSON.parse(await readFile(lockPathOf(s), 'utf8')).token).toBe('fresh');
   });
 
   it('does not trust a pid from another host, only the lease', async () => {
