@@ -25,11 +25,12 @@ async function callTool(ctx: ServerContext, c: Context, server: string, tool: st
   if (!compiled && handle.status().state === 'connected') throw toolNotFound(server, tool, catalog.tools.keys());
 
   const args = await readArguments(c.req.raw, ctx.bodyLimitBytes);
+  // Before validation: the arguments of rejected calls are the ones worth seeing when debugging.
+  if (ctx.logger.isEnabled('debug')) ctx.logger.debug('tool call', { server, tool, arguments: args });
   if (compiled?.validate) {
     const problems = compiled.validate(args);
     if (problems.length > 0) throw new ValidationError(problems);
   }
-  if (ctx.logger.isEnabled('debug')) ctx.logger.debug('tool call', { server, tool, arguments: args });
 
   // @hono/node-server aborts this signal when the client disconnects before the response is written.
   const result = await handle.callTool(tool, args, { signal: c.req.raw.signal });

@@ -1,0 +1,125 @@
+/**
+ * Swagger UI in a real Chromium against the real app on a loopback port: the page must render every
+ * tool, never reach beyond localhost (mcpo runs on machines without internet), and "Try it out" must
+ * call the tool. Fails, rather than skips, when /usr/bin/chromium is missing.
+ */
+import { existsSync } from 'node:fs';
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { listen, type Listening } from '../../src/server/listen.js';
+import { createTestApp, type TestApp } from './setup.js';
+
+const CHROMIUM = '/usr/bin/chromium';
+const LOOPBACK = new Set(['127.0.0.1', 'localhost', '[::1]']);
+const TOOLS_PER_FIXTURE = 7;
+
+interface Session {
+  context: BrowserContext;
+  page: Page;
+  /** Every URL the page requested. */
+  requested: string[];
+  /** Requests aimed beyond loopback (aborted). */
+  external: string[];
+  /** Console errors and uncaught exceptions (CSP violations show up here). */
+  errors: string[];
+}
+
+describe('Swagger UI in Chromium', () => {
+  let browser: Browser;
+  const started: { t: TestApp; listening: Listening }[] = [];
+
+  beforeAll(async () => {
+    expect(existsSync(CHROMIUM), `${CHROMIUM} must be installed for the docs browser test`).toBe(true);
+    browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update'],
+    });
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    for (const { t, listening } of started) {
+      await listening.close();
+      await t.dispose();
+    }
+  });
+
+  async function start(options: Parameters<typeof createTestApp>[0] = {}): Promise<string> {
+    const t = await createTestApp(options);
+    const listening = await listen(t.app, { host: '127.0.0.1', port: 0 });
+    started.push({ t, listening });
+    return listening.url;
+  }
+
+  async function open(url: string, httpCredentials?: { username: string; password: string }): Promise<Session> {
+    const context = await browser.newContext(httpCredentials ? { httpCredentials } : {});
+    const session: Session = { context, page: await context.newPage(), requested: [], external: [], errors: [] };
+    await context.route('**/*', async (route) => {
+      const target = new URL(route.request().url());
+      session.requested.push(target.href);
+      if (LOOPBACK.has(target.hostname)) return route.continue();
+      session.external.push(target.href);
+      return route.abort('blockedbyclient');
+    });
+    session.page.on('console', (message) => {
+      if (message.type() === 'error') session.errors.push(message.text());
+    });
+    session.page.on('pageerror', (error) => session.errors.push(error.message));
+    await session.page.goto(url);
+    await session.page.locator('.opblock').first().waitFor({ timeout: 15_000 });
+    return session;
+  }
+
+  async function tryItOut(page: Page, path: string, body: string): Promise<string> {
+    const operation = page.locator('.opblock', { has: page.locator(`.opblock-summary-path[data-path="${path}"]`) });
+    await operation.locator('.opblock-summary').click();
+    await operation.locator('.try-out__btn').click();
+    await operation.locator('textarea.body-param__text').fill(body);
+    await operation.locator('button.execute').click();
+    const response = operation.locator('.live-responses-table .response');
+    await response.first().waitFor({ timeout: 10_000 });
+    return response.first().innerText();
+  }
+
+  it('renders one operation per tool and a tag per server, calls a tool, and stays on localhost', async () => {
+    const base = await start();
+    const s = await open(`${base}/docs`);
+    await expect.poll(() => s.page.locator('.opblock').count()).toBe(2 * TOOLS_PER_FIXTURE);
+    const tags = await s.page.locator('.opblock-tag').allInnerTexts();
+    expect(tags.some((t) => t.includes('alpha'))).toBe(true);
+    expect(tags.some((t) => t.includes('beta'))).toBe(true);
+
+    const shown = await tryItOut(s.page, '/alpha/echo', JSON.stringify({ text: 'from the browser' }));
+    expect(shown).toContain('200');
+    expect(shown).toContain('from the browser');
+    await s.page.screenshot({ path: '/tmp/docs.png', fullPage: true });
+
+    expect(s.requested.some((u) => u.endsWith('/alpha/echo'))).toBe(true);
+    expect(s.external).toEqual([]);
+    expect(s.errors).toEqual([]);
+    await s.context.close();
+  });
+
+  it('renders a per-server page with only that server tools, callable from the page', async () => {
+    const base = await start();
+    const s = await open(`${base}/beta/docs`);
+    await expect.poll(() => s.page.locator('.opblock').count()).toBe(TOOLS_PER_FIXTURE);
+    const shown = await tryItOut(s.page, '/add', JSON.stringify({ a: 20, b: 22 }));
+    expect(shown).toContain('42');
+    expect(s.requested.some((u) => u === `${base}/beta/add`)).toBe(true);
+    expect(s.external).toEqual([]);
+    expect(s.errors).toEqual([]);
+    await s.context.close();
+  });
+
+  it('works behind strictAuth through the browser login prompt (Basic) and behind a path prefix', async () => {
+    const base = await start({ apiKey: 'browser-key', strictAuth: true, pathPrefix: '/api' });
+    const s = await open(`${base}/api/docs`, { username: 'me', password: 'browser-key' });
+    await expect.poll(() => s.page.locator('.opblock').count()).toBe(2 * TOOLS_PER_FIXTURE);
+    const shown = await tryItOut(s.page, '/alpha/add', JSON.stringify({ a: 1, b: 2 }));
+    expect(shown).toContain('200');
+    expect(s.requested.some((u) => u === `${base}/api/alpha/add`)).toBe(true);
+    expect(s.external).toEqual([]);
+    await s.context.close();
+  });
+});

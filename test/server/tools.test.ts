@@ -1,0 +1,197 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { createApp } from '../../src/server/app.js';
+import { createLogger } from '../../src/log/logger.js';
+import type { ServerRegistry } from '../../src/mcp/types.js';
+import { createTestApp, post, TEST_INFO, type TestApp } from './setup.js';
+
+interface Envelope {
+  error: { code: string; message: string; details?: Record<string, unknown> };
+}
+
+describe('tool routes', () => {
+  let t: TestApp;
+  beforeEach(async () => {
+    t = await createTestApp();
+  });
+  afterEach(async () => {
+    await t.dispose();
+  });
+
+  it('calls a tool with the JSON body as arguments and answers 200 with its result', async () => {
+    const res = await post(t.app, '/alpha/echo', { text: 'hello there' });
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toMatch(/^application\/json/);
+    expect(JSON.stringify(await res.json())).toContain('hello there');
+  });
+
+  it('passes integer arguments through to the tool', async () => {
+    const res = await post(t.app, '/beta/add', { a: 40, b: 2 });
+    expect(res.status).toBe(200);
+    expect(JSON.stringify(await res.json())).toContain('42');
+  });
+
+  it('treats an empty body as no arguments, so tools without parameters need no body', async () => {
+    const res = await post(t.app, '/alpha/ping');
+    expect(res.status).toBe(200);
+    expect(JSON.stringify(await res.json())).toContain('pong');
+  });
+
+  it('returns structured content of tools that declare an output schema', async () => {
+    const res = await post(t.app, '/alpha/weather', { city: 'Oslo' });
+    expect(res.status).toBe(200);
+    const text = JSON.stringify(await res.json());
+    expect(text).toContain('"temperature":21.5');
+    expect(text).toContain('"conditions":"sunny"');
+  });
+
+  it('answers 424 TOOL_ERROR when the tool reports an error result', async () => {
+    const res = await post(t.app, '/alpha/fail');
+    expect(res.status).toBe(424);
+    const body = (await res.json()) as Envelope;
+    expect(body.error.code).toBe('TOOL_ERROR');
+  });
+
+  it('answers 400 BAD_REQUEST for a body that is not JSON', async () => {
+    const res = await post(t.app, '/alpha/echo', '{"text": ');
+    expect(res.status).toBe(400);
+    const body = (await res.json()) as Envelope;
+    expect(body.error.code).toBe('BAD_REQUEST');
+    expect(body.error.message).toMatch(/not valid JSON/);
+  });
+
+  it('answers 400 for a non-empty body sent as a form, naming the content type to use', async () => {
+    const res = await post(t.app, '/alpha/echo', 'text=hi', { 'Content-Type': 'application/x-www-form-urlencoded' });
+    expect(res.status).toBe(400);
+    expect(((await res.json()) as Envelope).error.message).toContain('application/json');
+  });
+
+  it('answers 422 VALIDATION_FAILED for JSON that is not an object', async () => {
+    for (const body of ['[1,2]', '"text"', 'null', '3']) {
+      const res = await post(t.app, '/alpha/echo', body);
+      expect(res.status).toBe(422);
+      const envelope = (await res.json()) as Envelope;
+      expect(envelope.error.code).toBe('VALIDATION_FAILED');
+      expect(envelope.error.details?.problems).toEqual([{ path: '', message: expect.stringContaining('JSON object') }]);
+    }
+  });
+
+  it('answers 422 with every schema problem before calling the tool', async () => {
+    const res = await post(t.app, '/beta/add', { a: 1.5, b: 'two' });
+    expect(res.status).toBe(422);
+    const body = (await res.json()) as Envelope;
+    expect(body.error.code).toBe('VALIDATION_FAILED');
+    const problems = body.error.details?.problems as { path: string }[];
+    expect(problems.map((p) => p.path).sort()).toEqual(['/a', '/b']);
+  });
+
+  it('answers 404 SERVER_NOT_FOUND for an unknown server and suggests a close name', async () => {
+    const res = await post(t.app, '/alpah/echo', {});
+    expect(res.status).toBe(404);
+    const body = (await res.json()) as Envelope;
+    expect(body.error.code).toBe('SERVER_NOT_FOUND');
+    expect(body.error.message).toContain('Did you mean: alpha?');
+  });
+
+  it('answers 404 TOOL_NOT_FOUND for an unknown tool and suggests a close name', async () => {
+    const res = await post(t.app, '/alpha/ecko', { text: 'x' });
+    expect(res.status).toBe(404);
+    const body = (await res.json()) as Envelope;
+    expect(body.error.code).toBe('TOOL_NOT_FOUND');
+    expect(body.error.message).toContain('Did you mean: echo?');
+    expect(body.error.details).toEqual({ server: 'alpha', tool: 'ecko' });
+  });
+
+  it('answers 413 PAYLOAD_TOO_LARGE for a body over the limit', async () => {
+    const small = await createTestApp({ bodyLimitBytes: 64 });
+    try {
+      const res = await post(small.app, '/alpha/echo', { text: 'x'.repeat(100) });
+      expect(res.status).toBe(413);
+      expect(((await res.json()) as Envelope).error.code).toBe('PAYLOAD_TOO_LARGE');
+      const ok = await post(small.app, '/alpha/echo', { text: 'short' });
+      expect(ok.status).toBe(200);
+    } finally {
+      await small.dispose();
+    }
+  });
+
+  it('counts the bytes actually received when Content-Length is absent', async () => {
+    const small = await createTestApp({ bodyLimitBytes: 64 });
+    try {
+      const stream = new ReadableStream<Uint8Array>({
+        start(controller) {
+          for (let i = 0; i < 10; i++) controller.enqueue(new TextEncoder().encode('{"text":"xxxxxxxxxx"}'));
+          controller.close();
+        },
+      });
+      const res = await small.app.request('/alpha/echo', {
+        method: 'POST',
+        body: stream,
+        headers: { 'Content-Type': 'application/json' },
+        duplex: 'half',
+      } as RequestInit);
+      expect(res.status).toBe(413);
+    } finally {
+      await small.dispose();
+    }
+  });
+
+  it('answers 503 SERVER_UNAVAILABLE with Retry-After while a server is down', async () => {
+    t.registry.setState('alpha', 'failed', { error: 'connection refused' });
+    const res = await post(t.app, '/alpha/echo', { text: 'x' });
+    expect(res.status).toBe(503);
+    expect(res.headers.get('retry-after')).toBe('5');
+    expect(((await res.json()) as Envelope).error.code).toBe('SERVER_UNAVAILABLE');
+  });
+
+  it('answers 503 NEEDS_AUTHORIZATION while a server waits for OAuth', async () => {
+    t.registry.setState('beta', 'needs_authorization', { authorizationUrl: 'https://auth.example/authorize?x=1' });
+    const res = await post(t.app, '/beta/add', { a: 1, b: 2 });
+    expect(res.status).toBe(503);
+    const body = (await res.json()) as Envelope;
+    expect(body.error.code).toBe('NEEDS_AUTHORIZATION');
+    expect(body.error.details?.authorizationUrl).toBe('https://auth.example/authorize?x=1');
+  });
+
+  it('answers 404 in the same envelope for paths that are no route', async () => {
+    for (const [method, path, code] of [
+      ['GET', '/nowhere', 'SERVER_NOT_FOUND'],
+      ['GET', '/alpha/echo', 'TOOL_NOT_FOUND'],
+      ['POST', '/alpha', 'TOOL_NOT_FOUND'],
+      ['DELETE', '/alpha/echo', 'TOOL_NOT_FOUND'],
+    ] as const) {
+      const res = await t.app.request(path, { method });
+      expect(res.status, `${method} ${path}`).toBe(404);
+      const body = (await res.json()) as Envelope;
+      expect(body.error.code, `${method} ${path}`).toBe(code);
+    }
+  });
+
+  it('tells a GET on a tool that tools are called with POST', async () => {
+    const res = await t.app.request('/alpha/echo');
+    expect(((await res.json()) as Envelope).error.message).toContain('Tools are called with POST');
+  });
+});
+
+describe('unexpected errors', () => {
+  it('answers 500 INTERNAL with a generic message and logs the detail', async () => {
+    const logs: string[] = [];
+    const broken: ServerRegistry = {
+      get() {
+        throw new TypeError('registry exploded: secret detail');
+      },
+      list: () => [],
+      onChange: () => () => {},
+    };
+    const { app } = createApp({
+      registry: broken,
+      logger: createLogger({ write: (l) => logs.push(l) }),
+      info: TEST_INFO,
+    });
+    const res = await post(app, '/any/tool', {});
+    expect(res.status).toBe(500);
+    const text = await res.text();
+    expect(JSON.parse(text)).toEqual({ error: { code: 'INTERNAL', message: 'Internal server error' } });
+    expect(text).not.toContain('secret detail');
+    expect(logs.some((l) => l.includes('ERROR') && l.includes('registry exploded'))).toBe(true);
+  });
+});
