@@ -4,6 +4,7 @@
  */
 import type { ServerEntry } from '../config/types.js';
 import type { Logger } from '../log/logger.js';
+import type { BackoffOptions } from './backoff.js';
 import { Session, type SessionOptions } from './session.js';
 import type { TransportContext } from './transport.js';
 import type { ChangeKind, ServerHandle, ServerRegistry } from './types.js';
@@ -17,6 +18,10 @@ export interface ManagerOptions {
   defaultTimeoutMs?: number;
   /** Default DEFAULT_CONNECT_TIMEOUT_MS (30 s). */
   connectTimeoutMs?: number;
+  /** Reconnect backoff (defaults in DEFAULT_BACKOFF). */
+  backoff?: BackoffOptions;
+  /** How long calls wait for a (re)connecting server before 503. Default DEFAULT_CALL_WAIT_MS (5 s). */
+  callWaitMs?: number;
   /** Extra transport context per entry (the OAuth provider, for one). */
   transportFor?: (entry: ServerEntry) => Partial<TransportContext>;
 }
@@ -78,6 +83,8 @@ export class Manager implements ServerRegistry {
       },
       ...(this.options.defaultTimeoutMs === undefined ? {} : { defaultTimeoutMs: this.options.defaultTimeoutMs }),
       ...(this.options.connectTimeoutMs === undefined ? {} : { connectTimeoutMs: this.options.connectTimeoutMs }),
+      ...(this.options.callWaitMs === undefined ? {} : { callWaitMs: this.options.callWaitMs }),
+      ...(this.options.backoff === undefined ? {} : { backoff: this.options.backoff }),
     };
     const session = new Session(sessionOptions);
     this.sessions.set(entry.name, session);

@@ -1,21 +1,26 @@
 /**
- * One MCP client session for one configured server: connect (with the streamable-HTTP → SSE fallback
- * for a url without type), keep the tool list current, and multiplex tool calls over the one session.
+ * One MCP client session for one configured server: connect, keep the tool list current, multiplex
+ * tool calls over the one session, and recover: reconnect with backoff after a crash or a failed start,
+ * re-initialize an expired streamable-HTTP session and retry that call once.
  */
-import { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { StreamableHTTPError } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
-import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
-import { CallToolResultSchema, ToolListChangedNotificationSchema } from '@modelcontextprotocol/sdk/types.js';
+import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { CallToolResultSchema } from '@modelcontextprotocol/sdk/types.js';
 import type { ServerEntry } from '../config/types.js';
 import type { Logger } from '../log/logger.js';
+import { Backoff, type BackoffOptions } from './backoff.js';
 import { mapCallError, unavailable } from './callErrors.js';
-import { createTransport, type TransportContext } from './transport.js';
+import { isExpiredSession, openClient } from './connect.js';
+import type { TransportContext } from './transport.js';
 import type { CallOptions, CallToolResult, ServerHandle, ServerState, ServerStatus, Tool, TransportKind } from './types.js';
 
 /** Default per-call timeout when the entry sets none: 60 s, as the SDK's own default. */
 export const DEFAULT_CALL_TIMEOUT_MS = 60_000;
-/** How long connecting (spawn + initialize + tools/list) may take before the server is marked failed. */
+/** How long connecting (spawn + initialize + tools/list) may take before the attempt counts as failed. */
 export const DEFAULT_CONNECT_TIMEOUT_MS = 30_000;
+/** How long a call made while the server is (re)connecting waits for it before answering 503. */
+export const DEFAULT_CALL_WAIT_MS = 5_000;
+/** A connection that stayed up this long resets the backoff. */
+export const STABLE_CONNECTION_MS = 30_000;
 /** How many of a stdio child's last stderr lines are kept to explain a failure. */
 export const STDERR_LINES_KEPT = 20;
 
@@ -26,30 +31,38 @@ export interface SessionOptions {
   clientInfo: { name: string; version: string };
   defaultTimeoutMs?: number;
   connectTimeoutMs?: number;
+  callWaitMs?: number;
+  backoff?: BackoffOptions;
   /** Called after every change the HTTP layer must know about. */
   onChange: (kind: 'tools' | 'status') => void;
-  now?: () => Date;
+  now?: () => number;
 }
 
 export class Session implements ServerHandle {
   readonly name: string;
   private state: ServerState = 'connecting';
-  private since: Date;
+  private since: number;
   private lastError: string | undefined;
   private client: Client | undefined;
+  private attempt: Client | undefined;
+  private connecting: Promise<void> | undefined;
+  private connectedAt = 0;
   private currentTools: readonly Tool[] = [];
   private transportKind: TransportKind | 'auto';
+  private retryTimer: NodeJS.Timeout | undefined;
+  private nextAttemptAt: number | undefined;
+  private stopping = false;
+  private readonly backoff: Backoff;
   private readonly stderrTail: string[] = [];
   private readonly disabled: ReadonlySet<string>;
-  private stopping = false;
-  /** The client of the connection attempt under way, so a timeout or close() can end it. */
-  private attempt: Client | undefined;
+  private readonly waiters = new Set<() => void>();
 
   constructor(private readonly options: SessionOptions) {
     this.name = options.entry.name;
     this.since = this.now();
     this.transportKind = options.entry.kind;
     this.disabled = new Set(options.entry.disabledTools);
+    this.backoff = new Backoff(options.backoff);
   }
 
   status(): ServerStatus {
@@ -58,8 +71,9 @@ export class Session implements ServerHandle {
       state: this.state,
       transport: this.transportKind,
       tools: this.currentTools.length,
-      since: this.since.toISOString(),
+      since: new Date(this.since).toISOString(),
       ...(this.lastError === undefined ? {} : { error: this.lastError }),
+      ...(this.nextAttemptAt === undefined ? {} : { nextAttemptAt: new Date(this.nextAttemptAt).toISOString() }),
     };
   }
 
@@ -67,95 +81,146 @@ export class Session implements ServerHandle {
     return this.currentTools;
   }
 
-  /** Connects and lists tools. Never throws: failure is a state, reported in status() and logs. */
-  async connect(): Promise<void> {
-    this.setState('connecting');
-    const timeoutMs = this.options.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS;
-    try {
-      const client = await withTimeout(this.openClient(), timeoutMs, () => {
-        // The attempt goes on in the background: close what it opened so no child process is left behind.
-        void this.attempt?.close().catch(() => {});
-        return new Error(`connecting took longer than ${timeoutMs / 1000} s`);
-      });
-      if (this.stopping) {
-        await client.close();
-        return;
-      }
-      this.client = client;
-      await this.refreshTools();
-      this.lastError = undefined;
-      this.setState('connected');
-    } catch (error) {
-      await this.client?.close().catch(() => {});
-      this.client = undefined;
-      if (this.stopping) return;
-      this.lastError = this.describe(error);
-      this.setState('failed');
-    }
+  /** Connects and lists tools; one attempt at a time. Never throws: failure is a state, then a retry. */
+  connect(): Promise<void> {
+    this.connecting ??= this.attemptConnect().finally(() => (this.connecting = undefined));
+    return this.connecting;
   }
 
   async callTool(tool: string, args: Record<string, unknown>, options: CallOptions = {}): Promise<CallToolResult> {
-    const client = this.client;
-    if (!client || this.state !== 'connected') throw this.notConnectedError();
     const timeoutMs = options.timeoutMs ?? this.options.entry.timeoutMs ?? this.options.defaultTimeoutMs ?? DEFAULT_CALL_TIMEOUT_MS;
+    const client = await this.connectedClient(options.signal);
     try {
-      // client.request rather than client.callTool: the proxy passes the server's result through as it is;
-      // callTool's client-side outputSchema check would turn a server's bad output into a misleading -32602.
-      return (await client.request({ method: 'tools/call', params: { name: tool, arguments: args } }, CallToolResultSchema, {
-        timeout: timeoutMs,
-        ...(options.signal ? { signal: options.signal } : {}),
-      })) as CallToolResult;
+      return await this.request(client, tool, args, timeoutMs, options.signal);
     } catch (error) {
-      throw mapCallError(error, { server: this.name, tool, timeoutMs, ...(options.signal ? { signal: options.signal } : {}) });
+      // Retry once, and only when the server refused the session before running anything (404).
+      if (!isExpiredSession(error) || this.stopping) throw mapCallError(error, this.failureContext(tool, timeoutMs, options.signal));
+      this.options.logger.info('session expired; starting a new one and retrying the call once', { server: this.name });
+      await this.restart(client, 'session expired');
+      const fresh = await this.connectedClient(options.signal);
+      try {
+        return await this.request(fresh, tool, args, timeoutMs, options.signal);
+      } catch (retryError) {
+        throw mapCallError(retryError, this.failureContext(tool, timeoutMs, options.signal));
+      }
     }
   }
 
   async close(): Promise<void> {
     this.stopping = true;
+    clearTimeout(this.retryTimer);
+    this.nextAttemptAt = undefined;
     const clients = [this.client, this.attempt];
     this.client = undefined;
     await Promise.all(clients.map((client) => client?.close().catch(() => {})));
     this.setState('stopped');
+    this.wakeWaiters();
   }
 
-  private async openClient(): Promise<Client> {
-    const { entry } = this.options;
-    if (entry.kind !== 'auto') return this.connectWith(entry.kind);
+  private async attemptConnect(): Promise<void> {
+    clearTimeout(this.retryTimer);
+    this.nextAttemptAt = undefined;
+    this.setState('connecting');
+    const timeoutMs = this.options.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS;
+    let timer: NodeJS.Timeout | undefined;
     try {
-      const client = await this.connectWith('streamable-http');
-      this.transportKind = 'streamable-http';
-      return client;
+      const opening = openClient({
+        entry: this.options.entry,
+        context: { ...this.options.transport, onStderrLine: (line) => this.recordStderr(line) },
+        clientInfo: this.options.clientInfo,
+        onToolListChanged: () => void this.refreshTools().catch((e) => this.warn('could not refresh the tool list', e)),
+        onClose: (client) => this.handleClose(client),
+        onAttempt: (client) => (this.attempt = client),
+        onFallback: () => this.options.logger.info('server answered like a legacy SSE server; using SSE', { server: this.name }),
+      });
+      const timeout = new Promise<never>((_, reject) => {
+        timer = setTimeout(() => {
+          // The attempt may still finish in the background: close what it opened, so no child is left behind.
+          void this.attempt?.close().catch(() => {});
+          void opening.then((opened) => opened.client.close()).catch(() => {});
+          reject(new Error(`connecting took longer than ${timeoutMs / 1000} s`));
+        }, timeoutMs);
+      });
+      const { client, kind } = await Promise.race([opening, timeout]);
+      if (this.stopping) return void (await client.close());
+      this.client = client;
+      this.transportKind = kind;
+      await this.refreshTools();
+      this.lastError = undefined;
+      this.connectedAt = this.now();
+      this.setState('connected');
     } catch (error) {
-      if (!looksLikeLegacySse(error)) throw error;
-      this.options.logger.info('server answered like a legacy SSE server; falling back to SSE', { server: this.name });
-      const client = await this.connectWith('sse');
-      this.transportKind = 'sse';
-      return client;
-    }
-  }
-
-  private async connectWith(kind: TransportKind): Promise<Client> {
-    const transport: Transport = createTransport(this.options.entry, kind, {
-      ...this.options.transport,
-      onStderrLine: (line) => this.recordStderr(line),
-    });
-    const client = new Client(this.options.clientInfo, { capabilities: {} });
-    client.setNotificationHandler(ToolListChangedNotificationSchema, async () => {
-      await this.refreshTools().catch((error) =>
-        this.options.logger.warn('could not refresh the tool list', { server: this.name, error: this.describe(error) }),
-      );
-    });
-    client.onclose = () => this.handleClose(client);
-    this.attempt = client;
-    try {
-      await client.connect(transport);
-    } catch (error) {
-      await client.close().catch(() => {});
-      throw error;
+      const client = this.client;
+      this.client = undefined;
+      await client?.close().catch(() => {});
+      if (this.stopping) return;
+      this.lastError = this.describe(error);
+      this.setState('failed');
+      this.scheduleReconnect();
     } finally {
-      this.attempt = undefined;
+      clearTimeout(timer);
+      this.wakeWaiters();
     }
-    return client;
+  }
+
+  private scheduleReconnect(): void {
+    if (this.stopping) return;
+    const delay = this.backoff.next();
+    this.nextAttemptAt = this.now() + delay;
+    this.options.logger.info('reconnect scheduled', { server: this.name, inMs: delay, attempt: this.backoff.attempts });
+    this.retryTimer = setTimeout(() => void this.connect(), delay);
+    this.retryTimer.unref?.();
+    this.options.onChange('status');
+  }
+
+  private handleClose(client: Client): void {
+    if (this.stopping || this.client !== client) return;
+    this.client = undefined;
+    if (this.now() - this.connectedAt >= STABLE_CONNECTION_MS) this.backoff.reset();
+    const tail = this.stderrTail.length ? `; last stderr: ${this.stderrTail.slice(-3).join(' | ')}` : '';
+    this.lastError = `connection closed${tail}`;
+    this.setState('failed');
+    this.scheduleReconnect();
+  }
+
+  /** Closes a client that went bad and reconnects at once (an expired session is not a crash). */
+  private async restart(client: Client, reason: string): Promise<void> {
+    if (this.client === client) {
+      this.client = undefined;
+      this.lastError = reason;
+      await client.close().catch(() => {});
+    }
+    await this.connect();
+  }
+
+  /** The connected client, waiting a bounded time while a (re)connect is under way; else 503. */
+  private async connectedClient(signal?: AbortSignal): Promise<Client> {
+    const deadline = this.now() + (this.options.callWaitMs ?? DEFAULT_CALL_WAIT_MS);
+    while (!this.client || this.state !== 'connected') {
+      const remaining = deadline - this.now();
+      // Wait only when a connection can come within the window: an attempt under way or due soon.
+      const expected = this.state === 'connecting' || (this.nextAttemptAt !== undefined && this.nextAttemptAt < deadline);
+      if (this.stopping || remaining <= 0 || signal?.aborted || !expected) throw this.notConnectedError();
+      await new Promise<void>((resolve) => {
+        const wake = () => {
+          clearTimeout(timer);
+          this.waiters.delete(wake);
+          resolve();
+        };
+        const timer = setTimeout(wake, remaining);
+        this.waiters.add(wake);
+      });
+    }
+    return this.client;
+  }
+
+  private async request(client: Client, tool: string, args: Record<string, unknown>, timeout: number, signal?: AbortSignal) {
+    // client.request rather than client.callTool: the proxy passes the server's result through as it is;
+    // callTool's client-side outputSchema check would turn a server's bad output into a misleading -32602.
+    return (await client.request({ method: 'tools/call', params: { name: tool, arguments: args } }, CallToolResultSchema, {
+      timeout,
+      ...(signal ? { signal } : {}),
+    })) as CallToolResult;
   }
 
   private async refreshTools(): Promise<void> {
@@ -172,18 +237,18 @@ export class Session implements ServerHandle {
     this.options.onChange('tools');
   }
 
-  private handleClose(client: Client): void {
-    if (this.stopping || this.client !== client) return;
-    this.client = undefined;
-    const tail = this.stderrTail.length ? `; last stderr: ${this.stderrTail.slice(-3).join(' | ')}` : '';
-    this.lastError = `connection closed${tail}`;
-    this.setState('failed');
+  private failureContext(tool: string, timeoutMs: number, signal?: AbortSignal) {
+    return { server: this.name, tool, timeoutMs, ...(signal ? { signal } : {}) };
   }
 
   private notConnectedError() {
-    const why =
-      this.state === 'connecting' ? 'still connecting' : this.state === 'failed' ? `failed: ${this.lastError ?? 'unknown error'}` : this.state;
-    return unavailable(this.name, why);
+    const retryIn = this.nextAttemptAt === undefined ? 5 : Math.max(1, Math.ceil((this.nextAttemptAt - this.now()) / 1000));
+    const why = this.state === 'failed' ? `failed: ${this.lastError ?? 'unknown error'}` : this.state === 'connecting' ? 'still connecting' : this.state;
+    return unavailable(this.name, why, undefined, retryIn);
+  }
+
+  private wakeWaiters(): void {
+    for (const wake of [...this.waiters]) wake();
   }
 
   private recordStderr(line: string): void {
@@ -198,8 +263,11 @@ export class Session implements ServerHandle {
     return message + tail;
   }
 
+  private warn(message: string, error: unknown): void {
+    this.options.logger.warn(message, { server: this.name, error: this.describe(error) });
+  }
+
   private setState(state: ServerState): void {
-    if (this.state === state && state !== 'connecting') return;
     const previous = this.state;
     this.state = state;
     this.since = this.now();
@@ -211,24 +279,7 @@ export class Session implements ServerHandle {
     this.options.onChange('status');
   }
 
-  private now(): Date {
-    return this.options.now?.() ?? new Date();
-  }
-}
-
-/** A streamable-HTTP POST answered 404/405 (or 400 without a session) is how legacy SSE-only servers respond. */
-function looksLikeLegacySse(error: unknown): boolean {
-  return error instanceof StreamableHTTPError && typeof error.code === 'number' && [400, 404, 405].includes(error.code);
-}
-
-async function withTimeout<T>(promise: Promise<T>, ms: number, onTimeout: () => Error): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(onTimeout()), ms);
-  });
-  try {
-    return await Promise.race([promise, timeout]);
-  } finally {
-    clearTimeout(timer);
+  private now(): number {
+    return this.options.now?.() ?? Date.now();
   }
 }

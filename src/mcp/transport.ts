@@ -6,6 +6,7 @@ import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js'
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { SSEClientTransport } from '@modelcontextprotocol/sdk/client/sse.js';
 import type { OAuthClientProvider } from '@modelcontextprotocol/sdk/client/auth.js';
+import type { Readable } from 'node:stream';
 import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
 import type { ServerEntry } from '../config/types.js';
 import { childEnvironment } from '../config/childEnv.js';
@@ -30,7 +31,7 @@ export function createTransport(entry: ServerEntry, kind: TransportKind, context
       ...(entry.cwd === undefined ? {} : { cwd: entry.cwd }),
       stderr: 'pipe',
     });
-    const stderr = transport.stderr;
+    const stderr = transport.stderr as Readable | null;
     if (stderr && context.onStderrLine) forwardLines(stderr, context.onStderrLine);
     return transport;
   }
@@ -46,9 +47,9 @@ export function createTransport(entry: ServerEntry, kind: TransportKind, context
   return new StreamableHTTPClientTransport(url, { requestInit, ...auth });
 }
 
-function forwardLines(stream: NodeJS.ReadableStream, onLine: (line: string) => void): void {
+function forwardLines(stream: Readable, onLine: (line: string) => void): void {
   let buffered = '';
-  stream.setEncoding?.('utf8');
+  stream.setEncoding('utf8');
   stream.on('data', (chunk: string | Buffer) => {
     buffered += chunk.toString();
     let newline: number;

@@ -12,7 +12,14 @@ const peers: RunningEverything[] = [];
 
 function manager(options: Partial<ConstructorParameters<typeof Manager>[0]> = {}) {
   const logger = capturingLogger();
-  const m = new Manager({ logger, parentEnv: process.env, clientInfo: { name: 'mcpo-test', version: '0' }, ...options });
+  // Retries far in the future unless a test asks otherwise: states stay put while a test looks at them.
+  const m = new Manager({
+    logger,
+    parentEnv: process.env,
+    clientInfo: { name: 'mcpo-test', version: '0' },
+    backoff: { initialMs: 600_000 },
+    ...options,
+  });
   managers.push(m);
   return { m, logger };
 }

@@ -1,0 +1,67 @@
+/**
+ * Opens one connected SDK Client for an entry: builds the transport, runs initialize, and for a url
+ * without type falls back from streamable HTTP to legacy SSE when the server answers like an SSE server.
+ */
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StreamableHTTPError } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import { ToolListChangedNotificationSchema } from '@modelcontextprotocol/sdk/types.js';
+import type { ServerEntry } from '../config/types.js';
+import { createTransport, type TransportContext } from './transport.js';
+import type { TransportKind } from './types.js';
+
+export interface OpenClientOptions {
+  entry: ServerEntry;
+  context: TransportContext;
+  clientInfo: { name: string; version: string };
+  onToolListChanged: () => void;
+  /** Called when this client's connection closes (after it was opened). */
+  onClose: (client: Client) => void;
+  /** Told about each attempt's client as it starts, so a timeout or shutdown can close it. */
+  onAttempt: (client: Client | undefined) => void;
+  /** Told when the auto fallback settles on SSE. */
+  onFallback?: () => void;
+}
+
+export interface OpenedClient {
+  client: Client;
+  kind: TransportKind;
+}
+
+export async function openClient(options: OpenClientOptions): Promise<OpenedClient> {
+  const { entry } = options;
+  if (entry.kind !== 'auto') return { client: await connectWith(entry.kind, options), kind: entry.kind };
+  try {
+    return { client: await connectWith('streamable-http', options), kind: 'streamable-http' };
+  } catch (error) {
+    if (!looksLikeLegacySse(error)) throw error;
+    options.onFallback?.();
+    return { client: await connectWith('sse', options), kind: 'sse' };
+  }
+}
+
+async function connectWith(kind: TransportKind, options: OpenClientOptions): Promise<Client> {
+  const transport = createTransport(options.entry, kind, options.context);
+  const client = new Client(options.clientInfo, { capabilities: {} });
+  client.setNotificationHandler(ToolListChangedNotificationSchema, async () => options.onToolListChanged());
+  client.onclose = () => options.onClose(client);
+  options.onAttempt(client);
+  try {
+    await client.connect(transport);
+  } catch (error) {
+    await client.close().catch(() => {});
+    throw error;
+  } finally {
+    options.onAttempt(undefined);
+  }
+  return client;
+}
+
+/** A streamable-HTTP POST answered 400/404/405 is how legacy SSE-only servers respond to it. */
+function looksLikeLegacySse(error: unknown): boolean {
+  return error instanceof StreamableHTTPError && typeof error.code === 'number' && [400, 404, 405].includes(error.code);
+}
+
+/** A streamable-HTTP session the server no longer knows (spec: 404 → start a new session). */
+export function isExpiredSession(error: unknown): boolean {
+  return error instanceof StreamableHTTPError && error.code === 404;
+}

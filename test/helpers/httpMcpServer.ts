@@ -1,0 +1,97 @@
+/**
+ * A real McpServer served over streamable HTTP (stateful sessions) on 127.0.0.1, with the levers the
+ * recovery tests need: forget every session (the next request of a client gets 404), count tool runs,
+ * add tools at runtime (list_changed), and listen on a chosen port (a server that appears later).
+ */
+import { randomUUID } from 'node:crypto';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
+import { isInitializeRequest } from '@modelcontextprotocol/sdk/types.js';
+import { z } from 'zod';
+
+export interface HttpMcpServer {
+  url: string;
+  port: number;
+  /** How many times each tool ran. */
+  runs: Map<string, number>;
+  /** Drops every session, as a server restart or an expiry would: clients get 404 next. */
+  forgetSessions(): void;
+  /** Registers a tool on every live session's server (each sends tools/list_changed). */
+  addTool(name: string): void;
+  close(): Promise<void>;
+}
+
+export async function startHttpMcpServer(options: { port?: number } = {}): Promise<HttpMcpServer> {
+  const sessions = new Map<string, { transport: StreamableHTTPServerTransport; server: McpServer }>();
+  const runs = new Map<string, number>();
+  const extraTools: string[] = [];
+  const count = (name: string) => runs.set(name, (runs.get(name) ?? 0) + 1);
+
+  const registerExtra = (server: McpServer, name: string) =>
+    server.registerTool(name, { description: `added at runtime: ${name}`, inputSchema: {} }, async () => {
+      count(name);
+      return { content: [{ type: 'text', text: name }] };
+    });
+
+  const newServer = () => {
+    const server = new McpServer({ name: 'test-http', version: '1.0.0' }, { capabilities: { tools: { listChanged: true } } });
+    server.registerTool('echo', { inputSchema: { message: z.string() } }, async ({ message }) => {
+      count('echo');
+      return { content: [{ type: 'text', text: message }] };
+    });
+    for (const name of extraTools) registerExtra(server, name);
+    return server;
+  };
+
+  const handle = async (req: IncomingMessage, res: ServerResponse) => {
+    const sessionId = req.headers['mcp-session-id'];
+    const body = req.method === 'POST' ? await readJson(req) : undefined;
+    if (typeof sessionId === 'string') {
+      const session = sessions.get(sessionId);
+      if (!session) {
+        res.writeHead(404, { 'content-type': 'application/json' }).end(JSON.stringify({ jsonrpc: '2.0', error: { code: -32001, message: 'Session not found' }, id: null }));
+        return;
+      }
+      return session.transport.handleRequest(req, res, body);
+    }
+    if (req.method === 'POST' && isInitializeRequest(body)) {
+      const server = newServer();
+      const transport: StreamableHTTPServerTransport = new StreamableHTTPServerTransport({
+        sessionIdGenerator: () => randomUUID(),
+        onsessioninitialized: (id) => void sessions.set(id, { transport, server }),
+      });
+      await server.connect(transport);
+      return transport.handleRequest(req, res, body);
+    }
+    res.writeHead(400).end('no session');
+  };
+
+  const http: Server = createServer((req, res) => void handle(req, res).catch(() => res.writeHead(500).end()));
+  await new Promise<void>((resolve) => http.listen(options.port ?? 0, '127.0.0.1', resolve));
+  const port = (http.address() as AddressInfo).port;
+  return {
+    url: `http://127.0.0.1:${port}/mcp`,
+    port,
+    runs,
+    forgetSessions: () => sessions.clear(),
+    addTool: (name) => {
+      extraTools.push(name);
+      for (const { server } of sessions.values()) registerExtra(server, name);
+    },
+    close: async () => {
+      for (const { server } of sessions.values()) await server.close().catch(() => {});
+      sessions.clear();
+      http.closeAllConnections();
+      await new Promise<void>((resolve) => http.close(() => resolve()));
+    },
+  };
+}
+
+async function readJson(req: IncomingMessage): Promise<unknown> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of req) chunks.push(chunk as Buffer);
+  const text = Buffer.concat(chunks).toString('utf8');
+  return text ? JSON.parse(text) : undefined;
+}
