@@ -31,6 +31,9 @@ export function registerDocsRoutes(app: Hono, ctx: ServerContext, assets = new S
     c.body(renderDocsPage({ title: info.title, assetsUrl, openapiUrl: browserPath('openapi.json') }), 200, PAGE_HEADERS),
   );
 
+  // Relative links typed by hand often end in a slash; Hono routes are strict about it.
+  app.get(`${p}/docs/`, (c) => c.redirect(browserPath('docs'), 301));
+
   app.get(`${p}/docs/assets/:file`, (c) => {
     const name = c.req.param('file');
     const asset = assets.get(name);

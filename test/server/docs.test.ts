@@ -39,6 +39,9 @@ describe('Swagger UI pages and assets', () => {
     expect(html).toContain('src="/proxy/api/docs/assets/swagger-ui-bundle.js"');
     expect((await t.app.request('/api/docs/assets/swagger-ui-bundle.js')).status).toBe(200);
     expect((await t.app.request('/proxy/api/docs')).status).toBe(404);
+    const slash = await t.app.request('/api/docs/');
+    expect(slash.status).toBe(301);
+    expect(slash.headers.get('location')).toBe('/proxy/api/docs');
   });
 
   it('serves the swagger-ui-dist files and the initializer with content types and cache headers', async () => {

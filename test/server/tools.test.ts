@@ -2,6 +2,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createApp } from '../../src/server/app.js';
 import { createLogger } from '../../src/log/logger.js';
 import type { ServerRegistry } from '../../src/mcp/types.js';
+import { TINY_PNG_BASE64 } from '../helpers/inProcessRegistry.js';
 import { createTestApp, post, TEST_INFO, type TestApp } from './setup.js';
 
 interface Envelope {
@@ -21,27 +22,31 @@ describe('tool routes', () => {
     const res = await post(t.app, '/alpha/echo', { text: 'hello there' });
     expect(res.status).toBe(200);
     expect(res.headers.get('content-type')).toMatch(/^application\/json/);
-    expect(JSON.stringify(await res.json())).toContain('hello there');
+    expect(await res.json()).toBe('hello there');
   });
 
   it('passes integer arguments through to the tool', async () => {
     const res = await post(t.app, '/beta/add', { a: 40, b: 2 });
     expect(res.status).toBe(200);
-    expect(JSON.stringify(await res.json())).toContain('42');
+    expect(await res.json()).toBe(42);
   });
 
   it('treats an empty body as no arguments, so tools without parameters need no body', async () => {
     const res = await post(t.app, '/alpha/ping');
     expect(res.status).toBe(200);
-    expect(JSON.stringify(await res.json())).toContain('pong');
+    expect(await res.json()).toBe('pong');
   });
 
   it('returns structured content of tools that declare an output schema', async () => {
     const res = await post(t.app, '/alpha/weather', { city: 'Oslo' });
     expect(res.status).toBe(200);
-    const text = JSON.stringify(await res.json());
-    expect(text).toContain('"temperature":21.5');
-    expect(text).toContain('"conditions":"sunny"');
+    expect(await res.json()).toEqual({ city: 'Oslo', temperature: 21.5, conditions: 'sunny' });
+  });
+
+  it('returns image content with its MIME type and base64 data', async () => {
+    const res = await post(t.app, '/alpha/image');
+    expect(res.status).toBe(200);
+    expect(await res.json()).toEqual({ type: 'image', mimeType: 'image/png', data: TINY_PNG_BASE64 });
   });
 
   it('answers 424 TOOL_ERROR when the tool reports an error result', async () => {
@@ -49,6 +54,7 @@ describe('tool routes', () => {
     expect(res.status).toBe(424);
     const body = (await res.json()) as Envelope;
     expect(body.error.code).toBe('TOOL_ERROR');
+    expect(body.error.message).toBe('the tool failed on purpose');
   });
 
   it('answers 400 BAD_REQUEST for a body that is not JSON', async () => {
