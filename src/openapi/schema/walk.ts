@@ -1,0 +1,84 @@
+/**
+ * Schema-aware traversal: which keywords hold subschemas. Everything else (enum, const, default,
+ * examples, unknown keywords) is data and is never entered, so a property literally named "$ref"
+ * or a default value containing "$ref" is not mistaken for a reference.
+ */
+import { appendPointer, isPlainObject } from './pointer.js';
+
+/** Keywords whose value is one subschema (draft-07 through 2020-12). `items` is here or in ARRAY by shape. */
+const SINGLE = [
+  'items',
+  'additionalItems',
+  'additionalProperties',
+  'contains',
+  'propertyNames',
+  'not',
+  'if',
+  'then',
+  'else',
+  'unevaluatedItems',
+  'unevaluatedProperties',
+  'contentSchema',
+] as const;
+
+/** Keywords whose value is an array of subschemas. */
+const ARRAY = ['allOf', 'anyOf', 'oneOf', 'prefixItems', 'items'] as const;
+
+/** Keywords whose value maps names to subschemas (`dependencies` values may also be string arrays). */
+const MAP = ['properties', 'patternProperties', '$defs', 'definitions', 'dependentSchemas', 'dependencies'] as const;
+
+/** A JSON Schema is an object or a boolean. */
+export function isSchema(value: unknown): value is Record<string, unknown> | boolean {
+  return typeof value === 'boolean' || isPlainObject(value);
+}
+
+/** Calls `visit` for each direct subschema of `node` with the keyword path to it (e.g. ["properties", "a"]). */
+export function forEachChildSchema(
+  node: Record<string, unknown>,
+  visit: (child: Record<string, unknown> | boolean, path: string[]) => void,
+): void {
+  for (const keyword of SINGLE) {
+    const value = node[keyword];
+    if (Object.hasOwn(node, keyword) && isSchema(value)) visit(value, [keyword]);
+  }
+  for (const keyword of ARRAY) {
+    const value = node[keyword];
+    if (!Object.hasOwn(node, keyword) || !Array.isArray(value)) continue;
+    value.forEach((child, index) => {
+      if (isSchema(child)) visit(child, [keyword, String(index)]);
+    });
+  }
+  for (const keyword of MAP) {
+    const value = node[keyword];
+    if (!Object.hasOwn(node, keyword) || !isPlainObject(value)) continue;
+    for (const [name, child] of Object.entries(value)) {
+      if (isSchema(child)) visit(child, [keyword, name]);
+    }
+  }
+}
+
+/** How the walk reached a subschema: its parent's pointer and the keyword path below it (["$defs", "Item"]). */
+export interface WalkStep {
+  readonly parent: string;
+  readonly path: readonly string[];
+}
+
+/**
+ * Visits `root` and every subschema below it, depth first, parents before children, with each one's
+ * JSON Pointer and how it was reached from its parent schema (undefined for the root). `enter` may return false
+ * to skip a node's children.
+ */
+export function walkSchema(
+  root: unknown,
+  enter: (node: Record<string, unknown> | boolean, pointer: string, from: WalkStep | undefined) => boolean | void,
+): void {
+  const seen = new Set<object>();
+  const visit = (node: Record<string, unknown> | boolean, pointer: string, from: WalkStep | undefined): void => {
+    if (enter(node, pointer, from) === false || typeof node === 'boolean') return;
+    // Schemas arrive as parsed JSON, which has no cycles; the guard only protects against hand-built objects.
+    if (seen.has(node)) return;
+    seen.add(node);
+    forEachChildSchema(node, (child, path) => visit(child, appendPointer(pointer, ...path), { parent: pointer, path }));
+  };
+  if (isSchema(root)) visit(root, '', undefined);
+}
