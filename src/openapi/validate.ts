@@ -1,0 +1,104 @@
+/**
+ * Request validation: a tool's input schema compiled once into a function returning problems.
+ * What the schema says is exactly what is enforced: "5" is not an integer, defaults are not inserted,
+ * extra properties are judged only by additionalProperties, and the arguments object is never modified.
+ */
+import type { ValidationProblem } from '../errors.js';
+import { McpoError } from '../errors.js';
+import type { Logger } from '../log/logger.js';
+import { detectDialect, type Dialect } from './schema/dialect.js';
+import { isPlainObject } from './schema/pointer.js';
+import { indexRefs } from './schema/refs.js';
+import { isSchema } from './schema/walk.js';
+import { createAjv, type AjvInstance } from './validation/ajv.js';
+import { explainErrors } from './validation/explain.js';
+import { compileUnionBranches } from './validation/unions.js';
+
+/** Returns the problems of `args` against the schema; [] when valid. Never modifies `args`. */
+export type Validator = (args: unknown) => ValidationProblem[];
+
+/** Raised when a schema cannot be compiled (invalid against its meta-schema, unresolvable $ref, bad pattern). */
+export class SchemaCompileError extends McpoError {
+  constructor(message: string, cause?: unknown) {
+    super('INTERNAL', message, { cause });
+  }
+}
+
+export interface CompiledSchema {
+  readonly validate: Validator;
+  /** The dialect the schema was compiled as (from `$schema`, else detected; 2020-12 by default). */
+  readonly dialect: Dialect;
+}
+
+export interface SchemaCompilerOptions {
+  /** Receives ajv's warnings (unknown formats and keywords) at debug level. Default: none. */
+  logger?: Logger;
+}
+
+/**
+ * Compiles schemas into validators. One compiler per catalog: it shares an ajv instance per dialect
+ * (so the meta-schemas are compiled once), except for schemas declaring `$id`, which get a private
+ * instance because ajv refuses a second schema with an `$id` it already holds (two tools with the same
+ * `$id` are common: generators reuse one).
+ */
+export class SchemaCompiler {
+  private readonly shared = new Map<Dialect, AjvInstance>();
+  private nextKey = 0;
+
+  constructor(private readonly options: SchemaCompilerOptions = {}) {}
+
+  /** Throws SchemaCompileError when the schema cannot be compiled. */
+  compile(schema: unknown): CompiledSchema {
+    if (!isSchema(schema)) throw new SchemaCompileError('A JSON Schema must be an object or a boolean');
+    const dialect = detectDialect(schema);
+    const prepared = withoutSchemaKeyword(schema);
+    const shared = this.ajvFor(dialect);
+    let ajv = shared;
+    if (indexRefs(prepared).hasIds) {
+      // Check against the meta-schema with the shared instance, compile in a cheap private one.
+      if (!shared.validateSchema(prepared)) {
+        throw new SchemaCompileError(`Invalid schema: ${shared.errorsText(shared.errors)}`);
+      }
+      ajv = createAjv(dialect, { ...this.options, validateSchema: false });
+    }
+    const key = `mcpo-tool-schema-${this.nextKey++}`;
+    try {
+      ajv.addSchema(prepared, key);
+      const validateFn = ajv.getSchema(key);
+      if (!validateFn) throw new Error('ajv returned no validator');
+      const unions = compileUnionBranches(ajv, key, prepared);
+      const validate: Validator = (args) => (validateFn(args) ? [] : explainErrors(validateFn.errors ?? [], unions));
+      return { validate, dialect };
+    } catch (error) {
+      ajv.removeSchema(key);
+      throw new SchemaCompileError(`Cannot compile schema: ${(error as Error).message}`, error);
+    }
+  }
+
+  private ajvFor(dialect: Dialect): AjvInstance {
+    let ajv = this.shared.get(dialect);
+    if (!ajv) {
+      ajv = createAjv(dialect, this.options);
+      this.shared.set(dialect, ajv);
+    }
+    return ajv;
+  }
+}
+
+/**
+ * The dialect is chosen from `$schema` (detectDialect) and the matching ajv class used; the keyword
+ * itself is removed so a URI ajv has no meta-schema for (draft-04, draft-06) does not fail compilation.
+ */
+function withoutSchemaKeyword(schema: Record<string, unknown> | boolean): Record<string, unknown> | boolean {
+  if (!isPlainObject(schema) || !Object.hasOwn(schema, '$schema')) return schema;
+  const { $schema: _ignored, ...rest } = schema;
+  return rest;
+}
+
+/**
+ * Compiles one schema into a validator (a fresh compiler each call; catalogs share one per server).
+ * Throws SchemaCompileError on an uncompilable schema.
+ */
+export function compileValidator(schema: unknown, options: SchemaCompilerOptions = {}): Validator {
+  return new SchemaCompiler(options).compile(schema).validate;
+}

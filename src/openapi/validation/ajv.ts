@@ -1,0 +1,79 @@
+/**
+ * Ajv instances configured to enforce exactly what a tool's schema says: no type coercion, no defaults
+ * inserted, no properties removed, every error reported. `strict: false` because real servers use
+ * keywords and formats ajv does not know; those are ignored (logged at debug), never fatal.
+ */
+import { Ajv as AjvDraft07, type Options, type Plugin } from 'ajv';
+import { Ajv2019 } from 'ajv/dist/2019.js';
+import { Ajv2020 } from 'ajv/dist/2020.js';
+import formatsPlugin from 'ajv-formats';
+import type { Logger } from '../../log/logger.js';
+import type { Dialect } from '../schema/dialect.js';
+
+export type AjvInstance = AjvDraft07;
+
+export interface CreateAjvOptions {
+  /** Receives ajv's warnings (unknown formats, ignored keywords) at debug level. */
+  logger?: Logger;
+  /** Check schemas against the dialect's meta-schema before compiling. Default true. */
+  validateSchema?: boolean;
+}
+
+/**
+ * `pattern` engine: ECMAScript with the `u` flag as JSON Schema specifies, falling back to no flag for
+ * patterns only legacy syntax accepts (Python servers emit `\-` or `\_` outside character classes), so a
+ * tool is not left unvalidated over an escape. A pattern invalid either way still fails compilation.
+ */
+export const lenientRegExp = Object.assign(
+  (pattern: string, flags: string): RegExp => {
+    try {
+      return new RegExp(pattern, flags);
+    } catch (error) {
+      if (!flags.includes('u')) throw error;
+      return new RegExp(pattern, flags.replace('u', ''));
+    }
+  },
+  // Only read when generating standalone code, which mcpo never does.
+  { code: 'lenientRegExp' },
+);
+
+/** Format "regex" (used by the meta-schemas for `pattern`) judged by the same engine as `pattern`. */
+function isCompilablePattern(value: string): boolean {
+  try {
+    lenientRegExp(value, 'u');
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+// ajv-formats is CommonJS: under NodeNext its default import is the module object on some toolchains.
+const addFormats = ((formatsPlugin as unknown as { default?: Plugin<unknown> }).default ??
+  formatsPlugin) as unknown as Plugin<unknown>;
+
+/** A new ajv instance for one dialect (draft-04 schemas use the draft-07 class: the closest ajv has). */
+export function createAjv(dialect: Dialect, options: CreateAjvOptions = {}): AjvInstance {
+  const debug = (...args: unknown[]): void => options.logger?.debug(`ajv: ${args.map(String).join(' ')}`);
+  const ajvOptions: Options = {
+    strict: false,
+    allErrors: true,
+    // error.data / error.schema let problems name the offending value and explain unions.
+    verbose: true,
+    coerceTypes: false,
+    useDefaults: false,
+    removeAdditional: false,
+    validateFormats: true,
+    validateSchema: options.validateSchema ?? true,
+    logger: { log: debug, warn: debug, error: debug },
+    code: { regExp: lenientRegExp },
+  };
+  const ajv: AjvInstance =
+    dialect === '2020-12'
+      ? new Ajv2020(ajvOptions)
+      : dialect === '2019-09'
+        ? new Ajv2019(ajvOptions)
+        : new AjvDraft07(ajvOptions);
+  addFormats(ajv);
+  ajv.addFormat('regex', isCompilablePattern);
+  return ajv;
+}

@@ -1,0 +1,112 @@
+/**
+ * Turns ajv's error list into problems, collapsing the noise anyOf/oneOf produce. With allErrors, ajv
+ * reports every error of every failed alternative followed by "must match a schema in anyOf"; a person
+ * needs the errors of the alternative they were aiming for. So for each failed union we validate the
+ * value against each alternative separately (validators compiled up front, see unions.ts) and report:
+ * - when no alternative even has the right type/const/enum: one problem, "Must be object or null";
+ * - else the alternative with the fewest problems, preferring those whose discriminator-like
+ *   const/enum properties match (a discriminated union's variant);
+ * - on a tie: one problem at the union summarising each tied alternative.
+ * ajv pushes a failed union's alternative errors immediately before the union's own error, and they
+ * are exactly the errors the separate validations return, which is how they are removed from the list.
+ */
+import type { ErrorObject } from 'ajv';
+import type { ValidationProblem } from '../../errors.js';
+import { describeValue, problemFromError, type DetailedProblem } from './messages.js';
+import type { BranchValidator, UnionBranches } from './unions.js';
+
+const MISMATCH = new Set(['type', 'const', 'enum']);
+
+/** Problems for a failed validation, deduplicated, in the order ajv found them. */
+export function explainErrors(errors: readonly ErrorObject[], unions: UnionBranches): ValidationProblem[] {
+  const seen = new Set<string>();
+  const problems: ValidationProblem[] = [];
+  for (const { path, message } of explainDetailed(errors, unions)) {
+    const key = `${path}\u0000${message}`;
+    if (seen.has(key)) continue;
+    seen.add(key);
+    problems.push({ path, message });
+  }
+  return problems;
+}
+
+function explainDetailed(errors: readonly ErrorObject[], unions: UnionBranches): DetailedProblem[] {
+  const groups: DetailedProblem[][] = [];
+  for (let k = errors.length - 1; k >= 0; ) {
+    const error = errors[k] as ErrorObject;
+    const union = error.keyword === 'anyOf' || error.keyword === 'oneOf' ? explainUnion(error, unions) : undefined;
+    const start = union === undefined ? k : k - union.consumed;
+    if (union !== undefined && start >= 0 && errors.slice(start, k).every((e) => isAt(e.instancePath, error.instancePath))) {
+      groups.push(union.problems);
+      k = start - 1;
+      continue;
+    }
+    const problem = problemFromError(error);
+    if (problem) groups.push([problem]);
+    k -= 1;
+  }
+  return groups.reverse().flat();
+}
+
+function isAt(path: string, base: string): boolean {
+  return path === base || path.startsWith(base + '/');
+}
+
+interface Branch {
+  index: number;
+  problems: DetailedProblem[];
+}
+
+function explainUnion(error: ErrorObject, unions: UnionBranches): { consumed: number; problems: DetailedProblem[] } | undefined {
+  const validators = unions.get(error.schema);
+  if (validators === undefined) return undefined;
+  const base = error.instancePath;
+  const results = validators.map((validate) => runBranch(validate, error.data, base));
+  const consumed = results.reduce((n, r) => n + r.length, 0);
+  const passing = error.params.passingSchemas as number[] | null | undefined;
+  if (error.keyword === 'oneOf' && Array.isArray(passing)) {
+    const which = passing.map((i) => `#${i + 1}`).join(' and ');
+    return { consumed, problems: [problemAt(base, `Matches more than one alternative (${which}); it must match exactly one (oneOf).`, 'oneOf')] };
+  }
+  // Every alternative must have failed; anything else means our view differs from ajv's, so don't guess.
+  if (results.some((r) => r.length === 0)) return undefined;
+  const branches = results.map((r, index) => ({ index, problems: explainDetailed(r, unions) }));
+  return { consumed, problems: chooseBranch(branches, base, error.keyword, error.data) };
+}
+
+function runBranch(validate: BranchValidator, data: unknown, base: string): ErrorObject[] {
+  if (validate(data)) return [];
+  return (validate.errors ?? []).map((e) => ({ ...e, instancePath: base + e.instancePath }));
+}
+
+function chooseBranch(branches: Branch[], base: string, keyword: string, data: unknown): DetailedProblem[] {
+  const candidates = branches.filter((b) => !b.problems.some((p) => p.path === base && MISMATCH.has(p.keyword)));
+  if (candidates.length === 0) {
+    const expected = [...new Set(branches.flatMap((b) => b.problems.filter((p) => p.expected).map((p) => p.expected)))];
+    const words = expected.length > 0 ? expected.join(' or ') : 'one of the allowed alternatives';
+    return [{ ...problemAt(base, `Must be ${words}, but got ${describeValue(data)}.`, 'type'), expected: words }];
+  }
+  const matching = candidates.filter((b) => !b.problems.some((p) => isDirectChild(p.path, base) && MISMATCH.has(p.keyword)));
+  const pool = matching.length > 0 ? matching : candidates;
+  const fewest = Math.min(...pool.map((b) => b.problems.length));
+  const tied = pool.filter((b) => b.problems.length === fewest);
+  if (tied.length === 1) return (tied[0] as Branch).problems;
+  const summary = tied
+    .map((b) => `#${b.index + 1}: ${b.problems.map((p) => sentencePart(p, base)).join(', ')}`)
+    .join('; ');
+  return [problemAt(base, `Does not match any of the allowed alternatives (${keyword}). Closest: ${summary}.`, keyword)];
+}
+
+function isDirectChild(path: string, base: string): boolean {
+  return path.startsWith(base + '/') && !path.slice(base.length + 1).includes('/');
+}
+
+function problemAt(path: string, message: string, keyword: string): DetailedProblem {
+  return { path, message, keyword };
+}
+
+/** "Required property "r" is missing." at /shape/r -> `required property "r" is missing (at /shape/r)`. */
+function sentencePart(problem: DetailedProblem, base: string): string {
+  const text = problem.message.charAt(0).toLowerCase() + problem.message.slice(1).replace(/\.$/, '');
+  return problem.path === base ? text : `${text} (at ${problem.path})`;
+}
