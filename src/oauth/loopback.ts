@@ -13,7 +13,7 @@
  */
 import { createServer, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { interpretCallback, type CallbackOutcome } from './callbackParams.js';
+import { interpretCallback } from './callbackParams.js';
 import { alreadyFinishedPage, failurePage, notFoundPage, PAGE_HEADERS, successPage } from './callbackPages.js';
 import {
   CallbackListenError,
@@ -77,40 +77,6 @@ export async function startLoopbackReceiver(options: LoopbackReceiverOptions): P
   const { signal } = options;
   if (signal?.aborted) throw new OAuthCancelledError(undefined, signal.reason);
 
-  let claimed = false;
-  let finish: (outcome: CallbackOutcome | McpoOAuthError, closeNow?: boolean) => void = () => undefined;
-  let shutdown: () => Promise<void> = async () => undefined;
-  let responseSent: Promise<void> = Promise.resolve();
-
-  const server = createServer((req, res) => {
-    req.resume(); // no body is expected; drain whatever comes so the socket can close cleanly
-    const url = new URL(req.url ?? '/', `http://${LOOPBACK_HOST}`);
-    if (url.pathname !== callbackPath) return respond(res, 404, notFoundPage());
-    if (req.method !== 'GET') return respond(res, 405, notFoundPage(), { Allow: 'GET' });
-    if (claimed) return respond(res, 409, alreadyFinishedPage());
-    claimed = true;
-    const outcome = interpretCallback(url.searchParams, options.expectedState);
-    const [status, html] = outcome.ok ? [200, successPage()] : [400, failurePage(outcome.error)];
-    // Settle at once, but close only once the page has gone out (or the browser hung up).
-    responseSent = new Promise((resolve) => res.once('close', resolve));
-    void responseSent.then(shutdown);
-    respond(res, status, html);
-    finish(outcome, false);
-  });
-
-  const port = await listen(server, options.port ?? 0);
-  const redirectUri = `http://${LOOPBACK_HOST}:${port}${callbackPath}`;
-
-  let closing: Promise<void> | undefined;
-  shutdown = (): Promise<void> => {
-    closing ??= new Promise<void>((resolve) => {
-      server.close(() => resolve());
-      server.closeAllConnections();
-    });
-    return closing;
-  };
-
-  let settled = false;
   let resolveResult!: (value: { code: string }) => void;
   let rejectResult!: (error: McpoOAuthError) => void;
   const result = new Promise<{ code: string }>((resolve, reject) => {
@@ -120,24 +86,49 @@ export async function startLoopbackReceiver(options: LoopbackReceiverOptions): P
   // Callers that close() without awaiting `result` must not crash the process with an unhandled rejection.
   result.catch(() => undefined);
 
-  const onAbort = (): void => finish(new OAuthCancelledError(undefined, signal?.reason));
-  const timer = clock.setTimeout(() => finish(new CallbackTimeoutError(timeoutMs)), timeoutMs);
-  signal?.addEventListener('abort', onAbort, { once: true });
+  // The handler, timer and abort listener below only run once listen() succeeded, after all of these exist.
+  let settled = false;
+  let responseSent: Promise<unknown> = Promise.resolve();
+  const server = createServer((req, res) => {
+    req.resume(); // no body is expected; drain whatever comes so the socket can close cleanly
+    const url = new URL(req.url ?? '/', `http://${LOOPBACK_HOST}`);
+    if (url.pathname !== callbackPath) return respond(res, 404, notFoundPage());
+    if (req.method !== 'GET') return respond(res, 405, notFoundPage(), { Allow: 'GET' });
+    if (settled) return respond(res, 409, alreadyFinishedPage());
+    const outcome = interpretCallback(url.searchParams, options.expectedState);
+    // Settle at once, but close only once the page has gone out (or the browser hung up).
+    responseSent = new Promise((resolve) => res.once('close', resolve)).then(shutdown);
+    respond(res, outcome.ok ? 200 : 400, outcome.ok ? successPage() : failurePage(outcome.error));
+    finish(outcome.ok ? { code: outcome.code } : outcome.error, false);
+  });
 
-  finish = (outcome, closeNow = true) => {
-    if (settled) return;
-    settled = true;
-    claimed = true;
-    clock.clearTimeout(timer);
-    signal?.removeEventListener('abort', onAbort);
-    if (!('ok' in outcome)) rejectResult(outcome);
-    else if (outcome.ok) resolveResult({ code: outcome.code });
-    else rejectResult(outcome.error);
-    if (closeNow) void shutdown();
+  let closing: Promise<void> | undefined;
+  const shutdown = (): Promise<void> => {
+    closing ??= new Promise<void>((resolve) => {
+      server.close(() => resolve());
+      server.closeAllConnections();
+    });
+    return closing;
   };
 
+  const finish = (outcome: { code: string } | McpoOAuthError, closeNow = true): void => {
+    if (settled) return;
+    settled = true;
+    clock.clearTimeout(timer);
+    signal?.removeEventListener('abort', onAbort);
+    if (outcome instanceof Error) rejectResult(outcome);
+    else resolveResult(outcome);
+    if (closeNow) void shutdown();
+  };
+  const onAbort = (): void => finish(new OAuthCancelledError(undefined, signal?.reason));
+
+  const port = await listen(server, options.port ?? 0);
+  const timer = clock.setTimeout(() => finish(new CallbackTimeoutError(timeoutMs)), timeoutMs);
+  signal?.addEventListener('abort', onAbort, { once: true });
+  if (signal?.aborted) onAbort(); // aborted while we were binding
+
   return {
-    redirectUri,
+    redirectUri: `http://${LOOPBACK_HOST}:${port}${callbackPath}`,
     port,
     result,
     close: async () => {

@@ -55,7 +55,7 @@ export interface FileTokenStoreOptions {
 }
 
 export class FileTokenStore implements TokenStore {
-  /** Absolute or home-relative path of the token file. */
+  /** Path of the token file (`<mcpoHome>/tokens/<hash>.json`). */
   readonly location: string;
   private readonly home: string;
   private readonly dir: string;
