@@ -38,6 +38,7 @@ class Failure {
   ) {}
 }
 
+/** Scans `text` (a leading byte order mark is skipped): its document map, or the first syntax error. */
 export function scanJson(text: string): JsonScanResult {
   const lineStarts = [0];
   for (let k = 0; k < text.length; k++) if (text[k] === '\n') lineStarts.push(k + 1);

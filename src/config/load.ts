@@ -6,10 +6,9 @@
 import { readFile } from 'node:fs/promises';
 import { ConfigError } from '../errors.js';
 import { expandTree, type Environment, type ExpansionProblem } from './expand.js';
-import { isJsonObject } from './jsonPath.js';
+import { formatJsonPath, isJsonObject } from './jsonPath.js';
 import { scanJson, type JsonDocumentMap } from './jsonScan.js';
 import { normalizeConfig } from './normalize.js';
-import { formatJsonPath } from './jsonPath.js';
 import { formatLocation, InvalidConfigError, isWithin, problemFromIssue, sortByLocation, type ConfigProblem } from './problems.js';
 import { configFileSchema } from './schema.js';
 import type { McpoConfig } from './types.js';

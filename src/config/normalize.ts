@@ -21,6 +21,7 @@ function normalizeClientMetadata(metadata: ClientMetadataFileConfig): OAuthClien
   });
 }
 
+/** snake_case file keys → OAuthConfig, with the schema's defaults already applied. */
 export function normalizeOAuth(oauth: OAuthFileConfig): OAuthConfig {
   return defined({
     serverUrl: oauth.server_url,
@@ -56,6 +57,7 @@ export function normalizeEntry(name: string, entry: ServerEntryFile): ServerEntr
   });
 }
 
+/** All entries, in file order. */
 export function normalizeConfig(file: ConfigFile): McpoConfig {
   return { servers: Object.entries(file.mcpServers).map(([name, entry]) => normalizeEntry(name, entry)) };
 }

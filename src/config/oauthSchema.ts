@@ -44,6 +44,7 @@ export const clientMetadataSchema = z.looseObject({
   scope: z.string().optional(),
 });
 
+/** The `oauth` block; defaults are applied here, so the parsed type has callback_port, use_loopback and storage_type. */
 export const oauthSchema = z
   .object({
     server_url: httpUrl.optional(),

@@ -71,6 +71,7 @@ const envSchema = z.record(z.string(), z.string()).superRefine(
   { when: (payload) => isJsonObject(payload.value) },
 );
 
+/** One entry under `mcpServers` (stdio or remote; which one is decided by the presence of command or url). */
 export const serverEntrySchema = z
   .object({
     command: z.string().min(1, 'must not be empty').optional(),
@@ -136,6 +137,7 @@ function checkEntryShape(entry: Record<string, unknown>, ctx: z.RefinementCtx): 
   }
 }
 
+/** The whole file, after `${VAR}` expansion and with disabled entries removed. */
 export const configFileSchema = z.object({
   /** Editors' JSON schema hint; accepted and ignored. */
   $schema: z.string().optional(),

@@ -7,6 +7,7 @@ export function parseHttpUrl(text: string): URL | undefined {
   return (url.protocol === 'http:' || url.protocol === 'https:') && url.hostname !== '' ? url : undefined;
 }
 
+/** See parseHttpUrl. */
 export function isHttpUrl(text: string): boolean {
   return parseHttpUrl(text) !== undefined;
 }
