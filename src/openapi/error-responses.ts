@@ -1,0 +1,159 @@
+/**
+ * The error envelope every route answers with, as OpenAPI components: one `Error` schema and one shared
+ * response per status, referenced (never copied) by every operation. Statuses and codes come from
+ * STATUS_BY_CODE, so the document cannot drift from what the server sends.
+ */
+import { STATUS_BY_CODE, type ErrorCode } from '../errors.js';
+
+export const ERROR_SCHEMA = 'Error';
+export const VALIDATION_PROBLEM_SCHEMA = 'ValidationProblem';
+export const BEARER_SCHEME = 'bearerAuth';
+
+/** Codes an HTTP client never receives: CLI-only ones, and CANCELLED (the client already went away). */
+export const CODES_NOT_SENT_OVER_HTTP: ReadonlySet<ErrorCode> = new Set(['USAGE', 'CONFIG_INVALID', 'CANCELLED']);
+
+interface ErrorResponseSpec {
+  readonly name: string;
+  readonly status: number;
+  readonly description: string;
+  readonly details?: Record<string, unknown>;
+  readonly headers?: Record<string, unknown>;
+  /** Only documented when the routes are protected by an API key. */
+  readonly needsApiKey?: boolean;
+}
+
+const SPECS: readonly ErrorResponseSpec[] = [
+  { name: 'BadRequest', status: 400, description: 'The request is malformed, e.g. the body is not a JSON object.' },
+  {
+    name: 'Unauthorized',
+    status: 401,
+    description: 'Missing or wrong API key.',
+    needsApiKey: true,
+  },
+  {
+    name: 'NotFound',
+    status: 404,
+    description: 'No such server or tool.',
+    details: { type: 'object', properties: { server: { type: 'string' }, tool: { type: 'string' } } },
+  },
+  { name: 'PayloadTooLarge', status: 413, description: 'The body is larger than the configured limit.' },
+  {
+    name: 'ValidationFailed',
+    status: 422,
+    description:
+      'The arguments do not match the tool input schema: VALIDATION_FAILED lists each problem, with a JSON ' +
+      'Pointer into the body ("" is the body itself; for a missing property, the pointer of that property). ' +
+      'INVALID_ARGUMENTS: the MCP server rejected the arguments itself.',
+    details: {
+      type: 'object',
+      properties: { problems: { type: 'array', items: { $ref: `#/components/schemas/${VALIDATION_PROBLEM_SCHEMA}` } } },
+    },
+  },
+  {
+    name: 'ToolError',
+    status: 424,
+    description:
+      'The tool ran and reported an error (isError). The message is its first text; details.content holds ' +
+      'all its content, mapped like a successful result.',
+    details: {
+      type: 'object',
+      properties: {
+        content: { description: 'The content items of the error result, mapped like a 200 body.' },
+        structuredContent: { type: 'object', description: 'The structuredContent of the error result, if any.' },
+      },
+    },
+  },
+  { name: 'InternalError', status: 500, description: 'An unexpected error in mcpo.' },
+  { name: 'UpstreamError', status: 502, description: 'The MCP server or its authorization server failed.' },
+  {
+    name: 'ServiceUnavailable',
+    status: 503,
+    description:
+      'The MCP server is not connected (SERVER_UNAVAILABLE), or waits for the user to authorize mcpo ' +
+      '(NEEDS_AUTHORIZATION: open details.authorizationUrl).',
+    details: {
+      type: 'object',
+      properties: { authorizationUrl: { type: 'string', format: 'uri' }, server: { type: 'string' } },
+    },
+    headers: { 'Retry-After': { description: 'Seconds until the next connection attempt.', schema: { type: 'integer' } } },
+  },
+  { name: 'Timeout', status: 504, description: 'The tool did not answer in time; the call was cancelled.' },
+];
+
+/** Codes sent with a status, from STATUS_BY_CODE. */
+export function codesForStatus(status: number): ErrorCode[] {
+  return (Object.keys(STATUS_BY_CODE) as ErrorCode[]).filter(
+    (code) => STATUS_BY_CODE[code] === status && !CODES_NOT_SENT_OVER_HTTP.has(code),
+  );
+}
+
+/** The `Error` and `ValidationProblem` schemas. */
+export function errorSchemas(): Record<string, unknown> {
+  return {
+    [ERROR_SCHEMA]: {
+      type: 'object',
+      description: 'The error envelope of every non-2xx response.',
+      required: ['error'],
+      properties: {
+        error: {
+          type: 'object',
+          required: ['code', 'message'],
+          properties: {
+            code: { type: 'string', enum: Object.keys(STATUS_BY_CODE), description: 'Stable; branch on this.' },
+            message: { type: 'string', description: 'For people; may change.' },
+            details: { type: 'object', additionalProperties: true },
+          },
+        },
+      },
+    },
+    [VALIDATION_PROBLEM_SCHEMA]: {
+      type: 'object',
+      required: ['path', 'message'],
+      properties: {
+        path: { type: 'string', description: 'JSON Pointer (RFC 6901) into the request body; "" is the body itself.' },
+        message: { type: 'string' },
+      },
+    },
+  };
+}
+
+function responseComponent(spec: ErrorResponseSpec): Record<string, unknown> {
+  const codes = codesForStatus(spec.status);
+  const narrowed: Record<string, unknown> = { code: { enum: codes } };
+  if (spec.details) narrowed.details = spec.details;
+  const [firstCode] = codes;
+  return {
+    description: spec.description,
+    ...(spec.headers ? { headers: spec.headers } : {}),
+    content: {
+      'application/json': {
+        schema: {
+          allOf: [
+            { $ref: `#/components/schemas/${ERROR_SCHEMA}` },
+            { properties: { error: { properties: narrowed } } },
+          ],
+        },
+        example: { error: { code: firstCode, message: spec.description } },
+      },
+    },
+  };
+}
+
+/** Response components, by name, for the statuses a tool route can answer. */
+export function errorResponses(apiKey: boolean): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const spec of SPECS) if (apiKey || !spec.needsApiKey) out[spec.name] = responseComponent(spec);
+  return out;
+}
+
+/** What an operation's `responses` gets for errors: status -> $ref to the shared response. */
+export function errorResponseRefs(apiKey: boolean): Record<string, { $ref: string }> {
+  const out: Record<string, { $ref: string }> = {};
+  for (const spec of SPECS) {
+    if (apiKey || !spec.needsApiKey) out[String(spec.status)] = { $ref: `#/components/responses/${spec.name}` };
+  }
+  return out;
+}
+
+/** Statuses documented for every operation (for tests and the README table). */
+export const DOCUMENTED_STATUSES: readonly number[] = SPECS.map((s) => s.status);
