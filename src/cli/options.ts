@@ -1,0 +1,165 @@
+/**
+ * Turns parsed command-line flags into RunOptions: loads the config (or builds the single-server
+ * entry), the env files, TLS material, and checks every value, with UsageError/ConfigError naming it.
+ */
+import { readFile } from 'node:fs/promises';
+import { loadConfig } from '../config/load.js';
+import { entryFromCommandLine } from '../config/single.js';
+import { parseDotenv, parseEnvAssignments } from '../config/dotenv.js';
+import type { ServerEntry } from '../config/types.js';
+import { ConfigError, UsageError } from '../errors.js';
+import type { Logger, LogLevel } from '../log/logger.js';
+import type { RunOptions } from '../run.js';
+
+/** The flags as commander gives them (camelCased). */
+export interface CliFlags {
+  config?: string;
+  host: string;
+  port: string;
+  apiKey?: string;
+  strictAuth: boolean;
+  corsAllowOrigins?: string[];
+  rootPath: string;
+  pathPrefix: string;
+  name: string;
+  description?: string;
+  openapiVersion: string;
+  serverType?: string;
+  header?: string[];
+  env?: string[];
+  envPath?: string;
+  logLevel: LogLevel;
+  sslCertfile?: string;
+  sslKeyfile?: string;
+  timeout: string;
+}
+
+export interface BuildContext {
+  env: Readonly<Record<string, string | undefined>>;
+  logger: Logger;
+  version: string;
+}
+
+export async function buildRunOptions(flags: CliFlags, serverArgs: string[], context: BuildContext): Promise<RunOptions> {
+  const { logger } = context;
+  if (flags.config && serverArgs.length) {
+    throw new UsageError('use either --config FILE or a single server after --, not both');
+  }
+  if (!flags.config && !serverArgs.length) {
+    throw new UsageError('nothing to serve: give --config FILE, or a server after -- (e.g. mcpo -- uvx mcp-server-time)');
+  }
+  const fileEnv = flags.envPath ? parseDotenv(await readText(flags.envPath, '--env-path'), flags.envPath) : {};
+  const flagEnv = parseEnvAssignments(flags.env ?? []);
+  // --env-path and --env values are visible to ${VAR} expansion; in single-server mode they also go to the server.
+  const expansionEnv = { ...context.env, ...fileEnv, ...flagEnv };
+
+  let servers: ServerEntry[];
+  let mode: 'multi' | 'single';
+  if (flags.config) {
+    const config = await loadConfig(flags.config, { env: expansionEnv, warn: (message) => logger.warn(message) });
+    servers = config.servers;
+    mode = 'multi';
+  } else {
+    servers = [
+      entryFromCommandLine(
+        {
+          command: serverArgs,
+          ...(flags.serverType ? { serverType: flags.serverType } : {}),
+          headers: parseHeaders(flags.header ?? []),
+          env: { ...fileEnv, ...flagEnv },
+        },
+        { env: expansionEnv },
+      ),
+    ];
+    mode = 'single';
+  }
+
+  return {
+    servers,
+    mode,
+    host: flags.host,
+    port: parsePort(flags.port),
+    logger,
+    parentEnv: context.env,
+    info: {
+      title: flags.name,
+      version: flags.openapiVersion,
+      ...(flags.description ? { description: flags.description } : {}),
+    },
+    ...(flags.apiKey ? { apiKey: flags.apiKey } : {}),
+    strictAuth: flags.strictAuth,
+    ...(flags.corsAllowOrigins?.length ? { corsAllowOrigins: flags.corsAllowOrigins } : {}),
+    rootPath: normalizePrefix(flags.rootPath, '--root-path'),
+    pathPrefix: normalizePrefix(flags.pathPrefix, '--path-prefix'),
+    defaultTimeoutMs: parseSeconds(flags.timeout, '--timeout') * 1000,
+    clientInfo: { name: 'mcpo', version: context.version },
+    ...(await readTls(flags)),
+  };
+}
+
+function parsePort(value: string): number {
+  const port = Number(value);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`--port must be a whole number from 0 to 65535, got "${value}"`);
+  return port;
+}
+
+function parseSeconds(value: string, flag: string): number {
+  const seconds = Number(value);
+  if (!Number.isFinite(seconds) || seconds <= 0) throw new UsageError(`${flag} must be a positive number of seconds, got "${value}"`);
+  return seconds;
+}
+
+/** "" or "/" → ""; "api/" → "/api". Only path characters; no query or fragment. */
+export function normalizePrefix(value: string, flag: string): string {
+  const trimmed = value.trim().replace(/\/+$/, '');
+  if (!trimmed) return '';
+  const withSlash = trimmed.startsWith('/') ? trimmed : `/${trimmed}`;
+  if (!/^(\/[A-Za-z0-9._~!$&'()*+,;=:@%-]+)+$/.test(withSlash)) {
+    throw new UsageError(`${flag} must be a URL path like /api, got "${value}"`);
+  }
+  return withSlash;
+}
+
+/** Accepts "Name: value" pairs and JSON objects (the Python mcpo's --header form). */
+export function parseHeaders(values: string[]): Record<string, string> {
+  const headers: Record<string, string> = {};
+  for (const value of values) {
+    const text = value.trim();
+    if (text.startsWith('{')) {
+      let parsed: unknown;
+      try {
+        parsed = JSON.parse(text);
+      } catch {
+        throw new UsageError(`--header: not valid JSON: ${text.slice(0, 40)}`);
+      }
+      if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new UsageError('--header JSON must be an object of strings');
+      for (const [name, v] of Object.entries(parsed)) {
+        if (typeof v !== 'string') throw new UsageError(`--header: value of "${name}" must be a string`);
+        headers[name] = v;
+      }
+      continue;
+    }
+    const colon = text.indexOf(':');
+    if (colon <= 0) throw new UsageError(`--header must look like "Name: value", got "${text.split(':')[0]}"`);
+    const name = text.slice(0, colon).trim();
+    if (!/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/.test(name)) throw new UsageError(`--header: "${name}" is not a valid header name`);
+    headers[name] = text.slice(colon + 1).trim();
+  }
+  return headers;
+}
+
+async function readTls(flags: CliFlags): Promise<Pick<RunOptions, 'tls'>> {
+  if (!flags.sslCertfile && !flags.sslKeyfile) return {};
+  if (!flags.sslCertfile || !flags.sslKeyfile) throw new UsageError('--ssl-certfile and --ssl-keyfile go together');
+  const [cert, key] = await Promise.all([readText(flags.sslCertfile, '--ssl-certfile'), readText(flags.sslKeyfile, '--ssl-keyfile')]);
+  return { tls: { cert, key } };
+}
+
+async function readText(file: string, flag: string): Promise<string> {
+  try {
+    return await readFile(file, 'utf8');
+  } catch (error) {
+    const reason = (error as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (error as Error).message;
+    throw new ConfigError(`${flag}: cannot read ${file}: ${reason}`);
+  }
+}

@@ -1,0 +1,81 @@
+/**
+ * Wiring: servers → Manager → Hono app → listening socket. The HTTP server listens before any MCP
+ * session is up, so a slow or failing server never delays the others or the docs.
+ */
+import type { ServerEntry } from './config/types.js';
+import type { Logger } from './log/logger.js';
+import { Manager } from './mcp/manager.js';
+import type { DocumentInfo } from './openapi/document.js';
+import { createApp } from './server/app.js';
+import { listen } from './server/listen.js';
+
+export interface RunOptions {
+  servers: readonly ServerEntry[];
+  /** 'single': the only server's routes at the root. Default 'multi'. */
+  mode?: 'multi' | 'single';
+  host: string;
+  port: number;
+  logger: Logger;
+  /** The environment mcpo runs with (stdio children get a safe subset of it). */
+  parentEnv: Readonly<Record<string, string | undefined>>;
+  info: DocumentInfo;
+  apiKey?: string;
+  strictAuth?: boolean;
+  corsAllowOrigins?: string[];
+  rootPath?: string;
+  pathPrefix?: string;
+  tls?: { cert: string | Buffer; key: string | Buffer };
+  defaultTimeoutMs?: number;
+  clientInfo?: { name: string; version: string };
+}
+
+export interface Running {
+  url: string;
+  port: number;
+  manager: Manager;
+  /** Stops accepting, closes every session (stdio children end), closes the socket. */
+  close(): Promise<void>;
+}
+
+export async function run(options: RunOptions): Promise<Running> {
+  const manager = new Manager({
+    logger: options.logger,
+    parentEnv: options.parentEnv,
+    clientInfo: options.clientInfo ?? { name: 'mcpo', version: '0.0.0' },
+    ...(options.defaultTimeoutMs === undefined ? {} : { defaultTimeoutMs: options.defaultTimeoutMs }),
+  });
+  const { app, close: closeApp } = createApp({
+    registry: manager,
+    logger: options.logger,
+    mode: options.mode ?? 'multi',
+    info: options.info,
+    ...pick(options, ['apiKey', 'strictAuth', 'corsAllowOrigins', 'rootPath', 'pathPrefix']),
+  });
+  const server = await listen(app, {
+    host: options.host,
+    port: options.port,
+    ...(options.tls ? { tls: options.tls } : {}),
+  });
+  options.logger.info('listening', { url: server.url, servers: options.servers.length });
+  manager.start(options.servers);
+
+  let closing: Promise<void> | undefined;
+  return {
+    url: server.url,
+    port: server.port,
+    manager,
+    close: () =>
+      (closing ??= (async () => {
+        // Stop accepting first and let calls in flight finish; then end the sessions they were using.
+        await server.close();
+        closeApp();
+        await manager.stop();
+      })()),
+  };
+}
+
+function pick<T extends object, K extends keyof T>(source: T, keys: K[]): Partial<Pick<T, K>> {
+  const out: Partial<Pick<T, K>> = {};
+  for (const key of keys) if (source[key] !== undefined) out[key] = source[key];
+  return out;
+}
