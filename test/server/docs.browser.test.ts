@@ -45,10 +45,14 @@ describe('Swagger UI in Chromium', () => {
   });
 
   async function start(options: Parameters<typeof createTestApp>[0] = {}): Promise<string> {
+    return (await startApp(options)).url;
+  }
+
+  async function startApp(options: Parameters<typeof createTestApp>[0] = {}): Promise<{ url: string; t: TestApp }> {
     const t = await createTestApp(options);
     const listening = await listen(t.app, { host: '127.0.0.1', port: 0 });
     started.push({ t, listening });
-    return listening.url;
+    return { url: listening.url, t };
   }
 
   async function open(url: string, httpCredentials?: { username: string; password: string }): Promise<Session> {
@@ -92,7 +96,7 @@ describe('Swagger UI in Chromium', () => {
     const shown = await tryItOut(s.page, '/alpha/echo', JSON.stringify({ text: 'from the browser' }));
     expect(shown).toContain('200');
     expect(shown).toContain('from the browser');
-    await s.page.screenshot({ path: '/tmp/docs.png', fullPage: true });
+    await s.page.screenshot({ path: '/tmp/docs.png', fullPage: true, clip: { x: 0, y: 0, width: 1280, height: 1500 } });
 
     expect(s.requested.some((u) => u.endsWith('/alpha/echo'))).toBe(true);
     expect(s.external).toEqual([]);
@@ -119,6 +123,19 @@ describe('Swagger UI in Chromium', () => {
     const shown = await tryItOut(s.page, '/alpha/add', JSON.stringify({ a: 1, b: 2 }));
     expect(shown).toContain('200');
     expect(s.requested.some((u) => u === `${base}/api/alpha/add`)).toBe(true);
+    expect(s.external).toEqual([]);
+    await s.context.close();
+  });
+
+  it('shows servers waiting for authorization on /docs with a link to authorize', async () => {
+    const { url, t } = await startApp();
+    const authorize = 'https://auth.example/authorize?client_id=mcpo&state=abc';
+    t.registry.setState('beta', 'needs_authorization', { authorizationUrl: authorize });
+    const s = await open(`${url}/docs`);
+    const link = s.page.locator('.info a', { hasText: 'authorize in your browser' });
+    await link.waitFor();
+    expect(await link.getAttribute('href')).toBe(authorize);
+    expect(await s.page.locator('.info').innerText()).toContain('needs authorization');
     expect(s.external).toEqual([]);
     await s.context.close();
   });

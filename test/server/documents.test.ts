@@ -94,6 +94,20 @@ describe('OpenAPI documents', () => {
     expect(((await gone.json()) as { error: { code: string } }).error.code).toBe('TOOL_NOT_FOUND');
   });
 
+  it('routes tool names with dots and slashes as the documents encode them', async () => {
+    const server = createFixtureServer();
+    for (const name of ['files.read', 'ns/tool']) {
+      server.registerTool(name, { description: `the ${name} tool` }, () => ({ content: [{ type: 'text', text: name }] }));
+    }
+    t = await createTestApp({ servers: { alpha: server } });
+    const paths = Object.keys((await getDoc(t, '/alpha/openapi.json')).doc.paths);
+    expect(paths).toContain('/files.read');
+    expect(paths).toContain('/ns%2Ftool');
+    expect(await (await post(t.app, '/alpha/files.read')).json()).toBe('files.read');
+    expect(await (await post(t.app, '/alpha/ns%2Ftool')).json()).toBe('ns/tool');
+    expect(await (await post(t.app, '/alpha/ns/tool')).json()).toBe('ns/tool');
+  });
+
   it('serves servers added at runtime and forgets removed ones', async () => {
     t = await createTestApp();
     await t.registry.add('gamma', createFixtureServer());
