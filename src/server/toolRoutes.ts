@@ -45,7 +45,7 @@ export function registerToolRoutes(app: Hono, ctx: ServerContext): void {
   if (ctx.toolAuth) app.post(path, ctx.toolAuth);
   app.post(path, (c) => {
     const server = ctx.mode === 'single' ? singleServerName(ctx.registry) : c.req.param('server');
-    if (server === undefined) throw serverNotFound(ctx.registry, '');
+    if (server === undefined) throw new McpoError('SERVER_NOT_FOUND', 'No server is configured');
     return callTool(ctx, c, server, c.req.param('tool') ?? '');
   });
 }

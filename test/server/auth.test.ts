@@ -108,8 +108,8 @@ describe('CORS', () => {
     expect(res.headers.get('access-control-allow-origin')).toBeNull();
   });
 
-  it('answers preflights for allowed origins, before and without the API key', async () => {
-    t = await createTestApp({ apiKey: KEY, corsAllowOrigins: ['https://app.example'] });
+  it('answers preflights for allowed origins, before and without the API key, even under strictAuth', async () => {
+    t = await createTestApp({ apiKey: KEY, strictAuth: true, corsAllowOrigins: ['https://app.example'] });
     const res = await t.app.request('/alpha/echo', {
       method: 'OPTIONS',
       headers: {
