@@ -35,7 +35,7 @@ export function jsonTypeOf(value: unknown): string {
 /** A short description of a value for messages: `string "5"`, `object`, `integer 3`. */
 export function describeValue(value: unknown): string {
   const type = jsonTypeOf(value);
-  if (type === 'object' || type === 'array' || value === undefined) return type;
+  if (type === 'object' || type === 'array' || type === 'null' || value === undefined) return type;
   const text = JSON.stringify(value);
   return `${type} ${text.length > MAX_PREVIEW ? text.slice(0, MAX_PREVIEW) + '…' : text}`;
 }
@@ -113,8 +113,10 @@ export function problemFromError(error: ErrorObject): DetailedProblem | undefine
       return at(`Must have at least ${plural(p.limit, 'property', 'properties')}.`);
     case 'maxProperties':
       return at(`Must have at most ${plural(p.limit, 'property', 'properties')}.`);
-    case 'uniqueItems':
-      return at(`Must not contain duplicates (items ${String(p.j)} and ${String(p.i)} are equal).`);
+    case 'uniqueItems': {
+      const [first, second] = [Number(p.i), Number(p.j)].sort((a, b) => a - b);
+      return at(`Must not contain duplicates (items ${first} and ${second} are equal).`);
+    }
     case 'not':
       return at('Must not match the schema given in "not".');
     case 'false schema':
