@@ -2,9 +2,10 @@
  * Reads a tool call's JSON body with a size limit, without trusting Content-Length alone.
  *
  * - No bytes (or only whitespace) → {} so tools without parameters can be called with a bare POST.
- * - A non-empty body sent with an explicit non-JSON Content-Type → 400 BAD_REQUEST. This also stops
- *   cross-site HTML forms (which can only send form or text/plain bodies, without a CORS preflight)
- *   from calling tools on a local mcpo.
+ * - A non-empty body with a non-JSON Content-Type is parsed as JSON when it comes from a non-browser
+ *   client (no Origin and no Sec-Fetch-* header: `curl -d '{...}'` sends a form type by default), and
+ *   refused with 415 when a browser sent it: cross-site HTML forms can post form or text/plain bodies
+ *   without a CORS preflight, and must not be able to call tools on a local mcpo.
  * - Invalid UTF-8 or JSON → 400 BAD_REQUEST; valid JSON that is not an object → 422 VALIDATION_FAILED.
  * - More than `limitBytes` → 413 PAYLOAD_TOO_LARGE, before parsing.
  */
@@ -22,6 +23,12 @@ function tooLarge(limitBytes: number): McpoError {
 function isJsonContentType(contentType: string): boolean {
   const essence = contentType.split(';')[0]!.trim().toLowerCase();
   return essence === 'application/json' || /^application\/[\w.+-]+\+json$/.test(essence);
+}
+
+/** Browsers mark every request they send with Origin (on POST) or Sec-Fetch-* headers; curl and SDKs send neither. */
+function sentByBrowser(request: Request): boolean {
+  const h = request.headers;
+  return h.has('origin') || h.has('sec-fetch-site') || h.has('sec-fetch-mode');
 }
 
 /** Reads at most `limitBytes` bytes of `request`'s body, throwing PAYLOAD_TOO_LARGE beyond that. */
@@ -56,8 +63,8 @@ export async function readArguments(request: Request, limitBytes: number): Promi
   }
   if (text.trim() === '') return {};
   const contentType = request.headers.get('content-type');
-  if (contentType && !isJsonContentType(contentType)) {
-    throw new McpoError('BAD_REQUEST', 'Send the tool arguments as JSON with "Content-Type: application/json"', {
+  if (contentType && !isJsonContentType(contentType) && sentByBrowser(request)) {
+    throw new McpoError('UNSUPPORTED_MEDIA_TYPE', 'Send the tool arguments as JSON with "Content-Type: application/json"', {
       details: { contentType },
     });
   }

@@ -65,10 +65,27 @@ describe('tool routes', () => {
     expect(body.error.message).toMatch(/not valid JSON/);
   });
 
-  it('answers 400 for a non-empty body sent as a form, naming the content type to use', async () => {
+  it("accepts JSON sent with curl's default form content type, as `curl -d '{...}'` does", async () => {
+    const res = await post(t.app, '/alpha/echo', '{"text":"from curl"}', { 'Content-Type': 'application/x-www-form-urlencoded' });
+    expect(res.status).toBe(200);
+  });
+
+  it('refuses a form or text/plain body from a browser with 415 (cross-site form posts cannot call tools)', async () => {
+    for (const headers of [
+      { 'Content-Type': 'application/x-www-form-urlencoded', Origin: 'https://evil.example' },
+      { 'Content-Type': 'text/plain', 'Sec-Fetch-Site': 'cross-site', 'Sec-Fetch-Mode': 'no-cors' },
+    ]) {
+      const res = await post(t.app, '/alpha/echo', '{"text":"x"}', headers);
+      expect(res.status).toBe(415);
+      const body = (await res.json()) as Envelope;
+      expect(body.error.code).toBe('UNSUPPORTED_MEDIA_TYPE');
+      expect(body.error.message).toContain('application/json');
+    }
+  });
+
+  it('answers 400 for a form body that is not JSON', async () => {
     const res = await post(t.app, '/alpha/echo', 'text=hi', { 'Content-Type': 'application/x-www-form-urlencoded' });
     expect(res.status).toBe(400);
-    expect(((await res.json()) as Envelope).error.message).toContain('application/json');
   });
 
   it('answers 422 VALIDATION_FAILED for JSON that is not an object', async () => {
