@@ -14,7 +14,6 @@ export const CODES_NOT_SENT_OVER_HTTP: ReadonlySet<ErrorCode> = new Set(['USAGE'
 
 interface ErrorResponseSpec {
   readonly name: string;
-  readonly status: number;
   readonly description: string;
   readonly details?: Record<string, unknown>;
   readonly headers?: Record<string, unknown>;
@@ -22,24 +21,23 @@ interface ErrorResponseSpec {
   readonly needsApiKey?: boolean;
 }
 
-const SPECS: readonly ErrorResponseSpec[] = [
-  { name: 'BadRequest', status: 400, description: 'The request is malformed, e.g. the body is not a JSON object.' },
-  {
+/** Names and details per status; a status added to STATUS_BY_CODE later still gets a generic response. */
+const SPECS: Readonly<Record<number, ErrorResponseSpec>> = {
+  400: { name: 'BadRequest', description: 'The request is malformed, e.g. the body is not a JSON object.' },
+  401: {
     name: 'Unauthorized',
-    status: 401,
     description: 'Missing or wrong API key.',
     needsApiKey: true,
   },
-  {
+  404: {
     name: 'NotFound',
-    status: 404,
     description: 'No such server or tool.',
     details: { type: 'object', properties: { server: { type: 'string' }, tool: { type: 'string' } } },
   },
-  { name: 'PayloadTooLarge', status: 413, description: 'The body is larger than the configured limit.' },
-  {
+  413: { name: 'PayloadTooLarge', description: 'The body is larger than the configured limit.' },
+  415: { name: 'UnsupportedMediaType', description: 'The body is not sent as application/json.' },
+  422: {
     name: 'ValidationFailed',
-    status: 422,
     description:
       'The arguments do not match the tool input schema: VALIDATION_FAILED lists each problem, with a JSON ' +
       'Pointer into the body ("" is the body itself; for a missing property, the pointer of that property). ' +
@@ -49,9 +47,8 @@ const SPECS: readonly ErrorResponseSpec[] = [
       properties: { problems: { type: 'array', items: { $ref: `#/components/schemas/${VALIDATION_PROBLEM_SCHEMA}` } } },
     },
   },
-  {
+  424: {
     name: 'ToolError',
-    status: 424,
     description:
       'The tool ran and reported an error (isError). The message is its first text; details.content holds ' +
       'all its content, mapped like a successful result.',
@@ -63,11 +60,10 @@ const SPECS: readonly ErrorResponseSpec[] = [
       },
     },
   },
-  { name: 'InternalError', status: 500, description: 'An unexpected error in mcpo.' },
-  { name: 'UpstreamError', status: 502, description: 'The MCP server or its authorization server failed.' },
-  {
+  500: { name: 'InternalError', description: 'An unexpected error in mcpo.' },
+  502: { name: 'UpstreamError', description: 'The MCP server or its authorization server failed.' },
+  503: {
     name: 'ServiceUnavailable',
-    status: 503,
     description:
       'The MCP server is not connected (SERVER_UNAVAILABLE), or waits for the user to authorize mcpo ' +
       '(NEEDS_AUTHORIZATION: open details.authorizationUrl).',
@@ -77,14 +73,29 @@ const SPECS: readonly ErrorResponseSpec[] = [
     },
     headers: { 'Retry-After': { description: 'Seconds until the next connection attempt.', schema: { type: 'integer' } } },
   },
-  { name: 'Timeout', status: 504, description: 'The tool did not answer in time; the call was cancelled.' },
-];
+  504: { name: 'Timeout', description: 'The tool did not answer in time; the call was cancelled.' },
+};
 
 /** Codes sent with a status, from STATUS_BY_CODE. */
 export function codesForStatus(status: number): ErrorCode[] {
   return (Object.keys(STATUS_BY_CODE) as ErrorCode[]).filter(
     (code) => STATUS_BY_CODE[code] === status && !CODES_NOT_SENT_OVER_HTTP.has(code),
   );
+}
+
+/** Every status an HTTP client can receive from a tool route, ascending (401 only with an API key). */
+export function documentedStatuses(apiKey: boolean): number[] {
+  const statuses = new Set<number>();
+  for (const [code, status] of Object.entries(STATUS_BY_CODE)) {
+    if (CODES_NOT_SENT_OVER_HTTP.has(code as ErrorCode)) continue;
+    if (SPECS[status]?.needsApiKey && !apiKey) continue;
+    statuses.add(status);
+  }
+  return [...statuses].sort((a, b) => a - b);
+}
+
+function specFor(status: number): ErrorResponseSpec {
+  return SPECS[status] ?? { name: `Error${status}`, description: `Error codes: ${codesForStatus(status).join(', ')}.` };
 }
 
 /** The `Error` and `ValidationProblem` schemas. */
@@ -117,11 +128,10 @@ export function errorSchemas(): Record<string, unknown> {
   };
 }
 
-function responseComponent(spec: ErrorResponseSpec): Record<string, unknown> {
-  const codes = codesForStatus(spec.status);
+function responseComponent(status: number, spec: ErrorResponseSpec): Record<string, unknown> {
+  const codes = codesForStatus(status);
   const narrowed: Record<string, unknown> = { code: { enum: codes } };
   if (spec.details) narrowed.details = spec.details;
-  const [firstCode] = codes;
   return {
     description: spec.description,
     ...(spec.headers ? { headers: spec.headers } : {}),
@@ -133,7 +143,7 @@ function responseComponent(spec: ErrorResponseSpec): Record<string, unknown> {
             { properties: { error: { properties: narrowed } } },
           ],
         },
-        example: { error: { code: firstCode, message: spec.description } },
+        example: { error: { code: codes[0], message: spec.description } },
       },
     },
   };
@@ -142,18 +152,18 @@ function responseComponent(spec: ErrorResponseSpec): Record<string, unknown> {
 /** Response components, by name, for the statuses a tool route can answer. */
 export function errorResponses(apiKey: boolean): Record<string, unknown> {
   const out: Record<string, unknown> = {};
-  for (const spec of SPECS) if (apiKey || !spec.needsApiKey) out[spec.name] = responseComponent(spec);
+  for (const status of documentedStatuses(apiKey)) {
+    const spec = specFor(status);
+    out[spec.name] = responseComponent(status, spec);
+  }
   return out;
 }
 
 /** What an operation's `responses` gets for errors: status -> $ref to the shared response. */
 export function errorResponseRefs(apiKey: boolean): Record<string, { $ref: string }> {
   const out: Record<string, { $ref: string }> = {};
-  for (const spec of SPECS) {
-    if (apiKey || !spec.needsApiKey) out[String(spec.status)] = { $ref: `#/components/responses/${spec.name}` };
+  for (const status of documentedStatuses(apiKey)) {
+    out[String(status)] = { $ref: `#/components/responses/${specFor(status).name}` };
   }
   return out;
 }
-
-/** Statuses documented for every operation (for tests and the README table). */
-export const DOCUMENTED_STATUSES: readonly number[] = SPECS.map((s) => s.status);

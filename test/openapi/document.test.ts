@@ -1,0 +1,189 @@
+/**
+ * The documents describe each tool as a user of Swagger UI or a client generator needs: summary,
+ * description with the MCP hints, the body (optional when {} is valid), the result, every error.
+ */
+import { describe, expect, it } from 'vitest';
+import { STATUS_BY_CODE } from '../../src/errors.js';
+import { buildRootDocument, buildServerDocument } from '../../src/openapi/document.js';
+import { CODES_NOT_SENT_OVER_HTTP } from '../../src/openapi/error-responses.js';
+import { RESULT_MAPPING_DESCRIPTION } from '../../src/openapi/result.js';
+import {
+  INFO,
+  catalogOf,
+  documentSchemaValidator,
+  expectValidOpenApi,
+  requestSchema,
+  responseSchema,
+  tool,
+} from './support/openapi.js';
+
+type Json = Record<string, any>;
+
+const weather = tool(
+  'get_weather',
+  { type: 'object', properties: { city: { type: 'string' } }, required: ['city'] },
+  {
+    title: 'Get weather',
+    description: 'Current weather for a city.',
+    annotations: { title: 'Weather (annotation)', readOnlyHint: true, openWorldHint: true },
+    outputSchema: {
+      type: 'object',
+      properties: { temperature: { type: 'number' }, wind: { $ref: '#/$defs/Wind' } },
+      required: ['temperature'],
+      $defs: { Wind: { type: 'object', properties: { speed: { type: 'number', minimum: 0 } } } },
+    },
+  },
+);
+const ping = tool('ping', { type: 'object' }, { annotations: { title: 'Ping it', destructiveHint: false } });
+const list = tool('list', { type: 'object', properties: { limit: { type: 'integer', default: 10 } } });
+
+const catalog = catalogOf('weather', [weather, ping, list]);
+const doc = buildServerDocument(catalog, { info: { ...INFO, description: 'Weather tools' }, serverUrl: '/api/weather' });
+const op = (d: Json, path: string): Json => d.paths[path].post;
+
+describe('per-server document', () => {
+  it('is valid OpenAPI 3.1 with the given info and server URL, paths relative to the server', async () => {
+    await expectValidOpenApi(doc);
+    expect(doc).toMatchObject({
+      openapi: '3.1.0',
+      info: { title: INFO.title, version: INFO.version, description: 'Weather tools' },
+      servers: [{ url: '/api/weather' }],
+    });
+    expect(Object.keys(doc.paths as Json)).toEqual(['/get_weather', '/ping', '/list']);
+    expect(doc.tags).toEqual([{ name: 'weather', description: 'Tools of the MCP server "weather" (3 tools).' }]);
+  });
+
+  it('takes summary from the title, description from the description, and shows the MCP hints', () => {
+    const weatherOp = op(doc, '/get_weather');
+    expect(weatherOp).toMatchObject({
+      operationId: 'weather__get_weather',
+      summary: 'Get weather',
+      description: 'Current weather for a city.\n\nMCP hints: read-only, open world (reaches external systems).',
+      tags: ['weather'],
+      'x-mcp-tool': 'get_weather',
+      'x-mcp-annotations': { title: 'Weather (annotation)', readOnlyHint: true, openWorldHint: true },
+    });
+    expect(op(doc, '/ping')).toMatchObject({ summary: 'Ping it', description: 'MCP hints: not destructive.' });
+    expect(op(doc, '/list')).not.toHaveProperty('summary');
+    expect(op(doc, '/list')).not.toHaveProperty('description');
+  });
+
+  it('makes the body optional exactly when an empty object is valid arguments', () => {
+    expect(op(doc, '/get_weather').requestBody.required).toBe(true);
+    expect(op(doc, '/ping').requestBody.required).toBe(false);
+    expect(op(doc, '/list').requestBody.required).toBe(false);
+    expect(op(doc, '/list').requestBody.description).toMatch(/empty body is sent as \{\}/);
+  });
+
+  it('documents structuredContent with the output schema, its $defs hoisted like the input', () => {
+    expect(responseSchema(doc, '/get_weather')).toEqual({ $ref: '#/components/schemas/weather__get_weather.Output' });
+    const schemas = (doc.components as Json).schemas;
+    expect(schemas['weather__get_weather.Output'].properties.wind).toEqual({
+      $ref: '#/components/schemas/weather__get_weather.Output.Wind',
+    });
+    const output = documentSchemaValidator(doc, responseSchema(doc, '/get_weather'));
+    expect(output({ temperature: 20, wind: { speed: 3 } })).toBe(true);
+    expect(output({ temperature: 20, wind: { speed: -3 } })).toBe(false);
+  });
+
+  it('documents the result-mapping rules when the tool has no output schema', () => {
+    expect(responseSchema(doc, '/ping')).toEqual({ description: RESULT_MAPPING_DESCRIPTION });
+  });
+
+  it('refers every operation to the shared error responses, by status', () => {
+    for (const path of ['/get_weather', '/ping', '/list']) {
+      const { responses } = op(doc, path);
+      expect(responses['422']).toEqual({ $ref: '#/components/responses/ValidationFailed' });
+      const statuses = new Set(Object.values(STATUS_BY_CODE).filter((s) => s !== 401 && s !== 499));
+      expect(Object.keys(responses)).toEqual(['200', ...[...statuses].sort().map(String)]);
+      expect(responses['404']).toEqual({ $ref: '#/components/responses/NotFound' });
+      expect(responses['503']).toEqual({ $ref: '#/components/responses/ServiceUnavailable' });
+    }
+  });
+
+  it('describes one error envelope whose codes are those of src/errors.ts, each under its own status', () => {
+    const { schemas, responses } = doc.components as Json;
+    expect(schemas.Error.properties.error.properties.code.enum).toEqual(Object.keys(STATUS_BY_CODE));
+    const documented: string[] = [];
+    for (const [name, response] of Object.entries<Json>(responses)) {
+      const status = Number(Object.entries<Json>(op(doc, '/ping').responses).find(([, r]) => r.$ref?.endsWith(`/${name}`))?.[0]);
+      const schema = response.content['application/json'].schema;
+      expect(schema.allOf[0]).toEqual({ $ref: '#/components/schemas/Error' });
+      const codes: string[] = schema.allOf[1].properties.error.properties.code.enum;
+      for (const code of codes) expect(STATUS_BY_CODE[code as keyof typeof STATUS_BY_CODE], code).toBe(status);
+      documented.push(...codes);
+    }
+    const sent = Object.keys(STATUS_BY_CODE).filter((c) => !CODES_NOT_SENT_OVER_HTTP.has(c as never) && c !== 'UNAUTHORIZED');
+    expect(documented.sort()).toEqual(sent.sort());
+    expect(responses.ValidationFailed.content['application/json'].schema.allOf[1].properties.error.properties.details)
+      .toMatchObject({ properties: { problems: { items: { $ref: '#/components/schemas/ValidationProblem' } } } });
+    expect(responses.ToolError.content['application/json'].schema.allOf[1].properties.error.properties.details)
+      .toMatchObject({ properties: { content: {} } });
+    expect(responses.ServiceUnavailable.content['application/json'].schema.allOf[1].properties.error.properties.details)
+      .toMatchObject({ properties: { authorizationUrl: { type: 'string' } } });
+  });
+
+  it('has no security and no 401 without an API key; a bearer scheme and 401 with one', async () => {
+    expect(doc).not.toHaveProperty('security');
+    expect((doc.components as Json).securitySchemes).toBeUndefined();
+    const secured = buildServerDocument(catalog, { info: INFO, serverUrl: '/weather', apiKey: true }) as Json;
+    await expectValidOpenApi(secured);
+    expect(secured.security).toEqual([{ bearerAuth: [] }]);
+    expect(secured.components.securitySchemes.bearerAuth).toMatchObject({ type: 'http', scheme: 'bearer' });
+    expect(op(secured, '/ping').responses['401']).toEqual({ $ref: '#/components/responses/Unauthorized' });
+    expect(secured.components.responses.Unauthorized.content['application/json'].schema.allOf[1].properties.error.properties.code.enum)
+      .toEqual(['UNAUTHORIZED']);
+  });
+});
+
+describe('root document', () => {
+  const files = catalogOf('files', [tool('read file', { type: 'object', properties: { path: { type: 'string' } } })]);
+  const describedCatalog = { ...catalogOf('a b', [ping]), description: 'Custom server description.' };
+  const lookalike = catalogOf('a_b', [ping]);
+  const root = buildRootDocument([catalog, files, describedCatalog, lookalike], { info: INFO, serverUrl: '/' }) as Json;
+
+  it('is valid OpenAPI 3.1 with every tool of every server at /{server}/{tool}', async () => {
+    await expectValidOpenApi(root);
+    expect(Object.keys(root.paths)).toEqual([
+      '/weather/get_weather',
+      '/weather/ping',
+      '/weather/list',
+      '/files/read%20file',
+      '/a%20b/ping',
+      '/a_b/ping',
+    ]);
+    expect(root.servers).toEqual([{ url: '/' }]);
+  });
+
+  it('tags each operation with its server, one described tag per server', () => {
+    expect(root.tags).toEqual([
+      { name: 'weather', description: 'Tools of the MCP server "weather" (3 tools).' },
+      { name: 'files', description: 'Tools of the MCP server "files" (1 tool).' },
+      { name: 'a b', description: 'Custom server description.' },
+      { name: 'a_b', description: 'Tools of the MCP server "a_b" (1 tool).' },
+    ]);
+    expect(op(root, '/files/read%20file').tags).toEqual(['files']);
+  });
+
+  it('keeps operation ids unique even when sanitized server names collide', () => {
+    const ids = Object.values<Json>(root.paths).map((p) => p.post.operationId);
+    expect(ids).toEqual([
+      'weather__get_weather',
+      'weather__ping',
+      'weather__list',
+      'files__read_file',
+      'a_b__ping',
+      'a_b__ping_2',
+    ]);
+    expect(requestSchema(root, '/a_b/ping')).toEqual({ $ref: '#/components/schemas/a_b__ping_2.Input' });
+  });
+});
+
+describe('the independent validator used above', () => {
+  it('rejects a document with a dangling $ref, so passing it means something', async () => {
+    const { Validator } = await import('@seriousme/openapi-schema-validator');
+    const broken = structuredClone(doc) as Json;
+    broken.paths['/ping'].post.requestBody.content['application/json'].schema = { $ref: '#/components/schemas/Nope' };
+    expect((await new Validator().validate(broken)).valid).toBe(false);
+  });
+});
