@@ -54,6 +54,15 @@ export function unavailable(server: string, why: string, cause?: unknown, retryA
   });
 }
 
+/** 503 NEEDS_AUTHORIZATION: the user must open `authorizationUrl` (unknown for a moment while queued). */
+export function needsAuthorization(server: string, authorizationUrl: string | undefined): McpoError {
+  const where = authorizationUrl ? `; open ${authorizationUrl}` : '; the authorization URL is printed on the mcpo console';
+  return new McpoError('NEEDS_AUTHORIZATION', `Server ${server} needs authorization${where}`, {
+    details: { server, ...(authorizationUrl ? { authorizationUrl } : {}) },
+    headers: { 'Retry-After': '5' },
+  });
+}
+
 /** The SDK prefixes messages with "MCP error <code>: "; the code is already in details. */
 function stripPrefix(message: string): string {
   return message.replace(/^MCP error -?\d+: /, '');

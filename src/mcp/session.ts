@@ -8,7 +8,7 @@ import { CallToolResultSchema } from '@modelcontextprotocol/sdk/types.js';
 import type { ServerEntry } from '../config/types.js';
 import type { Logger } from '../log/logger.js';
 import { Backoff, type BackoffOptions } from './backoff.js';
-import { mapCallError, unavailable } from './callErrors.js';
+import { mapCallError, needsAuthorization, unavailable } from './callErrors.js';
 import { isExpiredSession, openClient } from './connect.js';
 import type { TransportContext } from './transport.js';
 import type { CallOptions, CallToolResult, ServerHandle, ServerState, ServerStatus, Tool, TransportKind } from './types.js';
@@ -56,6 +56,10 @@ export class Session implements ServerHandle {
   private readonly stderrTail: string[] = [];
   private readonly disabled: ReadonlySet<string>;
   private readonly waiters = new Set<() => void>();
+  // The last attempt ended because the user did not complete an authorization: no automatic retry (it
+  // would prompt again and again); the next tool call starts a new authorization instead.
+  private authorizationFailed = false;
+  private readonly unsubscribeAuth: (() => void) | undefined;
 
   constructor(private readonly options: SessionOptions) {
     this.name = options.entry.name;
@@ -63,6 +67,10 @@ export class Session implements ServerHandle {
     this.transportKind = options.entry.kind;
     this.disabled = new Set(options.entry.disabledTools);
     this.backoff = new Backoff(options.backoff);
+    this.unsubscribeAuth = options.transport.auth?.onChange(() => {
+      this.options.onChange('status');
+      this.wakeWaiters();
+    });
   }
 
   status(): ServerStatus {
@@ -73,6 +81,7 @@ export class Session implements ServerHandle {
       tools: this.currentTools.length,
       since: new Date(this.since).toISOString(),
       ...(this.lastError === undefined ? {} : { error: this.lastError }),
+      ...(this.authorizationUrl() === undefined ? {} : { authorizationUrl: this.authorizationUrl() }),
       ...(this.nextAttemptAt === undefined ? {} : { nextAttemptAt: new Date(this.nextAttemptAt).toISOString() }),
     };
   }
@@ -93,6 +102,11 @@ export class Session implements ServerHandle {
     try {
       return await this.request(client, tool, args, timeoutMs, options.signal);
     } catch (error) {
+      if (this.options.transport.auth?.credentialsRejected() && !this.stopping) {
+        // The server refused our credentials and no refresh helped: a new authorization, then a new session.
+        await this.restart(client, 'the server refused the credentials');
+        throw this.state === 'needs_authorization' ? needsAuthorization(this.name, this.authorizationUrl()) : mapCallError(error, this.failureContext(tool, timeoutMs, options.signal));
+      }
       // Retry once, and only when the server refused the session before running anything (404).
       if (!isExpiredSession(error) || this.stopping) throw mapCallError(error, this.failureContext(tool, timeoutMs, options.signal));
       this.options.logger.info('session expired; starting a new one and retrying the call once', { server: this.name });
@@ -108,6 +122,7 @@ export class Session implements ServerHandle {
 
   async close(): Promise<void> {
     this.stopping = true;
+    this.unsubscribeAuth?.();
     clearTimeout(this.retryTimer);
     this.nextAttemptAt = undefined;
     const clients = [this.client, this.attempt];
@@ -121,9 +136,14 @@ export class Session implements ServerHandle {
     clearTimeout(this.retryTimer);
     this.nextAttemptAt = undefined;
     this.setState('connecting');
+    this.authorizationFailed = false;
     const timeoutMs = this.options.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS;
     let timer: NodeJS.Timeout | undefined;
+    let prepared = false;
     try {
+      const readiness = await this.options.transport.auth?.prepare();
+      if (readiness && !readiness.ready) return this.awaitAuthorization(readiness.completion);
+      prepared = true;
       const opening = openClient({
         entry: this.options.entry,
         context: { ...this.options.transport, onStderrLine: (line) => this.recordStderr(line) },
@@ -156,16 +176,39 @@ export class Session implements ServerHandle {
       if (this.stopping) return;
       this.lastError = this.describe(error);
       this.setState('failed');
-      this.scheduleReconnect();
+      // Refused credentials: authorize at once rather than after a backoff delay.
+      this.scheduleReconnect(prepared && this.options.transport.auth?.credentialsRejected() ? 0 : undefined);
     } finally {
       clearTimeout(timer);
       this.wakeWaiters();
     }
   }
 
-  private scheduleReconnect(): void {
+  /** Waits (without blocking anything else) for the user to authorize, then connects. */
+  private awaitAuthorization(completion: Promise<void>): void {
+    this.lastError = undefined;
+    this.setState('needs_authorization');
+    completion.then(
+      () => {
+        if (!this.stopping) void this.connect();
+      },
+      (error: unknown) => {
+        if (this.stopping) return;
+        this.lastError = `authorization failed: ${this.describe(error)}`;
+        this.authorizationFailed = true;
+        this.setState('failed');
+        this.wakeWaiters();
+      },
+    );
+  }
+
+  private authorizationUrl(): string | undefined {
+    return this.options.transport.auth?.authorizationUrl();
+  }
+
+  private scheduleReconnect(delayMs?: number): void {
     if (this.stopping) return;
-    const delay = this.backoff.next();
+    const delay = delayMs ?? this.backoff.next();
     this.nextAttemptAt = this.now() + delay;
     this.options.logger.info('reconnect scheduled', { server: this.name, inMs: delay, attempt: this.backoff.attempts });
     this.retryTimer = setTimeout(() => void this.connect(), delay);
@@ -196,7 +239,10 @@ export class Session implements ServerHandle {
   /** The connected client, waiting a bounded time while a (re)connect is under way; else 503. */
   private async connectedClient(signal?: AbortSignal): Promise<Client> {
     const deadline = this.now() + (this.options.callWaitMs ?? DEFAULT_CALL_WAIT_MS);
+    // A call after a failed authorization starts a new one (its URL comes back in the 503).
+    if (this.authorizationFailed && !this.connecting && !this.stopping) void this.connect();
     while (!this.client || this.state !== 'connected') {
+      if (this.state === 'needs_authorization') throw needsAuthorization(this.name, this.authorizationUrl());
       const remaining = deadline - this.now();
       // Wait only when a connection can come within the window: an attempt under way or due soon.
       const expected = this.state === 'connecting' || (this.nextAttemptAt !== undefined && this.nextAttemptAt < deadline);

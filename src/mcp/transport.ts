@@ -1,6 +1,6 @@
 /**
  * Builds the SDK client transport for one configured server. The only place that knows how each
- * transport kind is constructed; OAuth plugs in through `authProvider`.
+ * transport kind is constructed; OAuth plugs in through `auth` (mcpo's) or `authProvider` (the SDK's).
  */
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
@@ -10,13 +10,19 @@ import type { Readable } from 'node:stream';
 import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
 import type { ServerEntry } from '../config/types.js';
 import { childEnvironment } from '../config/childEnv.js';
-import type { TransportKind } from './types.js';
+import type { SessionAuth, TransportKind } from './types.js';
 
 export interface TransportContext {
   /** The environment mcpo itself runs with; stdio children get only a safe subset of it. */
   parentEnv: Readonly<Record<string, string | undefined>>;
-  /** OAuth provider for remote servers with an `oauth` block. */
+  /** SDK OAuth provider (the SDK transports then run auth() themselves on 401/403). */
   authProvider?: OAuthClientProvider;
+  /**
+   * mcpo's OAuth for entries with an `oauth` block: the transport sends through its fetch, which adds the
+   * token. Preferred over authProvider: the SDK's transports pass the configured headers to
+   * authorization-server requests and prompt again where a refresh should merely be retried.
+   */
+  auth?: SessionAuth;
   /** Receives each stderr line of a stdio child. */
   onStderrLine?: (line: string) => void;
 }
@@ -36,10 +42,10 @@ export function createTransport(entry: ServerEntry, kind: TransportKind, context
     return transport;
   }
   const url = new URL(entry.url);
-  // Configured headers go to the MCP server's requests. With `oauth`, the config layer refuses an
-  // Authorization header, so nothing secret travels to authorization-server endpoints via requestInit.
+  // Configured headers go to the MCP server's requests only: with `auth`, authorization-server requests
+  // are made by src/oauth with its own fetch, never through this transport's requestInit.
   const requestInit: RequestInit = { headers: entry.headers };
-  const auth = context.authProvider ? { authProvider: context.authProvider } : {};
+  const auth = context.auth ? { fetch: context.auth.fetch } : context.authProvider ? { authProvider: context.authProvider } : {};
   if (kind === 'sse') {
     // The SDK sends requestInit headers on the event-stream GET and on every POST alike.
     return new SSEClientTransport(url, { requestInit, ...auth });

@@ -50,6 +50,32 @@ export interface ServerHandle {
   callTool(tool: string, args: Record<string, unknown>, options?: CallOptions): Promise<CallToolResult>;
 }
 
+/** How a connection attempt may proceed as far as OAuth is concerned. */
+export type AuthPreparation =
+  | { ready: true }
+  /** The user must authorize first; `completion` settles when they did (or the authorization failed). */
+  | { ready: false; completion: Promise<void> };
+
+/**
+ * OAuth for one remote server, as the MCP layer sees it (implemented by src/oauth). The transport sends
+ * every request through `fetch`, which attaches the access token and refreshes or steps it up as needed.
+ */
+export interface SessionAuth {
+  readonly fetch: (url: string | URL, init?: RequestInit) => Promise<Response>;
+  /**
+   * Called before each connection attempt: ready when a usable token is held (refreshed when due);
+   * otherwise starts, or joins, the interactive authorization. Rejects on temporary failures (the
+   * token endpoint is down), which the session retries with backoff, never with a browser prompt.
+   */
+  prepare(): Promise<AuthPreparation>;
+  /** The URL the user must open for the authorization under way, if any. */
+  authorizationUrl(): string | undefined;
+  /** Subscribes to changes of authorizationUrl(); returns the unsubscribe function. */
+  onChange(listener: () => void): () => void;
+  /** True when the server refused the credentials and refreshing could not fix it: authorize again. */
+  credentialsRejected(): boolean;
+}
+
 export type ChangeKind = 'tools' | 'status' | 'added' | 'removed';
 
 /** All servers. Emits changes so documents and routes can be rebuilt only when something changed. */

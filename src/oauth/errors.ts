@@ -29,7 +29,21 @@ export type OAuthFailureReason =
   /** The server URL used to key the token store is not a valid absolute URL. */
   | 'invalid_server_url'
   /** The caller aborted the flow (AbortSignal or close()). */
-  | 'cancelled';
+  | 'cancelled'
+  /** The authorization server does not list PKCE S256 in code_challenge_methods_supported. */
+  | 'pkce_unsupported'
+  /** The protected resource metadata names a resource other than the configured server URL. */
+  | 'resource_mismatch'
+  /** Metadata discovery failed (network, HTTP status, malformed document). */
+  | 'discovery_failed'
+  /** The token endpoint kept failing (5xx, network) while refreshing; a later attempt may succeed. */
+  | 'refresh_unavailable'
+  /** Too many authorizations in a row for one server and operation. */
+  | 'too_many_authorizations'
+  /** The authorization flow failed at the authorization server (registration, token exchange). */
+  | 'authorization_failed'
+  /** Revocation at the RFC 7009 endpoint failed. */
+  | 'revocation_failed';
 
 /** Base class: every OAuth failure mcpo raises on purpose. */
 export class McpoOAuthError extends McpoError {
@@ -157,5 +171,63 @@ export class InvalidServerUrlError extends McpoOAuthError {
   // The offending URL is not echoed: it may carry credentials in its userinfo or query.
   constructor(cause?: unknown) {
     super('invalid_server_url', 'The server URL is not an absolute http(s) URL', { cause });
+  }
+}
+
+/** The authorization server metadata does not list S256 (MCP authorization spec: PKCE S256 is mandatory). */
+export class PkceUnsupportedError extends McpoOAuthError {
+  constructor(issuer: string) {
+    super('pkce_unsupported', `The authorization server ${issuer} does not advertise PKCE S256 (code_challenge_methods_supported); refusing to authorize`, {
+      details: { issuer },
+    });
+  }
+}
+
+/** RFC 9728 §3.3: the metadata's `resource` must identify the server we connect to. */
+export class ResourceMismatchError extends McpoOAuthError {
+  constructor(resource: string, serverUrl: string) {
+    super('resource_mismatch', `The protected resource metadata names resource ${resource}, which does not match the server URL ${serverUrl}; refusing to authorize`, {
+      details: { resource, serverUrl },
+    });
+  }
+}
+
+/** Discovery of the protected resource or authorization server metadata failed. */
+export class DiscoveryError extends McpoOAuthError {
+  constructor(what: string, cause?: unknown) {
+    const why = cause instanceof Error ? `: ${cause.message}` : '';
+    super('discovery_failed', `Cannot discover ${what}${why}`, { cause });
+  }
+}
+
+/** The token endpoint kept failing while refreshing: a temporary problem, retried later, not a new login. */
+export class RefreshUnavailableError extends McpoOAuthError {
+  constructor(attempts: number, cause?: unknown) {
+    const why = cause instanceof Error ? `: ${cause.message}` : '';
+    super('refresh_unavailable', `Refreshing the access token failed ${attempts} times${why}`, { details: { attempts }, cause });
+  }
+}
+
+/** The cap on authorizations per server and operation was reached (a server that refuses every token). */
+export class TooManyAuthorizationsError extends McpoOAuthError {
+  constructor(limit: number) {
+    super('too_many_authorizations', `The server refused the credentials after ${limit} authorizations in a row; giving up`, {
+      details: { limit },
+    });
+  }
+}
+
+/** Registration or the code exchange failed at the authorization server. */
+export class AuthorizationFailedError extends McpoOAuthError {
+  constructor(cause: unknown) {
+    const why = cause instanceof Error && cause.message ? `: ${cause.message}` : '';
+    super('authorization_failed', `The authorization server refused the authorization${why}`, { cause });
+  }
+}
+
+/** RFC 7009 revocation failed (the local token file is deleted anyway). */
+export class RevocationError extends McpoOAuthError {
+  constructor(status: number | undefined, cause?: unknown) {
+    super('revocation_failed', `Token revocation failed${status === undefined ? '' : ` (HTTP ${status})`}`, { details: { status }, cause });
   }
 }

@@ -1,0 +1,98 @@
+/**
+ * Finds where and how to authorize for one MCP server, and refuses servers mcpo must not talk to:
+ *
+ * 1. Protected resource metadata (RFC 9728): at the `resource_metadata` URL of the server's 401 challenge,
+ *    else at `/.well-known/oauth-protected-resource/<path>`, then at the root (the SDK's path-aware lookup).
+ *    Its `resource` must identify the configured server URL (same URL or a parent of it), else
+ *    ResourceMismatchError: a token for another resource must never be requested on this server's behalf.
+ * 2. Authorization server: the first of `authorization_servers`; for servers without RFC 9728 (MCP
+ *    2025-03-26) the configured `server_url`, else the MCP URL's origin.
+ * 3. Its metadata: RFC 8414 then OpenID Connect discovery, in the MCP spec's order, issuers with a path
+ *    included (the SDK's discoverAuthorizationServerMetadata). A legacy server without any metadata gets
+ *    the default /authorize, /token and /register endpoints (the SDK derives them when metadata is absent).
+ * 4. PKCE: metadata that does not list S256 in code_challenge_methods_supported → PkceUnsupportedError
+ *    (the MCP spec makes that a hard stop; the SDK only refuses when the field lists other methods).
+ *
+ * Every request goes through the injected `fetch`, which never carries the entry's configured headers.
+ */
+import {
+  discoverAuthorizationServerMetadata,
+  discoverOAuthProtectedResourceMetadata,
+} from '@modelcontextprotocol/sdk/client/auth.js';
+import { checkResourceAllowed, resourceUrlFromServerUrl } from '@modelcontextprotocol/sdk/shared/auth-utils.js';
+import type { OAuthProtectedResourceMetadata } from '@modelcontextprotocol/sdk/shared/auth.js';
+import type { FetchLike } from '@modelcontextprotocol/sdk/shared/transport.js';
+import { DiscoveryError, PkceUnsupportedError, ResourceMismatchError } from './errors.js';
+import type { BearerChallenge } from './scopes.js';
+import type { StoredDiscovery } from './store/schema.js';
+
+export interface DiscoverOptions {
+  /** The MCP server URL as configured. */
+  serverUrl: string;
+  /** The server's 401 challenge, when one was seen (its resource_metadata is tried first). */
+  challenge?: BearerChallenge;
+  /** `oauth.server_url`: the authorization base for servers without protected resource metadata. */
+  fallbackServerUrl?: string;
+  fetch: FetchLike;
+  /** Epoch ms. */
+  now: () => number;
+}
+
+export async function discover(options: DiscoverOptions): Promise<StoredDiscovery> {
+  const { serverUrl, fetch } = options;
+  const hinted = options.challenge?.resourceMetadataUrl;
+  let resourceMetadata = hinted ? await fetchResourceMetadata(serverUrl, fetch, hinted) : undefined;
+  resourceMetadata ??= await fetchResourceMetadata(serverUrl, fetch);
+  if (resourceMetadata) checkResource(resourceMetadata, serverUrl);
+
+  const advertised = resourceMetadata?.authorization_servers?.[0];
+  const authorizationServerUrl = advertised ?? options.fallbackServerUrl ?? new URL('/', serverUrl).href;
+  let authorizationServerMetadata;
+  try {
+    authorizationServerMetadata = await discoverAuthorizationServerMetadata(authorizationServerUrl, { fetchFn: fetch });
+  } catch (error) {
+    throw new DiscoveryError(`the authorization server metadata of ${authorizationServerUrl}`, error);
+  }
+  if (!authorizationServerMetadata && advertised) {
+    throw new DiscoveryError(`the authorization server metadata of ${authorizationServerUrl} (no RFC 8414 or OpenID document)`);
+  }
+  if (authorizationServerMetadata && !authorizationServerMetadata.code_challenge_methods_supported?.includes('S256')) {
+    throw new PkceUnsupportedError(authorizationServerUrl);
+  }
+  return {
+    authorizationServerUrl,
+    ...(authorizationServerMetadata ? { authorizationServerMetadata } : {}),
+    ...(resourceMetadata ? { resourceMetadata } : {}),
+    ...(hinted ? { resourceMetadataUrl: hinted.href } : {}),
+    fetchedAt: options.now(),
+  };
+}
+
+/** The metadata, or undefined when the server has none there (legacy servers); never throws. */
+async function fetchResourceMetadata(
+  serverUrl: string,
+  fetch: FetchLike,
+  resourceMetadataUrl?: URL,
+): Promise<OAuthProtectedResourceMetadata | undefined> {
+  try {
+    return await discoverOAuthProtectedResourceMetadata(serverUrl, resourceMetadataUrl ? { resourceMetadataUrl } : {}, fetch);
+  } catch {
+    return undefined;
+  }
+}
+
+/** RFC 9728 §3.3 / RFC 8707: the advertised resource must be the server URL or a parent of it. */
+export function checkResource(metadata: OAuthProtectedResourceMetadata, serverUrl: string): void {
+  let allowed = false;
+  try {
+    allowed = checkResourceAllowed({ requestedResource: resourceUrlFromServerUrl(serverUrl), configuredResource: metadata.resource });
+  } catch {
+    allowed = false;
+  }
+  if (!allowed) throw new ResourceMismatchError(metadata.resource, serverUrl);
+}
+
+/** The `resource` parameter to send (RFC 8707): the metadata's value verbatim, or none for legacy servers. */
+export function resourceParameter(discovery: StoredDiscovery | undefined): string | undefined {
+  return discovery?.resourceMetadata?.resource;
+}

@@ -1,0 +1,126 @@
+/**
+ * One interactive authorization (authorization code + PKCE S256, RFC 6749 §4.1, RFC 7636): discover,
+ * start listening for the callback (loopback) or prepare the paste prompt, let the SDK's auth() register
+ * the client if needed and build the authorization URL (with `state`, `resource` and `scope`), show the URL,
+ * wait for the code (state-checked by the receiver or the paste flow), and let auth() exchange it.
+ */
+import { randomBytes } from 'node:crypto';
+import { auth } from '@modelcontextprotocol/sdk/client/auth.js';
+import type { FetchLike } from '@modelcontextprotocol/sdk/shared/transport.js';
+import { DEFAULT_OAUTH_CALLBACK_PORT } from '../config/oauthSchema.js';
+import type { OAuthConfig } from '../config/types.js';
+import { McpoError } from '../errors.js';
+import type { Logger } from '../log/logger.js';
+import { discover } from './discovery.js';
+import { AuthorizationFailedError, CallbackTimeoutError } from './errors.js';
+import { DEFAULT_CALLBACK_PATH, DEFAULT_CALLBACK_TIMEOUT_MS, LOOPBACK_HOST, startLoopbackReceiver, type LoopbackReceiver } from './loopback.js';
+import { readAuthorizationCodeFromTerminal } from './paste.js';
+import { announcement, type PromptIo } from './prompts.js';
+import { AuthorizationProvider } from './provider.js';
+import type { BearerChallenge } from './scopes.js';
+import type { StoredAuth } from './store/schema.js';
+import type { TokenStore } from './store/tokenStore.js';
+import { updateStored, type StoreIdentity } from './stored.js';
+
+export interface InteractiveAuthorizationOptions {
+  serverName: string;
+  serverUrl: string;
+  config: OAuthConfig;
+  store: TokenStore;
+  identity: StoreIdentity;
+  /** For authorization-server requests: never carries the entry's configured headers. */
+  fetch: FetchLike;
+  now: () => number;
+  io: PromptIo;
+  logger: Logger;
+  /** The server's last 401/403 challenge (its resource_metadata and scope). */
+  challenge?: BearerChallenge;
+  /** Scope to request; undefined lets the SDK use the metadata's scopes_supported (or none). */
+  scope?: string;
+  /** Why the user is asked (shown with the URL), e.g. "first login". */
+  reason: string;
+  /** Default DEFAULT_CALLBACK_TIMEOUT_MS (5 minutes), for both flows. */
+  timeoutMs?: number;
+  /** Told the URL as soon as it exists (the server's status shows it). */
+  onAuthorizationUrl?: (url: string) => void;
+}
+
+/** Runs the flow to the end; resolves with the saved state (tokens included). */
+export async function runInteractiveAuthorization(options: InteractiveAuthorizationOptions): Promise<StoredAuth> {
+  const { config, serverUrl, store, identity, fetch } = options;
+  const discovery = await discover({
+    serverUrl,
+    fetch,
+    now: options.now,
+    ...(options.challenge ? { challenge: options.challenge } : {}),
+    ...(config.serverUrl ? { fallbackServerUrl: config.serverUrl } : {}),
+  });
+  const initial = await updateStored(store, identity, (s) => ({ ...s, discovery }));
+  const state = randomBytes(32).toString('base64url');
+  const timeoutMs = options.timeoutMs ?? DEFAULT_CALLBACK_TIMEOUT_MS;
+  const receiver = config.useLoopback
+    ? await startLoopbackReceiver({ port: config.callbackPort, expectedState: state, timeoutMs })
+    : undefined;
+  try {
+    const redirectUrl = receiver?.redirectUri ?? `http://${LOOPBACK_HOST}:${config.callbackPort || DEFAULT_OAUTH_CALLBACK_PORT}${DEFAULT_CALLBACK_PATH}`;
+    const provider = new AuthorizationProvider({ config, store, identity, initial, redirectUrl, state, now: options.now });
+    const scope = options.scope;
+    await sdkAuth(() => auth(provider, { serverUrl, fetchFn: fetch, ...(scope ? { scope } : {}) }));
+    const url = provider.authorizationUrl;
+    if (!url) return (await store.load()) ?? initial; // the SDK got tokens without the user (not for this grant)
+    options.onAuthorizationUrl?.(url.href);
+    const { code } = await waitForCode(options, receiver, url, state, timeoutMs);
+    await sdkAuth(() => auth(provider, { serverUrl, authorizationCode: code, fetchFn: fetch, ...(scope ? { scope } : {}) }));
+    options.logger.info('authorized', { server: options.serverName });
+    return (await store.load()) ?? initial;
+  } finally {
+    await receiver?.close();
+  }
+}
+
+async function waitForCode(
+  options: InteractiveAuthorizationOptions,
+  receiver: LoopbackReceiver | undefined,
+  url: URL,
+  state: string,
+  timeoutMs: number,
+): Promise<{ code: string }> {
+  const { io } = options;
+  if (receiver) {
+    io.output.write(announcement(options.serverName, url.href, options.reason));
+    try {
+      await io.openBrowser(url.href);
+    } catch (error) {
+      options.logger.warn('could not open a browser; open the printed URL yourself', { server: options.serverName, error: String(error) });
+    }
+    return receiver.result;
+  }
+  io.output.write(`\nmcpo: server "${options.serverName}" needs authorization (${options.reason}).\n`);
+  const controller = new AbortController();
+  const timer = setTimeout(() => controller.abort(), timeoutMs);
+  try {
+    return await readAuthorizationCodeFromTerminal({
+      input: io.input,
+      output: io.output,
+      isTTY: io.isTTY,
+      expectedState: state,
+      authorizationUrl: url,
+      signal: controller.signal,
+    });
+  } catch (error) {
+    if (controller.signal.aborted) throw new CallbackTimeoutError(timeoutMs);
+    throw error;
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** SDK errors (registration refused, code exchange failed) become AuthorizationFailedError; ours pass. */
+async function sdkAuth(run: () => Promise<unknown>): Promise<void> {
+  try {
+    await run();
+  } catch (error) {
+    if (error instanceof McpoError) throw error;
+    throw new AuthorizationFailedError(error);
+  }
+}

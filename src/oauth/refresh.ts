@@ -1,0 +1,127 @@
+/**
+ * Refreshing an access token (RFC 6749 §6) so that many requests, and several mcpo processes sharing the
+ * tokens folder, never spend one rotating refresh token twice (OAuth 2.1 §4.3.1: the loser would be logged
+ * out). The sequence is: SingleFlight (one refresh per server in this process) → store lock (one across
+ * processes) → load the file again → still due? (another holder may have refreshed meanwhile) → refresh →
+ * save the new tokens, rotated refresh token included, before anyone uses them.
+ *
+ * Failures: invalid_grant (revoked or expired grant) and client errors mean a new authorization; a 5xx,
+ * `temporarily_unavailable`, 429 or a network error is retried with exponential backoff, then reported as
+ * RefreshUnavailableError, never turned into a browser prompt (the SDK's auth() would start a new
+ * authorization on a ServerError).
+ */
+import { refreshAuthorization } from '@modelcontextprotocol/sdk/client/auth.js';
+import {
+  InvalidClientError,
+  OAuthError,
+  ServerError,
+  TemporarilyUnavailableError,
+  TooManyRequestsError,
+  UnauthorizedClientError,
+} from '@modelcontextprotocol/sdk/server/auth/errors.js';
+import type { FetchLike } from '@modelcontextprotocol/sdk/shared/transport.js';
+import type { OAuthConfig } from '../config/types.js';
+import type { Logger } from '../log/logger.js';
+import { resourceParameter } from './discovery.js';
+import { RefreshUnavailableError } from './errors.js';
+import { resolveClient } from './provider.js';
+import type { StoredAuth } from './store/schema.js';
+import type { TokenStore } from './store/tokenStore.js';
+import { DEFAULT_REFRESH_MARGIN_MS, isExpired, tokensFromResponse } from './store/tokens.js';
+
+/** Attempts and backoff of a refresh whose token endpoint fails temporarily (total wait 3.5 s by default). */
+export const DEFAULT_REFRESH_RETRY = { attempts: 4, initialDelayMs: 500, maxDelayMs: 4_000 } as const;
+
+export interface RefreshRetryOptions {
+  /** Requests in all. Default 4. */
+  attempts?: number;
+  /** Pause after the first failure, doubled after each. Default 500 ms. */
+  initialDelayMs?: number;
+  /** Default 4 s. */
+  maxDelayMs?: number;
+}
+
+export interface RefreshContext {
+  store: TokenStore;
+  config: OAuthConfig;
+  /** For authorization-server requests: never carries the entry's configured headers. */
+  fetch: FetchLike;
+  now: () => number;
+  sleep: (ms: number) => Promise<void>;
+  logger: Logger;
+  serverName: string;
+  /** Default DEFAULT_REFRESH_MARGIN_MS. */
+  marginMs?: number;
+  retry?: RefreshRetryOptions;
+}
+
+/** Fresh tokens (saved), or 'reauthorize' when only a new authorization can help. */
+export type RefreshOutcome = { kind: 'tokens'; auth: StoredAuth } | { kind: 'reauthorize' };
+
+/**
+ * Refreshes unless the stored tokens are already usable. `rejectedAccessToken`: the token the server just
+ * refused with 401; a stored token equal to it is refreshed even when not yet due.
+ */
+export function refreshStoredTokens(ctx: RefreshContext, rejectedAccessToken?: string): Promise<RefreshOutcome> {
+  return ctx.store.withLock(async () => {
+    const current = await ctx.store.load();
+    const tokens = current?.tokens;
+    if (!current || !tokens) return { kind: 'reauthorize' };
+    const stillGood = tokens.access_token !== rejectedAccessToken && !isExpired(tokens, ctx.now(), ctx.marginMs ?? DEFAULT_REFRESH_MARGIN_MS);
+    if (stillGood) return { kind: 'tokens', auth: current };
+    if (!tokens.refresh_token || !current.discovery) return dropTokens(ctx, current);
+    return refreshWithRetry(ctx, current, tokens.refresh_token);
+  });
+}
+
+async function refreshWithRetry(ctx: RefreshContext, current: StoredAuth, refreshToken: string): Promise<RefreshOutcome> {
+  const discovery = current.discovery!;
+  const clientInformation = resolveClient(ctx.config, current);
+  if (!clientInformation) return dropTokens(ctx, current);
+  const resource = resourceParameter(discovery);
+  const attempts = ctx.retry?.attempts ?? DEFAULT_REFRESH_RETRY.attempts;
+  let delay = ctx.retry?.initialDelayMs ?? DEFAULT_REFRESH_RETRY.initialDelayMs;
+  const maxDelay = ctx.retry?.maxDelayMs ?? DEFAULT_REFRESH_RETRY.maxDelayMs;
+  for (let attempt = 1; ; attempt++) {
+    try {
+      const fresh = await refreshAuthorization(discovery.authorizationServerUrl, {
+        ...(discovery.authorizationServerMetadata ? { metadata: discovery.authorizationServerMetadata } : {}),
+        clientInformation,
+        refreshToken,
+        ...(resource === undefined ? {} : { resource: new URL(resource) }),
+        fetchFn: ctx.fetch,
+      });
+      const issuer = current.tokens?.issuer ?? discovery.authorizationServerUrl;
+      const next: StoredAuth = { ...current, tokens: tokensFromResponse({ ...fresh, issuer }, ctx.now()) };
+      await ctx.store.save(next);
+      ctx.logger.info('access token refreshed', { server: ctx.serverName });
+      return { kind: 'tokens', auth: next };
+    } catch (error) {
+      if (!isTemporary(error)) {
+        ctx.logger.warn('refresh refused; a new authorization is needed', { server: ctx.serverName, error: describe(error) });
+        const dropClient = error instanceof InvalidClientError || error instanceof UnauthorizedClientError;
+        return dropTokens(ctx, current, dropClient);
+      }
+      if (attempt >= attempts) throw new RefreshUnavailableError(attempt, error);
+      ctx.logger.warn('refresh failed; retrying', { server: ctx.serverName, attempt, inMs: delay, error: describe(error) });
+      await ctx.sleep(delay);
+      delay = Math.min(delay * 2, maxDelay);
+    }
+  }
+}
+
+/** A 5xx, temporarily_unavailable, 429, or no HTTP answer at all (network). */
+function isTemporary(error: unknown): boolean {
+  if (error instanceof ServerError || error instanceof TemporarilyUnavailableError || error instanceof TooManyRequestsError) return true;
+  return !(error instanceof OAuthError);
+}
+
+async function dropTokens(ctx: RefreshContext, current: StoredAuth, dropClient = false): Promise<RefreshOutcome> {
+  const { tokens: _tokens, client, ...rest } = current;
+  await ctx.store.save({ ...rest, ...(dropClient || client === undefined ? {} : { client }) });
+  return { kind: 'reauthorize' };
+}
+
+function describe(error: unknown): string {
+  return error instanceof Error ? error.message || error.name : String(error);
+}

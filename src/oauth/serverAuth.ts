@@ -1,0 +1,222 @@
+/**
+ * OAuth for one configured remote server: the SessionAuth the MCP session uses. It holds the server's
+ * stored state (tokens, registration, discovery), hands the transport a fetch that attaches tokens
+ * (authFetch.ts), refreshes (refresh.ts), and runs interactive authorizations (interactive.ts) through the
+ * shared prompt queue, one at a time per server. At most MAX_AUTHORIZATIONS_IN_A_ROW authorizations happen
+ * without a request going through in between, so a server that refuses every token cannot loop the user.
+ */
+import type { FetchLike } from '@modelcontextprotocol/sdk/shared/transport.js';
+import type { OAuthConfig, RemoteEntry } from '../config/types.js';
+import type { Logger } from '../log/logger.js';
+import type { AuthPreparation, SessionAuth } from '../mcp/types.js';
+import { createAuthFetch, type TokenSource } from './authFetch.js';
+import { TooManyAuthorizationsError } from './errors.js';
+import { runInteractiveAuthorization } from './interactive.js';
+import { probeServer } from './probe.js';
+import { promptKey, type PromptIo, type PromptQueue } from './prompts.js';
+import { refreshStoredTokens, type RefreshOutcome, type RefreshRetryOptions } from './refresh.js';
+import { unionScopes, type BearerChallenge } from './scopes.js';
+import { SingleFlight } from './singleFlight.js';
+import type { StoredAuth } from './store/schema.js';
+import type { TokenStore } from './store/tokenStore.js';
+import { DEFAULT_REFRESH_MARGIN_MS, isExpired } from './store/tokens.js';
+import type { StoreIdentity } from './stored.js';
+
+/** Authorizations allowed in a row for one server before giving up (issue #3: at most 3 per operation). */
+export const MAX_AUTHORIZATIONS_IN_A_ROW = 3;
+
+export interface ServerAuthOptions {
+  entry: RemoteEntry & { oauth: OAuthConfig };
+  store: TokenStore;
+  identity: StoreIdentity;
+  queue: PromptQueue;
+  io: PromptIo;
+  logger: Logger;
+  /** Plain fetch: used as is for authorization-server requests, wrapped for the MCP server's. */
+  fetch: FetchLike;
+  now: () => number;
+  sleep: (ms: number) => Promise<void>;
+  /** Default DEFAULT_REFRESH_MARGIN_MS (60 s). */
+  refreshMarginMs?: number;
+  refreshRetry?: RefreshRetryOptions;
+  /** Default 5 minutes. */
+  callbackTimeoutMs?: number;
+}
+
+interface Flow {
+  url: string | undefined;
+  promise: Promise<void>;
+}
+
+export class ServerAuth implements SessionAuth, TokenSource {
+  readonly fetch: FetchLike;
+  private state: StoredAuth | undefined;
+  private loaded = false;
+  private challenge: BearerChallenge | undefined;
+  private rejected = false;
+  private flow: Flow | undefined;
+  private inARow = 0;
+  private readonly refreshes = new SingleFlight<RefreshOutcome>();
+  private readonly listeners = new Set<() => void>();
+
+  constructor(private readonly options: ServerAuthOptions) {
+    this.fetch = createAuthFetch(this, options.fetch);
+  }
+
+  get name(): string {
+    return this.options.entry.name;
+  }
+
+  async prepare(): Promise<AuthPreparation> {
+    if (this.flow) return { ready: false, completion: this.flow.promise };
+    if (!this.rejected && (await this.accessToken()) !== undefined) return { ready: true };
+    if (!this.challenge) {
+      const probe = await probeServer(this.options.entry, this.options.fetch);
+      if (!probe.protected) return { ready: true };
+      this.challenge = probe.challenge;
+    }
+    const reason = this.state?.tokens ? 'the server refused the saved credentials' : 'first login';
+    return { ready: false, completion: this.authorize({ reason }) };
+  }
+
+  authorizationUrl(): string | undefined {
+    return this.flow?.url;
+  }
+
+  onChange(listener: () => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  credentialsRejected(): boolean {
+    return this.rejected;
+  }
+
+  /** The stored state as last read (tokens never leave this object except as a bearer header). */
+  async stored(): Promise<StoredAuth | undefined> {
+    if (!this.loaded) {
+      this.state = await this.options.store.load();
+      this.loaded = true;
+    }
+    return this.state;
+  }
+
+  async accessToken(): Promise<string | undefined> {
+    const tokens = (await this.stored())?.tokens;
+    if (!tokens) return undefined;
+    if (!isExpired(tokens, this.options.now(), this.marginMs)) return tokens.access_token;
+    const outcome = await this.refresh();
+    return outcome.kind === 'tokens' ? outcome.auth.tokens?.access_token : undefined;
+  }
+
+  async unauthorized(token: string | undefined, challenge: BearerChallenge): Promise<string | undefined> {
+    this.challenge = { ...this.challenge, ...challenge };
+    if (token !== undefined) {
+      const outcome = await this.refresh(token);
+      if (outcome.kind === 'tokens' && outcome.auth.tokens && outcome.auth.tokens.access_token !== token) {
+        return outcome.auth.tokens.access_token;
+      }
+    }
+    this.rejected = true;
+    return undefined;
+  }
+
+  async insufficientScope(challenge: BearerChallenge, signal?: AbortSignal): Promise<string | undefined> {
+    const held = (await this.stored())?.tokens?.scope;
+    const scope = unionScopes(challenge.scope, held, this.options.entry.oauth.scope);
+    this.challenge = { ...this.challenge, ...challenge };
+    const done = this.authorize({ reason: `the server asks for more scopes: ${challenge.scope ?? 'unspecified'}`, ...(scope ? { scope } : {}) });
+    await (signal ? abortable(done, signal) : done);
+    return this.accessToken();
+  }
+
+  accepted(): void {
+    this.inARow = 0;
+  }
+
+  /** Starts (or joins) the interactive authorization; settles when it finished. */
+  authorize(request: { reason: string; scope?: string }): Promise<void> {
+    if (this.flow) return this.flow.promise;
+    if (this.inARow >= MAX_AUTHORIZATIONS_IN_A_ROW) return Promise.reject(new TooManyAuthorizationsError(MAX_AUTHORIZATIONS_IN_A_ROW));
+    this.inARow++;
+    const { entry, queue } = this.options;
+    const flow: Flow = { url: undefined, promise: Promise.resolve() };
+    const scope = request.scope ?? entry.oauth.scope ?? this.challenge?.scope;
+    flow.promise = queue
+      .run(promptKey(entry.oauth.useLoopback, entry.oauth.callbackPort), () =>
+        runInteractiveAuthorization({
+          serverName: entry.name,
+          serverUrl: entry.url,
+          config: entry.oauth,
+          store: this.options.store,
+          identity: this.options.identity,
+          fetch: this.options.fetch,
+          now: this.options.now,
+          io: this.options.io,
+          logger: this.options.logger,
+          reason: request.reason,
+          ...(this.challenge ? { challenge: this.challenge } : {}),
+          ...(scope ? { scope } : {}),
+          ...(this.options.callbackTimeoutMs === undefined ? {} : { timeoutMs: this.options.callbackTimeoutMs }),
+          onAuthorizationUrl: (url) => {
+            flow.url = url;
+            this.emit();
+          },
+        }),
+      )
+      .then((state) => {
+        this.state = state;
+        this.loaded = true;
+        this.rejected = false;
+      })
+      .finally(() => {
+        this.flow = undefined;
+        this.emit();
+      });
+    this.flow = flow;
+    flow.promise.catch(() => {}); // the caller handles it; an unobserved copy must not crash the process
+    this.emit();
+    return flow.promise;
+  }
+
+  private refresh(rejectedToken?: string): Promise<RefreshOutcome> {
+    // One refresh per server at a time in this process: whatever a refresh under way yields is at least
+    // as new as what a joining caller held, so it answers them too.
+    return this.refreshes.run('refresh', async () => {
+      const outcome = await refreshStoredTokens(
+        {
+          store: this.options.store,
+          config: this.options.entry.oauth,
+          fetch: this.options.fetch,
+          now: this.options.now,
+          sleep: this.options.sleep,
+          logger: this.options.logger,
+          serverName: this.name,
+          marginMs: this.marginMs,
+          ...(this.options.refreshRetry ? { retry: this.options.refreshRetry } : {}),
+        },
+        rejectedToken,
+      );
+      this.state = outcome.kind === 'tokens' ? outcome.auth : await this.options.store.load();
+      this.loaded = true;
+      return outcome;
+    });
+  }
+
+  private get marginMs(): number {
+    return this.options.refreshMarginMs ?? DEFAULT_REFRESH_MARGIN_MS;
+  }
+
+  private emit(): void {
+    for (const listener of [...this.listeners]) listener();
+  }
+}
+
+function abortable<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
+  if (signal.aborted) return Promise.reject(signal.reason);
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(signal.reason);
+    signal.addEventListener('abort', onAbort, { once: true });
+    promise.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
+  });
+}

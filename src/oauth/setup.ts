@@ -1,0 +1,89 @@
+/**
+ * Wiring: one ServerAuth per OAuth entry, its token store (file under the mcpo home, or memory), and the
+ * prompt queue and terminal/browser shared by all of them. run.ts and the `mcpo auth` commands use this.
+ */
+import type { FetchLike } from '@modelcontextprotocol/sdk/shared/transport.js';
+import type { OAuthConfig, RemoteEntry, ServerEntry } from '../config/types.js';
+import type { Logger } from '../log/logger.js';
+import { PromptQueue, type PromptIo } from './prompts.js';
+import type { RefreshRetryOptions } from './refresh.js';
+import { ServerAuth } from './serverAuth.js';
+import { DYNAMIC_CLIENT_IDENTITY, FileTokenStore } from './store/fileTokenStore.js';
+import { MemoryTokenStore } from './store/memoryTokenStore.js';
+import type { TokenStore } from './store/tokenStore.js';
+import type { StoreIdentity } from './stored.js';
+
+/** A remote entry with an `oauth` block. */
+export type OAuthEntry = RemoteEntry & { oauth: OAuthConfig };
+
+export function isOAuthEntry(entry: ServerEntry): entry is OAuthEntry {
+  return entry.kind !== 'stdio' && entry.oauth !== undefined;
+}
+
+export interface OAuthDeps {
+  /** The mcpo home folder (resolveMcpoHome); token files go to `<mcpoHome>/tokens`. */
+  mcpoHome: string;
+  logger: Logger;
+  io: PromptIo;
+  /** Default globalThis.fetch. */
+  fetch?: FetchLike;
+  /** Epoch ms. Default Date.now. */
+  now?: () => number;
+  /** Default: a setTimeout pause. */
+  sleep?: (ms: number) => Promise<void>;
+  refreshMarginMs?: number;
+  refreshRetry?: RefreshRetryOptions;
+  /** Default 5 minutes. */
+  callbackTimeoutMs?: number;
+}
+
+/** Which client a token file belongs to: the configured client_id, the CIMD URL, or a dynamic registration. */
+export function storeIdentity(entry: OAuthEntry): StoreIdentity {
+  return { serverUrl: entry.url, clientIdentity: entry.oauth.clientId ?? entry.oauth.clientMetadataUrl ?? DYNAMIC_CLIENT_IDENTITY };
+}
+
+/** The token store of an entry: FileTokenStore unless storage_type is memory. */
+export function createTokenStore(entry: OAuthEntry, deps: Pick<OAuthDeps, 'mcpoHome' | 'logger' | 'now'>): TokenStore {
+  if (entry.oauth.storageType === 'memory') return new MemoryTokenStore();
+  const identity = storeIdentity(entry);
+  return new FileTokenStore({ mcpoHome: deps.mcpoHome, ...identity, logger: deps.logger, ...(deps.now ? { now: deps.now } : {}) });
+}
+
+/** Creates ServerAuths sharing one prompt queue; one per entry name (reconnects keep the same one). */
+export class OAuthSupport {
+  private readonly queue = new PromptQueue();
+  private readonly byName = new Map<string, ServerAuth>();
+
+  constructor(private readonly deps: OAuthDeps) {}
+
+  /** The ServerAuth of an OAuth entry (created on first use), undefined for other entries. */
+  forEntry(entry: ServerEntry): ServerAuth | undefined {
+    if (!isOAuthEntry(entry)) return undefined;
+    let auth = this.byName.get(entry.name);
+    if (!auth) {
+      const { deps } = this;
+      auth = new ServerAuth({
+        entry,
+        store: createTokenStore(entry, deps),
+        identity: storeIdentity(entry),
+        queue: this.queue,
+        io: deps.io,
+        logger: deps.logger,
+        fetch: deps.fetch ?? ((url, init) => fetch(url, init)),
+        now: deps.now ?? Date.now,
+        sleep: deps.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms))),
+        ...(deps.refreshMarginMs === undefined ? {} : { refreshMarginMs: deps.refreshMarginMs }),
+        ...(deps.refreshRetry === undefined ? {} : { refreshRetry: deps.refreshRetry }),
+        ...(deps.callbackTimeoutMs === undefined ? {} : { callbackTimeoutMs: deps.callbackTimeoutMs }),
+      });
+      this.byName.set(entry.name, auth);
+    }
+    return auth;
+  }
+
+  /** For ManagerOptions.transportFor. */
+  transportFor = (entry: ServerEntry): { auth?: ServerAuth } => {
+    const auth = this.forEntry(entry);
+    return auth ? { auth } : {};
+  };
+}

@@ -1,0 +1,111 @@
+/**
+ * Real things for OAuth flow tests: the example authorization server + protected MCP server on 127.0.0.1:0,
+ * a temporary MCPO_HOME, a Manager with mcpo's OAuth wired in, and "browsers" that approve by fetching
+ * the authorization URL (auto-approve) and following the redirect to mcpo's loopback receiver.
+ */
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { PassThrough } from 'node:stream';
+import { afterEach } from 'vitest';
+import { startOAuthExampleServer, type OAuthExampleServer, type OAuthExampleServerOptions } from '../../../examples/oauth-server/index.js';
+import type { OAuthConfig, RemoteEntry } from '../../../src/config/types.js';
+import { silentLogger } from '../../../src/log/logger.js';
+import { Manager } from '../../../src/mcp/manager.js';
+import type { OpenBrowser } from '../../../src/oauth/prompts.js';
+import { OAuthSupport, type OAuthDeps, type OAuthEntry } from '../../../src/oauth/setup.js';
+
+const cleanups: Array<() => Promise<unknown>> = [];
+afterEach(async () => {
+  for (const cleanup of cleanups.splice(0).reverse()) await cleanup().catch(() => {});
+});
+
+export async function startServer(options: OAuthExampleServerOptions = {}): Promise<OAuthExampleServer> {
+  const server = await startOAuthExampleServer({ port: 0, autoApprove: true, ...options });
+  cleanups.push(() => server.close());
+  return server;
+}
+
+export async function tempHome(): Promise<string> {
+  const dir = await mkdtemp(path.join(tmpdir(), 'mcpo-oauth-'));
+  cleanups.push(() => rm(dir, { recursive: true, force: true }));
+  return dir;
+}
+
+export function oauthEntry(url: string, overrides: Partial<RemoteEntry> = {}, oauth: Partial<OAuthConfig> = {}): OAuthEntry {
+  return {
+    kind: 'streamable-http',
+    name: 'secure',
+    url,
+    headers: {},
+    disabledTools: [],
+    ...overrides,
+    oauth: { callbackPort: 0, useLoopback: true, storageType: 'file', ...oauth },
+  } as OAuthEntry;
+}
+
+/** A "browser" that opens the URL with fetch: with auto-approve the AS redirects straight to the callback. */
+export function fetchBrowser(): OpenBrowser & { opened: string[] } {
+  const opened: string[] = [];
+  const open = async (url: string) => {
+    opened.push(url);
+    const res = await fetch(url);
+    await res.text();
+  };
+  return Object.assign(open, { opened });
+}
+
+/** A browser that only records the URL (the user has not acted yet). */
+export function idleBrowser(): OpenBrowser & { opened: string[] } {
+  const opened: string[] = [];
+  return Object.assign((url: string) => void opened.push(url), { opened });
+}
+
+export interface Terminal {
+  output: PassThrough;
+  input: PassThrough;
+  text(): string;
+}
+
+export function terminal(): Terminal {
+  const output = new PassThrough();
+  const input = new PassThrough();
+  let text = '';
+  output.on('data', (chunk: Buffer) => (text += chunk.toString()));
+  return { output, input, text: () => text };
+}
+
+export interface Harness {
+  support: OAuthSupport;
+  term: Terminal;
+  deps: OAuthDeps;
+}
+
+export function oauthSupport(home: string, openBrowser: OpenBrowser, overrides: Partial<OAuthDeps> = {}): Harness {
+  const term = terminal();
+  const deps: OAuthDeps = {
+    mcpoHome: home,
+    logger: silentLogger,
+    io: { output: term.output, input: term.input, isTTY: false, openBrowser },
+    ...overrides,
+  };
+  return { support: new OAuthSupport(deps), term, deps };
+}
+
+export function startManager(support: OAuthSupport, entries: RemoteEntry[] | Array<RemoteEntry | import('../../../src/config/types.js').ServerEntry>): Manager {
+  const manager = new Manager({
+    logger: silentLogger,
+    parentEnv: {},
+    clientInfo: { name: 'mcpo-test', version: '0' },
+    backoff: { initialMs: 50, maxMs: 200 },
+    transportFor: support.transportFor,
+  });
+  manager.start(entries);
+  cleanups.push(() => manager.stop());
+  return manager;
+}
+
+export function text(result: { content: unknown }): string {
+  const content = result.content as Array<{ type: string; text?: string }>;
+  return content.map((c) => c.text ?? '').join('');
+}
