@@ -71,7 +71,7 @@ describe('tool routes', () => {
   });
 
   it('refuses a form or text/plain body from a browser with 415 (cross-site form posts cannot call tools)', async () => {
-    for (const headers of [
+    for (const headers of <Array<Record<string, string>>>[
       { 'Content-Type': 'application/x-www-form-urlencoded', Origin: 'https://evil.example' },
       { 'Content-Type': 'text/plain', 'Sec-Fetch-Site': 'cross-site', 'Sec-Fetch-Mode': 'no-cors' },
     ]) {
