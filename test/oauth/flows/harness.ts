@@ -109,3 +109,34 @@ export function text(result: { content: unknown }): string {
   const content = result.content as Array<{ type: string; text?: string }>;
   return content.map((c) => c.text ?? '').join('');
 }
+
+export interface RecordedRequest {
+  url: string;
+  method: string;
+  headers: Headers;
+  body: string | undefined;
+}
+
+/** The real fetch, recording what mcpo sends (all of mcpo's OAuth and MCP traffic goes through it). */
+export function recordingFetch(): ((url: string | URL, init?: RequestInit) => Promise<Response>) & { requests: RecordedRequest[] } {
+  const requests: RecordedRequest[] = [];
+  const recorder = async (url: string | URL, init?: RequestInit) => {
+    const body = typeof init?.body === 'string' ? init.body : init?.body instanceof URLSearchParams ? init.body.toString() : undefined;
+    requests.push({ url: String(url), method: init?.method ?? 'GET', headers: new Headers(init?.headers), body });
+    return fetch(url, init);
+  };
+  return Object.assign(recorder, { requests });
+}
+
+/** A free loopback port (bound, then released). */
+export async function freePort(): Promise<number> {
+  const { createServer } = await import('node:net');
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as import('node:net').AddressInfo;
+      server.close(() => resolve(port));
+    });
+  });
+}

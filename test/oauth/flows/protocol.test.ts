@@ -1,0 +1,106 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import type { OpenBrowser } from '../../../src/oauth/prompts.js';
+import { fetchBrowser, oauthEntry, oauthSupport, startManager, startServer, tempHome, text } from './harness.js';
+
+const servers: Server[] = [];
+afterEach(async () => {
+  await Promise.all(servers.splice(0).map((s) => new Promise((resolve) => s.close(resolve))));
+});
+
+/** A small HTTP server answering from a table of path → [status, headers, JSON body]. */
+async function documentServer(routes: (origin: string) => Record<string, [number, Record<string, string>, unknown]>): Promise<string> {
+  let origin = '';
+  const server = createServer((req, res) => {
+    const route = routes(origin)[new URL(req.url ?? '/', origin).pathname];
+    req.resume();
+    if (!route) return void res.writeHead(404).end();
+    res.writeHead(route[0], { 'content-type': 'application/json', ...route[1] }).end(JSON.stringify(route[2]));
+  });
+  servers.push(server);
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  return origin;
+}
+
+describe('authorization protocol rules', () => {
+  it('steps up to a wider scope when a tool call answers 403 insufficient_scope, then retries that call once', async () => {
+    const server = await startServer({ scopeChallenge: 'required-only' });
+    const home = await tempHome();
+    const browser = fetchBrowser();
+    const { support } = oauthSupport(home, browser);
+    const manager = startManager(support, [oauthEntry(server.mcpUrl)]);
+    await vi.waitFor(() => expect(manager.get('secure')?.status().state).toBe('connected'), { timeout: 10_000 });
+
+    const result = await manager.get('secure')!.callTool('stock_price', { symbol: 'MSFT' });
+    expect(result.isError).toBeFalsy();
+    expect(text(result)).toContain('415.5');
+    expect(browser.opened).toHaveLength(2);
+    const scopes = new URL(browser.opened[1]!).searchParams.get('scope')!.split(' ');
+    expect(scopes.sort()).toEqual(['tools:execute', 'tools:execute:finance', 'tools:list']);
+    // The wider grant keeps working for the other tools.
+    expect(text(await manager.get('secure')!.callTool('echo', { message: 'wide' }))).toBe('wide');
+    expect(browser.opened).toHaveLength(2);
+  });
+
+  it('rejects a callback whose state was tampered with, and exchanges nothing', async () => {
+    const server = await startServer();
+    const home = await tempHome();
+    const tamperer: OpenBrowser = async (url) => {
+      const res = await fetch(url, { redirect: 'manual' });
+      const callback = new URL(res.headers.get('location')!);
+      callback.searchParams.set('state', 'forged-state');
+      await (await fetch(callback)).text();
+    };
+    const { support } = oauthSupport(home, tamperer);
+    const manager = startManager(support, [oauthEntry(server.mcpUrl)]);
+    await vi.waitFor(() => expect(manager.get('secure')?.status().state).toBe('failed'), { timeout: 10_000 });
+    expect(manager.get('secure')!.status().error).toContain('unexpected state');
+    expect(server.stats().authorizationCodeRequests).toBe(0);
+  });
+
+  it('refuses a server whose protected resource metadata names another resource', async () => {
+    const server = await startServer();
+    const impostor = await documentServer(() => ({
+      '/mcp': [401, { 'WWW-Authenticate': `Bearer resource_metadata="${server.url}/.well-known/oauth-protected-resource/mcp"` }, {}],
+    }));
+    const home = await tempHome();
+    const browser = fetchBrowser();
+    const { support } = oauthSupport(home, browser);
+    const manager = startManager(support, [oauthEntry(`${impostor}/mcp`)]);
+    await vi.waitFor(() => expect(manager.get('secure')?.status().state).toBe('failed'), { timeout: 10_000 });
+    expect(manager.get('secure')!.status().error).toContain(`names resource ${server.mcpUrl}, which does not match`);
+    expect(browser.opened).toEqual([]);
+    expect(server.stats().registrations).toBe(0);
+  });
+
+  it('refuses an authorization server that does not advertise PKCE S256', async () => {
+    const origin = await documentServer((o) => ({
+      '/mcp': [401, { 'WWW-Authenticate': 'Bearer' }, {}],
+      '/.well-known/oauth-protected-resource/mcp': [200, {}, { resource: `${o}/mcp`, authorization_servers: [o] }],
+      '/.well-known/oauth-authorization-server': [
+        200,
+        {},
+        { issuer: o, authorization_endpoint: `${o}/authorize`, token_endpoint: `${o}/token`, response_types_supported: ['code'] },
+      ],
+    }));
+    const home = await tempHome();
+    const browser = fetchBrowser();
+    const { support } = oauthSupport(home, browser);
+    const manager = startManager(support, [oauthEntry(`${origin}/mcp`)]);
+    await vi.waitFor(() => expect(manager.get('secure')?.status().state).toBe('failed'), { timeout: 10_000 });
+    expect(manager.get('secure')!.status().error).toContain('does not advertise PKCE S256');
+    expect(browser.opened).toEqual([]);
+  });
+
+  it('works over the legacy SSE transport too', async () => {
+    const server = await startServer();
+    const home = await tempHome();
+    const { support } = oauthSupport(home, fetchBrowser());
+    const manager = startManager(support, [oauthEntry(server.sseUrl, { kind: 'sse' })]);
+    await vi.waitFor(() => expect(manager.get('secure')?.status().state).toBe('connected'), { timeout: 10_000 });
+    expect(manager.get('secure')!.status().transport).toBe('sse');
+    expect(text(await manager.get('secure')!.callTool('echo', { message: 'over sse' }))).toBe('over sse');
+  });
+});
