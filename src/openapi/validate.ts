@@ -36,10 +36,28 @@ export interface SchemaCompilerOptions {
 }
 
 /**
- * Compiles schemas into validators. One compiler per catalog: it shares an ajv instance per dialect
- * (so the meta-schemas are compiled once), except for schemas declaring `$id`, which get a private
- * instance because ajv refuses a second schema with an `$id` it already holds (two tools with the same
- * `$id` are common: generators reuse one).
+ * One ajv instance per dialect that only checks schemas against the dialect's meta-schema. Compiling a
+ * meta-schema costs tens of milliseconds, so it is done once per process, not per catalog; checking
+ * keeps no state, so sharing it across catalogs is safe.
+ */
+const metaCheckers = new Map<Dialect, AjvInstance>();
+
+function checkAgainstMetaSchema(dialect: Dialect, schema: unknown): void {
+  let checker = metaCheckers.get(dialect);
+  if (!checker) {
+    checker = createAjv(dialect);
+    metaCheckers.set(dialect, checker);
+  }
+  if (!checker.validateSchema(schema as Record<string, unknown>)) {
+    throw new SchemaCompileError(`Invalid schema: ${checker.errorsText(checker.errors)}`);
+  }
+}
+
+/**
+ * Compiles schemas into validators. One compiler per catalog: it shares an ajv instance per dialect,
+ * except for schemas declaring `$id`, which get a private instance because ajv refuses a second schema
+ * with an `$id` it already holds (two tools with the same `$id` are common: generators reuse one).
+ * Instances are cheap: meta-schema checks happen in the process-wide checkers above.
  */
 export class SchemaCompiler {
   private readonly shared = new Map<Dialect, AjvInstance>();
@@ -52,15 +70,8 @@ export class SchemaCompiler {
     if (!isSchema(schema)) throw new SchemaCompileError('A JSON Schema must be an object or a boolean');
     const dialect = detectDialect(schema);
     const prepared = withoutSchemaKeyword(schema);
-    const shared = this.ajvFor(dialect);
-    let ajv = shared;
-    if (indexRefs(prepared).hasIds) {
-      // Check against the meta-schema with the shared instance, compile in a cheap private one.
-      if (!shared.validateSchema(prepared)) {
-        throw new SchemaCompileError(`Invalid schema: ${shared.errorsText(shared.errors)}`);
-      }
-      ajv = createAjv(dialect, { ...this.options, validateSchema: false });
-    }
+    checkAgainstMetaSchema(dialect, prepared);
+    const ajv = indexRefs(prepared).hasIds ? this.newAjv(dialect) : this.ajvFor(dialect);
     const key = `mcpo-tool-schema-${this.nextKey++}`;
     try {
       ajv.addSchema(prepared, key);
@@ -78,10 +89,14 @@ export class SchemaCompiler {
   private ajvFor(dialect: Dialect): AjvInstance {
     let ajv = this.shared.get(dialect);
     if (!ajv) {
-      ajv = createAjv(dialect, this.options);
+      ajv = this.newAjv(dialect);
       this.shared.set(dialect, ajv);
     }
     return ajv;
+  }
+
+  private newAjv(dialect: Dialect): AjvInstance {
+    return createAjv(dialect, { ...this.options, validateSchema: false });
   }
 }
 
