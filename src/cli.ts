@@ -50,6 +50,8 @@ function program(): Command {
     .option('--ssl-certfile <file>', 'TLS certificate (PEM); serve HTTPS')
     .option('--ssl-keyfile <file>', 'TLS private key (PEM)')
     .option('--timeout <seconds>', 'default per-call timeout in seconds for servers without "timeout"', '60')
+    .option('--max-body-size <size>', 'largest request body accepted (bytes, or 512kb, 10mb)', '10mb')
+    .option('--hot-reload', 'watch the config file and apply changes without a restart', false)
     .version(pkg.version, '-V, --version', 'print the version')
     .showHelpAfterError('(run mcpo --help for usage)')
     .exitOverride();

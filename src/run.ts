@@ -8,6 +8,7 @@ import { Manager } from './mcp/manager.js';
 import type { DocumentInfo } from './openapi/document.js';
 import { createApp } from './server/app.js';
 import { listen } from './server/listen.js';
+import { startHotReload } from './reload.js';
 
 export interface RunOptions {
   servers: readonly ServerEntry[];
@@ -26,7 +27,11 @@ export interface RunOptions {
   pathPrefix?: string;
   tls?: { cert: string | Buffer; key: string | Buffer };
   defaultTimeoutMs?: number;
+  /** Request body limit in bytes (413 beyond). Default 10 MiB. */
+  bodyLimitBytes?: number;
   clientInfo?: { name: string; version: string };
+  /** --hot-reload: watch this config file and reconcile servers when it changes. */
+  hotReload?: { file: string; load: () => Promise<readonly ServerEntry[]>; debounceMs?: number };
 }
 
 export interface Running {
@@ -49,7 +54,7 @@ export async function run(options: RunOptions): Promise<Running> {
     logger: options.logger,
     mode: options.mode ?? 'multi',
     info: options.info,
-    ...pick(options, ['apiKey', 'strictAuth', 'corsAllowOrigins', 'rootPath', 'pathPrefix']),
+    ...pick(options, ['apiKey', 'strictAuth', 'corsAllowOrigins', 'rootPath', 'pathPrefix', 'bodyLimitBytes']),
   });
   const server = await listen(app, {
     host: options.host,
@@ -58,6 +63,9 @@ export async function run(options: RunOptions): Promise<Running> {
   });
   options.logger.info('listening', { url: server.url, servers: options.servers.length });
   manager.start(options.servers);
+  const reloader = options.hotReload
+    ? startHotReload({ ...options.hotReload, manager, initial: options.servers, logger: options.logger })
+    : undefined;
 
   let closing: Promise<void> | undefined;
   return {
@@ -66,6 +74,7 @@ export async function run(options: RunOptions): Promise<Running> {
     manager,
     close: () =>
       (closing ??= (async () => {
+        reloader?.close();
         // Stop accepting first and let calls in flight finish; then end the sessions they were using.
         await server.close();
         closeApp();

@@ -32,6 +32,8 @@ export interface CliFlags {
   sslCertfile?: string;
   sslKeyfile?: string;
   timeout: string;
+  hotReload: boolean;
+  maxBodySize: string;
 }
 
 export interface BuildContext {
@@ -55,10 +57,14 @@ export async function buildRunOptions(flags: CliFlags, serverArgs: string[], con
 
   let servers: ServerEntry[];
   let mode: 'multi' | 'single';
+  let hotReload: RunOptions['hotReload'];
+  if (flags.hotReload && !flags.config) throw new UsageError('--hot-reload needs --config FILE');
   if (flags.config) {
-    const config = await loadConfig(flags.config, { env: expansionEnv, warn: (message) => logger.warn(message) });
-    servers = config.servers;
+    const file = flags.config;
+    const load = async () => (await loadConfig(file, { env: expansionEnv, warn: (message) => logger.warn(message) })).servers;
+    servers = await load();
     mode = 'multi';
+    if (flags.hotReload) hotReload = { file, load };
   } else {
     servers = [
       entryFromCommandLine(
@@ -92,6 +98,8 @@ export async function buildRunOptions(flags: CliFlags, serverArgs: string[], con
     rootPath: normalizePrefix(flags.rootPath, '--root-path'),
     pathPrefix: normalizePrefix(flags.pathPrefix, '--path-prefix'),
     defaultTimeoutMs: parseSeconds(flags.timeout, '--timeout') * 1000,
+    bodyLimitBytes: parseByteSize(flags.maxBodySize, '--max-body-size'),
+    ...(hotReload ? { hotReload } : {}),
     clientInfo: { name: 'mcpo', version: context.version },
     ...(await readTls(flags)),
   };
@@ -107,6 +115,15 @@ function parseSeconds(value: string, flag: string): number {
   const seconds = Number(value);
   if (!Number.isFinite(seconds) || seconds <= 0) throw new UsageError(`${flag} must be a positive number of seconds, got "${value}"`);
   return seconds;
+}
+
+/** "1048576", "512kb", "10mb" → bytes. */
+export function parseByteSize(value: string, flag: string): number {
+  const match = /^(\d+(?:\.\d+)?)\s*(b|kb|k|mb|m|gb|g)?$/i.exec(value.trim());
+  const unit = { b: 1, k: 1024, kb: 1024, m: 1024 ** 2, mb: 1024 ** 2, g: 1024 ** 3, gb: 1024 ** 3 }[(match?.[2] ?? 'b').toLowerCase()];
+  const bytes = match && unit ? Math.floor(Number(match[1]) * unit) : Number.NaN;
+  if (!Number.isFinite(bytes) || bytes < 1) throw new UsageError(`${flag} must be a size like 1048576, 512kb or 10mb, got "${value}"`);
+  return bytes;
 }
 
 /** "" or "/" → ""; "api/" → "/api". Only path characters; no query or fragment. */

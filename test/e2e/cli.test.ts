@@ -111,6 +111,12 @@ describe('mcpo CLI end to end', () => {
     expect((await runMcpo(['--no-such-flag'])).code).toBe(2);
     expect((await runMcpo([])).code).toBe(2);
     expect((await runMcpo(['--port', 'eighty', '--', 'node', DEMO])).code).toBe(2);
+    const reload = await runMcpo(['--hot-reload', '--', 'node', DEMO]);
+    expect(reload.code).toBe(2);
+    expect(reload.stderr).toContain('--hot-reload needs --config');
+    const size = await runMcpo(['--max-body-size', 'huge', '--', 'node', DEMO]);
+    expect(size.code).toBe(2);
+    expect(size.stderr).toContain('--max-body-size');
     const help = await runMcpo(['--help']);
     expect(help.code).toBe(0);
     expect(help.stdout).toContain('--config');
