@@ -8,6 +8,8 @@ import { OperationIds } from './operation-id.js';
 import { buildOperation, toolPath } from './operation.js';
 import { ComponentNames } from './schema/names.js';
 
+export { toolPath } from './operation.js';
+
 export const OPENAPI_VERSION = '3.1.0';
 
 export interface DocumentInfo {

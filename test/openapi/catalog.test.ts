@@ -38,6 +38,18 @@ describe('broken tool schemas', () => {
   });
 });
 
+describe('unknown formats', () => {
+  it('are ignored with a debug line instead of a warning or a failed compile', () => {
+    const logger = capturingLogger('debug');
+    const catalog = buildCatalog('s', [tool('t', { type: 'object', properties: { p: { type: 'string', format: 'fs-path' } } })], {
+      logger,
+    });
+    expect(catalog.tools.get('t')?.validate?.({ p: 'anything' })).toEqual([]);
+    expect(logger.lines.filter((l) => l.includes('WARN'))).toEqual([]);
+    expect(logger.lines.some((l) => l.includes('DEBUG') && l.includes('unknown format "fs-path"'))).toBe(true);
+  });
+});
+
 describe('schemas sharing an $id', () => {
   it('compiles two tools whose different schemas have the same $id, each validating by its own', () => {
     const logger = capturingLogger('warn');

@@ -174,6 +174,54 @@ describe('unions are explained by the alternative the caller aimed for', () => {
   });
 });
 
+describe('unions nested in arrays, recursion and other unions', () => {
+  const validate = compileValidator({
+    type: 'object',
+    properties: { nodes: { type: 'array', items: { $ref: '#/$defs/Node' } } },
+    $defs: {
+      Node: {
+        anyOf: [
+          {
+            type: 'object',
+            properties: {
+              kind: { const: 'group' },
+              children: { type: 'array', items: { $ref: '#/$defs/Node' } },
+            },
+            required: ['kind', 'children'],
+            additionalProperties: false,
+          },
+          {
+            type: 'object',
+            properties: {
+              kind: { const: 'leaf' },
+              value: { oneOf: [{ type: 'string', minLength: 1 }, { type: 'array', items: { type: 'number' } }] },
+            },
+            required: ['kind', 'value'],
+            additionalProperties: false,
+          },
+        ],
+      },
+    },
+  });
+
+  it('explains each failing element separately, down through recursive references', () => {
+    const body = {
+      nodes: [
+        { kind: 'leaf', value: 'ok' },
+        { kind: 'leaf', value: '' },
+        { kind: 'group', children: [{ kind: 'leaf', value: [1, 'two'] }, { kind: 'group' }] },
+        { kind: 'leaf', value: 7 },
+      ],
+    };
+    expect(validate(body)).toEqual([
+      { path: '/nodes/1/value', message: 'Must be at least 1 character long.' },
+      { path: '/nodes/2/children/0/value/1', message: 'Must be number, but got string "two".' },
+      { path: '/nodes/2/children/1/children', message: 'Required property "children" is missing.' },
+      { path: '/nodes/3/value', message: 'Must be string or array, but got integer 7.' },
+    ]);
+  });
+});
+
 describe('schemas from real servers compile', () => {
   it('ignores unknown formats and keywords instead of failing', () => {
     const validate = compileValidator({
@@ -199,6 +247,22 @@ describe('schemas from real servers compile', () => {
     expect(validate({ point: [1, 'a'] })).toEqual([]);
     expect(validate({ point: ['a', 1] })).toHaveLength(2);
     expect(validate({ point: [1, 'a', 2] })).toHaveLength(1);
+  });
+
+  it('reads a schema without $schema that uses tuple items as draft-07, but not because of a property name', () => {
+    const tuple = compileValidator({
+      type: 'object',
+      properties: { pair: { type: 'array', items: [{ type: 'string' }, { type: 'integer' }] } },
+    });
+    expect(tuple({ pair: ['a', 1] })).toEqual([]);
+    expect(tuple({ pair: [1, 'a'] })).toHaveLength(2);
+    // A property called "dependencies" is data, not the draft-07 keyword: 2020-12 semantics stay.
+    const modern = compileValidator({
+      type: 'object',
+      properties: { dependencies: { type: 'object' }, list: { type: 'array', prefixItems: [{ type: 'string' }] } },
+    });
+    expect(modern({ dependencies: {}, list: ['a', 2] })).toEqual([]);
+    expect(modern({ list: [1] })).toHaveLength(1);
   });
 
   it('compiles schemas declaring draft-06, 2019-09 and 2020-12', () => {

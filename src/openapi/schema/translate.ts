@@ -15,6 +15,8 @@ import { isPlainObject } from './pointer.js';
  * - `$anchor`: anchors become document-wide in OpenAPI; two tools with the same anchor would clash, and
  *   refs to anchors are rewritten to components.
  * - `$defs` / `definitions`: their entries are hoisted to components/schemas.
+ * Siblings of `$ref` are kept: 2020-12 applies them, and so does ajv for every draft, so the document
+ * and the validator agree even for draft-07 schemas (whose spec says to ignore them).
  */
 export const DROPPED_KEYWORDS: ReadonlySet<string> = new Set(['$schema', '$id', '$anchor', '$defs', 'definitions']);
 
