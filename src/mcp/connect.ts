@@ -3,6 +3,7 @@
  * without type falls back from streamable HTTP to legacy SSE when the server answers like an SSE server.
  */
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { SseError } from '@modelcontextprotocol/sdk/client/sse.js';
 import { StreamableHTTPError } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { ToolListChangedNotificationSchema } from '@modelcontextprotocol/sdk/types.js';
 import type { ServerEntry } from '../config/types.js';
@@ -16,6 +17,8 @@ export interface OpenClientOptions {
   onToolListChanged: () => void;
   /** Called when this client's connection closes (after it was opened). */
   onClose: (client: Client) => void;
+  /** Called for errors the transport reports outside any request (e.g. a dropped SSE stream). */
+  onTransportError?: (client: Client, error: Error) => void;
   /** Told about each attempt's client as it starts, so a timeout or shutdown can close it. */
   onAttempt: (client: Client | undefined) => void;
   /** Told when the auto fallback settles on SSE. */
@@ -44,6 +47,7 @@ async function connectWith(kind: TransportKind, options: OpenClientOptions): Pro
   const client = new Client(options.clientInfo, { capabilities: {} });
   client.setNotificationHandler(ToolListChangedNotificationSchema, async () => options.onToolListChanged());
   client.onclose = () => options.onClose(client);
+  client.onerror = (error) => options.onTransportError?.(client, error);
   options.onAttempt(client);
   try {
     await client.connect(transport);
@@ -59,6 +63,14 @@ async function connectWith(kind: TransportKind, options: OpenClientOptions): Pro
 /** A streamable-HTTP POST answered 400/404/405 is how legacy SSE-only servers respond to it. */
 function looksLikeLegacySse(error: unknown): boolean {
   return error instanceof StreamableHTTPError && typeof error.code === 'number' && [400, 404, 405].includes(error.code);
+}
+
+/**
+ * A legacy SSE stream that dropped: the server's session behind it is gone (a reconnected EventSource
+ * would talk to a new, uninitialized session), so the whole client must start over.
+ */
+export function isDroppedSseStream(error: unknown): boolean {
+  return error instanceof SseError;
 }
 
 /** A streamable-HTTP session the server no longer knows (spec: 404 → start a new session). */

@@ -9,7 +9,7 @@ import type { ServerEntry } from '../config/types.js';
 import type { Logger } from '../log/logger.js';
 import { Backoff, type BackoffOptions } from './backoff.js';
 import { mapCallError, needsAuthorization, unavailable } from './callErrors.js';
-import { isExpiredSession, openClient } from './connect.js';
+import { isDroppedSseStream, isExpiredSession, openClient } from './connect.js';
 import type { TransportContext } from './transport.js';
 import type { CallOptions, CallToolResult, ServerHandle, ServerState, ServerStatus, Tool, TransportKind } from './types.js';
 
@@ -150,6 +150,12 @@ export class Session implements ServerHandle {
         clientInfo: this.options.clientInfo,
         onToolListChanged: () => void this.refreshTools().catch((e) => this.warn('could not refresh the tool list', e)),
         onClose: (client) => this.handleClose(client),
+        onTransportError: (client, error) => {
+          if (!isDroppedSseStream(error) || this.client !== client) return;
+          this.options.logger.info('SSE stream dropped; starting a new session', { server: this.name });
+          this.handleClose(client);
+          void client.close().catch(() => {});
+        },
         onAttempt: (client) => (this.attempt = client),
         onFallback: () => this.options.logger.info('server answered like a legacy SSE server; using SSE', { server: this.name }),
       });

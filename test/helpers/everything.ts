@@ -11,6 +11,7 @@ export const EVERYTHING_ENTRY = require.resolve('@modelcontextprotocol/server-ev
 const PRELOAD = fileURLToPath(new URL('./loopback-only.mjs', import.meta.url));
 
 export interface RunningEverything {
+  port: number;
   /** Base URL, e.g. http://127.0.0.1:PORT */
   origin: string;
   /** The MCP endpoint for the transport: /mcp or /sse. */
@@ -19,12 +20,12 @@ export interface RunningEverything {
   close(): Promise<void>;
 }
 
-export async function startEverything(transport: 'sse' | 'streamableHttp'): Promise<RunningEverything> {
+export async function startEverything(transport: 'sse' | 'streamableHttp', port = 0): Promise<RunningEverything> {
   const child = spawn(process.execPath, ['--import', PRELOAD, EVERYTHING_ENTRY, transport], {
-    env: { PATH: process.env.PATH ?? '', PORT: '0' },
+    env: { PATH: process.env.PATH ?? '', PORT: String(port) },
     stdio: ['ignore', 'ignore', 'pipe'],
   });
-  const port = await new Promise<number>((resolve, reject) => {
+  const boundPort = await new Promise<number>((resolve, reject) => {
     let seen = '';
     const timer = setTimeout(() => reject(new Error(`server-everything did not start: ${seen}`)), 15_000);
     child.stderr!.on('data', (chunk: Buffer) => {
@@ -37,8 +38,9 @@ export async function startEverything(transport: 'sse' | 'streamableHttp'): Prom
     });
     child.once('exit', (code) => reject(new Error(`server-everything exited with ${code}: ${seen}`)));
   });
-  const origin = `http://127.0.0.1:${port}`;
+  const origin = `http://127.0.0.1:${boundPort}`;
   return {
+    port: boundPort,
     origin,
     url: `${origin}${transport === 'sse' ? '/sse' : '/mcp'}`,
     child,
