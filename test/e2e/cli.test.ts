@@ -78,6 +78,21 @@ describe('mcpo CLI end to end', () => {
     expect(await processesWith(marker)).toHaveLength(0);
   });
 
+  it('SIGTERM lets a call in flight finish, ends the children and exits 0', async () => {
+    const marker = `--marker-${Math.random().toString(36).slice(2)}`;
+    const config = writeConfig({ mcpServers: { demo: { command: 'node', args: [DEMO, marker] } } });
+    const mcpo = await start(['--config', config]);
+    await waitConnected(mcpo.url, ['demo']);
+    const inFlight = post(`${mcpo.url}/demo/sleep`, { ms: 1000 });
+    await new Promise((r) => setTimeout(r, 200));
+    const exit = mcpo.stop('SIGTERM');
+    const response = await inFlight;
+    expect(response.status).toBe(200);
+    expect(await response.json()).toBe('slept 1000 ms');
+    expect(await exit).toBe(0);
+    expect(await processesWith(marker)).toHaveLength(0);
+  });
+
   it('single-server mode serves a stdio command at the root', async () => {
     const mcpo = await start(['--', 'node', DEMO]);
     await expect.poll(async () => (await post(`${mcpo.url}/echo`, { message: 'root' })).status, { timeout: 15_000 }).toBe(200);
