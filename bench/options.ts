@@ -1,0 +1,82 @@
+/** Command-line flags of `npm run bench -- [flags]`, with their defaults. */
+import { parseArgs } from 'node:util';
+
+export const DEFAULT_DURATION_S = 5;
+export const DEFAULT_WARMUP_S = 1;
+/** The zero-errors target asks for 256 connections during 10 s. */
+export const DEFAULT_STRESS_DURATION_S = 10;
+export const DEFAULT_CONNECTIONS = 32;
+export const DEFAULT_STRESS_CONNECTIONS = 256;
+export const DEFAULT_SCALE_SERVERS = 20;
+/** Start-up timings are short and noisy: each is measured this many times and the median is kept. */
+export const DEFAULT_SCALE_REPEATS = 3;
+
+/** Scenario groups, in the order they run; `--only` picks some of them. */
+export const GROUPS = ['hono', 'direct', 'mcpo', 'large', 'stress', 'scale'] as const;
+export type Group = (typeof GROUPS)[number];
+
+export interface BenchOptions {
+  durationS: number;
+  warmupS: number;
+  stressDurationS: number;
+  connections: number;
+  stressConnections: number;
+  scaleServers: number;
+  scaleRepeats: number;
+  groups: ReadonlySet<Group>;
+  /** Exit 1 when a target is missed. */
+  strict: boolean;
+  /** Directory for V8 CPU profiles of the mcpo processes, or undefined. */
+  cpuProfileDir: string | undefined;
+  quick: boolean;
+}
+
+export const USAGE = `usage: npm run bench -- [--quick] [--duration S] [--warmup S] [--only ${GROUPS.join(',')}] [--strict] [--cpu-prof DIR]
+  --quick        smoke run: 1.5 s windows, 0.5 s warm-up, 2 s stress, one start-up timing each
+  --duration S   measured window per scenario (default ${DEFAULT_DURATION_S})
+  --warmup S     warm-up before each window (default ${DEFAULT_WARMUP_S})
+  --only LIST    run only these scenario groups (targets needing others print n/a)
+  --strict       exit 1 when a target is missed (default: report only)
+  --cpu-prof DIR write a V8 CPU profile of every mcpo process into DIR`;
+
+function seconds(value: string | undefined, fallback: number, flag: string): number {
+  if (value === undefined) return fallback;
+  const n = Number(value);
+  if (!Number.isFinite(n) || n <= 0) throw new Error(`${flag} must be a positive number of seconds, got "${value}"`);
+  return n;
+}
+
+export function parseBenchOptions(argv: string[]): BenchOptions | 'help' {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      quick: { type: 'boolean', default: false },
+      duration: { type: 'string' },
+      warmup: { type: 'string' },
+      only: { type: 'string' },
+      strict: { type: 'boolean', default: false },
+      'cpu-prof': { type: 'string' },
+      help: { type: 'boolean', short: 'h', default: false },
+    },
+    strict: true,
+  });
+  if (values.help) return 'help';
+  const quick = values.quick ?? false;
+  const groups = values.only ? values.only.split(',').map((g) => g.trim()) : [...GROUPS];
+  for (const group of groups) {
+    if (!(GROUPS as readonly string[]).includes(group)) throw new Error(`--only: unknown group "${group}" (known: ${GROUPS.join(', ')})`);
+  }
+  return {
+    durationS: seconds(values.duration, quick ? 1.5 : DEFAULT_DURATION_S, '--duration'),
+    warmupS: values.warmup === '0' ? 0 : seconds(values.warmup, quick ? 0.5 : DEFAULT_WARMUP_S, '--warmup'),
+    stressDurationS: quick ? 2 : DEFAULT_STRESS_DURATION_S,
+    connections: DEFAULT_CONNECTIONS,
+    stressConnections: DEFAULT_STRESS_CONNECTIONS,
+    scaleServers: DEFAULT_SCALE_SERVERS,
+    scaleRepeats: quick ? 1 : DEFAULT_SCALE_REPEATS,
+    groups: new Set(groups as Group[]),
+    strict: values.strict ?? false,
+    cpuProfileDir: values['cpu-prof'],
+    quick,
+  };
+}

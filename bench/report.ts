@@ -1,0 +1,71 @@
+/** Renders a run as text tables (stdout) and as JSON (bench/results/). */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { cpus, loadavg } from 'node:os';
+import { join } from 'node:path';
+import type { BenchOptions } from './options.js';
+import type { ScaleResult } from './scale.js';
+import type { ScenarioResult } from './scenarios.js';
+import { ratios, type TargetResult } from './targets.js';
+
+export interface BenchReport {
+  startedAt: string;
+  machine: { node: string; platform: string; cpus: number; cpuModel: string; loadAverageAtStart: number[] };
+  options: Omit<BenchOptions, 'groups'> & { groups: string[] };
+  notes: string[];
+  scenarios: ScenarioResult[];
+  ratios: ReturnType<typeof ratios>;
+  scale?: ScaleResult;
+  targets: TargetResult[];
+}
+
+const num = (n: number | undefined, digits = 0) =>
+  n === undefined || !Number.isFinite(n) ? '-' : n.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });
+const mb = (bytes: number | undefined) => (bytes === undefined ? '-' : num(bytes / 1024 / 1024, 1));
+
+/** A plain monospace table: first column left-aligned, the others right-aligned. */
+export function table(header: string[], rows: string[][]): string {
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
+  const line = (cells: string[]) => cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ');
+  return [line(header), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.map(line)].join('\n');
+}
+
+export function machine(): BenchReport['machine'] {
+  return { node: process.version, platform: `${process.platform} ${process.arch}`, cpus: cpus().length, cpuModel: cpus()[0]?.model ?? 'unknown', loadAverageAtStart: loadavg() };
+}
+
+export function renderScenarios(results: readonly ScenarioResult[]): string {
+  return table(
+    ['scenario', 'conns', 'req/s', 'p50 ms', 'p99 ms', 'max ms', 'errors', 'peak RSS MB'],
+    results.map((r) => [r.id, String(r.connections), num(r.rps), num(r.latency.p50, 3), num(r.latency.p99, 3), num(r.latency.max, 1), String(r.errors), mb(r.peakRss)]),
+  );
+}
+
+export function renderTopology(results: readonly ScenarioResult[]): string {
+  const seen = new Map<string, string>();
+  for (const r of results) seen.set(`${r.system}${r.transport ? ` over ${r.transport}` : ''}`, r.topology);
+  return [...seen].map(([k, v]) => `  ${k.padEnd(26)} ${v}`).join('\n');
+}
+
+export function renderRatios(results: readonly ScenarioResult[]): string {
+  return table(
+    ['mcpo / direct', 'throughput', 'p50', 'added p50 ms'],
+    ratios(results).map((r) => [r.scenario.replace(/^mcpo-/, ''), num(r.throughput, 2), num(r.p50, 2), num(r.addedP50Ms, 3)]),
+  );
+}
+
+export function renderScale(scale: ScaleResult): string {
+  const row = (s: ScaleResult['one']) => [`${s.servers} stdio server${s.servers > 1 ? 's' : ''}`, num(s.listeningMs), num(s.connectedMs), mb(s.idleRss), mb(s.childrenRss)];
+  return table(['mcpo with', 'listening ms', 'all connected ms', 'idle RSS MB', 'children RSS MB'], [row(scale.one), row(scale.many)]);
+}
+
+export function renderTargets(targets: readonly TargetResult[]): string {
+  return targets.map((t) => `  [${t.verdict.padEnd(4)}] ${t.target}\n         ${t.measured}`).join('\n');
+}
+
+/** Writes the report to `dir`/bench-<timestamp>.json and returns the path. */
+export function writeReport(dir: string, report: BenchReport): string {
+  mkdirSync(dir, { recursive: true });
+  const path = join(dir, `bench-${report.startedAt.replace(/[:.]/g, '-')}.json`);
+  writeFileSync(path, JSON.stringify(report, null, 2) + '\n');
+  return path;
+}

@@ -1,0 +1,108 @@
+/**
+ * `npm run bench`: how much mcpo adds on top of calling the MCP server directly. Runs every scenario
+ * side by side in one invocation (so the ratios hold on a noisy machine), prints the tables and the
+ * PASS/FAIL of each target of issue #6, and writes the JSON to bench/results/. Exits 0 whatever the
+ * verdicts unless --strict; exits 1 when the benchmark itself could not run.
+ */
+import { fileURLToPath } from 'node:url';
+import { dirname, join, relative } from 'node:path';
+import { GROUPS, USAGE, parseBenchOptions, type BenchOptions } from './options.js';
+import { stopAll } from './proc.js';
+import { machine, renderRatios, renderScale, renderScenarios, renderTargets, renderTopology, writeReport, type BenchReport } from './report.js';
+import { runScale, type ScaleResult } from './scale.js';
+import { plan, runScenario, type ScenarioResult } from './scenarios.js';
+import { evaluate, ratios } from './targets.js';
+
+const repoRoot = join(dirname(fileURLToPath(import.meta.url)), '..');
+
+const NOTES = [
+  'Load generator: autocannon in the orchestrator process, 127.0.0.1 only, pipelining 1, fixed connection count.',
+  'Every system under test and every upstream MCP server runs in its own process; peak RSS is that of the system under test alone.',
+  'mcpo runs as `node bin/mcpo.js --config <tmp> --log-level warn` (built by `npm run build`): no per-request log lines.',
+  'The direct baseline is one SDK Client session with N callTool loops in flight (N = connections), as mcpo has one session per server.',
+  'Latencies are per request in ms (float), from the load generator or the direct client; the ceiling C = 1/(1/H + 1/M) per transport.',
+];
+
+function log(line: string): void {
+  process.stderr.write(`${line}\n`);
+}
+
+async function main(options: BenchOptions): Promise<number> {
+  const startedAt = new Date().toISOString();
+  // Read before anything starts: a busy machine (other jobs) explains low absolute numbers.
+  const machineInfo = machine();
+  const ctx = { repoRoot, warmupS: options.warmupS, ...(options.cpuProfileDir ? { cpuProfileDir: options.cpuProfileDir } : {}) };
+  const scenarios = plan(options).filter((s) => options.groups.has(s.group));
+  const results: ScenarioResult[] = [];
+  for (const [i, scenario] of scenarios.entries()) {
+    log(`[${i + 1}/${scenarios.length}] ${scenario.id}: ${scenario.connections} connections, ${scenario.durationS} s after ${options.warmupS} s warm-up`);
+    const result = await runScenario(scenario, ctx);
+    log(`      ${Math.round(result.rps)} req/s, p50 ${result.latency.p50.toFixed(3)} ms, p99 ${result.latency.p99.toFixed(3)} ms, ${result.errors} errors`);
+    results.push(result);
+  }
+  let scale: ScaleResult | undefined;
+  if (options.groups.has('scale')) {
+    log(`[scale] 1 vs ${options.scaleServers} stdio servers, ${options.scaleRepeats}x each`);
+    scale = await runScale({ repoRoot, servers: options.scaleServers, repeats: options.scaleRepeats, ...(options.cpuProfileDir ? { cpuProfileDir: options.cpuProfileDir } : {}) });
+  }
+
+  const targets = evaluate(results, scale, options.connections);
+  const report: BenchReport = {
+    startedAt,
+    machine: machineInfo,
+    options: { ...options, groups: [...options.groups] },
+    notes: NOTES,
+    scenarios: results,
+    ratios: ratios(results),
+    ...(scale ? { scale } : {}),
+    targets,
+  };
+  const m = report.machine;
+  const out = [
+    '',
+    `mcpo benchmark: ${m.cpus} CPUs (${m.cpuModel}), Node ${m.node}, ${options.durationS} s windows after ${options.warmupS} s warm-up${options.quick ? ' (--quick)' : ''}`,
+    `load average before the run: ${m.loadAverageAtStart.map((l) => l.toFixed(2)).join(' ')} (1/5/15 min; anything near or above ${m.cpus} means other work shared the CPUs)`,
+    ...NOTES.map((n) => `  - ${n}`),
+    '',
+    'Topology:',
+    renderTopology(results),
+    '',
+    results.length ? renderScenarios(results) : '(no throughput scenarios run)',
+    '',
+    ratios(results).length ? renderRatios(results) : '',
+    '',
+    scale ? renderScale(scale) : '',
+    '',
+    'Targets:',
+    renderTargets(targets),
+    '',
+    `JSON: ${relative(process.cwd(), writeReport(join(repoRoot, 'bench/results'), report))}`,
+  ];
+  process.stdout.write(out.join('\n') + '\n');
+  const missed = targets.filter((t) => t.verdict === 'FAIL').length;
+  return options.strict && missed > 0 ? 1 : 0;
+}
+
+let options: BenchOptions | 'help';
+try {
+  options = parseBenchOptions(process.argv.slice(2));
+} catch (error) {
+  process.stderr.write(`${(error as Error).message}\n${USAGE}\n`);
+  process.exit(2);
+}
+if (options === 'help') {
+  process.stdout.write(`${USAGE}\n  groups: ${GROUPS.join(', ')}\n`);
+  process.exit(0);
+}
+process.once('SIGINT', () => void stopAll().then(() => process.exit(130)));
+main(options).then(
+  async (code) => {
+    await stopAll();
+    process.exit(code);
+  },
+  async (error: unknown) => {
+    await stopAll();
+    process.stderr.write(`benchmark failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+    process.exit(1);
+  },
+);

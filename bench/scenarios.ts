@@ -1,0 +1,138 @@
+/**
+ * The throughput scenarios: what runs where, and one function per kind of system under test.
+ * Every system under test (bare Hono, direct SDK client, mcpo) and every upstream MCP server runs in
+ * its own process; autocannon runs in the orchestrator. Each scenario starts fresh processes, so its
+ * peak RSS (VmHWM) is its own.
+ */
+import { join } from 'node:path';
+import { runDirect, type DirectTarget } from './direct.js';
+import { runHttpLoad, type LoadResult } from './load.js';
+import { startMcpo, type McpServerEntry } from './mcpo.js';
+import type { Group } from './options.js';
+import { firstJsonLine, memoryOf, spawnChild, tsNode, type Child } from './proc.js';
+import { workload, type WorkloadName } from './servers/tools.js';
+
+export type Transport = 'stdio' | 'streamable-http';
+export type System = 'hono' | 'direct' | 'mcpo';
+
+export interface Scenario {
+  id: string;
+  group: Group;
+  system: System;
+  /** Upstream MCP transport (none for the bare Hono route). */
+  transport?: Transport;
+  workload: WorkloadName;
+  connections: number;
+  durationS: number;
+}
+
+export interface ScenarioResult extends Scenario, LoadResult {
+  /** Peak RSS (VmHWM) of the system under test's own process, bytes; upstream servers not counted. */
+  peakRss?: number;
+  topology: string;
+}
+
+export interface ScenarioContext {
+  repoRoot: string;
+  warmupS: number;
+  cpuProfileDir?: string;
+}
+
+const TOPOLOGY: Record<System, Record<string, string>> = {
+  hono: { none: 'autocannon (orchestrator) -HTTP-> bare Hono echo (child)' },
+  direct: {
+    stdio: 'SDK client loop (child) -stdio-> MCP server (its child)',
+    'streamable-http': 'SDK client loop (child) -streamable HTTP-> MCP server (child)',
+  },
+  mcpo: {
+    stdio: 'autocannon (orchestrator) -HTTP-> mcpo (child) -stdio-> MCP server (its child)',
+    'streamable-http': 'autocannon (orchestrator) -HTTP-> mcpo (child) -streamable HTTP-> MCP server (child)',
+  },
+};
+
+/** The stdio benchmark server as a command line. */
+function stdioServer(repoRoot: string): { command: string; args: string[]; cwd: string } {
+  return { command: process.execPath, args: tsNode(join(repoRoot, 'bench/servers/stdioServer.ts')), cwd: repoRoot };
+}
+
+/** Starts the streamable-HTTP benchmark server in its own process. */
+async function startHttpServer(repoRoot: string): Promise<{ child: Child; url: string }> {
+  const child = spawnChild(process.execPath, tsNode(join(repoRoot, 'bench/servers/httpServer.ts')), { cwd: repoRoot });
+  try {
+    const { port } = await firstJsonLine<{ port: number }>(child);
+    return { child, url: `http://127.0.0.1:${port}/mcp` };
+  } catch (error) {
+    await child.stop();
+    throw error;
+  }
+}
+
+async function runHono(s: Scenario, ctx: ScenarioContext): Promise<Omit<ScenarioResult, keyof Scenario | 'topology'>> {
+  const child = spawnChild(process.execPath, tsNode(join(ctx.repoRoot, 'bench/servers/honoEcho.ts')), { cwd: ctx.repoRoot });
+  try {
+    const { port } = await firstJsonLine<{ port: number }>(child);
+    const body = JSON.stringify(workload(s.workload).arguments);
+    const load = await runHttpLoad({ url: `http://127.0.0.1:${port}/echo`, body, connections: s.connections, warmupS: ctx.warmupS, durationS: s.durationS });
+    return { ...load, ...peak(child.pid) };
+  } finally {
+    await child.stop();
+  }
+}
+
+async function runDirectScenario(s: Scenario, ctx: ScenarioContext): Promise<Omit<ScenarioResult, keyof Scenario | 'topology'>> {
+  const http = s.transport === 'streamable-http' ? await startHttpServer(ctx.repoRoot) : undefined;
+  try {
+    const target: DirectTarget = http ? { kind: 'streamable-http', url: http.url } : { kind: 'stdio', ...stdioServer(ctx.repoRoot) };
+    return await runDirect(ctx.repoRoot, { target, workload: s.workload, connections: s.connections, warmupS: ctx.warmupS, durationS: s.durationS });
+  } finally {
+    await http?.child.stop();
+  }
+}
+
+async function runMcpo(s: Scenario, ctx: ScenarioContext): Promise<Omit<ScenarioResult, keyof Scenario | 'topology'>> {
+  const http = s.transport === 'streamable-http' ? await startHttpServer(ctx.repoRoot) : undefined;
+  try {
+    const entry: McpServerEntry = http ? { type: 'streamable-http', url: http.url } : stdioServer(ctx.repoRoot);
+    const mcpo = await startMcpo({ repoRoot: ctx.repoRoot, servers: { bench: entry }, logLevel: 'warn', ...(ctx.cpuProfileDir ? { cpuProfileDir: ctx.cpuProfileDir } : {}) });
+    try {
+      const { tool, arguments: args } = workload(s.workload);
+      const load = await runHttpLoad({ url: `${mcpo.url}/bench/${tool}`, body: JSON.stringify(args), connections: s.connections, warmupS: ctx.warmupS, durationS: s.durationS });
+      return { ...load, ...peak(mcpo.pid) };
+    } finally {
+      await mcpo.stop();
+    }
+  } finally {
+    await http?.child.stop();
+  }
+}
+
+function peak(pid: number): { peakRss?: number } {
+  const memory = memoryOf(pid);
+  return memory ? { peakRss: memory.peakRss } : {};
+}
+
+const RUNNERS: Record<System, typeof runHono> = { hono: runHono, direct: runDirectScenario, mcpo: runMcpo };
+
+export async function runScenario(s: Scenario, ctx: ScenarioContext): Promise<ScenarioResult> {
+  const measured = await RUNNERS[s.system](s, ctx);
+  return { ...s, ...measured, topology: TOPOLOGY[s.system][s.transport ?? 'none']! };
+}
+
+/** The scenarios in running order: each mcpo run right after its direct baseline, so drift hits both alike. */
+export function plan(options: { connections: number; durationS: number; stressConnections: number; stressDurationS: number }): Scenario[] {
+  const c = options.connections;
+  const d = options.durationS;
+  const out: Scenario[] = [{ id: `hono-c${c}`, group: 'hono', system: 'hono', workload: 'echo', connections: c, durationS: d }];
+  const pair = (transport: Transport, work: WorkloadName, connections: number, group: Group) => {
+    const tag = `${transport === 'stdio' ? 'stdio' : 'http'}${work === 'large' ? '-large' : ''}-c${connections}`;
+    out.push({ id: `direct-${tag}`, group: group === 'mcpo' ? 'direct' : group, system: 'direct', transport, workload: work, connections, durationS: d });
+    out.push({ id: `mcpo-${tag}`, group, system: 'mcpo', transport, workload: work, connections, durationS: d });
+  };
+  for (const connections of [c, 1]) for (const transport of ['streamable-http', 'stdio'] as const) pair(transport, 'echo', connections, 'mcpo');
+  for (const connections of [c, 1]) pair('stdio', 'large', connections, 'large');
+  for (const transport of ['stdio', 'streamable-http'] as const) {
+    const tag = `${transport === 'stdio' ? 'stdio' : 'http'}-c${options.stressConnections}`;
+    out.push({ id: `mcpo-${tag}`, group: 'stress', system: 'mcpo', transport, workload: 'echo', connections: options.stressConnections, durationS: options.stressDurationS });
+  }
+  return out;
+}
