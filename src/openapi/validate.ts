@@ -9,7 +9,8 @@ import type { Logger } from '../log/logger.js';
 import { detectDialect, type Dialect } from './schema/dialect.js';
 import { isPlainObject } from './schema/pointer.js';
 import { indexRefs } from './schema/refs.js';
-import { isSchema } from './schema/walk.js';
+import { convertDraft04Exclusives } from './schema/translate.js';
+import { isSchema, mapSchema } from './schema/walk.js';
 import { createAjv, type AjvInstance } from './validation/ajv.js';
 import { explainErrors } from './validation/explain.js';
 import { compileUnionBranches } from './validation/unions.js';
@@ -69,7 +70,7 @@ export class SchemaCompiler {
   compile(schema: unknown): CompiledSchema {
     if (!isSchema(schema)) throw new SchemaCompileError('A JSON Schema must be an object or a boolean');
     const dialect = detectDialect(schema);
-    const prepared = withoutSchemaKeyword(schema);
+    const prepared = prepareForAjv(schema, dialect);
     checkAgainstMetaSchema(dialect, prepared);
     const ajv = indexRefs(prepared).hasIds ? this.newAjv(dialect) : this.ajvFor(dialect);
     const key = `mcpo-tool-schema-${this.nextKey++}`;
@@ -103,10 +104,12 @@ export class SchemaCompiler {
 /**
  * The dialect is chosen from `$schema` (detectDialect) and the matching ajv class used; the keyword
  * itself is removed so a URI ajv has no meta-schema for (draft-04, draft-06) does not fail compilation.
+ * Draft-04 schemas go to the draft-07 class with their boolean exclusive limits made numeric.
  */
-function withoutSchemaKeyword(schema: Record<string, unknown> | boolean): Record<string, unknown> | boolean {
-  if (!isPlainObject(schema) || !Object.hasOwn(schema, '$schema')) return schema;
-  const { $schema: _ignored, ...rest } = schema;
+function prepareForAjv(schema: Record<string, unknown> | boolean, dialect: Dialect): Record<string, unknown> | boolean {
+  const converted = dialect === 'draft-04' ? mapSchema(schema, convertDraft04Exclusives) : schema;
+  if (!isPlainObject(converted) || !Object.hasOwn(converted, '$schema')) return converted;
+  const { $schema: _ignored, ...rest } = converted;
   return rest;
 }
 

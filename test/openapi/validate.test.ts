@@ -265,6 +265,22 @@ describe('schemas from real servers compile', () => {
     expect(modern({ list: [1] })).toHaveLength(1);
   });
 
+  it('understands draft-04 boolean exclusive limits', () => {
+    const validate = compileValidator({
+      $schema: 'http://json-schema.org/draft-04/schema#',
+      type: 'object',
+      properties: {
+        ratio: { type: 'number', minimum: 0, exclusiveMinimum: true, maximum: 1, exclusiveMaximum: false },
+        items: { type: 'array', items: { type: 'integer', maximum: 9, exclusiveMaximum: true } },
+      },
+    });
+    expect(validate({ ratio: 1, items: [8] })).toEqual([]);
+    expect(validate({ ratio: 0, items: [9] })).toEqual([
+      { path: '/ratio', message: 'Must be greater than 0.' },
+      { path: '/items/0', message: 'Must be less than 9.' },
+    ]);
+  });
+
   it('compiles schemas declaring draft-06, 2019-09 and 2020-12', () => {
     for (const $schema of [
       'http://json-schema.org/draft-06/schema#',

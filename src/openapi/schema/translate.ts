@@ -38,11 +38,18 @@ export function translateKeywords(node: Record<string, unknown>, dialect: Dialec
   }
   delete out.additionalItems;
   if (isPlainObject(out.dependencies)) moveDependencies(out, out.dependencies);
-  if (dialect === 'draft-04') {
-    convertExclusive(out, 'exclusiveMinimum', 'minimum');
-    convertExclusive(out, 'exclusiveMaximum', 'maximum');
-  }
+  if (dialect === 'draft-04') convertDraft04Exclusives(out);
   return out;
+}
+
+/**
+ * Draft-04 boolean `exclusiveMinimum`/`exclusiveMaximum` rewritten in the numeric form of draft-06+, in
+ * place. Also used before validation: ajv has no draft-04 class, and its draft-07 class rejects booleans.
+ */
+export function convertDraft04Exclusives(node: Record<string, unknown>): Record<string, unknown> {
+  convertExclusive(node, 'exclusiveMinimum', 'minimum');
+  convertExclusive(node, 'exclusiveMaximum', 'maximum');
+  return node;
 }
 
 function moveDependencies(out: Record<string, unknown>, dependencies: Record<string, unknown>): void {

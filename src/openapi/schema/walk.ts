@@ -82,3 +82,27 @@ export function walkSchema(
   };
   if (isSchema(root)) visit(root, '', undefined);
 }
+
+/**
+ * A copy of `root` with `transform` applied to every schema object, children first (the transform sees
+ * already-transformed subschemas under their original keywords). Data keywords are shared, not copied.
+ */
+export function mapSchema(
+  root: Record<string, unknown> | boolean,
+  transform: (node: Record<string, unknown>) => Record<string, unknown>,
+): Record<string, unknown> | boolean {
+  if (typeof root === 'boolean') return root;
+  const copy: Record<string, unknown> = { ...root };
+  forEachChildSchema(root, (child, path) => {
+    const [keyword, member] = path as [string, string | undefined];
+    const mapped = mapSchema(child, transform);
+    if (member === undefined) {
+      copy[keyword] = mapped;
+      return;
+    }
+    const container = copy[keyword];
+    if (container === root[keyword]) copy[keyword] = Array.isArray(container) ? [...container] : { ...(container as object) };
+    (copy[keyword] as Record<string, unknown>)[member] = mapped;
+  });
+  return transform(copy);
+}

@@ -201,7 +201,22 @@ export const unionsAndNulls: SchemaFixture = {
   ],
 };
 
+/** Draft-04, still emitted by some older generators: boolean exclusive limits. */
+export const draft04Limits: SchemaFixture = {
+  name: 'draft04',
+  schema: {
+    $schema: 'http://json-schema.org/draft-04/schema#',
+    type: 'object',
+    properties: {
+      ratio: { type: 'number', minimum: 0, exclusiveMinimum: true, maximum: 1, exclusiveMaximum: false },
+    },
+  },
+  valid: [{ ratio: 1 }, { ratio: 0.5 }],
+  invalid: [{ ratio: 0 }, { ratio: 1.5 }],
+};
+
 export const ALL_FIXTURES: readonly SchemaFixture[] = [
+  draft04Limits,
   recursiveTree,
   recursiveRoot,
   siblingPropertyRefs,
