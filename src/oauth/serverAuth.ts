@@ -79,6 +79,22 @@ export class ServerAuth implements SessionAuth, TokenSource {
     return { ready: false, completion: this.authorize({ reason }) };
   }
 
+  /** For `mcpo auth login`: authorizes unless a usable token is held (always, with `force`). */
+  async login(force = false): Promise<'already_authorized' | 'authorized'> {
+    if (!force) {
+      const readiness = await this.prepare();
+      if (readiness.ready) return 'already_authorized';
+      await readiness.completion;
+      return 'authorized';
+    }
+    if (!this.challenge) {
+      const probe = await probeServer(this.options.entry, this.options.fetch);
+      if (probe.protected) this.challenge = probe.challenge;
+    }
+    await this.authorize({ reason: 'mcpo auth login' });
+    return 'authorized';
+  }
+
   authorizationUrl(): string | undefined {
     return this.flow?.url;
   }

@@ -49,7 +49,7 @@ export function createTokenStore(entry: OAuthEntry, deps: Pick<OAuthDeps, 'mcpoH
   return new FileTokenStore({ mcpoHome: deps.mcpoHome, ...identity, logger: deps.logger, ...(deps.now ? { now: deps.now } : {}) });
 }
 
-/** Creates ServerAuths sharing one prompt queue; one per entry name (reconnects keep the same one). */
+/** Creates ServerAuths sharing one prompt queue; one per entry (reconnects keep the same one). */
 export class OAuthSupport {
   private readonly queue = new PromptQueue();
   private readonly byName = new Map<string, ServerAuth>();
@@ -59,7 +59,9 @@ export class OAuthSupport {
   /** The ServerAuth of an OAuth entry (created on first use), undefined for other entries. */
   forEntry(entry: ServerEntry): ServerAuth | undefined {
     if (!isOAuthEntry(entry)) return undefined;
-    let auth = this.byName.get(entry.name);
+    // Keyed by what the state belongs to, so a reloaded entry with another URL or client starts afresh.
+    const key = JSON.stringify([entry.name, entry.url, storeIdentity(entry).clientIdentity, entry.oauth.storageType]);
+    let auth = this.byName.get(key);
     if (!auth) {
       const { deps } = this;
       auth = new ServerAuth({
@@ -76,7 +78,7 @@ export class OAuthSupport {
         ...(deps.refreshRetry === undefined ? {} : { refreshRetry: deps.refreshRetry }),
         ...(deps.callbackTimeoutMs === undefined ? {} : { callbackTimeoutMs: deps.callbackTimeoutMs }),
       });
-      this.byName.set(entry.name, auth);
+      this.byName.set(key, auth);
     }
     return auth;
   }

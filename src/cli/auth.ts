@@ -1,0 +1,156 @@
+/**
+ * `mcpo auth login|status|logout`: manage OAuth logins without starting the proxy.
+ *   login <server>   authorize now (loopback or copy/paste, as configured); --force even with a valid token
+ *   status           every OAuth server: token state and expiry, never token values
+ *   logout <server>  revoke at the RFC 7009 endpoint when advertised, then delete the saved tokens
+ * Exit codes: 0 ok, 1 failure (authorization failed, revocation refused), 2 usage or config error.
+ */
+import { Command, CommanderError } from 'commander';
+import { loadConfig } from '../config/load.js';
+import type { ServerEntry } from '../config/types.js';
+import { McpoError, UsageError } from '../errors.js';
+import { createLogger, type Logger } from '../log/logger.js';
+import { defaultOAuthDeps } from '../oauth/defaults.js';
+import { revokeStoredTokens } from '../oauth/revoke.js';
+import { createTokenStore, isOAuthEntry, OAuthSupport, type OAuthDeps, type OAuthEntry } from '../oauth/setup.js';
+import { describeTokens } from '../oauth/status.js';
+
+export const AUTH_EXIT_OK = 0;
+export const AUTH_EXIT_FAILURE = 1;
+export const AUTH_EXIT_USAGE = 2;
+
+export interface AuthCliDeps {
+  /** Environment for `${VAR}` expansion and MCPO_HOME. */
+  env: Readonly<Record<string, string | undefined>>;
+  /** Results (status table, confirmations). */
+  stdout: NodeJS.WritableStream;
+  /** Logs, prompts and authorization URLs. */
+  stderr: NodeJS.WritableStream;
+  /** Replaces parts of the real OAuth edges (tests: openBrowser, io, fetch, now). */
+  oauth?: Partial<OAuthDeps>;
+}
+
+interface Context {
+  deps: AuthCliDeps;
+  logger: Logger;
+  /** Set by an action that failed without throwing. */
+  exitCode: number;
+}
+
+export interface AuthCommands {
+  command: Command;
+  /** The exit code of the action that ran (actions that throw are mapped by the caller). */
+  exitCode(): number;
+}
+
+/**
+ * Adds the `auth` command and its subcommands to `program` (which should have exitOverride() and its
+ * output configured first: subcommands inherit both). Actions are async: parse with parseAsync().
+ */
+export function registerAuthCommands(program: Command, deps: AuthCliDeps): AuthCommands {
+  const context: Context = { deps, logger: createLogger({ level: 'warn', write: (line) => deps.stderr.write(`${line}\n`) }), exitCode: 0 };
+  const auth = program.command('auth').description('log in to, inspect and log out of OAuth-protected servers');
+  auth
+    .command('login')
+    .description('authorize mcpo for a server now')
+    .argument('<server>', 'server name in the config file')
+    .requiredOption('-c, --config <file>', 'mcpServers config file')
+    .option('--force', 'authorize again even when a valid token is saved', false)
+    .action(async (server: string, flags: { config: string; force: boolean }) => login(context, server, flags));
+  auth
+    .command('status')
+    .description('list OAuth servers with their token state and expiry')
+    .requiredOption('-c, --config <file>', 'mcpServers config file')
+    .action(async (flags: { config: string }) => status(context, flags));
+  auth
+    .command('logout')
+    .description('revoke the saved tokens (when the server supports it) and delete them')
+    .argument('<server>', 'server name in the config file')
+    .requiredOption('-c, --config <file>', 'mcpServers config file')
+    .action(async (server: string, flags: { config: string }) => logout(context, server, flags));
+  return { command: auth, exitCode: () => context.exitCode };
+}
+
+/** Runs `mcpo auth ...` (argv as process.argv) and returns the exit code. */
+export async function runAuthCli(argv: string[], deps: AuthCliDeps): Promise<number> {
+  const program = new Command('mcpo').exitOverride().configureOutput({
+    writeOut: (s) => deps.stdout.write(s),
+    writeErr: (s) => deps.stderr.write(s),
+  });
+  const commands = registerAuthCommands(program, deps);
+  try {
+    await program.parseAsync(argv);
+    return commands.exitCode();
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      return ['commander.helpDisplayed', 'commander.help', 'commander.version'].includes(error.code) ? AUTH_EXIT_OK : AUTH_EXIT_USAGE;
+    }
+    const usage = error instanceof McpoError && (error.code === 'CONFIG_INVALID' || error.code === 'USAGE');
+    deps.stderr.write(`mcpo: ${error instanceof Error ? error.message : String(error)}\n`);
+    return usage ? AUTH_EXIT_USAGE : AUTH_EXIT_FAILURE;
+  }
+}
+
+async function oauthEntries(context: Context, file: string): Promise<OAuthEntry[]> {
+  const config = await loadConfig(file, { env: context.deps.env, warn: (m) => context.logger.warn(m) });
+  return config.servers.filter(isOAuthEntry);
+}
+
+async function findEntry(context: Context, file: string, name: string): Promise<OAuthEntry> {
+  const config = await loadConfig(file, { env: context.deps.env, warn: (m) => context.logger.warn(m) });
+  const entry: ServerEntry | undefined = config.servers.find((s) => s.name === name);
+  if (!entry) throw new UsageError(`no server named "${name}" in ${file}`);
+  if (!isOAuthEntry(entry)) throw new UsageError(`server "${name}" has no "oauth" block`);
+  return entry;
+}
+
+function oauthDeps(context: Context): OAuthDeps {
+  return defaultOAuthDeps({ env: context.deps.env, logger: context.logger, overrides: context.deps.oauth ?? {} });
+}
+
+async function login(context: Context, name: string, flags: { config: string; force: boolean }): Promise<void> {
+  const entry = await findEntry(context, flags.config, name);
+  const deps = oauthDeps(context);
+  const auth = new OAuthSupport(deps).forEntry(entry)!;
+  const outcome = await auth.login(flags.force);
+  const stored = await auth.stored();
+  const state = describeTokens(stored, deps.now?.() ?? Date.now());
+  const what = outcome === 'already_authorized' ? 'already authorized' : 'authorized';
+  context.deps.stdout.write(`${name}: ${what}${state.expiresAt ? ` (access token expires ${state.expiresAt})` : ''}\n`);
+}
+
+async function status(context: Context, flags: { config: string }): Promise<void> {
+  const deps = oauthDeps(context);
+  const entries = await oauthEntries(context, flags.config);
+  if (entries.length === 0) context.deps.stdout.write('no server in this config uses OAuth\n');
+  for (const entry of entries) {
+    const store = createTokenStore(entry, deps);
+    const state = describeTokens(await store.load(), deps.now?.() ?? Date.now());
+    const storage = entry.oauth.storageType === 'memory' ? 'memory (not kept between runs)' : (store.location ?? '');
+    const parts = [
+      `${entry.name}: ${state.state}`,
+      state.expiresAt ? `expires ${state.expiresAt}` : undefined,
+      state.scope ? `scope "${state.scope}"` : undefined,
+      state.state === 'not authorized' ? undefined : `refresh token ${state.refreshable ? 'yes' : 'no'}`,
+      `storage ${storage}`,
+    ];
+    context.deps.stdout.write(`${parts.filter(Boolean).join('  ')}\n`);
+  }
+}
+
+async function logout(context: Context, name: string, flags: { config: string }): Promise<void> {
+  const entry = await findEntry(context, flags.config, name);
+  const deps = oauthDeps(context);
+  const store = createTokenStore(entry, deps);
+  const stored = await store.load();
+  let revocation: string;
+  try {
+    const outcome = await revokeStoredTokens(stored, entry.oauth, deps.fetch ?? ((url, init) => fetch(url, init)));
+    revocation = { revoked: 'tokens revoked at the server', not_advertised: 'the server advertises no revocation endpoint', nothing_to_revoke: 'no saved tokens' }[outcome];
+  } catch (error) {
+    revocation = `revocation failed: ${error instanceof Error ? error.message : String(error)}`;
+    context.exitCode = AUTH_EXIT_FAILURE;
+  }
+  await store.clear();
+  context.deps.stdout.write(`${name}: logged out (${revocation}; saved tokens deleted)\n`);
+}
