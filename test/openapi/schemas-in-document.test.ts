@@ -114,6 +114,21 @@ describe('definitions with the same name in different tools and servers', () => 
   });
 });
 
+describe('schemas built in code', () => {
+  it('resolves references inside a subschema object used at two places', async () => {
+    const address = { type: 'object', properties: { zip: { $ref: '#/$defs/Zip' } } };
+    const schema = { type: 'object', properties: { home: address, work: address }, $defs: { Zip: { type: 'string', pattern: '^\\d{5}$' } } };
+    const doc = buildServerDocument(catalogOf('s', [tool('t', schema)]), { info: INFO, serverUrl: '/s' });
+    await expectValidOpenApi(doc);
+    const documented = documentSchemaValidator(doc, requestSchema(doc, '/t'));
+    expect(documented({ home: { zip: '12345' }, work: { zip: '54321' } })).toBe(true);
+    expect(documented({ home: { zip: '12345' }, work: { zip: 'x' } })).toBe(false);
+    expect(compileValidator(schema)({ work: { zip: 'x' } })).toEqual([
+      { path: '/work/zip', message: 'Must match the pattern "^\\d{5}$".' },
+    ]);
+  });
+});
+
 describe('keywords copied faithfully', () => {
   const schema = {
     $schema: 'https://json-schema.org/draft/2020-12/schema',

@@ -72,13 +72,14 @@ export function walkSchema(
   root: unknown,
   enter: (node: Record<string, unknown> | boolean, pointer: string, from: WalkStep | undefined) => boolean | void,
 ): void {
-  const seen = new Set<object>();
+  // Parsed JSON has no cycles; hand-built schemas might. Shared (non-cyclic) objects are visited at
+  // every position they occupy, since each position has its own pointer.
+  const ancestors = new Set<object>();
   const visit = (node: Record<string, unknown> | boolean, pointer: string, from: WalkStep | undefined): void => {
-    if (enter(node, pointer, from) === false || typeof node === 'boolean') return;
-    // Schemas arrive as parsed JSON, which has no cycles; the guard only protects against hand-built objects.
-    if (seen.has(node)) return;
-    seen.add(node);
+    if (enter(node, pointer, from) === false || typeof node === 'boolean' || ancestors.has(node)) return;
+    ancestors.add(node);
     forEachChildSchema(node, (child, path) => visit(child, appendPointer(pointer, ...path), { parent: pointer, path }));
+    ancestors.delete(node);
   };
   if (isSchema(root)) visit(root, '', undefined);
 }

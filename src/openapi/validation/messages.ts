@@ -93,7 +93,7 @@ export function problemFromError(error: ErrorObject): DetailedProblem | undefine
     case 'format':
       return at(`Must be a valid ${String(p.format)} (format "${String(p.format)}").`);
     case 'pattern':
-      return at(`Must match the pattern ${JSON.stringify(p.pattern)}.`);
+      return at(`Must match the pattern "${String(p.pattern)}".`);
     case 'minimum':
     case 'maximum':
     case 'exclusiveMinimum':
