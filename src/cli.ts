@@ -8,6 +8,7 @@ import { Command, CommanderError, Option } from 'commander';
 import { McpoError } from './errors.js';
 import { createLogger, type Logger } from './log/logger.js';
 import { buildRunOptions, type CliFlags } from './cli/options.js';
+import { runAuthCli } from './cli/auth.js';
 import { run } from './run.js';
 
 const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
@@ -58,6 +59,8 @@ function program(): Command {
 }
 
 async function main(argv: string[]): Promise<number> {
+  // `mcpo auth ...` is its own command tree: the root command's [server...] argument would swallow it.
+  if (argv[2] === 'auth') return runAuthCli(argv, { env: process.env, stdout: process.stdout, stderr: process.stderr });
   const cmd = program();
   try {
     cmd.parse(argv);

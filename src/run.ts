@@ -5,6 +5,8 @@
 import type { ServerEntry } from './config/types.js';
 import type { Logger } from './log/logger.js';
 import { Manager } from './mcp/manager.js';
+import { createDefaultOAuthSupport } from './oauth/defaults.js';
+import type { OAuthSupport } from './oauth/setup.js';
 import type { DocumentInfo } from './openapi/document.js';
 import { createApp } from './server/app.js';
 import { listen } from './server/listen.js';
@@ -32,6 +34,8 @@ export interface RunOptions {
   clientInfo?: { name: string; version: string };
   /** --hot-reload: watch this config file and reconcile servers when it changes. */
   hotReload?: { file: string; load: () => Promise<readonly ServerEntry[]>; debounceMs?: number };
+  /** OAuth for entries with an `oauth` block. Default: tokens under MCPO_HOME (from parentEnv) or ~/.mcpo, prompts on stderr/stdin, the system browser. */
+  oauth?: OAuthSupport;
 }
 
 export interface Running {
@@ -47,6 +51,7 @@ export async function run(options: RunOptions): Promise<Running> {
     logger: options.logger,
     parentEnv: options.parentEnv,
     clientInfo: options.clientInfo ?? { name: 'mcpo', version: '0.0.0' },
+    transportFor: (options.oauth ?? createDefaultOAuthSupport({ env: options.parentEnv, logger: options.logger })).transportFor,
     ...(options.defaultTimeoutMs === undefined ? {} : { defaultTimeoutMs: options.defaultTimeoutMs }),
   });
   const { app, close: closeApp } = createApp({

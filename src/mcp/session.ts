@@ -123,6 +123,7 @@ export class Session implements ServerHandle {
   async close(): Promise<void> {
     this.stopping = true;
     this.unsubscribeAuth?.();
+    this.options.transport.auth?.cancel?.();
     clearTimeout(this.retryTimer);
     this.nextAttemptAt = undefined;
     const clients = [this.client, this.attempt];

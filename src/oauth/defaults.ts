@@ -28,7 +28,19 @@ export function defaultOAuthDeps(options: DefaultOAuthOptions): OAuthDeps {
   return {
     mcpoHome: resolveMcpoHome(options.env, homedir()),
     logger: options.logger,
-    io: { output: process.stderr, input: process.stdin, isTTY: process.stdin.isTTY === true, openBrowser: openInSystemBrowser },
+    // Getters: touching process.stdin opens it, which mcpo must not do unless a paste prompt needs it.
+    io: {
+      get output() {
+        return process.stderr;
+      },
+      get input() {
+        return process.stdin;
+      },
+      get isTTY() {
+        return process.stdin.isTTY === true;
+      },
+      openBrowser: openInSystemBrowser,
+    },
     ...options.overrides,
   };
 }

@@ -43,6 +43,8 @@ export interface InteractiveAuthorizationOptions {
   timeoutMs?: number;
   /** Told the URL as soon as it exists (the server's status shows it). */
   onAuthorizationUrl?: (url: string) => void;
+  /** Aborting ends the wait with OAuthCancelledError (mcpo is shutting down, the server was removed). */
+  signal?: AbortSignal;
 }
 
 /** Runs the flow to the end; resolves with the saved state (tokens included). */
@@ -59,7 +61,7 @@ export async function runInteractiveAuthorization(options: InteractiveAuthorizat
   const state = randomBytes(32).toString('base64url');
   const timeoutMs = options.timeoutMs ?? DEFAULT_CALLBACK_TIMEOUT_MS;
   const receiver = config.useLoopback
-    ? await startLoopbackReceiver({ port: config.callbackPort, expectedState: state, timeoutMs })
+    ? await startLoopbackReceiver({ port: config.callbackPort, expectedState: state, timeoutMs, ...(options.signal ? { signal: options.signal } : {}) })
     : undefined;
   try {
     const redirectUrl = receiver?.redirectUri ?? `http://${LOOPBACK_HOST}:${config.callbackPort || DEFAULT_OAUTH_CALLBACK_PORT}${DEFAULT_CALLBACK_PATH}`;
@@ -98,6 +100,8 @@ async function waitForCode(
   io.output.write(`\nmcpo: server "${options.serverName}" needs authorization (${options.reason}).\n`);
   const controller = new AbortController();
   const timer = setTimeout(() => controller.abort(), timeoutMs);
+  const onCancel = () => controller.abort();
+  options.signal?.addEventListener('abort', onCancel, { once: true });
   try {
     return await readAuthorizationCodeFromTerminal({
       input: io.input,
@@ -108,10 +112,11 @@ async function waitForCode(
       signal: controller.signal,
     });
   } catch (error) {
-    if (controller.signal.aborted) throw new CallbackTimeoutError(timeoutMs);
+    if (controller.signal.aborted && !options.signal?.aborted) throw new CallbackTimeoutError(timeoutMs);
     throw error;
   } finally {
     clearTimeout(timer);
+    options.signal?.removeEventListener('abort', onCancel);
   }
 }
 

@@ -46,6 +46,7 @@ export interface ServerAuthOptions {
 interface Flow {
   url: string | undefined;
   promise: Promise<void>;
+  controller: AbortController;
 }
 
 export class ServerAuth implements SessionAuth, TokenSource {
@@ -156,7 +157,7 @@ export class ServerAuth implements SessionAuth, TokenSource {
     if (this.inARow >= MAX_AUTHORIZATIONS_IN_A_ROW) return Promise.reject(new TooManyAuthorizationsError(MAX_AUTHORIZATIONS_IN_A_ROW));
     this.inARow++;
     const { entry, queue } = this.options;
-    const flow: Flow = { url: undefined, promise: Promise.resolve() };
+    const flow: Flow = { url: undefined, promise: Promise.resolve(), controller: new AbortController() };
     const scope = request.scope ?? entry.oauth.scope ?? this.challenge?.scope;
     flow.promise = queue
       .run(promptKey(entry.oauth.useLoopback, entry.oauth.callbackPort), () =>
@@ -174,6 +175,7 @@ export class ServerAuth implements SessionAuth, TokenSource {
           ...(this.challenge ? { challenge: this.challenge } : {}),
           ...(scope ? { scope } : {}),
           ...(this.options.callbackTimeoutMs === undefined ? {} : { timeoutMs: this.options.callbackTimeoutMs }),
+          signal: flow.controller.signal,
           onAuthorizationUrl: (url) => {
             flow.url = url;
             this.emit();
@@ -193,6 +195,11 @@ export class ServerAuth implements SessionAuth, TokenSource {
     flow.promise.catch(() => {}); // the caller handles it; an unobserved copy must not crash the process
     this.emit();
     return flow.promise;
+  }
+
+  /** Abandons the authorization under way (its loopback listener closes, its prompt ends). */
+  cancel(): void {
+    this.flow?.controller.abort();
   }
 
   private refresh(rejectedToken?: string): Promise<RefreshOutcome> {
