@@ -1,5 +1,5 @@
 /**
- * Compiled tool catalogs (validators included), one per server, built on first use and kept until the
+ * Compiled tool catalogs (validators included), one per server, built when its tools arrive and kept until the
  * registry reports that server's tools changed, or the server was added or removed. Nothing is compiled
  * per request.
  */
@@ -34,8 +34,13 @@ export class CatalogCache {
     return this.registry.list().flatMap((h) => this.get(h.name) ?? []);
   }
 
-  /** Drops what `kind` of change on `server` made stale. */
+  /**
+   * Drops what `kind` of change on `server` made stale, and compiles the new tool list right away (after
+   * the current event) so the first call of a tool does not pay for compiling the whole server's schemas.
+   */
   onChange(server: string, kind: ChangeKind): void {
-    if (CATALOG_CHANGES.has(kind)) this.catalogs.delete(server);
+    if (!CATALOG_CHANGES.has(kind)) return;
+    this.catalogs.delete(server);
+    if (kind === 'tools') setImmediate(() => this.get(server));
   }
 }
