@@ -140,3 +140,19 @@ export async function freePort(): Promise<number> {
     });
   });
 }
+
+/** A small HTTP server answering from a table of path → [status, headers, JSON body]; closed after the test. */
+export async function documentServer(routes: (origin: string) => Record<string, [number, Record<string, string>, unknown]>): Promise<string> {
+  const { createServer } = await import('node:http');
+  let origin = '';
+  const server = createServer((req, res) => {
+    const route = routes(origin)[new URL(req.url ?? '/', origin).pathname];
+    req.resume();
+    if (!route) return void res.writeHead(404).end();
+    res.writeHead(route[0], { 'content-type': 'application/json', ...route[1] }).end(JSON.stringify(route[2]));
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  cleanups.push(() => new Promise((resolve) => server.close(resolve)));
+  origin = `http://127.0.0.1:${(server.address() as import('node:net').AddressInfo).port}`;
+  return origin;
+}

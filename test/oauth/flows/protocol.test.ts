@@ -1,28 +1,6 @@
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { afterEach, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import type { OpenBrowser } from '../../../src/oauth/prompts.js';
-import { fetchBrowser, oauthEntry, oauthSupport, startManager, startServer, tempHome, text } from './harness.js';
-
-const servers: Server[] = [];
-afterEach(async () => {
-  await Promise.all(servers.splice(0).map((s) => new Promise((resolve) => s.close(resolve))));
-});
-
-/** A small HTTP server answering from a table of path → [status, headers, JSON body]. */
-async function documentServer(routes: (origin: string) => Record<string, [number, Record<string, string>, unknown]>): Promise<string> {
-  let origin = '';
-  const server = createServer((req, res) => {
-    const route = routes(origin)[new URL(req.url ?? '/', origin).pathname];
-    req.resume();
-    if (!route) return void res.writeHead(404).end();
-    res.writeHead(route[0], { 'content-type': 'application/json', ...route[1] }).end(JSON.stringify(route[2]));
-  });
-  servers.push(server);
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  return origin;
-}
+import { documentServer, fetchBrowser, oauthEntry, oauthSupport, startManager, startServer, tempHome, text } from './harness.js';
 
 describe('authorization protocol rules', () => {
   it('steps up to a wider scope when a tool call answers 403 insufficient_scope, then retries that call once', async () => {
