@@ -81,4 +81,16 @@ describe('authorization protocol rules', () => {
     expect(manager.get('secure')!.status().transport).toBe('sse');
     expect(text(await manager.get('secure')!.callTool('echo', { message: 'over sse' }))).toBe('over sse');
   });
+
+  it('falls back from streamable HTTP to SSE for a url without type, with one login', async () => {
+    const server = await startServer();
+    const home = await tempHome();
+    const browser = fetchBrowser();
+    const { support } = oauthSupport(home, browser);
+    const manager = startManager(support, [oauthEntry(server.sseUrl, { kind: 'auto' })]);
+    await vi.waitFor(() => expect(manager.get('secure')?.status().state).toBe('connected'), { timeout: 10_000 });
+    expect(manager.get('secure')!.status().transport).toBe('sse');
+    expect(text(await manager.get('secure')!.callTool('echo', { message: 'auto' }))).toBe('auto');
+    expect(browser.opened).toHaveLength(1);
+  });
 });
