@@ -2,10 +2,11 @@
  * Reads a tool call's JSON body with a size limit, without trusting Content-Length alone.
  *
  * - No bytes (or only whitespace) → {} so tools without parameters can be called with a bare POST.
- * - A non-empty body with a non-JSON Content-Type is parsed as JSON when it comes from a non-browser
- *   client (no Origin and no Sec-Fetch-* header: `curl -d '{...}'` sends a form type by default), and
- *   refused with 415 when a browser sent it: cross-site HTML forms can post form or text/plain bodies
- *   without a CORS preflight, and must not be able to call tools on a local mcpo.
+ * - A body with a non-JSON Content-Type is parsed as JSON when it comes from a non-browser client (no
+ *   Origin and no Sec-Fetch-* header: `curl -d '{...}'` sends a form type by default), and refused with
+ *   415 when a browser sent it: cross-site HTML forms and no-cors fetches can post form, text/plain or
+ *   empty bodies without a CORS preflight, and must not be able to call tools on a local mcpo. A browser
+ *   may leave out the body only for a same-origin request (Sec-Fetch-Site, which pages cannot forge).
  * - Invalid UTF-8 or JSON → 400 BAD_REQUEST; valid JSON that is not an object → 422 VALIDATION_FAILED.
  * - More than `limitBytes` → 413 PAYLOAD_TOO_LARGE, before parsing.
  */
@@ -29,6 +30,14 @@ function isJsonContentType(contentType: string): boolean {
 function sentByBrowser(request: Request): boolean {
   const h = request.headers;
   return h.has('origin') || h.has('sec-fetch-site') || h.has('sec-fetch-mode');
+}
+
+/** A browser request whose body, or lack of one, a page on another site could have sent without a preflight. */
+function unsafeBrowserBody(request: Request, empty: boolean): boolean {
+  if (!sentByBrowser(request)) return false;
+  const contentType = request.headers.get('content-type');
+  if (contentType !== null && isJsonContentType(contentType)) return false;
+  return !(empty && request.headers.get('sec-fetch-site') === 'same-origin');
 }
 
 /** Reads at most `limitBytes` bytes of `request`'s body, throwing PAYLOAD_TOO_LARGE beyond that. */
@@ -61,13 +70,14 @@ export async function readArguments(request: Request, limitBytes: number): Promi
   } catch (error) {
     throw new McpoError('BAD_REQUEST', 'Request body is not valid UTF-8', { cause: error });
   }
-  if (text.trim() === '') return {};
-  const contentType = request.headers.get('content-type');
-  if (contentType && !isJsonContentType(contentType) && sentByBrowser(request)) {
+  const empty = text.trim() === '';
+  if (unsafeBrowserBody(request, empty)) {
+    const contentType = request.headers.get('content-type');
     throw new McpoError('UNSUPPORTED_MEDIA_TYPE', 'Send the tool arguments as JSON with "Content-Type: application/json"', {
       details: { contentType },
     });
   }
+  if (empty) return {};
   let parsed: unknown;
   try {
     parsed = JSON.parse(text);

@@ -83,6 +83,31 @@ describe('tool routes', () => {
     }
   });
 
+  it('refuses a bodiless cross-site POST from a browser with 415, so a page cannot call a parameterless tool', async () => {
+    // Regression: an empty body skipped the media-type check, so `<form method=post action=".../alpha/ping">`
+    // on any web site called the tool on a local mcpo.
+    for (const headers of <Array<Record<string, string>>>[
+      { 'Content-Type': 'text/plain', Origin: 'https://evil.example', 'Sec-Fetch-Site': 'cross-site' },
+      { Origin: 'https://evil.example' },
+      { 'Content-Type': 'application/x-www-form-urlencoded', Origin: 'null' },
+    ]) {
+      const res = await t.app.request('/alpha/ping', { method: 'POST', headers });
+      expect(res.status, JSON.stringify(headers)).toBe(415);
+      expect(((await res.json()) as Envelope).error.code).toBe('UNSUPPORTED_MEDIA_TYPE');
+    }
+  });
+
+  it('lets a browser call a parameterless tool with no body from the same origin or with a JSON content type', async () => {
+    for (const headers of <Array<Record<string, string>>>[
+      { Origin: 'http://127.0.0.1:8000', 'Sec-Fetch-Site': 'same-origin' },
+      { 'Content-Type': 'application/json', Origin: 'http://127.0.0.1:8000' },
+    ]) {
+      const res = await t.app.request('/alpha/ping', { method: 'POST', headers });
+      expect(res.status, JSON.stringify(headers)).toBe(200);
+      expect(await res.json()).toBe('pong');
+    }
+  });
+
   it('answers 400 for a form body that is not JSON', async () => {
     const res = await post(t.app, '/alpha/echo', 'text=hi', { 'Content-Type': 'application/x-www-form-urlencoded' });
     expect(res.status).toBe(400);
