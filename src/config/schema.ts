@@ -9,7 +9,7 @@ import { z } from 'zod';
 import { isJsonObject } from './jsonPath.js';
 import { serverNameProblem } from './names.js';
 import { oauthSchema } from './oauthSchema.js';
-import { isHttpUrl } from './urls.js';
+import { hasUrlCredentials, isHttpUrl } from './urls.js';
 
 export type TransportType = 'stdio' | 'sse' | 'streamable-http';
 
@@ -48,7 +48,13 @@ const transportSchema = z.string().transform((value, ctx) => {
   return z.NEVER;
 });
 
-const httpUrlSchema = z.string().refine(isHttpUrl, 'must be an absolute http:// or https:// URL');
+const httpUrlSchema = z
+  .string()
+  .refine(isHttpUrl, { message: 'must be an absolute http:// or https:// URL', abort: true })
+  .refine(
+    (url) => !hasUrlCredentials(url),
+    'must not contain a user name or password (fetch refuses them and they would be shown in logs and /healthz): put them in "headers", e.g. {"Authorization": "Basic <base64 of user:password>"}',
+  );
 
 const headersSchema = z.record(z.string(), z.string()).superRefine(
   (headers, ctx) => {

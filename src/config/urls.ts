@@ -12,6 +12,15 @@ export function isHttpUrl(text: string): boolean {
   return parseHttpUrl(text) !== undefined;
 }
 
+/**
+ * Whether `text` carries a user name or password (`https://user:pass@host/`). fetch refuses such URLs,
+ * and the URL would show the password wherever it is printed (logs, /healthz, error messages).
+ */
+export function hasUrlCredentials(text: string): boolean {
+  const url = parseHttpUrl(text);
+  return url !== undefined && (url.username !== '' || url.password !== '');
+}
+
 /** Any absolute URL (redirect URIs may use a custom scheme). */
 export function isAbsoluteUrl(text: string): boolean {
   return URL.canParse(text);

@@ -79,6 +79,17 @@ describe('invalid config files', () => {
     }
   });
 
+  it('rejects urls with a user name or password without echoing them, and points to headers instead', () => {
+    // Regression: such a url was accepted, then every connection failed with fetch's message, which
+    // printed the password in the log, in /healthz and in every 503 body.
+    for (const url of ['https://user:pa55word@h/mcp', 'http://user@h/mcp', 'https://:pa55word@h/mcp']) {
+      const message = messageFor({ url });
+      expect(message).toContain('mcpServers.x.url: must not contain a user name or password');
+      expect(message).toContain('"headers"');
+      expect(message).not.toContain('pa55word');
+    }
+  });
+
   it('rejects an unknown transport type and lists the accepted ones', () => {
     expect(messageFor({ type: 'websocket', url: 'https://h/ws' })).toContain(
       'mcpServers.x.type: unknown transport type "websocket": use "stdio", "sse" or "streamable-http"',

@@ -40,6 +40,13 @@ describe('a single server from the command line', () => {
     expect(entryFromCommandLine({ command: ['http://127.0.0.1:8000/mcp'] }, { env })).toMatchObject({ kind: 'auto', url: 'http://127.0.0.1:8000/mcp' });
   });
 
+  it('refuses a URL with a password as a remote server (not as a command to run) and does not echo it', () => {
+    const error = thrown(() => entryFromCommandLine({ command: ['https://me:pa55word@mcp.example.com/mcp'] }, { env }));
+    expect(error).toBeInstanceOf(InvalidConfigError);
+    expect((error as Error).message).toContain('must not contain a user name or password');
+    expect((error as Error).message).not.toContain('pa55word');
+  });
+
   it('sends --header values to a remote server, expanding ${VAR} in them, and ignores --env there', () => {
     const entry = entryFromCommandLine(
       { command: ['https://${HOST}/mcp'], serverType: 'streamable-http', headers: { Authorization: 'Bearer ${TOKEN}' }, env: { A: '1' } },
