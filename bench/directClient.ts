@@ -50,9 +50,11 @@ async function main(job: DirectJob): Promise<DirectResult> {
   if (job.warmupS > 0) await loops(job.warmupS);
   errors = 0;
   const latencies = new LatencyRecorder();
+  const cpuBefore = process.cpuUsage();
   const started = performance.now();
   await loops(job.durationS, latencies);
   const elapsedS = (performance.now() - started) / 1000;
+  const cpu = process.cpuUsage(cpuBefore);
   const memory = memoryOf(process.pid);
   await client.close();
   return {
@@ -61,6 +63,7 @@ async function main(job: DirectJob): Promise<DirectResult> {
     latency: latencies.summary(),
     errors,
     errorBreakdown: { calls: errors },
+    ...(latencies.count > 0 ? { cpuMsPerRequest: (cpu.user + cpu.system) / 1000 / latencies.count } : {}),
     sample: JSON.stringify(probe).slice(0, 200),
     ...(memory ? { peakRss: memory.peakRss } : {}),
   };

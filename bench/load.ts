@@ -4,6 +4,7 @@
  * checks the route answers 200 and fixes the expected body: every measured response must match it.
  */
 import autocannon from 'autocannon';
+import { cpuTimeMs } from './proc.js';
 import { LatencyRecorder, type LatencySummary } from './stats.js';
 
 /** Seconds autocannon waits for a response before counting a timeout (an error). */
@@ -16,6 +17,8 @@ export interface HttpLoadOptions {
   connections: number;
   warmupS: number;
   durationS: number;
+  /** Process whose CPU time is measured over the measured window (the system under test). */
+  pid?: number;
 }
 
 export interface LoadResult {
@@ -27,6 +30,8 @@ export interface LoadResult {
   /** Errors of any kind: connection errors, timeouts, non-2xx answers, unexpected bodies. */
   errors: number;
   errorBreakdown: Record<string, number>;
+  /** CPU time the system under test used per completed request in the measured window, ms. */
+  cpuMsPerRequest?: number;
   /** The answer of the probe request (the body every response was compared against). */
   sample: string;
 }
@@ -60,11 +65,13 @@ export async function runHttpLoad(options: HttpLoadOptions): Promise<LoadResult>
   if (options.warmupS > 0) await fire({ ...base, duration: options.warmupS });
 
   const latencies = new LatencyRecorder();
+  const cpuBefore = options.pid === undefined ? undefined : cpuTimeMs(options.pid);
   const started = performance.now();
   const result = await fire({ ...base, duration: options.durationS }, (ms, status) => {
     if (status >= 200 && status < 300) latencies.record(ms);
   });
   const elapsedS = (performance.now() - started) / 1000;
+  const cpuAfter = options.pid === undefined ? undefined : cpuTimeMs(options.pid);
   const errorBreakdown = { connection: result.errors - result.timeouts, timeouts: result.timeouts, non2xx: result.non2xx, mismatches: result.mismatches };
   // Mismatched bodies were still 2xx and recorded: count them out of the completed requests.
   const requests = latencies.count - result.mismatches;
@@ -74,6 +81,7 @@ export async function runHttpLoad(options: HttpLoadOptions): Promise<LoadResult>
     latency: latencies.summary(),
     errors: Object.values(errorBreakdown).reduce((a, b) => a + b, 0),
     errorBreakdown,
+    ...(cpuBefore !== undefined && cpuAfter !== undefined && requests > 0 ? { cpuMsPerRequest: (cpuAfter - cpuBefore) / requests } : {}),
     sample: sample.slice(0, 200),
   };
 }

@@ -18,6 +18,8 @@ export type McpServerEntry =
 
 export interface McpoOptions {
   repoRoot: string;
+  /** The CLI entry to run. Default: `repoRoot`/bin/mcpo.js. */
+  bin?: string;
   servers: Record<string, McpServerEntry>;
   /** Default 'warn': request log lines (info) cost time on the hot path, as they would in production. */
   logLevel?: 'debug' | 'info' | 'warn' | 'error' | 'silent';
@@ -51,7 +53,7 @@ export async function startMcpo(options: McpoOptions): Promise<McpoProcess> {
   const started = performance.now();
   const child = spawnChild(
     process.execPath,
-    [...nodeArgs, join(options.repoRoot, 'bin/mcpo.js'), '--config', config, '--host', '127.0.0.1', '--port', String(port), '--log-level', options.logLevel ?? 'warn'],
+    [...nodeArgs, options.bin ?? join(options.repoRoot, 'bin/mcpo.js'), '--config', config, '--host', '127.0.0.1', '--port', String(port), '--log-level', options.logLevel ?? 'warn'],
     { cwd: options.repoRoot },
   );
   const url = `http://127.0.0.1:${port}`;

@@ -26,18 +26,21 @@ export interface BenchOptions {
   groups: ReadonlySet<Group>;
   /** Exit 1 when a target is missed. */
   strict: boolean;
+  /** The mcpo entry point to benchmark, relative to the working directory (default: this checkout's bin/mcpo.js). */
+  mcpoBin: string | undefined;
   /** Directory for V8 CPU profiles of the mcpo processes, or undefined. */
   cpuProfileDir: string | undefined;
   quick: boolean;
 }
 
-export const USAGE = `usage: npm run bench -- [--quick] [--duration S] [--warmup S] [--only ${GROUPS.join(',')}] [--strict] [--cpu-prof DIR]
+export const USAGE = `usage: npm run bench -- [--quick] [--duration S] [--warmup S] [--only ${GROUPS.join(',')}] [--strict] [--cpu-prof DIR] [--mcpo-bin FILE]
   --quick        smoke run: 1.5 s windows, 0.5 s warm-up, 2 s stress, one start-up timing each
   --duration S   measured window per scenario (default ${DEFAULT_DURATION_S})
   --warmup S     warm-up before each window (default ${DEFAULT_WARMUP_S})
   --only LIST    run only these scenario groups (targets needing others print n/a)
   --strict       exit 1 when a target is missed (default: report only)
-  --cpu-prof DIR write a V8 CPU profile of every mcpo process into DIR`;
+  --cpu-prof DIR write a V8 CPU profile of every mcpo process into DIR
+  --mcpo-bin F   benchmark another mcpo build (e.g. a patched copy's bin/mcpo.js) instead of this checkout's`;
 
 function seconds(value: string | undefined, fallback: number, flag: string): number {
   if (value === undefined) return fallback;
@@ -56,6 +59,7 @@ export function parseBenchOptions(argv: string[]): BenchOptions | 'help' {
       only: { type: 'string' },
       strict: { type: 'boolean', default: false },
       'cpu-prof': { type: 'string' },
+      'mcpo-bin': { type: 'string' },
       help: { type: 'boolean', short: 'h', default: false },
     },
     strict: true,
@@ -77,6 +81,7 @@ export function parseBenchOptions(argv: string[]): BenchOptions | 'help' {
     groups: new Set(groups as Group[]),
     strict: values.strict ?? false,
     cpuProfileDir: values['cpu-prof'],
+    mcpoBin: values['mcpo-bin'],
     quick,
   };
 }

@@ -35,8 +35,18 @@ export function machine(): BenchReport['machine'] {
 
 export function renderScenarios(results: readonly ScenarioResult[]): string {
   return table(
-    ['scenario', 'conns', 'req/s', 'p50 ms', 'p99 ms', 'max ms', 'errors', 'peak RSS MB'],
-    results.map((r) => [r.id, String(r.connections), num(r.rps), num(r.latency.p50, 3), num(r.latency.p99, 3), num(r.latency.max, 1), String(r.errors), mb(r.peakRss)]),
+    ['scenario', 'conns', 'req/s', 'p50 ms', 'p99 ms', 'max ms', 'errors', 'peak RSS MB', 'CPU µs/req'],
+    results.map((r) => [
+      r.id,
+      String(r.connections),
+      num(r.rps),
+      num(r.latency.p50, 3),
+      num(r.latency.p99, 3),
+      num(r.latency.max, 1),
+      String(r.errors),
+      mb(r.peakRss),
+      num(r.cpuMsPerRequest === undefined ? undefined : r.cpuMsPerRequest * 1000),
+    ]),
   );
 }
 
@@ -48,8 +58,8 @@ export function renderTopology(results: readonly ScenarioResult[]): string {
 
 export function renderRatios(results: readonly ScenarioResult[]): string {
   return table(
-    ['mcpo / direct', 'throughput', 'p50', 'added p50 ms'],
-    ratios(results).map((r) => [r.scenario.replace(/^mcpo-/, ''), num(r.throughput, 2), num(r.p50, 2), num(r.addedP50Ms, 3)]),
+    ['mcpo / direct', 'throughput', 'p50', 'added p50 ms', 'mcpo-own CPU µs/req'],
+    ratios(results).map((r) => [r.scenario.replace(/^mcpo-/, ''), num(r.throughput, 2), num(r.p50, 2), num(r.addedP50Ms, 3), num(r.ownCpuUs)]),
   );
 }
 

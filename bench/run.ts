@@ -5,7 +5,7 @@
  * verdicts unless --strict; exits 1 when the benchmark itself could not run.
  */
 import { fileURLToPath } from 'node:url';
-import { dirname, join, relative } from 'node:path';
+import { dirname, join, relative, resolve } from 'node:path';
 import { GROUPS, USAGE, parseBenchOptions, type BenchOptions } from './options.js';
 import { stopAll } from './proc.js';
 import { machine, renderRatios, renderScale, renderScenarios, renderTargets, renderTopology, writeReport, type BenchReport } from './report.js';
@@ -31,7 +31,9 @@ async function main(options: BenchOptions): Promise<number> {
   const startedAt = new Date().toISOString();
   // Read before anything starts: a busy machine (other jobs) explains low absolute numbers.
   const machineInfo = machine();
-  const ctx = { repoRoot, warmupS: options.warmupS, ...(options.cpuProfileDir ? { cpuProfileDir: options.cpuProfileDir } : {}) };
+  const mcpoBin = options.mcpoBin === undefined ? undefined : resolve(options.mcpoBin);
+  const extra = { ...(options.cpuProfileDir ? { cpuProfileDir: resolve(options.cpuProfileDir) } : {}), ...(mcpoBin ? { mcpoBin } : {}) };
+  const ctx = { repoRoot, warmupS: options.warmupS, ...extra };
   const scenarios = plan(options).filter((s) => options.groups.has(s.group));
   const results: ScenarioResult[] = [];
   for (const [i, scenario] of scenarios.entries()) {
@@ -43,7 +45,13 @@ async function main(options: BenchOptions): Promise<number> {
   let scale: ScaleResult | undefined;
   if (options.groups.has('scale')) {
     log(`[scale] 1 vs ${options.scaleServers} stdio servers, ${options.scaleRepeats}x each`);
-    scale = await runScale({ repoRoot, servers: options.scaleServers, repeats: options.scaleRepeats, ...(options.cpuProfileDir ? { cpuProfileDir: options.cpuProfileDir } : {}) });
+    scale = await runScale({
+      repoRoot,
+      servers: options.scaleServers,
+      repeats: options.scaleRepeats,
+      ...(extra.cpuProfileDir ? { cpuProfileDir: extra.cpuProfileDir } : {}),
+      ...(mcpoBin ? { bin: mcpoBin } : {}),
+    });
   }
 
   const targets = evaluate(results, scale, options.connections);
@@ -61,6 +69,7 @@ async function main(options: BenchOptions): Promise<number> {
   const out = [
     '',
     `mcpo benchmark: ${m.cpus} CPUs (${m.cpuModel}), Node ${m.node}, ${options.durationS} s windows after ${options.warmupS} s warm-up${options.quick ? ' (--quick)' : ''}`,
+    ...(mcpoBin ? [`mcpo under test: ${mcpoBin}`] : []),
     `load average before the run: ${m.loadAverageAtStart.map((l) => l.toFixed(2)).join(' ')} (1/5/15 min; anything near or above ${m.cpus} means other work shared the CPUs)`,
     ...NOTES.map((n) => `  - ${n}`),
     '',

@@ -41,12 +41,12 @@ function childPids(pid: number): number[] {
   }
 }
 
-async function sample(repoRoot: string, count: number, cpuProfileDir?: string): Promise<StartupSample> {
+async function sample(repoRoot: string, count: number, extra: { cpuProfileDir?: string; bin?: string }): Promise<StartupSample> {
   const servers: Record<string, McpServerEntry> = {};
   for (let i = 1; i <= count; i++) {
     servers[`demo${String(i).padStart(2, '0')}`] = { command: process.execPath, args: [join(repoRoot, 'examples/stdio-demo/server.mjs')], cwd: repoRoot };
   }
-  const mcpo = await startMcpo({ repoRoot, servers, logLevel: 'warn', ...(cpuProfileDir ? { cpuProfileDir } : {}) });
+  const mcpo = await startMcpo({ repoRoot, servers, logLevel: 'warn', ...extra });
   try {
     await sleep(IDLE_SETTLE_MS);
     const own = mcpo.memory();
@@ -80,12 +80,13 @@ function medianSample(samples: StartupSample[]): StartupSample {
 }
 
 /** Alternates one-server and N-server start-ups `repeats` times, so slow phases of the machine hit both. */
-export async function runScale(options: { repoRoot: string; servers: number; repeats: number; cpuProfileDir?: string }): Promise<ScaleResult> {
+export async function runScale(options: { repoRoot: string; servers: number; repeats: number; cpuProfileDir?: string; bin?: string }): Promise<ScaleResult> {
+  const extra = { ...(options.cpuProfileDir ? { cpuProfileDir: options.cpuProfileDir } : {}), ...(options.bin ? { bin: options.bin } : {}) };
   const ones: StartupSample[] = [];
   const manys: StartupSample[] = [];
   for (let i = 0; i < options.repeats; i++) {
-    ones.push(await sample(options.repoRoot, 1, options.cpuProfileDir));
-    manys.push(await sample(options.repoRoot, options.servers, options.cpuProfileDir));
+    ones.push(await sample(options.repoRoot, 1, extra));
+    manys.push(await sample(options.repoRoot, options.servers, extra));
   }
   return { servers: options.servers, repeats: options.repeats, one: medianSample(ones), many: medianSample(manys), samples: [...ones, ...manys] };
 }

@@ -36,6 +36,8 @@ export interface ScenarioContext {
   repoRoot: string;
   warmupS: number;
   cpuProfileDir?: string;
+  /** See McpoOptions.bin. */
+  mcpoBin?: string;
 }
 
 const TOPOLOGY: Record<System, Record<string, string>> = {
@@ -72,7 +74,7 @@ async function runHono(s: Scenario, ctx: ScenarioContext): Promise<Omit<Scenario
   try {
     const { port } = await firstJsonLine<{ port: number }>(child);
     const body = JSON.stringify(workload(s.workload).arguments);
-    const load = await runHttpLoad({ url: `http://127.0.0.1:${port}/echo`, body, connections: s.connections, warmupS: ctx.warmupS, durationS: s.durationS });
+    const load = await runHttpLoad({ url: `http://127.0.0.1:${port}/echo`, body, connections: s.connections, warmupS: ctx.warmupS, durationS: s.durationS, pid: child.pid });
     return { ...load, ...peak(child.pid) };
   } finally {
     await child.stop();
@@ -93,10 +95,10 @@ async function runMcpo(s: Scenario, ctx: ScenarioContext): Promise<Omit<Scenario
   const http = s.transport === 'streamable-http' ? await startHttpServer(ctx.repoRoot) : undefined;
   try {
     const entry: McpServerEntry = http ? { type: 'streamable-http', url: http.url } : stdioServer(ctx.repoRoot);
-    const mcpo = await startMcpo({ repoRoot: ctx.repoRoot, servers: { bench: entry }, logLevel: 'warn', ...(ctx.cpuProfileDir ? { cpuProfileDir: ctx.cpuProfileDir } : {}) });
+    const mcpo = await startMcpo({ repoRoot: ctx.repoRoot, servers: { bench: entry }, logLevel: 'warn', ...(ctx.mcpoBin ? { bin: ctx.mcpoBin } : {}), ...(ctx.cpuProfileDir ? { cpuProfileDir: ctx.cpuProfileDir } : {}) });
     try {
       const { tool, arguments: args } = workload(s.workload);
-      const load = await runHttpLoad({ url: `${mcpo.url}/bench/${tool}`, body: JSON.stringify(args), connections: s.connections, warmupS: ctx.warmupS, durationS: s.durationS });
+      const load = await runHttpLoad({ url: `${mcpo.url}/bench/${tool}`, body: JSON.stringify(args), connections: s.connections, warmupS: ctx.warmupS, durationS: s.durationS, pid: mcpo.pid });
       return { ...load, ...peak(mcpo.pid) };
     } finally {
       await mcpo.stop();

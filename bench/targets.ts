@@ -23,6 +23,11 @@ export interface Ratio {
   p50: number;
   /** mcpo p50 − direct p50, ms. */
   addedP50Ms: number;
+  /**
+   * mcpo's CPU µs per request minus what the direct client and the bare Hono route (same connections)
+   * spend: the work mcpo itself adds. Robust on a busy machine, unlike throughput.
+   */
+  ownCpuUs?: number;
 }
 
 export const THROUGHPUT_SHARE_OF_CEILING = 0.9;
@@ -41,7 +46,19 @@ export function ratios(results: readonly ScenarioResult[]): Ratio[] {
   return results.flatMap((r) => {
     const base = r.system === 'mcpo' ? byId.get(r.id.replace(/^mcpo-/, 'direct-')) : undefined;
     if (!base) return [];
-    return [{ scenario: r.id, baseline: base.id, throughput: r.rps / base.rps, p50: r.latency.p50 / base.latency.p50, addedP50Ms: r.latency.p50 - base.latency.p50 }];
+    const hono = results.find((h) => h.system === 'hono' && h.connections === r.connections) ?? results.find((h) => h.system === 'hono');
+    const cpu = [r.cpuMsPerRequest, base.cpuMsPerRequest, hono?.cpuMsPerRequest];
+    const ownCpuUs = cpu.every((v) => v !== undefined) ? (cpu[0]! - cpu[1]! - cpu[2]!) * 1000 : undefined;
+    return [
+      {
+        scenario: r.id,
+        baseline: base.id,
+        throughput: r.rps / base.rps,
+        p50: r.latency.p50 / base.latency.p50,
+        addedP50Ms: r.latency.p50 - base.latency.p50,
+        ...(ownCpuUs === undefined ? {} : { ownCpuUs }),
+      },
+    ];
   });
 }
 
