@@ -2,7 +2,7 @@
  * OpenAPI 3.1 documents: one per server (paths `/{tool}`, relative to the server's base URL) and one
  * for all servers (paths `/{server}/{tool}`, one tag per server). Built when tools change, not per request.
  */
-import type { ServerCatalog } from './catalog.js';
+import type { CompiledTool, ServerCatalog } from './catalog.js';
 import { BEARER_SCHEME, ERROR_SCHEMA, VALIDATION_PROBLEM_SCHEMA, errorResponses, errorSchemas } from './error-responses.js';
 import { OperationIds } from './operation-id.js';
 import { buildOperation, toolPath } from './operation.js';
@@ -11,6 +11,19 @@ import { ComponentNames } from './schema/names.js';
 export { toolPath } from './operation.js';
 
 export const OPENAPI_VERSION = '3.1.0';
+
+/** Extension on an operation whose tool schemas could not be carried into the document: why not. */
+export const SCHEMA_ERROR_KEY = 'x-mcpo-schema-error';
+
+/** `compiled` with schemas that say only that the real ones could not be documented (the server still validates). */
+function withoutSchemas(compiled: CompiledTool, reason: string): CompiledTool {
+  const { outputSchema: _dropped, ...tool } = compiled.tool;
+  const inputSchema = {
+    type: 'object' as const,
+    description: `The input schema of this tool could not be carried into this document (${reason}); the MCP server validates the arguments.`,
+  };
+  return { ...compiled, tool: { ...tool, inputSchema } };
+}
 
 export interface DocumentInfo {
   title: string;
@@ -67,13 +80,28 @@ class DocumentBuilder {
     for (const compiled of catalog.tools.values()) {
       // Catalog ids are unique per server; across servers only sanitizing can make them collide.
       const operationId = this.ids.allocate(catalog.server, compiled.name, compiled.operationId);
-      const operation = buildOperation(compiled, operationId, {
-        schemas: this.schemas,
-        names: this.names,
-        tag: catalog.server,
-        apiKey: this.apiKey,
-      });
-      this.paths[pathPrefix + toolPath(compiled.name)] = { post: operation };
+      this.paths[pathPrefix + toolPath(compiled.name)] = { post: this.operation(compiled, operationId, catalog.server) };
+    }
+  }
+
+  /**
+   * The tool's operation. Its schemas are staged and merged only on success: a schema that cannot be
+   * carried over (nested deeper than the stack allows) must cost that tool its schema, not every tool
+   * its document, and must leave no half-hoisted components behind.
+   */
+  private operation(compiled: CompiledTool, operationId: string, tag: string): Record<string, unknown> {
+    const staged: Record<string, unknown> = {};
+    const context = { schemas: staged, names: this.names, tag, apiKey: this.apiKey };
+    const mark = this.names.mark();
+    try {
+      const operation = buildOperation(compiled, operationId, context);
+      Object.assign(this.schemas, staged);
+      return operation;
+    } catch (error) {
+      const reason = error instanceof Error ? error.message : String(error);
+      this.names.releaseSince(mark);
+      const operation = buildOperation(withoutSchemas(compiled, reason), operationId, { ...context, schemas: this.schemas });
+      return { ...operation, [SCHEMA_ERROR_KEY]: reason };
     }
   }
 

@@ -2,6 +2,7 @@
  * The documents describe each tool as a user of Swagger UI or a client generator needs: summary,
  * description with the MCP hints, the body (optional when {} is valid), the result, every error.
  */
+import type { Tool } from '@modelcontextprotocol/sdk/types.js';
 import { describe, expect, it } from 'vitest';
 import { STATUS_BY_CODE } from '../../src/errors.js';
 import { buildRootDocument, buildServerDocument } from '../../src/openapi/document.js';
@@ -185,5 +186,33 @@ describe('the independent validator used above', () => {
     const broken = structuredClone(doc) as Json;
     broken.paths['/ping'].post.requestBody.content['application/json'].schema = { $ref: '#/components/schemas/Nope' };
     expect((await new Validator().validate(broken)).valid).toBe(false);
+  });
+});
+
+describe('a tool schema that cannot be carried over', () => {
+  /** Properties nested `depth` levels deep: valid JSON Schema, but deeper than the stack allows to copy. */
+  function nested(depth: number): Record<string, unknown> {
+    let schema: Record<string, unknown> = { type: 'string' };
+    for (let i = 0; i < depth; i++) schema = { type: 'object', properties: { a: schema } };
+    return schema;
+  }
+
+  it('costs only that tool its schemas: the document stays valid and every other tool keeps its own', async () => {
+    // Regression: one over-deep tool schema made every document (root included) answer 500.
+    const deep = tool('deep', nested(1000), { outputSchema: nested(3) as Tool['outputSchema'] });
+    const root = buildRootDocument([catalogOf('weather', [weather, deep, ping])], { info: INFO, serverUrl: '/' });
+    await expectValidOpenApi(root);
+    const deepOp = op(root, '/weather/deep');
+    expect(deepOp['x-mcpo-schema-error']).toMatch(/call stack/);
+    expect(requestSchema(root, '/weather/deep')).toEqual({ $ref: '#/components/schemas/weather__deep.Input' });
+    expect((root.components as Json).schemas['weather__deep.Input']).toEqual({
+      type: 'object',
+      description: expect.stringContaining('the MCP server validates the arguments'),
+    });
+    expect(Object.keys((root.components as Json).schemas).filter((n) => n.startsWith('weather__deep.'))).toEqual(['weather__deep.Input']);
+    expect(deepOp.responses['200'].description).not.toContain('outputSchema');
+    expect(op(root, '/weather/get_weather').responses['200'].content['application/json'].schema).toEqual({
+      $ref: '#/components/schemas/weather__get_weather.Output',
+    });
   });
 });

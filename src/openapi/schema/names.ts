@@ -14,6 +14,8 @@ export function sanitizeComponentName(name: string): string {
 
 export class ComponentNames {
   private readonly taken = new Set<string>();
+  /** Allocated names in order, so an abandoned schema's names can be given back (see releaseSince). */
+  private readonly allocated: string[] = [];
 
   /** Reserves fixed names (e.g. "Error") so generated names never take them. */
   constructor(reserved: Iterable<string> = []) {
@@ -26,6 +28,17 @@ export class ComponentNames {
     let name = base;
     for (let n = 2; this.taken.has(name); n++) name = `${base}_${n}`;
     this.taken.add(name);
+    this.allocated.push(name);
     return name;
+  }
+
+  /** A mark to pass to releaseSince. */
+  mark(): number {
+    return this.allocated.length;
+  }
+
+  /** Frees every name allocated after `mark` was taken: their schemas were abandoned, not emitted. */
+  releaseSince(mark: number): void {
+    for (const name of this.allocated.splice(mark)) this.taken.delete(name);
   }
 }
