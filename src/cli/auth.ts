@@ -11,6 +11,7 @@ import type { ServerEntry } from '../config/types.js';
 import { McpoError, UsageError } from '../errors.js';
 import { createLogger, type Logger } from '../log/logger.js';
 import { defaultOAuthDeps } from '../oauth/defaults.js';
+import { DEFAULT_OAUTH_REQUEST_TIMEOUT_MS, withRequestTimeout } from '../oauth/requestTimeout.js';
 import { revokeStoredTokens } from '../oauth/revoke.js';
 import { createTokenStore, isOAuthEntry, OAuthSupport, type OAuthDeps, type OAuthEntry } from '../oauth/setup.js';
 import { describeTokens } from '../oauth/status.js';
@@ -145,7 +146,8 @@ async function logout(context: Context, name: string, flags: { config: string })
   const stored = await store.load();
   let revocation: string;
   try {
-    const outcome = await revokeStoredTokens(stored, entry.oauth, deps.fetch ?? ((url, init) => fetch(url, init)));
+    const plain = deps.fetch ?? ((url: string | URL, init?: RequestInit) => fetch(url, init));
+    const outcome = await revokeStoredTokens(stored, entry.oauth, withRequestTimeout(plain, deps.requestTimeoutMs ?? DEFAULT_OAUTH_REQUEST_TIMEOUT_MS));
     revocation = { revoked: 'tokens revoked at the server', not_advertised: 'the server advertises no revocation endpoint', nothing_to_revoke: 'no saved tokens' }[outcome];
   } catch (error) {
     revocation = `revocation failed: ${error instanceof Error ? error.message : String(error)}`;

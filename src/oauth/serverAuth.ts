@@ -14,6 +14,7 @@ import { TooManyAuthorizationsError } from './errors.js';
 import { runInteractiveAuthorization } from './interactive.js';
 import { probeServer } from './probe.js';
 import { promptKey, type PromptIo, type PromptQueue } from './prompts.js';
+import { DEFAULT_OAUTH_REQUEST_TIMEOUT_MS, withRequestTimeout } from './requestTimeout.js';
 import { refreshStoredTokens, type RefreshOutcome, type RefreshRetryOptions } from './refresh.js';
 import { unionScopes, type BearerChallenge } from './scopes.js';
 import { SingleFlight } from './singleFlight.js';
@@ -32,8 +33,10 @@ export interface ServerAuthOptions {
   queue: PromptQueue;
   io: PromptIo;
   logger: Logger;
-  /** Plain fetch: used as is for authorization-server requests, wrapped for the MCP server's. */
+  /** Plain fetch: wrapped with the token for the MCP transport, with a time limit for OAuth requests. */
   fetch: FetchLike;
+  /** Time limit of one OAuth request (metadata, registration, token, probe). Default 15 s. */
+  requestTimeoutMs?: number;
   now: () => number;
   sleep: (ms: number) => Promise<void>;
   /** Default DEFAULT_REFRESH_MARGIN_MS (60 s). */
@@ -51,6 +54,8 @@ interface Flow {
 
 export class ServerAuth implements SessionAuth, TokenSource {
   readonly fetch: FetchLike;
+  /** For mcpo's own OAuth requests: never carries the entry's headers, and gives up after a while. */
+  private readonly oauthFetch: FetchLike;
   private state: StoredAuth | undefined;
   private loaded = false;
   private challenge: BearerChallenge | undefined;
@@ -62,6 +67,7 @@ export class ServerAuth implements SessionAuth, TokenSource {
 
   constructor(private readonly options: ServerAuthOptions) {
     this.fetch = createAuthFetch(this, options.fetch);
+    this.oauthFetch = withRequestTimeout(options.fetch, options.requestTimeoutMs ?? DEFAULT_OAUTH_REQUEST_TIMEOUT_MS);
   }
 
   get name(): string {
@@ -72,7 +78,7 @@ export class ServerAuth implements SessionAuth, TokenSource {
     if (this.flow) return { ready: false, completion: this.flow.promise };
     if (!this.rejected && (await this.accessToken()) !== undefined) return { ready: true };
     if (!this.challenge) {
-      const probe = await probeServer(this.options.entry, this.options.fetch);
+      const probe = await probeServer(this.options.entry, this.oauthFetch);
       if (!probe.protected) return { ready: true };
       this.challenge = probe.challenge;
     }
@@ -89,7 +95,7 @@ export class ServerAuth implements SessionAuth, TokenSource {
       return 'authorized';
     }
     if (!this.challenge) {
-      const probe = await probeServer(this.options.entry, this.options.fetch);
+      const probe = await probeServer(this.options.entry, this.oauthFetch);
       if (probe.protected) this.challenge = probe.challenge;
     }
     await this.authorize({ reason: 'mcpo auth login' });
@@ -167,7 +173,7 @@ export class ServerAuth implements SessionAuth, TokenSource {
           config: entry.oauth,
           store: this.options.store,
           identity: this.options.identity,
-          fetch: this.options.fetch,
+          fetch: this.oauthFetch,
           now: this.options.now,
           io: this.options.io,
           logger: this.options.logger,
@@ -210,7 +216,7 @@ export class ServerAuth implements SessionAuth, TokenSource {
         {
           store: this.options.store,
           config: this.options.entry.oauth,
-          fetch: this.options.fetch,
+          fetch: this.oauthFetch,
           now: this.options.now,
           sleep: this.options.sleep,
           logger: this.options.logger,

@@ -35,6 +35,8 @@ export interface OAuthDeps {
   refreshRetry?: RefreshRetryOptions;
   /** Default 5 minutes. */
   callbackTimeoutMs?: number;
+  /** Time limit of one OAuth request. Default DEFAULT_OAUTH_REQUEST_TIMEOUT_MS (15 s). */
+  requestTimeoutMs?: number;
 }
 
 /** Which client a token file belongs to: the configured client_id, the CIMD URL, or a dynamic registration. */
@@ -77,6 +79,7 @@ export class OAuthSupport {
         ...(deps.refreshMarginMs === undefined ? {} : { refreshMarginMs: deps.refreshMarginMs }),
         ...(deps.refreshRetry === undefined ? {} : { refreshRetry: deps.refreshRetry }),
         ...(deps.callbackTimeoutMs === undefined ? {} : { callbackTimeoutMs: deps.callbackTimeoutMs }),
+        ...(deps.requestTimeoutMs === undefined ? {} : { requestTimeoutMs: deps.requestTimeoutMs }),
       });
       this.byName.set(key, auth);
     }
