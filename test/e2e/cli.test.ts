@@ -114,6 +114,47 @@ describe('mcpo CLI end to end', () => {
     expect(mcpo.output()).not.toContain('s3cret');
   });
 
+  it('serves under --path-prefix, with per-server documents whose server URL (with --root-path) joins to each tool', async () => {
+    const config = writeConfig({ mcpServers: { demo: { command: 'node', args: [DEMO] } } });
+    const mcpo = await start(['--config', config, '--path-prefix', '/api/', '--root-path', '/ext']);
+    await expect
+      .poll(async () => ((await (await fetch(`${mcpo.url}/api/healthz`)).json()) as { status: string }).status, { timeout: 15_000 })
+      .toBe('ok');
+    const doc = (await (await fetch(`${mcpo.url}/api/demo/openapi.json`)).json()) as { servers: Array<{ url: string }>; paths: object };
+    expect(doc.servers).toEqual([{ url: '/ext/api/demo' }]);
+    // A reverse proxy strips /ext: the document's server URL without it, joined with a path, is the route.
+    const base = `${mcpo.url}${doc.servers[0]!.url.slice('/ext'.length)}`;
+    expect(Object.keys(doc.paths)).toContain('/add');
+    const add = await post(`${base}/add`, { a: 20, b: 22 });
+    expect(await add.json()).toEqual({ sum: 42 });
+    expect((await post(`${mcpo.url}/demo/add`, { a: 1, b: 1 })).status).toBe(404);
+    const page = await (await fetch(`${mcpo.url}/api/docs`)).text();
+    expect(page).toContain('data-openapi-url="/ext/api/openapi.json"');
+  });
+
+  it('with --strict-auth also guards health, documents and docs, and --cors-allow-origins answers preflights', async () => {
+    const config = writeConfig({ mcpServers: { demo: { command: 'node', args: [DEMO] } } });
+    const mcpo = await start(['--config', config, '--api-key', 'k3y', '--strict-auth', '--cors-allow-origins', 'https://app.example']);
+    const auth = { authorization: 'Bearer k3y' };
+    await expect.poll(async () => (await fetch(`${mcpo.url}/healthz`, { headers: auth })).status, { timeout: 15_000 }).toBe(200);
+    for (const path of ['/healthz', '/openapi.json', '/docs', '/demo/openapi.json']) {
+      const res = await fetch(`${mcpo.url}${path}`);
+      expect(res.status, path).toBe(401);
+      expect(res.headers.get('www-authenticate'), path).toContain('Bearer');
+    }
+    const preflight = await fetch(`${mcpo.url}/demo/echo`, {
+      method: 'OPTIONS',
+      headers: { origin: 'https://app.example', 'access-control-request-method': 'POST', 'access-control-request-headers': 'authorization,content-type' },
+    });
+    expect(preflight.status).toBeLessThan(300);
+    expect(preflight.headers.get('access-control-allow-origin')).toBe('https://app.example');
+    const other = await fetch(`${mcpo.url}/demo/echo`, {
+      method: 'OPTIONS',
+      headers: { origin: 'https://evil.example', 'access-control-request-method': 'POST' },
+    });
+    expect(other.headers.get('access-control-allow-origin')).toBeNull();
+  });
+
   it('exits 2 naming the file and JSON path for an invalid config', async () => {
     const config = writeConfig({ mcpServers: { github: { url: 'not a url' } } });
     const { code, stderr } = await runMcpo(['--config', config]);
