@@ -23,7 +23,7 @@ interface ErrorResponseSpec {
 
 /** Names and details per status; a status added to STATUS_BY_CODE later still gets a generic response. */
 const SPECS: Readonly<Record<number, ErrorResponseSpec>> = {
-  400: { name: 'BadRequest', description: 'The request is malformed, e.g. the body is not a JSON object.' },
+  400: { name: 'BadRequest', description: 'The body is not valid UTF-8 or JSON, or nests objects and arrays too deeply.' },
   401: {
     name: 'Unauthorized',
     description: 'Missing or wrong API key.',

@@ -9,11 +9,30 @@
  *   may leave out the body only for a same-origin request (Sec-Fetch-Site, which pages cannot forge).
  * - Invalid UTF-8 or JSON → 400 BAD_REQUEST; valid JSON that is not an object → 422 VALIDATION_FAILED.
  * - More than `limitBytes` → 413 PAYLOAD_TOO_LARGE, before parsing.
+ * - Nested deeper than MAX_BODY_DEPTH → 400 BAD_REQUEST: validating or forwarding such a value would
+ *   overflow the stack, which must not read as a failure of the MCP server.
  */
 import { McpoError, ValidationError } from '../errors.js';
 
 /** Default request body limit: 10 MiB. */
 export const DEFAULT_BODY_LIMIT_BYTES = 10 * 1024 * 1024;
+
+/**
+ * Deepest nesting of objects and arrays accepted in a body (the body object itself is level 1). Real
+ * tool arguments stay far below; serializing far deeper values for the MCP server overflows the stack.
+ */
+export const MAX_BODY_DEPTH = 256;
+
+/** Whether `value` nests objects or arrays deeper than `max` levels; iterative, so any depth is safe to check. */
+function nestedDeeperThan(value: unknown, max: number): boolean {
+  const pending: Array<{ value: unknown; depth: number }> = [{ value, depth: 1 }];
+  for (let next = pending.pop(); next !== undefined; next = pending.pop()) {
+    if (next.value === null || typeof next.value !== 'object') continue;
+    if (next.depth > max) return true;
+    for (const child of Object.values(next.value)) pending.push({ value: child, depth: next.depth + 1 });
+  }
+  return false;
+}
 
 function tooLarge(limitBytes: number): McpoError {
   return new McpoError('PAYLOAD_TOO_LARGE', `Request body exceeds the limit of ${limitBytes} bytes`, {
@@ -90,6 +109,11 @@ export async function readArguments(request: Request, limitBytes: number): Promi
       [{ path: '', message: 'must be a JSON object whose properties are the tool arguments' }],
       'Request body must be a JSON object',
     );
+  }
+  if (nestedDeeperThan(parsed, MAX_BODY_DEPTH)) {
+    throw new McpoError('BAD_REQUEST', `Request body is nested deeper than ${MAX_BODY_DEPTH} levels of objects and arrays`, {
+      details: { maxDepth: MAX_BODY_DEPTH },
+    });
   }
   return parsed as Record<string, unknown>;
 }

@@ -1,5 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createApp } from '../../src/server/app.js';
+import { MAX_BODY_DEPTH } from '../../src/server/requestBody.js';
 import { createLogger } from '../../src/log/logger.js';
 import type { ServerRegistry } from '../../src/mcp/types.js';
 import { TINY_PNG_BASE64 } from '../helpers/inProcessRegistry.js';
@@ -111,6 +112,19 @@ describe('tool routes', () => {
   it('answers 400 for a form body that is not JSON', async () => {
     const res = await post(t.app, '/alpha/echo', 'text=hi', { 'Content-Type': 'application/x-www-form-urlencoded' });
     expect(res.status).toBe(400);
+  });
+
+  it('answers 400 for a body nested deeper than MAX_BODY_DEPTH, which the schema alone would let through', async () => {
+    // Regression: `{"x": [[[…]]]}` 100000 levels deep passed validation (x is unconstrained), then
+    // overflowed the stack while being sent upstream and came back as 502 UPSTREAM_ERROR.
+    const deep = `{"x":${'['.repeat(100_000)}${']'.repeat(100_000)}}`;
+    const res = await post(t.app, '/alpha/ping', deep);
+    expect(res.status).toBe(400);
+    const body = (await res.json()) as Envelope;
+    expect(body.error.code).toBe('BAD_REQUEST');
+    expect(body.error.details).toEqual({ maxDepth: MAX_BODY_DEPTH });
+    const deepest = `{"x":${'['.repeat(MAX_BODY_DEPTH - 1)}${']'.repeat(MAX_BODY_DEPTH - 1)}}`;
+    expect((await post(t.app, '/alpha/ping', deepest)).status).toBe(200);
   });
 
   it('answers 422 VALIDATION_FAILED for JSON that is not an object', async () => {
