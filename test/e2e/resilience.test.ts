@@ -41,7 +41,7 @@ describe('through the proxy', () => {
     const res = await post(proxy, '/demo/sleep', { ms: 30_000 });
     expect(res.status).toBe(504);
     expect(await res.json()).toMatchObject({ error: { code: 'TIMEOUT', details: { timeoutSeconds: 0.3 } } });
-    await expect.poll(cancelledUpstream).toBe(true);
+    await expect.poll(cancelledUpstream, { timeout: 10_000 }).toBe(true);
     // The session is still usable afterwards.
     expect((await post(proxy, '/demo/echo', { message: 'ok' })).status).toBe(200);
   });
@@ -78,8 +78,8 @@ describe('through the proxy', () => {
     await new Promise((r) => setTimeout(r, 300));
     controller.abort();
     expect(await call).toBeInstanceOf(Error);
-    await expect.poll(cancelledUpstream).toBe(true);
-    expect(logger.lines.some((l) => l.includes('path=/demo/sleep status=499'))).toBe(true);
+    await expect.poll(cancelledUpstream, { timeout: 10_000 }).toBe(true);
+    await expect.poll(() => logger.lines.some((l) => l.includes('path=/demo/sleep status=499')), { timeout: 10_000 }).toBe(true);
     // The session stays healthy.
     expect((await post(proxy, '/demo/echo', { message: 'next' })).status).toBe(200);
   });
