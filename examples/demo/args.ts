@@ -24,12 +24,13 @@ Options:
   --server-port <n>        the example OAuth server's port (default ${DEFAULT_SERVER_PORT}; 0 picks a free one)
   --callback-port <n>      mcpo's OAuth callback port (default: the config's callback_port, 3030; 0 = free)
   --mcpo-home <dir>        where mcpo keeps its token files (default: a new temporary folder, deleted on exit;
-                           a folder given here is kept, so a second run reuses the tokens)
+                           a folder given here is kept after exit; the example server starts empty each time,
+                           so a token file of an earlier run for its URL is removed at start)
   --auto-approve           no consent page: the server approves at once and the demo follows the redirect
                            itself, without a browser (headless machines, tests)
   --no-browser             print the authorization URL instead of opening a browser
   --access-token-ttl <s>   access-token lifetime in seconds (default 3600); mcpo refreshes 60 s before expiry,
-                           so 70 shows a refresh 10 s after login, 10 one before every call
+                           so 70 shows a refresh 10 s after login; 10 refreshes before every request
   --log-level <level>      mcpo's log level: ${LOG_LEVELS.join(', ')} (default info)
   -h, --help               show this help
 `;

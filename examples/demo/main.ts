@@ -43,6 +43,7 @@ async function start(flags: DemoFlags): Promise<OAuthDemo> {
     env: process.env,
     logger: createLogger({ level: flags.logLevel, write: (line) => err(`[mcpo] ${line}\n`) }),
     serverLog: (line) => err(`[oauth-server] ${line}\n`),
+    warn: (message) => err(`demo: ${message}\n`),
     io: {
       output: process.stderr,
       // Getters: touching process.stdin opens it, which only a copy/paste prompt (use_loopback false) needs.

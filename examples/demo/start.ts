@@ -48,7 +48,7 @@ export interface OAuthDemoOptions {
   serverLog?: (line: string) => void;
   /** Where mcpo prints authorization URLs, how it opens the browser, where pasted codes come from. */
   io: PromptIo;
-  /** Config warnings (unknown keys…). Default: mcpo's logger. */
+  /** Config warnings (unknown keys…) and the demo's own notes. Default: mcpo's logger. */
   warn?: (message: string) => void;
 }
 
@@ -107,6 +107,15 @@ export async function startOAuthDemo(options: OAuthDemoOptions): Promise<OAuthDe
 
     const temporaryHome = options.mcpoHome === undefined;
     const mcpoHome = options.mcpoHome === undefined ? path.join(workDir, 'home') : path.resolve(options.mcpoHome);
+    for (const entry of oauthServers) {
+      // The example server keeps clients and tokens in memory and starts empty: a token file for its URL left
+      // by an earlier run holds a registration and tokens it no longer knows, so it is removed, not reused.
+      const stale = temporaryHome ? undefined : tokenFilePath(mcpoHome, servers, entry.name);
+      if (stale && (await exists(stale))) {
+        await rm(stale, { force: true });
+        warn(`removed ${stale} from an earlier run: the example server starts empty, so its client and tokens were no longer valid`);
+      }
+    }
     const oauth = new OAuthSupport(
       defaultOAuthDeps({ env: options.env, logger: options.logger, overrides: { mcpoHome, io: options.io } }),
     );
