@@ -8,5 +8,7 @@ export default defineConfig({
     // Child processes and loopback servers: keep parallelism within the 2-core budget.
     maxWorkers: 2,
     pool: 'forks',
+    // expect.poll waits for real processes and sockets; on a loaded 2-core CI machine 1 s is too tight.
+    expect: { poll: { timeout: 10_000, interval: 50 } },
   },
 });
