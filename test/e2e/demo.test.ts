@@ -6,12 +6,18 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { PassThrough } from 'node:stream';
 import { afterEach, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config/load.js';
 import { STOCK_PRICES } from '../../examples/oauth-server/index.js';
+import { createOpenBrowser } from '../../examples/demo/browser.js';
+import { startOAuthDemo } from '../../examples/demo/start.js';
+import { tokenFileName } from '../../src/oauth/store/paths.js';
+import { capturingLogger } from '../helpers/logs.js';
 import { processesWith } from '../helpers/processes.js';
 import { REPO } from '../helpers/spawnMcpo.js';
 
@@ -140,6 +146,42 @@ describe('npm run demo', () => {
   }, 30_000);
 });
 
+describe('the demo started in-process', () => {
+  it('removes the token file an earlier run left in a kept --mcpo-home, says so, and authorizes afresh', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'mcpo-demo-test-kept-'));
+    dirs.push(dir);
+    const home = join(dir, 'home');
+    const serverPort = await freePort();
+    const stale = join(home, 'tokens', tokenFileName(`http://127.0.0.1:${serverPort}/mcp`, 'dynamic'));
+    mkdirSync(join(home, 'tokens'), { recursive: true, mode: 0o700 });
+    writeFileSync(stale, JSON.stringify({ version: 1, serverUrl: `http://127.0.0.1:${serverPort}/mcp`, client: { client_id: 'from-an-earlier-run', redirect_uris: ['http://127.0.0.1:3030/callback'] } }), { mode: 0o600 });
+    const notes: string[] = [];
+    const logger = capturingLogger('info');
+    const demo = await startOAuthDemo({
+      port: 0,
+      serverPort,
+      callbackPort: 0,
+      mcpoHome: home,
+      autoApprove: true,
+      env: {},
+      logger,
+      warn: (message) => notes.push(message),
+      io: { output: new PassThrough(), input: new PassThrough(), isTTY: false, openBrowser: createOpenBrowser('follow', { output: new PassThrough(), printReason: '' }) },
+    });
+    try {
+      expect(demo.tokenFile('demo')).toBe(stale);
+      expect(notes).toEqual([expect.stringContaining(`removed ${stale} from an earlier run`)]);
+      await demo.whenState('demo', 'connected', AbortSignal.timeout(10_000));
+      const saved = JSON.parse(readFileSync(stale, 'utf8')) as { client: { client_id: string }; tokens?: object };
+      expect(saved.client.client_id).not.toBe('from-an-earlier-run');
+      expect(saved.tokens).toBeDefined();
+    } finally {
+      await demo.close();
+    }
+    expect(existsSync(stale)).toBe(true); // a home given by the user is kept
+  }, 20_000);
+});
+
 describe('example OAuth configs', () => {
   it.each(['config_oauth.json', 'config_oauth.server_url.json', 'config_oauth.static_client.json'])(
     '%s loads in mcpo without errors or warnings',
@@ -169,4 +211,16 @@ function copyConfig(dir: string, name: string): string {
   rmSync(target, { force: true });
   writeFileSync(target, readFileSync(join(REPO, 'examples', name)));
   return target;
+}
+
+/** A port nothing listens on right now (the demo's example server takes it next). */
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
 }
