@@ -12,6 +12,12 @@ export const BEARER_SCHEME = 'bearerAuth';
 /** Codes an HTTP client never receives: CLI-only ones, and CANCELLED (the client already went away). */
 export const CODES_NOT_SENT_OVER_HTTP: ReadonlySet<ErrorCode> = new Set(['USAGE', 'CONFIG_INVALID', 'CANCELLED']);
 
+/**
+ * Codes a documented operation (POST to a tool) never answers with: those above, and METHOD_NOT_ALLOWED,
+ * which only other methods on a tool's path get.
+ */
+export const CODES_NOT_FROM_OPERATIONS: ReadonlySet<ErrorCode> = new Set([...CODES_NOT_SENT_OVER_HTTP, 'METHOD_NOT_ALLOWED']);
+
 interface ErrorResponseSpec {
   readonly name: string;
   readonly description: string;
@@ -79,7 +85,7 @@ const SPECS: Readonly<Record<number, ErrorResponseSpec>> = {
 /** Codes sent with a status, from STATUS_BY_CODE. */
 export function codesForStatus(status: number): ErrorCode[] {
   return (Object.keys(STATUS_BY_CODE) as ErrorCode[]).filter(
-    (code) => STATUS_BY_CODE[code] === status && !CODES_NOT_SENT_OVER_HTTP.has(code),
+    (code) => STATUS_BY_CODE[code] === status && !CODES_NOT_FROM_OPERATIONS.has(code),
   );
 }
 
@@ -87,7 +93,7 @@ export function codesForStatus(status: number): ErrorCode[] {
 export function documentedStatuses(apiKey: boolean): number[] {
   const statuses = new Set<number>();
   for (const [code, status] of Object.entries(STATUS_BY_CODE)) {
-    if (CODES_NOT_SENT_OVER_HTTP.has(code as ErrorCode)) continue;
+    if (CODES_NOT_FROM_OPERATIONS.has(code as ErrorCode)) continue;
     if (SPECS[status]?.needsApiKey && !apiKey) continue;
     statuses.add(status);
   }

@@ -4,7 +4,7 @@
  */
 import type { NotFoundHandler } from 'hono';
 import { McpoError } from '../errors.js';
-import { serverNotFound, type ServerContext } from './context.js';
+import { serverNotFound, singleServerName, type ServerContext } from './context.js';
 import { renderError } from './errorHandler.js';
 import { joinPath } from './paths.js';
 
@@ -25,12 +25,27 @@ function routeNotFound(ctx: ServerContext, method: string, path: string): McpoEr
       details: { method, path: shown, server: first },
     });
   }
+  const tool = toolAt(ctx, segments);
+  if (method !== 'POST' && tool !== undefined) {
+    return new McpoError('METHOD_NOT_ALLOWED', `${tool.server}/${tool.tool} is a tool: call it with POST. See ${docs}`, {
+      details: { method, path: shown, ...tool },
+      headers: { Allow: 'POST' },
+    });
+  }
   const hint = method === 'POST' ? '' : ' Tools are called with POST.';
   return new McpoError(
     first !== undefined ? 'TOOL_NOT_FOUND' : 'SERVER_NOT_FOUND',
     `No route ${method} ${shown}.${hint} See ${docs}`,
     { details: { method, path: shown } },
   );
+}
+
+/** The served tool that `segments` (the path below the prefix) names, if any. */
+function toolAt(ctx: ServerContext, segments: string[]): { server: string; tool: string } | undefined {
+  const decoded = segments.map(safeDecode);
+  const [server, tool] = ctx.mode === 'single' ? [singleServerName(ctx.registry), decoded.join('/')] : [decoded[0], decoded.slice(1).join('/')];
+  if (server === undefined || tool === '') return undefined;
+  return ctx.catalogs.get(server)?.tools.has(tool) ? { server, tool } : undefined;
 }
 
 function safeDecode(segment: string): string {

@@ -6,7 +6,7 @@ import type { Tool } from '@modelcontextprotocol/sdk/types.js';
 import { describe, expect, it } from 'vitest';
 import { STATUS_BY_CODE } from '../../src/errors.js';
 import { buildRootDocument, buildServerDocument } from '../../src/openapi/document.js';
-import { CODES_NOT_SENT_OVER_HTTP } from '../../src/openapi/error-responses.js';
+import { CODES_NOT_FROM_OPERATIONS } from '../../src/openapi/error-responses.js';
 import { RESULT_MAPPING_DESCRIPTION } from '../../src/openapi/result.js';
 import {
   INFO,
@@ -95,7 +95,7 @@ describe('per-server document', () => {
     for (const path of ['/get_weather', '/ping', '/list']) {
       const { responses } = op(doc, path);
       expect(responses['422']).toEqual({ $ref: '#/components/responses/ValidationFailed' });
-      const statuses = new Set(Object.values(STATUS_BY_CODE).filter((s) => s !== 401 && s !== 499));
+      const statuses = new Set(Object.values(STATUS_BY_CODE).filter((s) => s !== 401 && s !== 405 && s !== 499));
       expect(Object.keys(responses)).toEqual(['200', ...[...statuses].sort().map(String)]);
       expect(responses['404']).toEqual({ $ref: '#/components/responses/NotFound' });
       expect(responses['503']).toEqual({ $ref: '#/components/responses/ServiceUnavailable' });
@@ -114,7 +114,7 @@ describe('per-server document', () => {
       for (const code of codes) expect(STATUS_BY_CODE[code as keyof typeof STATUS_BY_CODE], code).toBe(status);
       documented.push(...codes);
     }
-    const sent = Object.keys(STATUS_BY_CODE).filter((c) => !CODES_NOT_SENT_OVER_HTTP.has(c as never) && c !== 'UNAUTHORIZED');
+    const sent = Object.keys(STATUS_BY_CODE).filter((c) => !CODES_NOT_FROM_OPERATIONS.has(c as never) && c !== 'UNAUTHORIZED');
     expect(documented.sort()).toEqual(sent.sort());
     expect(responses.ValidationFailed.content['application/json'].schema.allOf[1].properties.error.properties.details)
       .toMatchObject({ properties: { problems: { items: { $ref: '#/components/schemas/ValidationProblem' } } } });

@@ -3,7 +3,7 @@ import { createApp } from '../../src/server/app.js';
 import { MAX_BODY_DEPTH } from '../../src/server/requestBody.js';
 import { createLogger } from '../../src/log/logger.js';
 import type { ServerRegistry } from '../../src/mcp/types.js';
-import { TINY_PNG_BASE64 } from '../helpers/inProcessRegistry.js';
+import { createFixtureServer, TINY_PNG_BASE64 } from '../helpers/inProcessRegistry.js';
 import { createTestApp, post, TEST_INFO, type TestApp } from './setup.js';
 
 interface Envelope {
@@ -217,9 +217,8 @@ describe('tool routes', () => {
   it('answers 404 in the same envelope for paths that are no route', async () => {
     for (const [method, path, code] of [
       ['GET', '/nowhere', 'SERVER_NOT_FOUND'],
-      ['GET', '/alpha/echo', 'TOOL_NOT_FOUND'],
+      ['GET', '/alpha/nothing', 'TOOL_NOT_FOUND'],
       ['POST', '/alpha', 'TOOL_NOT_FOUND'],
-      ['DELETE', '/alpha/echo', 'TOOL_NOT_FOUND'],
     ] as const) {
       const res = await t.app.request(path, { method });
       expect(res.status, `${method} ${path}`).toBe(404);
@@ -228,8 +227,34 @@ describe('tool routes', () => {
     }
   });
 
-  it('tells a GET on a tool that tools are called with POST', async () => {
-    const res = await t.app.request('/alpha/echo');
+  it('answers another method on a tool with 405 METHOD_NOT_ALLOWED and Allow: POST, not TOOL_NOT_FOUND', async () => {
+    // Regression: GET /alpha/echo said TOOL_NOT_FOUND, so a client branching on the code thought echo was gone.
+    for (const method of ['GET', 'PUT', 'DELETE']) {
+      const res = await t.app.request('/alpha/echo', { method });
+      expect(res.status, method).toBe(405);
+      expect(res.headers.get('allow'), method).toBe('POST');
+      const body = (await res.json()) as Envelope;
+      expect(body.error.code).toBe('METHOD_NOT_ALLOWED');
+      expect(body.error.message).toContain('call it with POST');
+      expect(body.error.details).toEqual({ method, path: '/alpha/echo', server: 'alpha', tool: 'echo' });
+    }
+  });
+
+  it('answers 405 for another method on a tool in single mode too, where tools sit at the root', async () => {
+    const single = await createTestApp({ mode: 'single', servers: { only: createFixtureServer() } });
+    try {
+      const res = await single.app.request('/echo');
+      expect(res.status).toBe(405);
+      expect(((await res.json()) as Envelope).error.details).toMatchObject({ server: 'only', tool: 'echo' });
+      expect((await single.app.request('/nothing')).status).toBe(404);
+    } finally {
+      await single.dispose();
+    }
+  });
+
+  it('tells a GET on a path that is no tool that tools are called with POST', async () => {
+    const res = await t.app.request('/alpha/nothing');
+    expect(res.status).toBe(404);
     expect(((await res.json()) as Envelope).error.message).toContain('Tools are called with POST');
   });
 });
