@@ -8,7 +8,7 @@ import { StreamableHTTPError } from '@modelcontextprotocol/sdk/client/streamable
 import { ToolListChangedNotificationSchema } from '@modelcontextprotocol/sdk/types.js';
 import type { ServerEntry } from '../config/types.js';
 import { createTransport, type TransportContext } from './transport.js';
-import type { TransportKind } from './types.js';
+import type { Tool, TransportKind } from './types.js';
 
 export interface OpenClientOptions {
   entry: ServerEntry;
@@ -63,6 +63,18 @@ async function connectWith(kind: TransportKind, options: OpenClientOptions): Pro
 /** A streamable-HTTP POST answered 400/404/405 is how legacy SSE-only servers respond to it. */
 function looksLikeLegacySse(error: unknown): boolean {
   return error instanceof StreamableHTTPError && typeof error.code === 'number' && [400, 404, 405].includes(error.code);
+}
+
+/** Every tool of the server, following nextCursor pages. */
+export async function listAllTools(client: Client): Promise<Tool[]> {
+  const tools: Tool[] = [];
+  let cursor: string | undefined;
+  do {
+    const page = await client.listTools(cursor === undefined ? {} : { cursor });
+    tools.push(...page.tools);
+    cursor = page.nextCursor;
+  } while (cursor);
+  return tools;
 }
 
 /**

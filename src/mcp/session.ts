@@ -9,7 +9,9 @@ import type { ServerEntry } from '../config/types.js';
 import type { Logger } from '../log/logger.js';
 import { Backoff, type BackoffOptions } from './backoff.js';
 import { mapCallError, needsAuthorization, unavailable } from './callErrors.js';
-import { isDroppedSseStream, isExpiredSession, openClient } from './connect.js';
+import { isDroppedSseStream, isExpiredSession, listAllTools, openClient } from './connect.js';
+import { StderrTail } from './stderrTail.js';
+import { Wakeup } from './wakeup.js';
 import type { TransportContext } from './transport.js';
 import type { CallOptions, CallToolResult, ServerHandle, ServerState, ServerStatus, Tool, TransportKind } from './types.js';
 
@@ -21,8 +23,6 @@ export const DEFAULT_CONNECT_TIMEOUT_MS = 30_000;
 export const DEFAULT_CALL_WAIT_MS = 5_000;
 /** A connection that stayed up this long resets the backoff. */
 export const STABLE_CONNECTION_MS = 30_000;
-/** How many of a stdio child's last stderr lines are kept to explain a failure. */
-export const STDERR_LINES_KEPT = 20;
 
 export interface SessionOptions {
   entry: ServerEntry;
@@ -53,9 +53,9 @@ export class Session implements ServerHandle {
   private nextAttemptAt: number | undefined;
   private stopping = false;
   private readonly backoff: Backoff;
-  private readonly stderrTail: string[] = [];
+  private readonly stderrTail = new StderrTail();
   private readonly disabled: ReadonlySet<string>;
-  private readonly waiters = new Set<() => void>();
+  private readonly wakeup = new Wakeup();
   // The last attempt ended because the user did not complete an authorization: no automatic retry (it
   // would prompt again and again); the next tool call starts a new authorization instead.
   private authorizationFailed = false;
@@ -69,7 +69,7 @@ export class Session implements ServerHandle {
     this.backoff = new Backoff(options.backoff);
     this.unsubscribeAuth = options.transport.auth?.onChange(() => {
       this.options.onChange('status');
-      this.wakeWaiters();
+      this.wakeup.wakeAll();
     });
   }
 
@@ -130,7 +130,7 @@ export class Session implements ServerHandle {
     this.client = undefined;
     await Promise.all(clients.map((client) => client?.close().catch(() => {})));
     this.setState('stopped');
-    this.wakeWaiters();
+    this.wakeup.wakeAll();
   }
 
   private async attemptConnect(): Promise<void> {
@@ -187,7 +187,7 @@ export class Session implements ServerHandle {
       this.scheduleReconnect(prepared && this.options.transport.auth?.credentialsRejected() ? 0 : undefined);
     } finally {
       clearTimeout(timer);
-      this.wakeWaiters();
+      this.wakeup.wakeAll();
     }
   }
 
@@ -204,7 +204,7 @@ export class Session implements ServerHandle {
         this.lastError = `authorization failed: ${this.describe(error)}`;
         this.authorizationFailed = true;
         this.setState('failed');
-        this.wakeWaiters();
+        this.wakeup.wakeAll();
       },
     );
   }
@@ -227,8 +227,7 @@ export class Session implements ServerHandle {
     if (this.stopping || this.client !== client) return;
     this.client = undefined;
     if (this.now() - this.connectedAt >= STABLE_CONNECTION_MS) this.backoff.reset();
-    const tail = this.stderrTail.length ? `; last stderr: ${this.stderrTail.slice(-3).join(' | ')}` : '';
-    this.lastError = `connection closed${tail}`;
+    this.lastError = `connection closed${this.stderrTail.suffix()}`;
     this.setState('failed');
     this.scheduleReconnect();
   }
@@ -254,15 +253,7 @@ export class Session implements ServerHandle {
       // Wait only when a connection can come within the window: an attempt under way or due soon.
       const expected = this.state === 'connecting' || (this.nextAttemptAt !== undefined && this.nextAttemptAt < deadline);
       if (this.stopping || remaining <= 0 || signal?.aborted || !expected) throw this.notConnectedError();
-      await new Promise<void>((resolve) => {
-        const wake = () => {
-          clearTimeout(timer);
-          this.waiters.delete(wake);
-          resolve();
-        };
-        const timer = setTimeout(wake, remaining);
-        this.waiters.add(wake);
-      });
+      await this.wakeup.wait(remaining);
     }
     return this.client;
   }
@@ -279,13 +270,7 @@ export class Session implements ServerHandle {
   private async refreshTools(): Promise<void> {
     const client = this.client;
     if (!client) return;
-    const tools: Tool[] = [];
-    let cursor: string | undefined;
-    do {
-      const page = await client.listTools(cursor === undefined ? {} : { cursor });
-      tools.push(...page.tools);
-      cursor = page.nextCursor;
-    } while (cursor);
+    const tools = await listAllTools(client);
     this.currentTools = tools.filter((tool) => !this.disabled.has(tool.name));
     this.options.onChange('tools');
   }
@@ -300,20 +285,14 @@ export class Session implements ServerHandle {
     return unavailable(this.name, why, undefined, retryIn);
   }
 
-  private wakeWaiters(): void {
-    for (const wake of [...this.waiters]) wake();
-  }
-
   private recordStderr(line: string): void {
     this.stderrTail.push(line);
-    if (this.stderrTail.length > STDERR_LINES_KEPT) this.stderrTail.shift();
     this.options.logger.debug('server stderr', { server: this.name, line });
   }
 
   private describe(error: unknown): string {
     const message = error instanceof Error ? error.message : String(error);
-    const tail = this.stderrTail.length ? ` (last stderr: ${this.stderrTail.slice(-3).join(' | ')})` : '';
-    return message + tail;
+    return message + this.stderrTail.suffix();
   }
 
   private warn(message: string, error: unknown): void {
