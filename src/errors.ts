@@ -10,6 +10,7 @@ export type ErrorCode =
   | 'USAGE'
   | 'BAD_REQUEST'
   | 'UNAUTHORIZED'
+  | 'HOST_NOT_ALLOWED'
   | 'SERVER_NOT_FOUND'
   | 'TOOL_NOT_FOUND'
   | 'METHOD_NOT_ALLOWED'
@@ -32,6 +33,7 @@ export const STATUS_BY_CODE: Readonly<Record<ErrorCode, number>> = {
   USAGE: 400,
   BAD_REQUEST: 400,
   UNAUTHORIZED: 401,
+  HOST_NOT_ALLOWED: 403,
   SERVER_NOT_FOUND: 404,
   TOOL_NOT_FOUND: 404,
   METHOD_NOT_ALLOWED: 405,

@@ -13,10 +13,15 @@ export const BEARER_SCHEME = 'bearerAuth';
 export const CODES_NOT_SENT_OVER_HTTP: ReadonlySet<ErrorCode> = new Set(['USAGE', 'CONFIG_INVALID', 'CANCELLED']);
 
 /**
- * Codes a documented operation (POST to a tool) never answers with: those above, and METHOD_NOT_ALLOWED,
- * which only other methods on a tool's path get.
+ * Codes a documented operation (POST to a tool) never answers a legitimate client with: those above,
+ * METHOD_NOT_ALLOWED (only other methods on a tool's path get it) and HOST_NOT_ALLOWED (only requests
+ * addressed to a host mcpo does not serve, i.e. DNS-rebinding attempts).
  */
-export const CODES_NOT_FROM_OPERATIONS: ReadonlySet<ErrorCode> = new Set([...CODES_NOT_SENT_OVER_HTTP, 'METHOD_NOT_ALLOWED']);
+export const CODES_NOT_FROM_OPERATIONS: ReadonlySet<ErrorCode> = new Set([
+  ...CODES_NOT_SENT_OVER_HTTP,
+  'METHOD_NOT_ALLOWED',
+  'HOST_NOT_ALLOWED',
+]);
 
 interface ErrorResponseSpec {
   readonly name: string;

@@ -3,7 +3,7 @@
  * /healthz. Plain Hono: tool routes are parametric and resolved against caches fed by the registry's
  * change events, because servers and tools come and go at runtime and Hono cannot unregister routes.
  *
- * Middleware order: request log (sees the final status) → CORS (answers preflights before auth) →
+ * Middleware order: request log (sees the final status) → host guard (DNS rebinding) → CORS (answers preflights before auth) →
  * API key (everything under strictAuth, else tool routes only) → routes. One onError renders every error.
  */
 import { Hono, type MiddlewareHandler } from 'hono';
@@ -20,13 +20,14 @@ import { DocumentCache } from './documentCache.js';
 import { registerDocumentRoutes } from './documentRoutes.js';
 import { createErrorHandler } from './errorHandler.js';
 import { registerHealthRoutes } from './healthRoutes.js';
+import { hostGuard, LOOPBACK_HOST_NAMES } from './hostGuard.js';
 import { createNotFoundHandler } from './notFound.js';
 import { normalizePrefix } from './paths.js';
 import { DEFAULT_BODY_LIMIT_BYTES } from './requestBody.js';
 import { requestLog } from './requestLog.js';
 import { registerToolRoutes } from './toolRoutes.js';
 
-export { DEFAULT_BODY_LIMIT_BYTES };
+export { DEFAULT_BODY_LIMIT_BYTES, LOOPBACK_HOST_NAMES };
 
 /** Default app mode: every server under its own name. */
 export const DEFAULT_MODE = 'multi';
@@ -51,6 +52,12 @@ export interface AppOptions {
   pathPrefix?: string;
   /** Title, description and version of the documents. */
   info: DocumentInfo;
+  /**
+   * Host names requests may be addressed to (Host header, without port); others get 403 HOST_NOT_ALLOWED.
+   * Pass LOOPBACK_HOST_NAMES when listening on a loopback address, so web pages cannot reach mcpo through
+   * DNS rebinding. Default: any host (needed behind reverse proxies that forward the public Host).
+   */
+  allowedHosts?: readonly string[];
   /** Largest accepted request body. Default DEFAULT_BODY_LIMIT_BYTES (10 MiB); larger → 413. */
   bodyLimitBytes?: number;
 }
@@ -120,6 +127,7 @@ export function createApp(options: AppOptions): McpoApp {
   app.onError(createErrorHandler(logger));
   app.notFound(createNotFoundHandler(ctx));
   app.use(requestLog({ logger }));
+  if (options.allowedHosts !== undefined) app.use(hostGuard({ allowedHosts: options.allowedHosts }));
   if (options.corsAllowOrigins && options.corsAllowOrigins.length > 0) app.use(corsMiddleware(options.corsAllowOrigins));
   if (strictAuth && auth) app.use(auth);
 

@@ -95,7 +95,7 @@ describe('per-server document', () => {
     for (const path of ['/get_weather', '/ping', '/list']) {
       const { responses } = op(doc, path);
       expect(responses['422']).toEqual({ $ref: '#/components/responses/ValidationFailed' });
-      const statuses = new Set(Object.values(STATUS_BY_CODE).filter((s) => s !== 401 && s !== 405 && s !== 499));
+      const statuses = new Set(Object.values(STATUS_BY_CODE).filter((s) => ![401, 403, 405, 499].includes(s)));
       expect(Object.keys(responses)).toEqual(['200', ...[...statuses].sort().map(String)]);
       expect(responses['404']).toEqual({ $ref: '#/components/responses/NotFound' });
       expect(responses['503']).toEqual({ $ref: '#/components/responses/ServiceUnavailable' });
