@@ -51,6 +51,7 @@ export const STATUS_BY_CODE: Readonly<Record<ErrorCode, number>> = {
   INTERNAL: 500,
 };
 
+/** Optional parts of an McpoError. */
 export interface McpoErrorOptions {
   details?: Record<string, unknown>;
   cause?: unknown;
@@ -58,6 +59,7 @@ export interface McpoErrorOptions {
   headers?: Record<string, string>;
 }
 
+/** An error raised on purpose: a stable `code`, the HTTP status it maps to, optional details and response headers. */
 export class McpoError extends Error {
   readonly code: ErrorCode;
   readonly status: number;
@@ -111,6 +113,7 @@ export interface ValidationProblem {
   message: string;
 }
 
+/** 422 VALIDATION_FAILED with every problem found in the request body. */
 export class ValidationError extends McpoError {
   readonly problems: ValidationProblem[];
   constructor(problems: ValidationProblem[], message = 'Request body does not match the tool input schema') {

@@ -31,6 +31,7 @@ function signature(file: string): string {
   }
 }
 
+/** Calls `options.onChange` (debounced) whenever `file` changes; close() stops watching. */
 export function watchConfigFile(file: string, options: WatchOptions): { close(): void } {
   const path = resolve(file);
   const target = basename(path);

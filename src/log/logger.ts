@@ -4,6 +4,7 @@
  */
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error' | 'silent';
 
+/** Every level, most verbose first. */
 export const LOG_LEVELS: readonly LogLevel[] = ['debug', 'info', 'warn', 'error', 'silent'];
 
 export type LogFields = Record<string, unknown>;
@@ -31,6 +32,7 @@ const RANK: Record<LogLevel, number> = { debug: 10, info: 20, warn: 30, error: 4
 /** Keys whose values are never printed: tokens, secrets, auth headers, API keys, cookies, passwords. */
 const SECRET_KEY = /(authorization|token|secret|password|passwd|api[-_]?key|cookie|credential|code_verifier|^code$)/i;
 
+/** What a secret-looking field is printed as. */
 export const REDACTED = '[redacted]';
 
 /** Deep copy of `value` with every secret-looking key's value replaced by REDACTED. */
@@ -51,6 +53,7 @@ function renderValue(v: unknown): string {
   return String(v);
 }
 
+/** A logger writing lines at or above `options.level` (default info) to `options.write` (default stderr). */
 export function createLogger(options: LoggerOptions = {}): Logger {
   const level = options.level ?? 'info';
   const write = options.write ?? ((line: string) => process.stderr.write(line + '\n'));

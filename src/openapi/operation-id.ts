@@ -9,6 +9,7 @@ const INVALID = /[^A-Za-z0-9_.-]/g;
 /** Separator between server and tool names in operation ids. */
 export const OPERATION_ID_SEPARATOR = '__';
 
+/** `raw` with every character outside [A-Za-z0-9_.-] replaced by "_"; never "". */
 export function sanitizeOperationId(raw: string): string {
   const cleaned = raw.replace(INVALID, '_');
   return cleaned === '' ? '_' : cleaned;

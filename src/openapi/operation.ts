@@ -40,6 +40,7 @@ export function describeHints(annotations: Tool['annotations']): string | undefi
   return words.length > 0 ? `MCP hints: ${words.join(', ')}.` : undefined;
 }
 
+/** The POST operation of one tool; hoists its schemas into `ctx.schemas`. Throws when a schema cannot be copied (too deep). */
 export function buildOperation(compiled: CompiledTool, operationId: string, ctx: OperationContext): Record<string, unknown> {
   const { tool } = compiled;
   const summary = tool.title ?? tool.annotations?.title;

@@ -16,8 +16,10 @@ import { McpoError } from '../errors.js';
 /** Longest error message taken from a tool's text; the whole text stays in details.content. */
 export const MAX_TOOL_ERROR_MESSAGE = 1000;
 
+/** TOOL_ERROR message when the error result has no text. */
 export const GENERIC_TOOL_ERROR_MESSAGE = 'The tool reported an error.';
 
+/** The result-mapping rules, as written into each operation without an output schema. */
 export const RESULT_MAPPING_DESCRIPTION = [
   'The tool result. When the tool returns structuredContent, that object is the body.',
   'Otherwise the body is built from the content items: a text item becomes its JSON value if the text is',
@@ -48,6 +50,7 @@ export function mapContent(content: readonly ContentItem[]): unknown {
   return content.map(mapContentItem);
 }
 
+/** One MCP content item as it appears in a response body (see RESULT_MAPPING_DESCRIPTION). */
 export function mapContentItem(item: ContentItem): unknown {
   switch (item.type) {
     case 'text':

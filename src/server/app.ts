@@ -35,6 +35,7 @@ export const DEFAULT_MODE = 'multi';
 /** How long browsers may cache a CORS preflight answer, in seconds. */
 export const CORS_MAX_AGE_SECONDS = 600;
 
+/** What createApp needs; every optional field documents its default. */
 export interface AppOptions {
   registry: ServerRegistry;
   logger: Logger;
@@ -78,6 +79,10 @@ function corsMiddleware(origins: string[]): MiddlewareHandler {
   });
 }
 
+/**
+ * The Hono app over `options.registry`. Throws UsageError for inconsistent options (single mode with
+ * several servers, strictAuth without a key, a bad prefix or body limit). Call close() to unsubscribe.
+ */
 export function createApp(options: AppOptions): McpoApp {
   const { registry, logger } = options;
   const mode = options.mode ?? DEFAULT_MODE;

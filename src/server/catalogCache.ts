@@ -10,6 +10,7 @@ import { buildCatalog, type ServerCatalog } from '../openapi/catalog.js';
 /** Change kinds after which a server's catalog must be rebuilt. Status changes alone keep it. */
 const CATALOG_CHANGES: ReadonlySet<ChangeKind> = new Set(['tools', 'added', 'removed']);
 
+/** Compiled catalogs by server name, kept in step with the registry (see onChange). */
 export class CatalogCache {
   private readonly catalogs = new Map<string, ServerCatalog>();
 

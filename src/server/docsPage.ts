@@ -52,6 +52,7 @@ function escapeHtml(text: string): string {
   return text.replace(/[&<>"']/g, (ch) => `&#${ch.charCodeAt(0)};`);
 }
 
+/** The /docs HTML: Swagger UI from local assets, every interpolated value HTML-escaped. */
 export function renderDocsPage(options: DocsPageOptions): string {
   const assets = escapeHtml(options.assetsUrl);
   return `<!doctype html>

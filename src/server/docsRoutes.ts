@@ -20,6 +20,7 @@ const PAGE_HEADERS = {
   'Referrer-Policy': 'no-referrer',
 };
 
+/** Adds the docs pages and their assets to `app`. */
 export function registerDocsRoutes(app: Hono, ctx: ServerContext, assets = new SwaggerAssets()): void {
   const { pathPrefix: p, rootPath, info } = ctx;
   const browserPath = (...parts: string[]): string => joinPath(rootPath, p, ...parts);

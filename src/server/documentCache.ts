@@ -38,6 +38,7 @@ function cache(document: Record<string, unknown>): CachedDocument {
   return { document, body, etag };
 }
 
+/** Serialized documents with ETags, dropped when the registry reports a change (see onChange). */
 export class DocumentCache {
   private rootDocument: CachedDocument | undefined;
   private readonly serverDocuments = new Map<string, CachedDocument>();

@@ -12,6 +12,7 @@ function sendDocument(c: Context, cached: CachedDocument): Response {
   return c.body(cached.body, 200, { ...headers, 'Content-Type': 'application/json; charset=utf-8' });
 }
 
+/** Adds the openapi.json routes to `app`. */
 export function registerDocumentRoutes(app: Hono, ctx: ServerContext): void {
   const { pathPrefix: p, documents } = ctx;
   app.get(`${p}/openapi.json`, (c) => sendDocument(c, documents.root()));

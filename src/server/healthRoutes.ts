@@ -7,11 +7,13 @@ import type { Hono } from 'hono';
 import type { ServerStatus } from '../mcp/types.js';
 import type { ServerContext } from './context.js';
 
+/** Body of GET /healthz. */
 export interface HealthReport {
   status: 'ok' | 'degraded';
   servers: Record<string, ServerStatus>;
 }
 
+/** The /healthz body: every server by name, and "ok" only when all are connected. */
 export function healthReport(statuses: readonly ServerStatus[]): HealthReport {
   const servers: Record<string, ServerStatus> = {};
   for (const status of statuses) servers[status.name] = status;
@@ -19,6 +21,7 @@ export function healthReport(statuses: readonly ServerStatus[]): HealthReport {
   return { status, servers };
 }
 
+/** Adds GET {prefix}/healthz to `app`. */
 export function registerHealthRoutes(app: Hono, ctx: ServerContext): void {
   app.get(`${ctx.pathPrefix}/healthz`, (c) =>
     c.json(healthReport(ctx.registry.list().map((h) => h.status())), 200, { 'Cache-Control': 'no-store' }),

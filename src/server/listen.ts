@@ -52,6 +52,7 @@ function listenFailure(error: NodeJS.ErrnoException, host: string, port: number)
   }
 }
 
+/** Serves `app` on host:port; rejects with ListenError when the address cannot be bound. */
 export async function listen(app: Hono, options: ListenOptions): Promise<Listening> {
   const { host, tls } = options;
   const server = createAdaptorServer({

@@ -56,6 +56,7 @@ function safeDecode(segment: string): string {
   }
 }
 
+/** app.notFound: 404 (or 405 on a tool path) in the error envelope, naming what was not found. */
 export function createNotFoundHandler(ctx: ServerContext): NotFoundHandler {
   return function mcpoNotFound(c) {
     return renderError(c, routeNotFound(ctx, c.req.method, c.req.path));

@@ -11,6 +11,7 @@ export interface RequestLogOptions {
   now?: () => number;
 }
 
+/** Middleware writing the one info line per request. */
 export function requestLog(options: RequestLogOptions): MiddlewareHandler {
   const { logger } = options;
   const now = options.now ?? (() => performance.now());

@@ -34,6 +34,7 @@ function asset(body: Uint8Array<ArrayBuffer>, contentType: string): Asset {
   return { body, contentType, etag };
 }
 
+/** The fixed set of docs assets, loaded on first use and kept in memory with ETags. */
 export class SwaggerAssets {
   private readonly loaded = new Map<string, Asset>();
 

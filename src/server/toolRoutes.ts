@@ -38,6 +38,7 @@ async function callTool(ctx: ServerContext, c: Context, server: string, tool: st
   return c.body(body, 200, { 'Content-Type': 'application/json; charset=utf-8', 'Cache-Control': 'no-store' });
 }
 
+/** Adds the tool-call route (and its API-key guard unless auth covers every route) to `app`. */
 export function registerToolRoutes(app: Hono, ctx: ServerContext): void {
   const { pathPrefix: p } = ctx;
   // `{.+}`: MCP tool names may contain '/', so the tool is the rest of the path.

@@ -12,6 +12,7 @@ export function sanitizeComponentName(name: string): string {
   return cleaned === '' ? '_' : cleaned;
 }
 
+/** Hands out the component names of one document. */
 export class ComponentNames {
   private readonly taken = new Set<string>();
   /** Allocated names in order, so an abandoned schema's names can be given back (see releaseSince). */

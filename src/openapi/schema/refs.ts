@@ -21,6 +21,7 @@ export interface RefIndex {
   readonly hasIds: boolean;
 }
 
+/** Walks `root` once and resolves each of its `$ref`s to the pointer of its target (see RefIndex). */
 export function indexRefs(root: unknown): RefIndex {
   const schemaPointers: string[] = [];
   const baseOf = new Map<string, string>();
