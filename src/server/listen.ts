@@ -57,6 +57,10 @@ export async function listen(app: Hono, options: ListenOptions): Promise<Listeni
   const { host, tls } = options;
   const server = createAdaptorServer({
     fetch: app.fetch,
+    // By default @hono/node-server swaps the global Response for a lighter class; then the SDK's
+    // `instanceof Response` checks fail on real fetch responses and every OAuth error response reads as
+    // "invalid", turning a refused refresh (invalid_grant) into an endless retry. Keep the globals.
+    overrideGlobalObjects: false,
     ...(tls ? { createServer: createHttpsServer, serverOptions: { cert: tls.cert, key: tls.key } } : {}),
   }) as Server;
 
