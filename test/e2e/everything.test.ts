@@ -62,6 +62,27 @@ describe.each(['stdio', 'sse', 'http'])('server-everything over %s through mcpo'
     expect(body).toMatchObject({ error: { code: 'VALIDATION_FAILED', details: { problems: [{ path: '/a' }] } } });
   });
 
+  it('multiplexes REST calls on one session: a quick call answers while slow ones on the same server run', async () => {
+    const started = Date.now();
+    const slow = Array.from({ length: 4 }, () => call(`/${server}/trigger-long-running-operation`, { duration: 1, steps: 1 }));
+    const quick = await call(`/${server}/echo`, { message: 'meanwhile' });
+    const quickMs = Date.now() - started;
+    expect(quick).toEqual({ status: 200, body: 'Echo: meanwhile' });
+    expect(quickMs).toBeLessThan(900);
+    for (const result of await Promise.all(slow)) expect(result.status).toBe(200);
+    // Four 1 s operations in series would take 4 s.
+    expect(Date.now() - started).toBeLessThan(2500);
+  });
+
+  it('keeps resource links and embedded resources in the body', async () => {
+    const links = await call(`/${server}/get-resource-links`, { count: 2 });
+    expect(links.status).toBe(200);
+    expect(links.body).toContainEqual(expect.objectContaining({ type: 'resource_link', uri: expect.stringMatching(/^demo:\/\//) }));
+    const embedded = await call(`/${server}/get-resource-reference`, {});
+    expect(embedded.status).toBe(200);
+    expect(embedded.body).toContainEqual(expect.objectContaining({ type: 'resource', uri: expect.any(String) }));
+  });
+
   it('serves a per-server document that validates as OpenAPI 3.1', async () => {
     const doc = await (await fetch(`${proxy.url}/${server}/openapi.json`)).json();
     const result = await new Validator().validate(doc as Parameters<Validator['validate']>[0]);
