@@ -123,12 +123,13 @@ export class Session implements ServerHandle {
   async close(): Promise<void> {
     this.stopping = true;
     this.unsubscribeAuth?.();
-    this.options.transport.auth?.cancel?.();
+    // Waited for: a cancelled authorization must not register, exchange or write tokens after close().
+    const cancelled = this.options.transport.auth?.cancel?.();
     clearTimeout(this.retryTimer);
     this.nextAttemptAt = undefined;
     const clients = [this.client, this.attempt];
     this.client = undefined;
-    await Promise.all(clients.map((client) => client?.close().catch(() => {})));
+    await Promise.all([cancelled, ...clients.map((client) => client?.close().catch(() => {}))]);
     this.setState('stopped');
     this.wakeup.wakeAll();
   }

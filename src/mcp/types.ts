@@ -74,8 +74,8 @@ export interface SessionAuth {
   onChange(listener: () => void): () => void;
   /** True when the server refused the credentials and refreshing could not fix it: authorize again. */
   credentialsRejected(): boolean;
-  /** Abandons an authorization under way (the session is closing). */
-  cancel?(): void;
+  /** Abandons an authorization under way (the session is closing); settles once it has stopped. */
+  cancel?(): Promise<void> | void;
 }
 
 export type ChangeKind = 'tools' | 'status' | 'added' | 'removed';

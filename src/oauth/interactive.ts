@@ -12,7 +12,7 @@ import type { OAuthConfig } from '../config/types.js';
 import { McpoError } from '../errors.js';
 import type { Logger } from '../log/logger.js';
 import { discover } from './discovery.js';
-import { AuthorizationFailedError, CallbackTimeoutError } from './errors.js';
+import { AuthorizationFailedError, CallbackTimeoutError, OAuthCancelledError } from './errors.js';
 import { DEFAULT_CALLBACK_PATH, DEFAULT_CALLBACK_TIMEOUT_MS, LOOPBACK_HOST, startLoopbackReceiver, type LoopbackReceiver } from './loopback.js';
 import { readAuthorizationCodeFromTerminal } from './paste.js';
 import { announcement, type PromptIo } from './prompts.js';
@@ -47,9 +47,26 @@ export interface InteractiveAuthorizationOptions {
   signal?: AbortSignal;
 }
 
-/** Runs the flow to the end; resolves with the saved state (tokens included). */
+/**
+ * Runs the flow to the end; resolves with the saved state (tokens included). An abort stops it between
+ * steps, cuts off the request under way, and no store write happens after it: once the returned promise
+ * settled, the flow has left no work behind (close() relies on this).
+ */
 export async function runInteractiveAuthorization(options: InteractiveAuthorizationOptions): Promise<StoredAuth> {
-  const { config, serverUrl, store, identity, fetch } = options;
+  try {
+    return await runFlow(options);
+  } catch (error) {
+    // Whatever failed after the abort (a cut-off discovery request, say) failed because of it.
+    throwIfCancelled(options.signal);
+    throw error;
+  }
+}
+
+async function runFlow(options: InteractiveAuthorizationOptions): Promise<StoredAuth> {
+  const { config, serverUrl, store, identity, signal } = options;
+  const stopIfCancelled = (): void => throwIfCancelled(signal);
+  const fetch = signal ? cancellableFetch(options.fetch, signal) : options.fetch;
+  stopIfCancelled();
   const discovery = await discover({
     serverUrl,
     fetch,
@@ -57,27 +74,41 @@ export async function runInteractiveAuthorization(options: InteractiveAuthorizat
     ...(options.challenge ? { challenge: options.challenge } : {}),
     ...(config.serverUrl ? { fallbackServerUrl: config.serverUrl } : {}),
   });
-  const initial = await updateStored(store, identity, (s) => ({ ...s, discovery }));
+  stopIfCancelled();
+  const initial = await updateStored(store, identity, (s) => ({ ...s, discovery }), signal);
   const state = randomBytes(32).toString('base64url');
   const timeoutMs = options.timeoutMs ?? DEFAULT_CALLBACK_TIMEOUT_MS;
   const receiver = config.useLoopback
-    ? await startLoopbackReceiver({ port: config.callbackPort, expectedState: state, timeoutMs, ...(options.signal ? { signal: options.signal } : {}) })
+    ? await startLoopbackReceiver({ port: config.callbackPort, expectedState: state, timeoutMs, ...(signal ? { signal } : {}) })
     : undefined;
   try {
     const redirectUrl = receiver?.redirectUri ?? `http://${LOOPBACK_HOST}:${config.callbackPort || DEFAULT_OAUTH_CALLBACK_PORT}${DEFAULT_CALLBACK_PATH}`;
-    const provider = new AuthorizationProvider({ config, store, identity, initial, redirectUrl, state, now: options.now });
+    const provider = new AuthorizationProvider({ config, store, identity, initial, redirectUrl, state, now: options.now, ...(signal ? { signal } : {}) });
     const scope = options.scope;
-    await sdkAuth(() => auth(provider, { serverUrl, fetchFn: fetch, ...(scope ? { scope } : {}) }));
+    await sdkAuth(() => auth(provider, { serverUrl, fetchFn: fetch, ...(scope ? { scope } : {}) }), signal);
+    stopIfCancelled();
     const url = provider.authorizationUrl;
     if (!url) return (await store.load()) ?? initial; // the SDK got tokens without the user (not for this grant)
     options.onAuthorizationUrl?.(url.href);
     const { code } = await waitForCode(options, receiver, url, state, timeoutMs);
-    await sdkAuth(() => auth(provider, { serverUrl, authorizationCode: code, fetchFn: fetch, ...(scope ? { scope } : {}) }));
+    stopIfCancelled();
+    await sdkAuth(() => auth(provider, { serverUrl, authorizationCode: code, fetchFn: fetch, ...(scope ? { scope } : {}) }), signal);
+    stopIfCancelled();
     options.logger.info('authorized', { server: options.serverName });
     return (await store.load()) ?? initial;
   } finally {
     await receiver?.close();
   }
+}
+
+/** Throws OAuthCancelledError once `signal` aborted. */
+export function throwIfCancelled(signal: AbortSignal | undefined): void {
+  if (signal?.aborted) throw new OAuthCancelledError(undefined, signal.reason);
+}
+
+/** `fetch` whose requests are also cut off by `signal` (the flow was cancelled mid-request). */
+function cancellableFetch(fetch: FetchLike, signal: AbortSignal): FetchLike {
+  return (url, init) => fetch(url, { ...init, signal: init?.signal ? AbortSignal.any([init.signal, signal]) : signal });
 }
 
 async function waitForCode(
@@ -120,12 +151,16 @@ async function waitForCode(
   }
 }
 
-/** SDK errors (registration refused, code exchange failed) become AuthorizationFailedError; ours pass. */
-async function sdkAuth(run: () => Promise<unknown>): Promise<void> {
+/**
+ * SDK errors (registration refused, code exchange failed) become AuthorizationFailedError; ours pass, and
+ * anything after a cancellation (the aborted request's error) is the cancellation.
+ */
+async function sdkAuth(run: () => Promise<unknown>, signal: AbortSignal | undefined): Promise<void> {
   try {
     await run();
   } catch (error) {
     if (error instanceof McpoError) throw error;
+    throwIfCancelled(signal);
     throw new AuthorizationFailedError(error);
   }
 }

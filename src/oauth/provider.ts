@@ -39,6 +39,8 @@ export interface AuthorizationProviderOptions {
   /** The `state` of this attempt. */
   state: string;
   now: () => number;
+  /** The flow's cancellation: no store write happens once it aborted. */
+  signal?: AbortSignal;
 }
 
 export class AuthorizationProvider implements OAuthClientProvider {
@@ -117,7 +119,7 @@ export class AuthorizationProvider implements OAuthClientProvider {
   }
 
   private async update(change: (current: StoredAuth) => StoredAuth): Promise<void> {
-    this.current = await updateStored(this.options.store, this.options.identity, change);
+    this.current = await updateStored(this.options.store, this.options.identity, change, this.options.signal);
   }
 }
 

@@ -50,6 +50,8 @@ interface Flow {
   url: string | undefined;
   promise: Promise<void>;
   controller: AbortController;
+  /** False while queued behind another server's prompt: nothing of this flow has run yet. */
+  started: boolean;
 }
 
 export class ServerAuth implements SessionAuth, TokenSource {
@@ -163,11 +165,12 @@ export class ServerAuth implements SessionAuth, TokenSource {
     if (this.inARow >= MAX_AUTHORIZATIONS_IN_A_ROW) return Promise.reject(new TooManyAuthorizationsError(MAX_AUTHORIZATIONS_IN_A_ROW));
     this.inARow++;
     const { entry, queue } = this.options;
-    const flow: Flow = { url: undefined, promise: Promise.resolve(), controller: new AbortController() };
+    const flow: Flow = { url: undefined, promise: Promise.resolve(), controller: new AbortController(), started: false };
     const scope = request.scope ?? entry.oauth.scope ?? this.challenge?.scope;
     flow.promise = queue
-      .run(promptKey(entry.oauth.useLoopback, entry.oauth.callbackPort), () =>
-        runInteractiveAuthorization({
+      .run(promptKey(entry.oauth.useLoopback, entry.oauth.callbackPort), () => {
+        flow.started = true;
+        return runInteractiveAuthorization({
           serverName: entry.name,
           serverUrl: entry.url,
           config: entry.oauth,
@@ -186,8 +189,8 @@ export class ServerAuth implements SessionAuth, TokenSource {
             flow.url = url;
             this.emit();
           },
-        }),
-      )
+        });
+      })
       .then((state) => {
         this.state = state;
         this.loaded = true;
@@ -203,9 +206,17 @@ export class ServerAuth implements SessionAuth, TokenSource {
     return flow.promise;
   }
 
-  /** Abandons the authorization under way (its loopback listener closes, its prompt ends). */
-  cancel(): void {
-    this.flow?.controller.abort();
+  /**
+   * Abandons the authorization under way (its loopback listener closes, its prompt ends, its request in
+   * flight is cut off). Settles once the flow has stopped, so nothing (registration, code exchange, token
+   * file write) happens after it; a flow still queued behind another server's prompt has done nothing and
+   * stops without running when its turn comes.
+   */
+  cancel(): Promise<void> {
+    const flow = this.flow;
+    if (!flow) return Promise.resolve();
+    flow.controller.abort();
+    return flow.started ? flow.promise.then(noop, noop) : Promise.resolve();
   }
 
   private refresh(rejectedToken?: string): Promise<RefreshOutcome> {
@@ -240,6 +251,8 @@ export class ServerAuth implements SessionAuth, TokenSource {
     for (const listener of [...this.listeners]) listener();
   }
 }
+
+function noop(): void {}
 
 function abortable<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
   if (signal.aborted) return Promise.reject(signal.reason);
