@@ -199,7 +199,7 @@ describe('a tool schema that cannot be carried over', () => {
 
   it('costs only that tool its schemas: the document stays valid and every other tool keeps its own', async () => {
     // Regression: one over-deep tool schema made every document (root included) answer 500.
-    const deep = tool('deep', nested(1000), { outputSchema: nested(3) as Tool['outputSchema'] });
+    const deep = tool('deep', nested(3000), { outputSchema: nested(3) as Tool['outputSchema'] });
     const root = buildRootDocument([catalogOf('weather', [weather, deep, ping])], { info: INFO, serverUrl: '/' });
     await expectValidOpenApi(root);
     const deepOp = op(root, '/weather/deep');

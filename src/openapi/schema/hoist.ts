@@ -16,7 +16,7 @@ import type { ComponentNames } from './names.js';
 import { appendPointer, parsePointer, resolvePointer } from './pointer.js';
 import { indexRefs, type RefIndex } from './refs.js';
 import { DROPPED_KEYWORDS, translateKeywords } from './translate.js';
-import { forEachChildSchema, isSchema } from './walk.js';
+import { copyWithoutChildSchemas, forEachChildSchema, isSchema } from './walk.js';
 
 export const COMPONENT_REF_PREFIX = '#/components/schemas/';
 
@@ -80,7 +80,7 @@ function makeEmitter(index: RefIndex, componentNames: ReadonlyMap<string, string
         else out.$ref = COMPONENT_REF_PREFIX + targetName;
         continue;
       }
-      out[key] = structuredClone(value);
+      out[key] = copyWithoutChildSchemas(key, value);
     }
     forEachChildSchema(node, (child, path) => {
       const [keyword, member] = path as [string, string | undefined];

@@ -27,6 +27,7 @@ const ARRAY = ['allOf', 'anyOf', 'oneOf', 'prefixItems', 'items'] as const;
 /** Keywords whose value maps names to subschemas (`dependencies` values may also be string arrays). */
 const MAP = ['properties', 'patternProperties', '$defs', 'definitions', 'dependentSchemas', 'dependencies'] as const;
 
+
 /** A JSON Schema is an object or a boolean. */
 export function isSchema(value: unknown): value is Record<string, unknown> | boolean {
   return typeof value === 'boolean' || isPlainObject(value);
@@ -55,6 +56,23 @@ export function forEachChildSchema(
       if (isSchema(child)) visit(child, [keyword, name]);
     }
   }
+}
+
+const IS_SINGLE: ReadonlySet<string> = new Set(SINGLE);
+const IS_ARRAY: ReadonlySet<string> = new Set(ARRAY);
+const IS_MAP: ReadonlySet<string> = new Set(MAP);
+
+/**
+ * A deep copy of `value`, the value of `keyword` in a schema, in which every subschema that
+ * forEachChildSchema visits is left out (null or {} in its place) for the caller to fill in. Copying
+ * those subschemas too, only to replace them, makes copying a whole schema quadratic in its depth.
+ */
+export function copyWithoutChildSchemas(keyword: string, value: unknown): unknown {
+  const hole = (item: unknown): unknown => (isSchema(item) ? null : structuredClone(item));
+  if (IS_ARRAY.has(keyword) && Array.isArray(value)) return value.map(hole);
+  if (IS_MAP.has(keyword) && isPlainObject(value)) return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, hole(v)]));
+  if (IS_SINGLE.has(keyword) && isSchema(value)) return typeof value === 'boolean' ? value : {};
+  return structuredClone(value);
 }
 
 /** How the walk reached a subschema: its parent's pointer and the keyword path below it (["$defs", "Item"]). */
