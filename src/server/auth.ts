@@ -49,9 +49,12 @@ export function apiKeyAuth(options: ApiKeyAuthOptions): MiddlewareHandler {
   const headers = { 'WWW-Authenticate': `Basic realm="${realm}", Bearer realm="${realm}"` };
 
   return async function apiKeyAuthMiddleware(c, next) {
-    const key = presentedKey(c.req.header('Authorization'));
+    const authorization = c.req.header('Authorization');
+    const key = presentedKey(authorization);
     if (key === undefined) {
-      throw new McpoError('UNAUTHORIZED', 'Missing API key: send "Authorization: Bearer <key>"', { headers });
+      // Say which mistake it is: a header in a scheme we do not read looks like a wrong key otherwise.
+      const problem = authorization ? 'Unsupported Authorization header' : 'Missing API key';
+      throw new McpoError('UNAUTHORIZED', `${problem}: send "Authorization: Bearer <key>"`, { headers });
     }
     if (!timingSafeEqual(digest(key), expected)) {
       throw new McpoError('UNAUTHORIZED', 'Invalid API key', { headers });

@@ -45,6 +45,16 @@ describe('API key', () => {
     }
   });
 
+  it('says the Authorization header is unsupported, not missing, when it uses another scheme or no scheme', async () => {
+    t = await createTestApp({ apiKey: KEY });
+    for (const authorization of [`Token ${KEY}`, KEY, 'Basic bm8tY29sb24=']) {
+      const res = await post(t.app, '/alpha/echo', { text: 'hi' }, { Authorization: authorization });
+      const { message } = ((await res.json()) as { error: { message: string } }).error;
+      expect(message, authorization).toBe('Unsupported Authorization header: send "Authorization: Bearer <key>"');
+      expect(message).not.toContain(KEY);
+    }
+  });
+
   it('checks the key before revealing whether a server or tool exists', async () => {
     t = await createTestApp({ apiKey: KEY });
     expect((await post(t.app, '/nope/nothing', {})).status).toBe(401);
