@@ -24,23 +24,36 @@ export interface BenchOptions {
   scaleServers: number;
   scaleRepeats: number;
   groups: ReadonlySet<Group>;
+  /** How many times the throughput scenarios run (interleaved); each row keeps the median round. */
+  rounds: number;
   /** Exit 1 when a target is missed. */
   strict: boolean;
   /** The mcpo entry point to benchmark, relative to the working directory (default: this checkout's bin/mcpo.js). */
   mcpoBin: string | undefined;
+  /** A second mcpo build: every mcpo scenario also runs against it, right after, as `alt-…` (A/B). */
+  compareBin: string | undefined;
   /** Directory for V8 CPU profiles of the mcpo processes, or undefined. */
   cpuProfileDir: string | undefined;
   quick: boolean;
 }
 
-export const USAGE = `usage: npm run bench -- [--quick] [--duration S] [--warmup S] [--only ${GROUPS.join(',')}] [--strict] [--cpu-prof DIR] [--mcpo-bin FILE]
+export const USAGE = `usage: npm run bench -- [--quick] [--duration S] [--warmup S] [--only ${GROUPS.join(',')}] [--rounds N] [--strict] [--cpu-prof DIR] [--mcpo-bin FILE] [--compare FILE]
   --quick        smoke run: 1.5 s windows, 0.5 s warm-up, 2 s stress, one start-up timing each
   --duration S   measured window per scenario (default ${DEFAULT_DURATION_S})
   --warmup S     warm-up before each window (default ${DEFAULT_WARMUP_S})
+  --rounds N     run the throughput scenarios N times, interleaved; keep each one's median round (default 1)
   --only LIST    run only these scenario groups (targets needing others print n/a)
   --strict       exit 1 when a target is missed (default: report only)
   --cpu-prof DIR write a V8 CPU profile of every mcpo process into DIR
-  --mcpo-bin F   benchmark another mcpo build (e.g. a patched copy's bin/mcpo.js) instead of this checkout's`;
+  --mcpo-bin F   benchmark another mcpo build (e.g. a patched copy's bin/mcpo.js) instead of this checkout's
+  --compare F    A/B: also run every mcpo scenario against build F, right after (rows alt-…)`;
+
+function rounds(value: string | undefined): number {
+  if (value === undefined) return 1;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1 || n > 9) throw new Error(`--rounds must be a whole number from 1 to 9, got "${value}"`);
+  return n;
+}
 
 function seconds(value: string | undefined, fallback: number, flag: string): number {
   if (value === undefined) return fallback;
@@ -57,9 +70,11 @@ export function parseBenchOptions(argv: string[]): BenchOptions | 'help' {
       duration: { type: 'string' },
       warmup: { type: 'string' },
       only: { type: 'string' },
+      rounds: { type: 'string' },
       strict: { type: 'boolean', default: false },
       'cpu-prof': { type: 'string' },
       'mcpo-bin': { type: 'string' },
+      compare: { type: 'string' },
       help: { type: 'boolean', short: 'h', default: false },
     },
     strict: true,
@@ -79,9 +94,11 @@ export function parseBenchOptions(argv: string[]): BenchOptions | 'help' {
     scaleServers: DEFAULT_SCALE_SERVERS,
     scaleRepeats: quick ? 1 : DEFAULT_SCALE_REPEATS,
     groups: new Set(groups as Group[]),
+    rounds: rounds(values.rounds),
     strict: values.strict ?? false,
     cpuProfileDir: values['cpu-prof'],
     mcpoBin: values['mcpo-bin'],
+    compareBin: values.compare,
     quick,
   };
 }

@@ -59,7 +59,7 @@ export function renderTopology(results: readonly ScenarioResult[]): string {
 export function renderRatios(results: readonly ScenarioResult[]): string {
   return table(
     ['mcpo / direct', 'throughput', 'p50', 'added p50 ms', 'mcpo-own CPU µs/req'],
-    ratios(results).map((r) => [r.scenario.replace(/^mcpo-/, ''), num(r.throughput, 2), num(r.p50, 2), num(r.addedP50Ms, 3), num(r.ownCpuUs)]),
+    ratios(results).map((r) => [r.scenario.replace(/^mcpo-/, '').replace(/^alt-(.*)$/, '$1 (alt)'), num(r.throughput, 2), num(r.p50, 2), num(r.addedP50Ms, 3), num(r.ownCpuUs)]),
   );
 }
 

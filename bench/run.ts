@@ -10,7 +10,7 @@ import { GROUPS, USAGE, parseBenchOptions, type BenchOptions } from './options.j
 import { stopAll } from './proc.js';
 import { machine, renderRatios, renderScale, renderScenarios, renderTargets, renderTopology, writeReport, type BenchReport } from './report.js';
 import { runScale, type ScaleResult } from './scale.js';
-import { plan, runScenario, type ScenarioResult } from './scenarios.js';
+import { mergeRounds, plan, runScenario, type ScenarioResult } from './scenarios.js';
 import { evaluate, ratios } from './targets.js';
 
 const repoRoot = join(dirname(fileURLToPath(import.meta.url)), '..');
@@ -34,14 +34,21 @@ async function main(options: BenchOptions): Promise<number> {
   const mcpoBin = options.mcpoBin === undefined ? undefined : resolve(options.mcpoBin);
   const extra = { ...(options.cpuProfileDir ? { cpuProfileDir: resolve(options.cpuProfileDir) } : {}), ...(mcpoBin ? { mcpoBin } : {}) };
   const ctx = { repoRoot, warmupS: options.warmupS, ...extra };
-  const scenarios = plan(options).filter((s) => options.groups.has(s.group));
-  const results: ScenarioResult[] = [];
-  for (const [i, scenario] of scenarios.entries()) {
-    log(`[${i + 1}/${scenarios.length}] ${scenario.id}: ${scenario.connections} connections, ${scenario.durationS} s after ${options.warmupS} s warm-up`);
-    const result = await runScenario(scenario, ctx);
-    log(`      ${Math.round(result.rps)} req/s, p50 ${result.latency.p50.toFixed(3)} ms, p99 ${result.latency.p99.toFixed(3)} ms, ${result.errors} errors`);
-    results.push(result);
+  const compareBin = options.compareBin === undefined ? undefined : resolve(options.compareBin);
+  const scenarios = plan({ ...options, ...(compareBin ? { compareBin } : {}) }).filter((s) => options.groups.has(s.group));
+  const rounds: ScenarioResult[][] = [];
+  for (let round = 1; round <= options.rounds; round++) {
+    const results: ScenarioResult[] = [];
+    for (const [i, scenario] of scenarios.entries()) {
+      const where = options.rounds > 1 ? `round ${round}/${options.rounds}, ` : '';
+      log(`[${where}${i + 1}/${scenarios.length}] ${scenario.id}: ${scenario.connections} connections, ${scenario.durationS} s after ${options.warmupS} s warm-up`);
+      const result = await runScenario(scenario, ctx);
+      log(`      ${Math.round(result.rps)} req/s, p50 ${result.latency.p50.toFixed(3)} ms, p99 ${result.latency.p99.toFixed(3)} ms, ${result.errors} errors`);
+      results.push(result);
+    }
+    rounds.push(results);
   }
+  const results = mergeRounds(rounds);
   let scale: ScaleResult | undefined;
   if (options.groups.has('scale')) {
     log(`[scale] 1 vs ${options.scaleServers} stdio servers, ${options.scaleRepeats}x each`);
@@ -68,8 +75,10 @@ async function main(options: BenchOptions): Promise<number> {
   const m = report.machine;
   const out = [
     '',
-    `mcpo benchmark: ${m.cpus} CPUs (${m.cpuModel}), Node ${m.node}, ${options.durationS} s windows after ${options.warmupS} s warm-up${options.quick ? ' (--quick)' : ''}`,
+    `mcpo benchmark: ${m.cpus} CPUs (${m.cpuModel}), Node ${m.node}, ${options.durationS} s windows after ${options.warmupS} s warm-up${options.quick ? ' (--quick)' : ''}` +
+      (options.rounds > 1 ? `, ${options.rounds} rounds (each row: the round with the median req/s; errors summed over all rounds)` : ''),
     ...(mcpoBin ? [`mcpo under test: ${mcpoBin}`] : []),
+    ...(compareBin ? [`alt-… rows: the same scenarios against ${compareBin}`] : []),
     `load average before the run: ${m.loadAverageAtStart.map((l) => l.toFixed(2)).join(' ')} (1/5/15 min; anything near or above ${m.cpus} means other work shared the CPUs)`,
     ...NOTES.map((n) => `  - ${n}`),
     '',

@@ -11,7 +11,7 @@ import { memoryOf, sleep } from './proc.js';
 import { median } from './stats.js';
 
 /** How long mcpo sits idle before its RSS is read. */
-export const IDLE_SETTLE_MS = 2000;
+export const IDLE_SETTLE_MS = 1000;
 
 export interface StartupSample {
   servers: number;

@@ -24,12 +24,31 @@ export interface Scenario {
   workload: WorkloadName;
   connections: number;
   durationS: number;
+  /** The mcpo entry point for this scenario (A/B runs); default ScenarioContext.mcpoBin. */
+  bin?: string;
 }
 
 export interface ScenarioResult extends Scenario, LoadResult {
   /** Peak RSS (VmHWM) of the system under test's own process, bytes; upstream servers not counted. */
   peakRss?: number;
   topology: string;
+  /** With --rounds: req/s of every round, in order. */
+  roundsRps?: number[];
+}
+
+/**
+ * One row per scenario from several rounds: the round with the median req/s (its latencies and memory
+ * with it), errors summed over every round, so one bad round is never hidden.
+ */
+export function mergeRounds(rounds: readonly ScenarioResult[][]): ScenarioResult[] {
+  if (rounds.length === 1) return [...rounds[0]!];
+  return rounds[0]!.map((first) => {
+    const all = rounds.map((round) => round.find((r) => r.id === first.id)!);
+    const middle = [...all].sort((a, b) => a.rps - b.rps)[Math.floor(all.length / 2)]!;
+    const errorBreakdown: Record<string, number> = {};
+    for (const r of all) for (const [k, v] of Object.entries(r.errorBreakdown)) errorBreakdown[k] = (errorBreakdown[k] ?? 0) + v;
+    return { ...middle, errors: all.reduce((sum, r) => sum + r.errors, 0), errorBreakdown, roundsRps: all.map((r) => r.rps) };
+  });
 }
 
 export interface ScenarioContext {
@@ -95,7 +114,7 @@ async function runMcpo(s: Scenario, ctx: ScenarioContext): Promise<Omit<Scenario
   const http = s.transport === 'streamable-http' ? await startHttpServer(ctx.repoRoot) : undefined;
   try {
     const entry: McpServerEntry = http ? { type: 'streamable-http', url: http.url } : stdioServer(ctx.repoRoot);
-    const mcpo = await startMcpo({ repoRoot: ctx.repoRoot, servers: { bench: entry }, logLevel: 'warn', ...(ctx.mcpoBin ? { bin: ctx.mcpoBin } : {}), ...(ctx.cpuProfileDir ? { cpuProfileDir: ctx.cpuProfileDir } : {}) });
+    const mcpo = await startMcpo({ repoRoot: ctx.repoRoot, servers: { bench: entry }, logLevel: 'warn', ...(s.bin ?? ctx.mcpoBin ? { bin: s.bin ?? ctx.mcpoBin } : {}), ...(ctx.cpuProfileDir ? { cpuProfileDir: ctx.cpuProfileDir } : {}) });
     try {
       const { tool, arguments: args } = workload(s.workload);
       const load = await runHttpLoad({ url: `${mcpo.url}/bench/${tool}`, body: JSON.stringify(args), connections: s.connections, warmupS: ctx.warmupS, durationS: s.durationS, pid: mcpo.pid });
@@ -120,8 +139,18 @@ export async function runScenario(s: Scenario, ctx: ScenarioContext): Promise<Sc
   return { ...s, ...measured, topology: TOPOLOGY[s.system][s.transport ?? 'none']! };
 }
 
-/** The scenarios in running order: each mcpo run right after its direct baseline, so drift hits both alike. */
-export function plan(options: { connections: number; durationS: number; stressConnections: number; stressDurationS: number }): Scenario[] {
+/**
+ * The scenarios in running order: each mcpo run right after its direct baseline, so drift hits both
+ * alike; with `compareBin`, each mcpo run is followed by the same run against that build (`alt-…`).
+ */
+export function plan(options: { connections: number; durationS: number; stressConnections: number; stressDurationS: number; compareBin?: string }): Scenario[] {
+  const scenarios = basePlan(options);
+  const { compareBin } = options;
+  if (!compareBin) return scenarios;
+  return scenarios.flatMap((s) => (s.system === 'mcpo' ? [s, { ...s, id: s.id.replace(/^mcpo-/, 'alt-'), bin: compareBin }] : [s]));
+}
+
+function basePlan(options: { connections: number; durationS: number; stressConnections: number; stressDurationS: number }): Scenario[] {
   const c = options.connections;
   const d = options.durationS;
   const out: Scenario[] = [{ id: `hono-c${c}`, group: 'hono', system: 'hono', workload: 'echo', connections: c, durationS: d }];

@@ -44,7 +44,7 @@ const verdict = (ok: boolean): Verdict => (ok ? 'PASS' : 'FAIL');
 export function ratios(results: readonly ScenarioResult[]): Ratio[] {
   const byId = new Map(results.map((r) => [r.id, r]));
   return results.flatMap((r) => {
-    const base = r.system === 'mcpo' ? byId.get(r.id.replace(/^mcpo-/, 'direct-')) : undefined;
+    const base = r.system === 'mcpo' ? byId.get(r.id.replace(/^(mcpo|alt)-/, 'direct-')) : undefined;
     if (!base) return [];
     const hono = results.find((h) => h.system === 'hono' && h.connections === r.connections) ?? results.find((h) => h.system === 'hono');
     const cpu = [r.cpuMsPerRequest, base.cpuMsPerRequest, hono?.cpuMsPerRequest];
@@ -99,7 +99,7 @@ export function evaluate(results: readonly ScenarioResult[], scale: ScaleResult 
       out.push({ target: t2, measured: `${fmt(factor, 2)}x (mcpo ${fmt(mcpo.latency.p99, 2)} ms, direct ${fmt(direct.latency.p99, 2)} ms)`, verdict: verdict(factor <= MAX_P99_FACTOR) });
     }
   }
-  for (const stress of results.filter((r) => r.group === 'stress')) {
+  for (const stress of results.filter((r) => r.group === 'stress' && r.id.startsWith('mcpo-'))) {
     out.push({
       target: `zero errors under ${stress.connections} connections (${stress.transport}) for ${stress.durationS} s${stress.durationS < 10 ? ' (the target asks 10 s)' : ''}`,
       measured: `${stress.errors} errors in ${fmt(stress.requests)} requests ${JSON.stringify(stress.errorBreakdown)}`,
@@ -107,13 +107,15 @@ export function evaluate(results: readonly ScenarioResult[], scale: ScaleResult 
       verdict: stress.requests === 0 ? 'FAIL' : stress.durationS < 10 && stress.errors === 0 ? 'n/a' : verdict(stress.errors === 0),
     });
   }
-  const failing = results.filter((r) => r.errors > 0 || r.requests === 0);
+  // alt-… rows (--compare) are another build: they inform, they do not decide this build's verdicts.
+  const own = results.filter((r) => !r.id.startsWith('alt-'));
+  const failing = own.filter((r) => r.errors > 0 || r.requests === 0);
   out.push({
     target: 'zero errors (and some completed requests) in every scenario',
     measured: failing.length
       ? failing.map((r) => `${r.id}: ${r.requests === 0 ? 'no request completed' : `${r.errors} errors`}`).join(', ')
-      : `0 errors in ${results.length} scenarios`,
-    verdict: results.length ? verdict(failing.length === 0) : 'n/a',
+      : `0 errors in ${own.length} scenarios`,
+    verdict: own.length ? verdict(failing.length === 0) : 'n/a',
   });
   const st = `${scale?.servers ?? 20} stdio servers all connected in < ${MAX_SCALE_FACTOR}x the time of one (from mcpo start)`;
   const rt = `idle RSS of mcpo with ${scale?.servers ?? 20} servers < ${mb(MAX_IDLE_RSS_BYTES)} (children not counted)`;
