@@ -62,7 +62,11 @@ export function startHotReload(options: HotReloadOptions): { close(): void } {
     });
   };
 
-  const watcher = watchConfigFile(options.file, { onChange: trigger, ...(options.debounceMs === undefined ? {} : { debounceMs: options.debounceMs }) });
+  const watcher = watchConfigFile(options.file, {
+    onChange: trigger,
+    onError: (error) => logger.warn('hot reload stopped: the config file can no longer be watched', { file: options.file, error }),
+    ...(options.debounceMs === undefined ? {} : { debounceMs: options.debounceMs }),
+  });
   logger.info('watching the config file for changes', { file: options.file });
   return { close: () => watcher.close() };
 }

@@ -9,6 +9,7 @@ import { createDefaultOAuthSupport } from './oauth/defaults.js';
 import type { OAuthSupport } from './oauth/setup.js';
 import type { DocumentInfo } from './openapi/document.js';
 import { createApp } from './server/app.js';
+import { LOOPBACK_HOST_NAMES } from './server/hostGuard.js';
 import { listen } from './server/listen.js';
 import { startHotReload } from './reload.js';
 
@@ -32,6 +33,11 @@ export interface RunOptions {
   /** Request body limit in bytes (413 beyond). Default 10 MiB. */
   bodyLimitBytes?: number;
   clientInfo?: { name: string; version: string };
+  /**
+   * Host names requests may be addressed to (DNS-rebinding protection), or '*' for any. Default: when
+   * listening on a loopback address, the loopback names (localhost, 127.0.0.1, [::1]); otherwise any.
+   */
+  allowedHosts?: readonly string[] | '*';
   /** --hot-reload: watch this config file and reconcile servers when it changes. */
   hotReload?: { file: string; load: () => Promise<readonly ServerEntry[]>; debounceMs?: number };
   /** OAuth for entries with an `oauth` block. Default: tokens under MCPO_HOME (from parentEnv) or ~/.mcpo, prompts on stderr/stdin, the system browser. */
@@ -60,6 +66,7 @@ export async function run(options: RunOptions): Promise<Running> {
     mode: options.mode ?? 'multi',
     info: options.info,
     ...pick(options, ['apiKey', 'strictAuth', 'corsAllowOrigins', 'rootPath', 'pathPrefix', 'bodyLimitBytes']),
+    ...hostRule(options.host, options.allowedHosts),
   });
   const server = await listen(app, {
     host: options.host,
@@ -86,6 +93,17 @@ export async function run(options: RunOptions): Promise<Running> {
         await manager.stop();
       })()),
   };
+}
+
+/** A loopback listener only answers requests addressed to loopback names, unless told otherwise. */
+function hostRule(host: string, allowedHosts: RunOptions['allowedHosts']): { allowedHosts?: readonly string[] } {
+  if (allowedHosts === '*') return {};
+  if (allowedHosts) return { allowedHosts };
+  return isLoopback(host) ? { allowedHosts: LOOPBACK_HOST_NAMES } : {};
+}
+
+function isLoopback(host: string): boolean {
+  return host === 'localhost' || host === '::1' || /^127\.\d+\.\d+\.\d+$/.test(host);
 }
 
 function pick<T extends object, K extends keyof T>(source: T, keys: K[]): Partial<Pick<T, K>> {

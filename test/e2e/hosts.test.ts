@@ -1,0 +1,60 @@
+/**
+ * DNS-rebinding protection as run() wires it: a loopback mcpo answers only requests addressed to
+ * loopback names; a page whose own name was rebound to 127.0.0.1 still sends its own Host and is refused.
+ */
+import { request } from 'node:http';
+import { afterEach, expect, it } from 'vitest';
+import { silentLogger } from '../../src/log/logger.js';
+import { run, type Running } from '../../src/run.js';
+import { demoEntry } from '../mcp/fixtures.js';
+
+const proxies: Running[] = [];
+afterEach(async () => {
+  await Promise.all(proxies.splice(0).map((p) => p.close()));
+});
+
+async function start(allowedHosts?: readonly string[] | '*') {
+  const proxy = await run({
+    servers: [demoEntry()],
+    host: '127.0.0.1',
+    port: 0,
+    logger: silentLogger,
+    parentEnv: process.env,
+    info: { title: 'hosts', version: '1' },
+    ...(allowedHosts ? { allowedHosts } : {}),
+  });
+  proxies.push(proxy);
+  await proxy.manager.settled();
+  return proxy;
+}
+
+/** POST /demo/echo with a chosen Host header (fetch does not let us set it). */
+function echoWithHost(port: number, host: string): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    const req = request({ host: '127.0.0.1', port, path: '/demo/echo', method: 'POST', headers: { host, 'content-type': 'application/json' } }, (res) => {
+      let body = '';
+      res.on('data', (c: Buffer) => (body += c.toString()));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+    });
+    req.on('error', reject);
+    req.end(JSON.stringify({ message: 'hi' }));
+  });
+}
+
+it('a loopback mcpo refuses requests addressed to another host name with 403 HOST_NOT_ALLOWED', async () => {
+  const proxy = await start();
+  const evil = await echoWithHost(proxy.port, `evil.example:${proxy.port}`);
+  expect(evil.status).toBe(403);
+  expect(JSON.parse(evil.body)).toMatchObject({ error: { code: 'HOST_NOT_ALLOWED' } });
+  for (const host of [`localhost:${proxy.port}`, `127.0.0.1:${proxy.port}`, `[::1]:${proxy.port}`]) {
+    expect((await echoWithHost(proxy.port, host)).status).toBe(200);
+  }
+});
+
+it('allowedHosts names extra hosts (a reverse proxy forwarding its public Host), or * for any', async () => {
+  const named = await start(['mcpo.internal']);
+  expect((await echoWithHost(named.port, 'mcpo.internal')).status).toBe(200);
+  expect((await echoWithHost(named.port, 'evil.example')).status).toBe(403);
+  const any = await start('*');
+  expect((await echoWithHost(any.port, 'evil.example')).status).toBe(200);
+});
