@@ -292,8 +292,7 @@ export class Session implements ServerHandle {
   }
 
   private describe(error: unknown): string {
-    const message = error instanceof Error ? error.message : String(error);
-    return message + this.stderrTail.suffix();
+    return describeError(error) + this.stderrTail.suffix();
   }
 
   private warn(message: string, error: unknown): void {
@@ -315,4 +314,12 @@ export class Session implements ServerHandle {
   private now(): number {
     return this.options.now?.() ?? Date.now();
   }
+}
+
+/** The message, plus the underlying cause: "fetch failed" alone does not say ECONNREFUSED 127.0.0.1:9. */
+export function describeError(error: unknown): string {
+  if (!(error instanceof Error)) return String(error);
+  const cause = error.cause;
+  if (cause instanceof Error && !error.message.includes(cause.message)) return `${error.message}: ${cause.message}`;
+  return error.message;
 }

@@ -119,3 +119,15 @@ describe('session recovery', () => {
     expect((await m.get('http')!.callTool('fresh', {})).content).toEqual([{ type: 'text', text: 'fresh' }]);
   });
 });
+
+describe('failure messages', () => {
+  it('say why a connection failed, not just "fetch failed"', async () => {
+    const probe = await startHttpMcpServer();
+    const port = probe.port;
+    await probe.close();
+    const { m } = manager({ backoff: { initialMs: 600_000 } });
+    m.start([remote('down', `http://127.0.0.1:${port}/mcp`)]);
+    await m.settled();
+    expect(m.get('down')!.status().error).toMatch(new RegExp(`ECONNREFUSED 127\\.0\\.0\\.1:${port}`));
+  });
+});
