@@ -53,6 +53,7 @@ function program(): Command {
     .option('--timeout <seconds>', 'default per-call timeout in seconds for servers without "timeout"', '60')
     .option('--max-body-size <size>', 'largest request body accepted (bytes, or 512kb, 10mb)', '10mb')
     .option('--hot-reload', 'watch the config file and apply changes without a restart', false)
+    .option('--no-browser', 'OAuth servers: do not open a browser, only print the authorization URL')
     .version(pkg.version, '-V, --version', 'print the version')
     .showHelpAfterError('(run mcpo --help for usage)')
     .exitOverride();

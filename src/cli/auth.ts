@@ -1,6 +1,7 @@
 /**
  * `mcpo auth login|status|logout`: manage OAuth logins without starting the proxy.
- *   login <server>   authorize now (loopback or copy/paste, as configured); --force even with a valid token
+ *   login <server>   authorize now (loopback or copy/paste, as configured); --force even with a valid token;
+ *                    --no-browser prints the URL without opening a browser
  *   status           every OAuth server: token state and expiry, never token values
  *   logout <server>  revoke at the RFC 7009 endpoint when advertised, then delete the saved tokens
  * Exit codes: 0 ok, 1 failure (authorization failed, revocation refused), 2 usage or config error.
@@ -57,7 +58,8 @@ export function registerAuthCommands(program: Command, deps: AuthCliDeps): AuthC
     .argument('<server>', 'server name in the config file')
     .requiredOption('-c, --config <file>', 'mcpServers config file')
     .option('--force', 'authorize again even when a valid token is saved', false)
-    .action(async (server: string, flags: { config: string; force: boolean }) => login(context, server, flags));
+    .option('--no-browser', 'do not open a browser; only print the authorization URL')
+    .action(async (server: string, flags: LoginFlags) => login(context, server, flags));
   auth
     .command('status')
     .description('list OAuth servers with their token state and expiry')
@@ -105,13 +107,20 @@ async function findEntry(context: Context, file: string, name: string): Promise<
   return entry;
 }
 
-function oauthDeps(context: Context): OAuthDeps {
-  return defaultOAuthDeps({ env: context.deps.env, logger: context.logger, overrides: context.deps.oauth ?? {} });
+function oauthDeps(context: Context, noBrowser = false): OAuthDeps {
+  return defaultOAuthDeps({ env: context.deps.env, logger: context.logger, noBrowser, overrides: context.deps.oauth ?? {} });
 }
 
-async function login(context: Context, name: string, flags: { config: string; force: boolean }): Promise<void> {
+interface LoginFlags {
+  config: string;
+  force: boolean;
+  /** False with --no-browser. */
+  browser: boolean;
+}
+
+async function login(context: Context, name: string, flags: LoginFlags): Promise<void> {
   const entry = await findEntry(context, flags.config, name);
-  const deps = oauthDeps(context);
+  const deps = oauthDeps(context, !flags.browser);
   const auth = new OAuthSupport(deps).forEntry(entry)!;
   const outcome = await auth.login(flags.force);
   const stored = await auth.stored();

@@ -9,6 +9,7 @@ import { parseDotenv, parseEnvAssignments } from '../config/dotenv.js';
 import type { ServerEntry } from '../config/types.js';
 import { ConfigError, UsageError } from '../errors.js';
 import type { Logger, LogLevel } from '../log/logger.js';
+import { createDefaultOAuthSupport } from '../oauth/defaults.js';
 import type { RunOptions } from '../run.js';
 
 /** The flags as commander gives them (camelCased). */
@@ -34,6 +35,8 @@ export interface CliFlags {
   timeout: string;
   hotReload: boolean;
   maxBodySize: string;
+  /** False with --no-browser (OAuth: print authorization URLs only). */
+  browser?: boolean;
 }
 
 export interface BuildContext {
@@ -100,6 +103,7 @@ export async function buildRunOptions(flags: CliFlags, serverArgs: string[], con
     defaultTimeoutMs: parseSeconds(flags.timeout, '--timeout') * 1000,
     bodyLimitBytes: parseByteSize(flags.maxBodySize, '--max-body-size'),
     ...(hotReload ? { hotReload } : {}),
+    ...(flags.browser === false ? { oauth: createDefaultOAuthSupport({ env: context.env, logger, noBrowser: true }) } : {}),
     clientInfo: { name: 'mcpo', version: context.version },
     ...(await readTls(flags)),
   };

@@ -15,7 +15,7 @@ import { discover } from './discovery.js';
 import { AuthorizationFailedError, CallbackTimeoutError, OAuthCancelledError } from './errors.js';
 import { DEFAULT_CALLBACK_PATH, DEFAULT_CALLBACK_TIMEOUT_MS, LOOPBACK_HOST, startLoopbackReceiver, type LoopbackReceiver } from './loopback.js';
 import { readAuthorizationCodeFromTerminal } from './paste.js';
-import { announcement, type PromptIo } from './prompts.js';
+import { announcement, LAUNCH_BROWSER, type BrowserPolicy, type PromptIo } from './prompts.js';
 import { AuthorizationProvider } from './provider.js';
 import type { BearerChallenge } from './scopes.js';
 import type { StoredAuth } from './store/schema.js';
@@ -39,6 +39,8 @@ export interface InteractiveAuthorizationOptions {
   scope?: string;
   /** Why the user is asked (shown with the URL), e.g. "first login". */
   reason: string;
+  /** Whether the loopback flow launches the browser. Default LAUNCH_BROWSER; the URL is printed either way. */
+  browser?: BrowserPolicy;
   /** Default DEFAULT_CALLBACK_TIMEOUT_MS (5 minutes), for both flows. */
   timeoutMs?: number;
   /** Told the URL as soon as it exists (the server's status shows it). */
@@ -120,7 +122,9 @@ async function waitForCode(
 ): Promise<{ code: string }> {
   const { io } = options;
   if (receiver) {
-    io.output.write(announcement(options.serverName, url.href, options.reason));
+    const browser = options.browser ?? LAUNCH_BROWSER;
+    io.output.write(announcement(options.serverName, url.href, options.reason, browser));
+    if (!browser.launch) return receiver.result;
     try {
       await io.openBrowser(url.href);
     } catch (error) {

@@ -21,6 +21,15 @@ export interface PromptIo {
   openBrowser: OpenBrowser;
 }
 
+/**
+ * Whether a loopback authorization launches the browser. When not, `reason` is printed with the URL
+ * (e.g. "--no-browser", or a headless Linux without a display), so the user knows to open it themselves.
+ */
+export type BrowserPolicy = { launch: true } | { launch: false; reason: string };
+
+/** Launch the browser (the `open` package, or the test's OpenBrowser). */
+export const LAUNCH_BROWSER: BrowserPolicy = { launch: true };
+
 /** Serializes the interactive part of authorizations by key. */
 export class PromptQueue {
   private readonly mutex = new KeyedMutex();
@@ -37,7 +46,12 @@ export function promptKey(useLoopback: boolean, callbackPort: number): string | 
   return callbackPort === 0 ? undefined : `loopback:${callbackPort}`;
 }
 
-/** The lines printed for a loopback authorization: the URL alone on its line, so it can be copied whole. */
-export function announcement(serverName: string, url: string, reason: string): string {
-  return `\nmcpo: server "${serverName}" needs authorization (${reason}). Open this URL in a browser if it did not open by itself:\n${url}\n\n`;
+/**
+ * The lines printed for a loopback authorization: the URL alone on its line, so it can be copied whole.
+ * `browser`: whether mcpo tries to open it (else why not, said on its own line first).
+ */
+export function announcement(serverName: string, url: string, reason: string, browser: BrowserPolicy = LAUNCH_BROWSER): string {
+  const how = browser.launch ? 'Open this URL in a browser if it did not open by itself' : 'Open this URL in a browser';
+  const note = browser.launch ? '' : `mcpo: not opening a browser (${browser.reason}).\n`;
+  return `\n${note}mcpo: server "${serverName}" needs authorization (${reason}). ${how}:\n${url}\n\n`;
 }

@@ -13,7 +13,7 @@ import { createAuthFetch, type TokenSource } from './authFetch.js';
 import { TooManyAuthorizationsError } from './errors.js';
 import { runInteractiveAuthorization } from './interactive.js';
 import { probeServer } from './probe.js';
-import { promptKey, type PromptIo, type PromptQueue } from './prompts.js';
+import { promptKey, type BrowserPolicy, type PromptIo, type PromptQueue } from './prompts.js';
 import { DEFAULT_OAUTH_REQUEST_TIMEOUT_MS, withRequestTimeout } from './requestTimeout.js';
 import { refreshStoredTokens, type RefreshOutcome, type RefreshRetryOptions } from './refresh.js';
 import { unionScopes, type BearerChallenge } from './scopes.js';
@@ -44,6 +44,8 @@ export interface ServerAuthOptions {
   refreshRetry?: RefreshRetryOptions;
   /** Default 5 minutes. */
   callbackTimeoutMs?: number;
+  /** Whether loopback flows launch the browser. Default LAUNCH_BROWSER. */
+  browser?: BrowserPolicy;
 }
 
 interface Flow {
@@ -184,6 +186,7 @@ export class ServerAuth implements SessionAuth, TokenSource {
           ...(this.challenge ? { challenge: this.challenge } : {}),
           ...(scope ? { scope } : {}),
           ...(this.options.callbackTimeoutMs === undefined ? {} : { timeoutMs: this.options.callbackTimeoutMs }),
+          ...(this.options.browser ? { browser: this.options.browser } : {}),
           signal: flow.controller.signal,
           onAuthorizationUrl: (url) => {
             flow.url = url;

@@ -5,7 +5,7 @@
 import type { FetchLike } from '@modelcontextprotocol/sdk/shared/transport.js';
 import type { OAuthConfig, RemoteEntry, ServerEntry } from '../config/types.js';
 import type { Logger } from '../log/logger.js';
-import { PromptQueue, type PromptIo } from './prompts.js';
+import { PromptQueue, type BrowserPolicy, type PromptIo } from './prompts.js';
 import type { RefreshRetryOptions } from './refresh.js';
 import { ServerAuth } from './serverAuth.js';
 import { DYNAMIC_CLIENT_IDENTITY, FileTokenStore } from './store/fileTokenStore.js';
@@ -37,6 +37,8 @@ export interface OAuthDeps {
   callbackTimeoutMs?: number;
   /** Time limit of one OAuth request. Default DEFAULT_OAUTH_REQUEST_TIMEOUT_MS (15 s). */
   requestTimeoutMs?: number;
+  /** Whether loopback flows launch the browser. Default LAUNCH_BROWSER (defaultOAuthDeps decides for real runs). */
+  browser?: BrowserPolicy;
 }
 
 /** Which client a token file belongs to: the configured client_id, the CIMD URL, or a dynamic registration. */
@@ -80,6 +82,7 @@ export class OAuthSupport {
         ...(deps.refreshRetry === undefined ? {} : { refreshRetry: deps.refreshRetry }),
         ...(deps.callbackTimeoutMs === undefined ? {} : { callbackTimeoutMs: deps.callbackTimeoutMs }),
         ...(deps.requestTimeoutMs === undefined ? {} : { requestTimeoutMs: deps.requestTimeoutMs }),
+        ...(deps.browser === undefined ? {} : { browser: deps.browser }),
       });
       this.byName.set(key, auth);
     }

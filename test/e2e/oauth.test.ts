@@ -38,7 +38,7 @@ describe('mcpo with an OAuth-protected server, end to end', () => {
     );
     // BROWSER=true: xdg-open "opens" the URL with /bin/true; this test is the browser.
     const env = { MCPO_HOME: home, BROWSER: 'true', DISPLAY: '', WAYLAND_DISPLAY: '' };
-    const mcpo = await startMcpo(['--config', config, '--port', '0'], { env });
+    const mcpo = await startMcpo(['--config', config, '--port', '0', '--no-browser'], { env });
     running.push(mcpo);
 
     let url = '';
@@ -50,6 +50,7 @@ describe('mcpo with an OAuth-protected server, end to end', () => {
       }, { timeout: 15_000 })
       .toEqual(['needs_authorization', 'connected', true]);
     expect(mcpo.output().split('\n')).toContain(url);
+    expect(mcpo.output()).toContain('mcpo: not opening a browser (--no-browser).');
     const echo = await fetch(`${mcpo.url}/demo/echo`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"message":"meanwhile"}' });
     expect(await echo.json()).toBe('meanwhile');
     const waiting = await fetch(`${mcpo.url}/secure/echo`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"message":"x"}' });

@@ -38,7 +38,7 @@ async function setup(openBrowser: OpenBrowser = fetchBrowser(), callbackTimeoutM
     return { code, out };
   };
   const store = new FileTokenStore({ mcpoHome: home, ...storeIdentity(oauthEntry(server.mcpUrl)) });
-  return { server, home, config, cli, term, store };
+  return { server, home, config, cli, term, store, browser: openBrowser };
 }
 
 describe('mcpo auth', () => {
@@ -94,5 +94,18 @@ describe('mcpo auth', () => {
     expect((await cli('status')).code).toBe(2); // --config is required
     expect((await cli('login', 'secure', '--config', config)).code).toBe(1);
     expect(term.text()).toContain('mcpo: Timed out after');
+  });
+
+  it('with --no-browser, prints the URL without opening a browser, and logs in once the user opens it', async () => {
+    const browser = fetchBrowser();
+    const { cli, config, term, store } = await setup(browser);
+    const login = cli('login', 'secure', '--config', config, '--no-browser');
+    let url = '';
+    await expect.poll(() => (url = /^(http:\/\/127\.0\.0\.1:\d+\/authorize\?\S+)$/m.exec(term.text())?.[1] ?? '')).not.toBe('');
+    expect(term.text()).toContain('mcpo: not opening a browser (--no-browser).');
+    await (await fetch(url)).text(); // the user opens it
+    expect((await login).code).toBe(0);
+    expect(browser.opened).toEqual([]);
+    expect((await store.load())?.tokens).toBeDefined();
   });
 });
