@@ -50,7 +50,7 @@ export interface RefreshContext {
   sleep: (ms: number) => Promise<void>;
   logger: Logger;
   serverName: string;
-  /** Default DEFAULT_REFRESH_MARGIN_MS. */
+  /** Largest refresh margin (see refreshMarginFor). Default DEFAULT_REFRESH_MARGIN_MS. */
   marginMs?: number;
   retry?: RefreshRetryOptions;
 }

@@ -39,7 +39,7 @@ export interface ServerAuthOptions {
   requestTimeoutMs?: number;
   now: () => number;
   sleep: (ms: number) => Promise<void>;
-  /** Default DEFAULT_REFRESH_MARGIN_MS (60 s). */
+  /** Largest refresh margin. Default DEFAULT_REFRESH_MARGIN_MS (60 s); less for short-lived tokens (refreshMarginFor). */
   refreshMarginMs?: number;
   refreshRetry?: RefreshRetryOptions;
   /** Default 5 minutes. */

@@ -4,6 +4,7 @@ import {
   DEFAULT_REFRESH_MARGIN_MS,
   discoveryFromState,
   isExpired,
+  refreshMarginFor,
   toDiscoveryState,
   toOAuthTokens,
   tokensFromResponse,
@@ -21,6 +22,7 @@ describe('token expiry bookkeeping', () => {
       access_token: 'at',
       token_type: 'Bearer',
       expires_at: NOW + 3_600_000,
+      lifetime_seconds: 3600,
       refresh_token: 'rt',
       scope: 'read',
       issuer: 'https://as.example',
@@ -46,6 +48,29 @@ describe('token expiry bookkeeping', () => {
     expect(isExpired(stored, expiry - 60_000)).toBe(true);
     expect(isExpired(stored, expiry - 1000, 0)).toBe(false);
     expect(isExpired(stored, expiry + 1)).toBe(true);
+  });
+
+  it('refreshes a short-lived token after 90% of its life, not before every request (regression: 60 s margin on ≤ 60 s tokens)', () => {
+    const stored = tokensFromResponse({ access_token: 'at', token_type: 'Bearer', expires_in: 30 }, NOW);
+    expect(refreshMarginFor(stored)).toBe(3_000);
+    expect(isExpired(stored, NOW)).toBe(false);
+    expect(isExpired(stored, NOW + 26_999)).toBe(false);
+    expect(isExpired(stored, NOW + 27_000)).toBe(true);
+    const minute = tokensFromResponse({ access_token: 'at', token_type: 'Bearer', expires_in: 60 }, NOW);
+    expect(isExpired(minute, NOW + 1_000)).toBe(false);
+    // Long-lived tokens keep the full 60 s.
+    expect(refreshMarginFor(tokensFromResponse({ access_token: 'at', token_type: 'Bearer', expires_in: 3600 }, NOW))).toBe(60_000);
+  });
+
+  it('keeps the fixed margin for token files written before the issued lifetime was saved', () => {
+    const old = StoredAuthSchema.parse({ version: 1, serverUrl: 'https://x', tokens: { access_token: 'at', token_type: 'Bearer', expires_at: NOW + 3_600_000 } });
+    expect(refreshMarginFor(old.tokens!)).toBe(DEFAULT_REFRESH_MARGIN_MS);
+    expect(isExpired(old.tokens!, NOW + 3_540_000)).toBe(true);
+  });
+
+  it('does not hand the saved lifetime to the SDK as a token field', () => {
+    const stored = tokensFromResponse({ access_token: 'at', token_type: 'Bearer', expires_in: 30 }, NOW);
+    expect(toOAuthTokens(stored, NOW)).toEqual({ access_token: 'at', token_type: 'Bearer', expires_in: 30 });
   });
 
   it('never counts a token without expiry as expired', () => {

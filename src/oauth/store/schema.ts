@@ -26,6 +26,12 @@ export const StoredTokensSchema = z.object({
   refresh_token: z.string().optional(),
   scope: z.string().optional(),
   expires_at: z.number().int().nonnegative().optional(),
+  /**
+   * The lifetime the server issued (its `expires_in`), in seconds: short-lived tokens refresh with a margin
+   * proportional to it (see refreshMarginFor). Absent from files written before it existed, which keep the
+   * fixed margin; optional, so the file version stays 1.
+   */
+  lifetime_seconds: z.number().nonnegative().optional(),
   id_token: z.string().optional(),
   /** The authorization server that issued the tokens (set by the SDK). */
   issuer: z.string().optional(),

@@ -12,9 +12,9 @@ function sharedClock() {
   return { now: () => now, advance: (ms: number) => void (now += ms) };
 }
 
-async function connected(options: { delays?: number[] } = {}) {
+async function connected(options: { delays?: number[]; accessTokenTtlSeconds?: number } = {}) {
   const clock = sharedClock();
-  const server = await startServer({ now: clock.now });
+  const server = await startServer({ now: clock.now, ...(options.accessTokenTtlSeconds ? { accessTokenTtlSeconds: options.accessTokenTtlSeconds } : {}) });
   const home = await tempHome();
   const browser = fetchBrowser();
   const entry = oauthEntry(server.mcpUrl);
@@ -41,6 +41,17 @@ describe('token refresh', () => {
     expect(after.access_token).not.toBe(before.access_token);
     expect(after.refresh_token).not.toBe(before.refresh_token);
     expect(after.expires_at).toBe(clock.now() + HOUR_MS);
+  });
+
+  it('uses a 30 s token for most of its life instead of refreshing before every call (regression: fixed 60 s margin)', async () => {
+    const { clock, server, session } = await connected({ accessTokenTtlSeconds: 30 });
+    for (const message of ['a', 'b', 'c']) expect(text(await session.callTool('echo', { message }))).toBe(message);
+    clock.advance(20_000);
+    expect(text(await session.callTool('echo', { message: 'at 20 s' }))).toBe('at 20 s');
+    expect(server.stats().refreshRequests).toBe(0);
+    clock.advance(8_000); // 28 s: within the last 10% of its life
+    expect(text(await session.callTool('echo', { message: 'at 28 s' }))).toBe('at 28 s');
+    expect(server.stats().refreshRequests).toBe(1);
   });
 
   it('sends exactly one refresh request when many calls hit an expired token at once', async () => {
