@@ -1,9 +1,14 @@
 /**
  * Errors raised by mcpo's OAuth client pieces (token store, loopback receiver, paste flow).
- * All share the top-level code 'OAUTH_ERROR'; callers branch on the finer `reason` (or `instanceof`),
- * never on message text. Messages never contain token values or authorization codes.
+ * They share the top-level code 'OAUTH_ERROR' (502: a protocol failure), except a temporary
+ * unavailability of the authorization server, which is 'SERVER_UNAVAILABLE' (503 with Retry-After);
+ * callers branch on the finer `reason` (or `instanceof`), never on message text. Messages never contain
+ * token values or authorization codes.
  */
-import { McpoError, type McpoErrorOptions } from '../errors.js';
+import { McpoError, type ErrorCode, type McpoErrorOptions } from '../errors.js';
+
+/** Retry-After of a tool call that failed because the token endpoint could not be reached: 10 s. */
+export const REFRESH_UNAVAILABLE_RETRY_AFTER_SECONDS = 10;
 
 export type OAuthFailureReason =
   /** The loopback receiver waited too long for the browser to come back. */
@@ -49,8 +54,9 @@ export type OAuthFailureReason =
 export class McpoOAuthError extends McpoError {
   readonly reason: OAuthFailureReason;
 
-  constructor(reason: OAuthFailureReason, message: string, options: McpoErrorOptions = {}) {
-    super('OAUTH_ERROR', message, { ...options, details: { reason, ...options.details } });
+  constructor(reason: OAuthFailureReason, message: string, options: McpoErrorOptions & { code?: Extract<ErrorCode, 'OAUTH_ERROR' | 'SERVER_UNAVAILABLE'> } = {}) {
+    const { code = 'OAUTH_ERROR', ...rest } = options;
+    super(code, message, { ...rest, details: { reason, ...rest.details } });
     this.reason = reason;
   }
 }
@@ -200,11 +206,19 @@ export class DiscoveryError extends McpoOAuthError {
   }
 }
 
-/** The token endpoint kept failing while refreshing: a temporary problem, retried later, not a new login. */
+/**
+ * The token endpoint kept failing while refreshing (5xx, 429, network): a temporary unavailability, not a
+ * protocol failure and not a new login, so 503 SERVER_UNAVAILABLE with Retry-After; details.reason says why.
+ */
 export class RefreshUnavailableError extends McpoOAuthError {
-  constructor(attempts: number, cause?: unknown) {
+  constructor(attempts: number, cause?: unknown, retryAfterSeconds = REFRESH_UNAVAILABLE_RETRY_AFTER_SECONDS) {
     const why = cause instanceof Error ? `: ${cause.message}` : '';
-    super('refresh_unavailable', `Refreshing the access token failed ${attempts} times${why}`, { details: { attempts }, cause });
+    super('refresh_unavailable', `The authorization server is unavailable: refreshing the access token failed ${attempts} times${why}`, {
+      code: 'SERVER_UNAVAILABLE',
+      details: { attempts },
+      headers: { 'Retry-After': String(retryAfterSeconds) },
+      cause,
+    });
   }
 }
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { McpoError } from '../../src/errors.js';
-import { AuthorizationResponseError, CallbackPortInUseError, LockTimeoutError } from '../../src/oauth/errors.js';
+import { AuthorizationFailedError, AuthorizationResponseError, CallbackPortInUseError, LockTimeoutError, RefreshUnavailableError } from '../../src/oauth/errors.js';
 
 describe('OAuth errors', () => {
   it('are McpoErrors with code OAUTH_ERROR and the specific reason in their JSON details', () => {
@@ -32,5 +32,13 @@ describe('OAuth errors', () => {
     const err = new LockTimeoutError('/home/u/.mcpo/tokens/ab.lock', 45_000);
     expect(err.reason).toBe('lock_timeout');
     expect(err.message).toContain('/home/u/.mcpo/tokens/ab.lock');
+  });
+
+  it('render an unreachable token endpoint as 503 SERVER_UNAVAILABLE with Retry-After, and protocol failures as 502 OAUTH_ERROR', () => {
+    const down = new RefreshUnavailableError(4, new Error('HTTP 503'));
+    expect([down.code, down.status, down.headers?.['Retry-After']]).toEqual(['SERVER_UNAVAILABLE', 503, '10']);
+    expect(down.toJSON().error.details).toMatchObject({ reason: 'refresh_unavailable', attempts: 4 });
+    const refused = new AuthorizationFailedError(new Error('invalid_client'));
+    expect([refused.code, refused.status]).toEqual(['OAUTH_ERROR', 502]);
   });
 });

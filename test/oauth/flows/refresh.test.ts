@@ -75,7 +75,7 @@ describe('token refresh', () => {
     expect(server.stats().authorizationRequests).toBe(1);
   });
 
-  it('fails the call with refresh_unavailable, without a browser prompt, while the token endpoint stays down', async () => {
+  it('fails the call with 503 SERVER_UNAVAILABLE (reason refresh_unavailable, Retry-After), without a browser prompt, while the token endpoint stays down', async () => {
     const delays: number[] = [];
     const { clock, server, browser, session } = await connected({ delays });
     clock.advance(HOUR_MS + 1000);
@@ -83,6 +83,10 @@ describe('token refresh', () => {
 
     const failure = await session.callTool('echo', { message: 'x' }).catch((e: unknown) => e);
     expect(failure).toBeInstanceOf(McpoError);
+    // A temporary unavailability, not an OAuth protocol failure (was 502 OAUTH_ERROR).
+    expect((failure as McpoError).code).toBe('SERVER_UNAVAILABLE');
+    expect((failure as McpoError).status).toBe(503);
+    expect((failure as McpoError).headers?.['Retry-After']).toBe('10');
     expect((failure as McpoError).details?.reason).toBe('refresh_unavailable');
     expect(browser.opened).toHaveLength(1);
     expect(server.stats().refreshRequests).toBe(4);
