@@ -29,6 +29,7 @@ function program(): Command {
     .option('-k, --api-key <key>', 'require this key as Bearer token (or Basic password) on tool routes')
     .option('--strict-auth', 'also require the API key for docs, openapi.json and healthz', false)
     .option('--cors-allow-origins <origin>', 'allowed CORS origin (repeatable; * for any)', collect)
+    .option('--allowed-hosts <host>', 'host name requests may be addressed to (repeatable; * for any). Default on loopback: localhost, 127.0.0.1, [::1]', collect)
     .option('--root-path <path>', 'external path prefix when served behind a reverse proxy', '')
     .option('--path-prefix <path>', 'path prefix under which routes are served', '')
     .option('--name <name>', 'OpenAPI document title', 'mcpo')

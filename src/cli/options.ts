@@ -20,6 +20,7 @@ export interface CliFlags {
   apiKey?: string;
   strictAuth: boolean;
   corsAllowOrigins?: string[];
+  allowedHosts?: string[];
   rootPath: string;
   pathPrefix: string;
   name: string;
@@ -98,6 +99,7 @@ export async function buildRunOptions(flags: CliFlags, serverArgs: string[], con
     ...(flags.apiKey ? { apiKey: flags.apiKey } : {}),
     strictAuth: flags.strictAuth,
     ...(flags.corsAllowOrigins?.length ? { corsAllowOrigins: flags.corsAllowOrigins } : {}),
+    ...(flags.allowedHosts?.length ? { allowedHosts: flags.allowedHosts.includes('*') ? '*' : flags.allowedHosts.map(hostName) } : {}),
     rootPath: normalizePrefix(flags.rootPath, '--root-path'),
     pathPrefix: normalizePrefix(flags.pathPrefix, '--path-prefix'),
     defaultTimeoutMs: parseSeconds(flags.timeout, '--timeout') * 1000,
@@ -119,6 +121,15 @@ function parseSeconds(value: string, flag: string): number {
   const seconds = Number(value);
   if (!Number.isFinite(seconds) || seconds <= 0) throw new UsageError(`${flag} must be a positive number of seconds, got "${value}"`);
   return seconds;
+}
+
+/** A Host allow-list entry: a name or an IP, IPv6 in brackets, no port, no scheme. */
+export function hostName(value: string): string {
+  const host = value.trim().toLowerCase();
+  if (!/^(\[[0-9a-f:.]+\]|[a-z0-9.-]+)$/.test(host)) {
+    throw new UsageError(`--allowed-hosts takes host names like mcpo.internal or [::1] (no scheme or port), got "${value}"`);
+  }
+  return host;
 }
 
 /** "1048576", "512kb", "10mb" → bytes. */

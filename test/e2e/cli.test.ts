@@ -170,6 +170,9 @@ describe('mcpo CLI end to end', () => {
     const reload = await runMcpo(['--hot-reload', '--', 'node', DEMO]);
     expect(reload.code).toBe(2);
     expect(reload.stderr).toContain('--hot-reload needs --config');
+    const hosts = await runMcpo(['--allowed-hosts', 'http://example.com:80', '--', 'node', DEMO]);
+    expect(hosts.code).toBe(2);
+    expect(hosts.stderr).toContain('--allowed-hosts');
     const size = await runMcpo(['--max-body-size', 'huge', '--', 'node', DEMO]);
     expect(size.code).toBe(2);
     expect(size.stderr).toContain('--max-body-size');
