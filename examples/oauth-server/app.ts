@@ -37,6 +37,7 @@ export function authorizationServerMetadata(urls: ServerUrls, provider: DemoOAut
     ...metadata,
     token_endpoint_auth_methods_supported: [...CLIENT_AUTH_METHODS],
     revocation_endpoint_auth_methods_supported: [...CLIENT_AUTH_METHODS],
+    ...(provider.clientsStore.acceptsMetadataDocuments ? { client_id_metadata_document_supported: true } : {}),
   };
 }
 

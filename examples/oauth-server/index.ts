@@ -92,7 +92,7 @@ export async function startOAuthExampleServer(options: OAuthExampleServerOptions
   const address = await listen(server, resolved.port, resolved.host);
   const urls = serverUrls(`http://${urlHost(resolved.host)}:${address.port}`);
 
-  const clients = new InMemoryClientsStore(resolved.clients, resolved.now);
+  const clients = new InMemoryClientsStore(resolved.clients, resolved.now, resolved.clientIdMetadataDocuments ? (url, init) => fetch(url, init) : undefined);
   const tokens = new TokenStore(resolved);
   const consents = new PendingConsents({ now: resolved.now, ttlSeconds: DEFAULT_CONSENT_TTL_SECONDS });
   const provider = new DemoOAuthProvider({ urls, clients, tokens, consents, autoApprove: resolved.autoApprove });

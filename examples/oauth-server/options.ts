@@ -49,6 +49,11 @@ export interface OAuthExampleServerOptions {
   log?: (line: string) => void;
   /** See ScopeChallengeStyle. Default 'granted-and-required'. */
   scopeChallenge?: ScopeChallengeStyle;
+  /**
+   * Accept Client ID Metadata Documents: advertise client_id_metadata_document_supported, and treat an
+   * https (or loopback http) client_id as the URL of the client's metadata document. Default false.
+   */
+  clientIdMetadataDocuments?: boolean;
 }
 
 export interface ResolvedOptions {
@@ -62,6 +67,7 @@ export interface ResolvedOptions {
   now: () => number;
   log: ((line: string) => void) | undefined;
   scopeChallenge: ScopeChallengeStyle;
+  clientIdMetadataDocuments: boolean;
 }
 
 /** Thrown for option values the server cannot run with. */
@@ -103,5 +109,6 @@ export function resolveOptions(options: OAuthExampleServerOptions): ResolvedOpti
     now: options.now ?? Date.now,
     log: options.log,
     scopeChallenge: options.scopeChallenge ?? DEFAULT_SCOPE_CHALLENGE_STYLE,
+    clientIdMetadataDocuments: options.clientIdMetadataDocuments ?? false,
   };
 }
