@@ -6,6 +6,7 @@ import type { Context, Hono } from 'hono';
 import { McpoError, ValidationError } from '../errors.js';
 import { mapToolResult } from '../openapi/result.js';
 import { serverNotFound, singleServerName, type ServerContext } from './context.js';
+import { waitForTools } from './awaitTools.js';
 import { readArguments } from './requestBody.js';
 import { didYouMean } from './suggest.js';
 
@@ -17,8 +18,12 @@ function toolNotFound(server: string, tool: string, known: Iterable<string>): Mc
 
 async function callTool(ctx: ServerContext, c: Context, server: string, tool: string): Promise<Response> {
   const handle = ctx.registry.get(server);
-  const catalog = ctx.catalogs.get(server);
+  let catalog = ctx.catalogs.get(server);
   if (!handle || !catalog) throw serverNotFound(ctx.registry, server);
+  if (!catalog.tools.has(tool) && handle.status().state === 'connecting') {
+    await waitForTools(ctx.registry, server, { signal: c.req.raw.signal });
+    catalog = ctx.catalogs.get(server) ?? catalog;
+  }
   const compiled = catalog.tools.get(tool);
   // A server that is not connected has no tools listed yet: let it answer (503 with its reason and
   // Retry-After, or the authorization URL) rather than claiming the tool does not exist.

@@ -84,3 +84,17 @@ describe('through the proxy', () => {
     expect((await post(proxy, '/demo/echo', { message: 'next' })).status).toBe(200);
   });
 });
+
+describe('a call that arrives while its server is still connecting', () => {
+  it('is validated once the tool list arrives, not sent upstream unchecked', async () => {
+    // The demo server, started one second late: the proxy is up long before the server is.
+    const late = demoEntry({ args: ['-e', `setTimeout(() => import(${JSON.stringify(DEMO_SERVER)}), 1000)`] });
+    logger = capturingLogger('debug');
+    const proxy = await run({ servers: [late], host: '127.0.0.1', port: 0, logger, parentEnv: process.env, info: { title: 't', version: '1' } });
+    cleanup.unshift(() => proxy.close());
+    const res = await post(proxy, '/demo/add', { a: '1', b: 2 });
+    expect(res.status).toBe(422);
+    expect(await res.json()).toMatchObject({ error: { code: 'VALIDATION_FAILED', details: { problems: [{ path: '/a' }] } } });
+    expect(await (await post(proxy, '/demo/add', { a: 1, b: 2 })).json()).toEqual({ sum: 3 });
+  });
+});
