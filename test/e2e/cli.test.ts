@@ -1,4 +1,6 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { request as httpsRequest } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Validator } from '@seriousme/openapi-schema-validator';
@@ -153,6 +155,29 @@ describe('mcpo CLI end to end', () => {
       headers: { origin: 'https://evil.example', 'access-control-request-method': 'POST' },
     });
     expect(other.headers.get('access-control-allow-origin')).toBeNull();
+  });
+
+  it('serves HTTPS with --ssl-certfile/--ssl-keyfile', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'mcpo-e2e-tls-'));
+    execFileSync('openssl', [
+      'req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '1', '-subj', '/CN=127.0.0.1',
+      '-addext', 'subjectAltName=IP:127.0.0.1', '-keyout', join(dir, 'key.pem'), '-out', join(dir, 'cert.pem'),
+    ], { stdio: 'ignore' });
+    const mcpo = await start(['--ssl-certfile', join(dir, 'cert.pem'), '--ssl-keyfile', join(dir, 'key.pem'), '--', 'node', DEMO]);
+    expect(mcpo.url).toMatch(/^https:\/\/127\.0\.0\.1:\d+$/);
+    const ca = readFileSync(join(dir, 'cert.pem'));
+    const echo = () =>
+      new Promise<{ status: number; body: string }>((resolve, reject) => {
+        const req = httpsRequest(`${mcpo.url}/echo`, { method: 'POST', ca, headers: { 'content-type': 'application/json' } }, (res) => {
+          let body = '';
+          res.on('data', (c: Buffer) => (body += c.toString()));
+          res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+        });
+        req.on('error', reject);
+        req.end(JSON.stringify({ message: 'over tls' }));
+      });
+    await expect.poll(async () => (await echo()).status, { timeout: 15_000 }).toBe(200);
+    expect(JSON.parse((await echo()).body)).toBe('over tls');
   });
 
   it('exits 2 naming the file and JSON path for an invalid config', async () => {
