@@ -13,7 +13,8 @@ import { isDroppedSseStream, isExpiredSession, listAllTools, openClient } from '
 import { StderrTail } from './stderrTail.js';
 import { Wakeup } from './wakeup.js';
 import type { TransportContext } from './transport.js';
-import type { CallOptions, CallToolResult, ServerHandle, ServerState, ServerStatus, Tool, TransportKind } from './types.js';
+import { McpoError } from '../errors.js';
+import type { CallOptions, CallToolResult, PendingAuthorization, ServerHandle, ServerState, ServerStatus, Tool, TransportKind } from './types.js';
 
 /** Default per-call timeout when the entry sets none: 60 s, as the SDK's own default. */
 export const DEFAULT_CALL_TIMEOUT_MS = 60_000;
@@ -82,6 +83,7 @@ export class Session implements ServerHandle {
       since: new Date(this.since).toISOString(),
       ...(this.lastError === undefined ? {} : { error: this.lastError }),
       ...(this.authorizationUrl() === undefined ? {} : { authorizationUrl: this.authorizationUrl() }),
+      ...(this.pendingAuthorization() === undefined ? {} : { pendingAuthorization: this.pendingAuthorization() }),
       ...(this.nextAttemptAt === undefined ? {} : { nextAttemptAt: new Date(this.nextAttemptAt).toISOString() }),
     };
   }
@@ -108,7 +110,7 @@ export class Session implements ServerHandle {
         throw this.state === 'needs_authorization' ? needsAuthorization(this.name, this.authorizationUrl()) : mapCallError(error, this.failureContext(tool, timeoutMs, options.signal));
       }
       // Retry once, and only when the server refused the session before running anything (404).
-      if (!isExpiredSession(error) || this.stopping) throw mapCallError(error, this.failureContext(tool, timeoutMs, options.signal));
+      if (!isExpiredSession(error) || this.stopping) throw this.namingPendingAuthorization(mapCallError(error, this.failureContext(tool, timeoutMs, options.signal)));
       this.options.logger.info('session expired; starting a new one and retrying the call once', { server: this.name });
       await this.restart(client, 'session expired');
       const fresh = await this.connectedClient(options.signal);
@@ -208,6 +210,21 @@ export class Session implements ServerHandle {
         this.wakeup.wakeAll();
       },
     );
+  }
+
+  private pendingAuthorization(): PendingAuthorization | undefined {
+    return this.options.transport.auth?.pendingAuthorization?.();
+  }
+
+  /** A call that failed (timed out, say) while a step-up waits for the user: the error says where to go. */
+  private namingPendingAuthorization(error: McpoError): McpoError {
+    const pending = this.pendingAuthorization();
+    if (!pending?.url || error.details?.authorizationUrl !== undefined) return error;
+    return new McpoError(error.code, `${error.message}; the server asks for more scopes (${pending.scope ?? 'unspecified'}): open ${pending.url}`, {
+      details: { ...error.details, authorizationUrl: pending.url, pendingAuthorization: pending },
+      ...(error.headers ? { headers: error.headers } : {}),
+      cause: error,
+    });
   }
 
   private authorizationUrl(): string | undefined {

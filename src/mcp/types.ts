@@ -23,10 +23,24 @@ export interface ServerStatus {
   error?: string;
   /** When state is needs_authorization: the URL the user must open. */
   authorizationUrl?: string;
+  /**
+   * An authorization the user must complete while the server may stay `connected`: a step-up to wider
+   * scopes (403 insufficient_scope) that calls needing those scopes are waiting for. `url` is absent for
+   * a moment while the authorization is being prepared.
+   */
+  pendingAuthorization?: PendingAuthorization;
   /** ISO time of the last state change. */
   since: string;
   /** ISO time of the next reconnect attempt, when one is scheduled. */
   nextAttemptAt?: string;
+}
+
+/** See ServerStatus.pendingAuthorization. */
+export interface PendingAuthorization {
+  url?: string;
+  reason: 'insufficient_scope';
+  /** The scopes asked for. */
+  scope?: string;
 }
 
 export interface CallOptions {
@@ -70,6 +84,8 @@ export interface SessionAuth {
   prepare(): Promise<AuthPreparation>;
   /** The URL the user must open for the authorization under way, if any. */
   authorizationUrl(): string | undefined;
+  /** The step-up authorization under way, if any (calls that need it are waiting). */
+  pendingAuthorization?(): PendingAuthorization | undefined;
   /** Subscribes to changes of authorizationUrl(); returns the unsubscribe function. */
   onChange(listener: () => void): () => void;
   /** True when the server refused the credentials and refreshing could not fix it: authorize again. */

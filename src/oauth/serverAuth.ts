@@ -8,7 +8,7 @@
 import type { FetchLike } from '@modelcontextprotocol/sdk/shared/transport.js';
 import type { OAuthConfig, RemoteEntry } from '../config/types.js';
 import type { Logger } from '../log/logger.js';
-import type { AuthPreparation, SessionAuth } from '../mcp/types.js';
+import type { AuthPreparation, PendingAuthorization, SessionAuth } from '../mcp/types.js';
 import { createAuthFetch, type TokenSource } from './authFetch.js';
 import { TooManyAuthorizationsError } from './errors.js';
 import { runInteractiveAuthorization } from './interactive.js';
@@ -54,6 +54,8 @@ interface Flow {
   controller: AbortController;
   /** False while queued behind another server's prompt: nothing of this flow has run yet. */
   started: boolean;
+  /** Set for a step-up (403 insufficient_scope): the scopes asked for. */
+  stepUp?: { scope: string | undefined };
 }
 
 export class ServerAuth implements SessionAuth, TokenSource {
@@ -110,6 +112,12 @@ export class ServerAuth implements SessionAuth, TokenSource {
     return this.flow?.url;
   }
 
+  pendingAuthorization(): PendingAuthorization | undefined {
+    const flow = this.flow;
+    if (!flow?.stepUp) return undefined;
+    return { reason: 'insufficient_scope', ...(flow.url ? { url: flow.url } : {}), ...(flow.stepUp.scope ? { scope: flow.stepUp.scope } : {}) };
+  }
+
   onChange(listener: () => void): () => void {
     this.listeners.add(listener);
     return () => this.listeners.delete(listener);
@@ -152,7 +160,7 @@ export class ServerAuth implements SessionAuth, TokenSource {
     const held = (await this.stored())?.tokens?.scope;
     const scope = unionScopes(challenge.scope, held, this.options.entry.oauth.scope);
     this.challenge = { ...this.challenge, ...challenge };
-    const done = this.authorize({ reason: `the server asks for more scopes: ${challenge.scope ?? 'unspecified'}`, ...(scope ? { scope } : {}) });
+    const done = this.authorize({ reason: `the server asks for more scopes: ${challenge.scope ?? 'unspecified'}`, stepUp: true, ...(scope ? { scope } : {}) });
     await (signal ? abortable(done, signal) : done);
     return this.accessToken();
   }
@@ -162,13 +170,13 @@ export class ServerAuth implements SessionAuth, TokenSource {
   }
 
   /** Starts (or joins) the interactive authorization; settles when it finished. */
-  authorize(request: { reason: string; scope?: string }): Promise<void> {
+  authorize(request: { reason: string; scope?: string; stepUp?: boolean }): Promise<void> {
     if (this.flow) return this.flow.promise;
     if (this.inARow >= MAX_AUTHORIZATIONS_IN_A_ROW) return Promise.reject(new TooManyAuthorizationsError(MAX_AUTHORIZATIONS_IN_A_ROW));
     this.inARow++;
     const { entry, queue } = this.options;
-    const flow: Flow = { url: undefined, promise: Promise.resolve(), controller: new AbortController(), started: false };
     const scope = request.scope ?? entry.oauth.scope ?? this.challenge?.scope;
+    const flow: Flow = { url: undefined, promise: Promise.resolve(), controller: new AbortController(), started: false, ...(request.stepUp ? { stepUp: { scope } } : {}) };
     flow.promise = queue
       .run(promptKey(entry.oauth.useLoopback, entry.oauth.callbackPort), () => {
         flow.started = true;
