@@ -4,6 +4,7 @@
  */
 import { ErrorCode, McpError } from '@modelcontextprotocol/sdk/types.js';
 import { McpoError } from '../errors.js';
+import type { PendingAuthorization } from './types.js';
 
 export interface CallFailureContext {
   server: string;
@@ -66,4 +67,22 @@ export function needsAuthorization(server: string, authorizationUrl: string | un
 /** The SDK prefixes messages with "MCP error <code>: "; the code is already in details. */
 function stripPrefix(message: string): string {
   return message.replace(/^MCP error -?\d+: /, '');
+}
+
+/** `error`, its message and details naming the step-up authorization the user still has to approve. */
+export function withPendingAuthorization(error: McpoError, pending: PendingAuthorization | undefined): McpoError {
+  if (!pending?.url || error.details?.authorizationUrl !== undefined) return error;
+  return new McpoError(error.code, `${error.message}; the server asks for more scopes (${pending.scope ?? 'unspecified'}): open ${pending.url}`, {
+    details: { ...error.details, authorizationUrl: pending.url, pendingAuthorization: pending },
+    ...(error.headers ? { headers: error.headers } : {}),
+    cause: error,
+  });
+}
+
+/** The message, plus the underlying cause: "fetch failed" alone does not say ECONNREFUSED 127.0.0.1:9. */
+export function describeError(error: unknown): string {
+  if (!(error instanceof Error)) return String(error);
+  const cause = error.cause;
+  if (cause instanceof Error && !error.message.includes(cause.message)) return `${error.message}: ${cause.message}`;
+  return error.message;
 }

@@ -8,12 +8,12 @@ import { CallToolResultSchema } from '@modelcontextprotocol/sdk/types.js';
 import type { ServerEntry } from '../config/types.js';
 import type { Logger } from '../log/logger.js';
 import { Backoff, type BackoffOptions } from './backoff.js';
-import { mapCallError, needsAuthorization, unavailable } from './callErrors.js';
+import { describeError, mapCallError, needsAuthorization, unavailable, withPendingAuthorization } from './callErrors.js';
 import { isDroppedSseStream, isExpiredSession, listAllTools, openClient } from './connect.js';
 import { StderrTail } from './stderrTail.js';
 import { Wakeup } from './wakeup.js';
 import type { TransportContext } from './transport.js';
-import { McpoError } from '../errors.js';
+import type { McpoError } from '../errors.js';
 import type { CallOptions, CallToolResult, PendingAuthorization, ServerHandle, ServerState, ServerStatus, Tool, TransportKind } from './types.js';
 
 /** Default per-call timeout when the entry sets none: 60 s, as the SDK's own default. */
@@ -218,13 +218,7 @@ export class Session implements ServerHandle {
 
   /** A call that failed (timed out, say) while a step-up waits for the user: the error says where to go. */
   private namingPendingAuthorization(error: McpoError): McpoError {
-    const pending = this.pendingAuthorization();
-    if (!pending?.url || error.details?.authorizationUrl !== undefined) return error;
-    return new McpoError(error.code, `${error.message}; the server asks for more scopes (${pending.scope ?? 'unspecified'}): open ${pending.url}`, {
-      details: { ...error.details, authorizationUrl: pending.url, pendingAuthorization: pending },
-      ...(error.headers ? { headers: error.headers } : {}),
-      cause: error,
-    });
+    return withPendingAuthorization(error, this.pendingAuthorization());
   }
 
   private authorizationUrl(): string | undefined {
@@ -331,12 +325,4 @@ export class Session implements ServerHandle {
   private now(): number {
     return this.options.now?.() ?? Date.now();
   }
-}
-
-/** The message, plus the underlying cause: "fetch failed" alone does not say ECONNREFUSED 127.0.0.1:9. */
-export function describeError(error: unknown): string {
-  if (!(error instanceof Error)) return String(error);
-  const cause = error.cause;
-  if (cause instanceof Error && !error.message.includes(cause.message)) return `${error.message}: ${cause.message}`;
-  return error.message;
 }
