@@ -76,7 +76,11 @@ export function mapContentItem(item: ContentItem): unknown {
   }
 }
 
+/** What a JSON text can start with; anything else is plain text, without paying for a thrown SyntaxError. */
+const JSON_START = /^\s*[[{"0-9tfn-]/;
+
 function parseJsonOrText(text: string): unknown {
+  if (!JSON_START.test(text)) return text;
   try {
     return JSON.parse(text) as unknown;
   } catch {

@@ -63,6 +63,10 @@ function unsafeBrowserBody(request: Request, empty: boolean): boolean {
 async function readLimited(request: Request, limitBytes: number): Promise<Uint8Array> {
   const declared = Number(request.headers.get('content-length') ?? Number.NaN);
   if (declared > limitBytes) throw tooLarge(limitBytes);
+  // With a Content-Length within the limit, Node's HTTP parser delivers exactly that many bytes, and
+  // arrayBuffer() reads them straight from the socket: no web stream per request (the stream path cost
+  // ~40% of mcpo's CPU per call in the benchmark). Chunked bodies still go through the counting reader.
+  if (Number.isSafeInteger(declared) && declared >= 0) return new Uint8Array(await request.arrayBuffer());
   if (!request.body) return new Uint8Array(0);
   const reader = request.body.getReader();
   const chunks: Uint8Array[] = [];
