@@ -1,28 +1,16 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { McpoError } from '../../src/errors.js';
-import { Manager } from '../../src/mcp/manager.js';
+import type { Manager, ManagerOptions } from '../../src/mcp/manager.js';
 import type { ChangeKind } from '../../src/mcp/types.js';
 import { EVERYTHING_ENTRY, startEverything, type RunningEverything } from '../helpers/everything.js';
 import { processesWith } from '../helpers/processes.js';
-import { capturingLogger } from '../helpers/logs.js';
-import { DEMO_SERVER, demoEntry } from './fixtures.js';
+import { DEMO_SERVER, demoEntry, testManager } from './fixtures.js';
 
 const managers: Manager[] = [];
 const peers: RunningEverything[] = [];
 
-function manager(options: Partial<ConstructorParameters<typeof Manager>[0]> = {}) {
-  const logger = capturingLogger();
-  // Retries far in the future unless a test asks otherwise: states stay put while a test looks at them.
-  const m = new Manager({
-    logger,
-    parentEnv: process.env,
-    clientInfo: { name: 'mcpo-test', version: '0' },
-    backoff: { initialMs: 600_000 },
-    ...options,
-  });
-  managers.push(m);
-  return { m, logger };
-}
+// Retries far in the future unless a test asks otherwise: states stay put while a test looks at them.
+const manager = (options: Partial<ManagerOptions> = {}) => testManager(managers, { backoff: { initialMs: 600_000 } }, options);
 
 afterEach(async () => {
   await Promise.all(managers.splice(0).map((m) => m.stop()));

@@ -1,9 +1,8 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { Manager } from '../../src/mcp/manager.js';
+import type { Manager, ManagerOptions } from '../../src/mcp/manager.js';
 import { startHttpMcpServer, type HttpMcpServer } from '../helpers/httpMcpServer.js';
-import { capturingLogger } from '../helpers/logs.js';
 import { processesWith } from '../helpers/processes.js';
-import { DEMO_SERVER, demoEntry } from './fixtures.js';
+import { DEMO_SERVER, demoEntry, testManager } from './fixtures.js';
 
 const managers: Manager[] = [];
 const servers: HttpMcpServer[] = [];
@@ -12,18 +11,7 @@ afterEach(async () => {
   await Promise.all(servers.splice(0).map((s) => s.close()));
 });
 
-function manager(options: Partial<ConstructorParameters<typeof Manager>[0]> = {}) {
-  const logger = capturingLogger();
-  const m = new Manager({
-    logger,
-    parentEnv: process.env,
-    clientInfo: { name: 'mcpo-test', version: '0' },
-    backoff: { initialMs: 50, maxMs: 400 },
-    ...options,
-  });
-  managers.push(m);
-  return { m, logger };
-}
+const manager = (options: Partial<ManagerOptions> = {}) => testManager(managers, { backoff: { initialMs: 50, maxMs: 400 } }, options);
 
 const remote = (name: string, url: string) => ({ kind: 'streamable-http' as const, name, url, headers: {}, disabledTools: [] });
 
