@@ -17,6 +17,7 @@ import {
   type CallbackClock,
   type LoopbackReceiver,
 } from '../../src/oauth/loopback.js';
+import { rejection } from './rejection.js';
 
 const STATE = 'state-abc123';
 const receivers: LoopbackReceiver[] = [];
@@ -50,15 +51,6 @@ function manualClock(): CallbackClock & { fire: () => void; delays: number[] } {
     },
     delays,
   };
-}
-
-async function rejection(promise: Promise<unknown>): Promise<McpoOAuthError> {
-  const err = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(err).toBeInstanceOf(McpoOAuthError);
-  return err as McpoOAuthError;
 }
 
 describe('loopback callback receiver', () => {

@@ -3,6 +3,7 @@ import { PassThrough } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { AuthorizationResponseError, McpoOAuthError, NoTerminalError, OAuthCancelledError } from '../../src/oauth/errors.js';
 import { PASTE_PROMPT, PIPED_INPUT_NOTICE, readAuthorizationCodeFromTerminal } from '../../src/oauth/paste.js';
+import { rejection } from './rejection.js';
 
 const STATE = 'st-123';
 const AUTH_URL = 'https://as.example/authorize?client_id=c&state=st-123&code_challenge=x';
@@ -16,15 +17,6 @@ function terminal(isTTY = true) {
   const run = (signal?: AbortSignal) =>
     readAuthorizationCodeFromTerminal({ input, output, isTTY, expectedState: STATE, authorizationUrl: AUTH_URL, signal });
   return { input, run, printed: () => printed };
-}
-
-async function rejection(promise: Promise<unknown>): Promise<McpoOAuthError> {
-  const err = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(err).toBeInstanceOf(McpoOAuthError);
-  return err as McpoOAuthError;
 }
 
 describe('copy/paste authorization', () => {
