@@ -8,7 +8,6 @@
  * wrong and asked again; an `error=` from the authorization server ends the flow. A bare code cannot be
  * state-checked: that is the price of accepting it, and the user typed it themselves.
  */
-import { createInterface } from 'node:readline';
 import { interpretCallback } from './callbackParams.js';
 import {
   MissingAuthorizationCodeError,
@@ -17,6 +16,7 @@ import {
   StateMismatchError,
   type McpoOAuthError,
 } from './errors.js';
+import { readBoundedLines } from './lineReader.js';
 
 export interface PasteFlowOptions {
   /** Where the user types (usually process.stdin). */
@@ -42,6 +42,8 @@ export const PIPED_INPUT_NOTICE = 'Reading the URL you were redirected to (or ju
 
 type LineOutcome = { kind: 'code'; code: string } | { kind: 'retry'; message?: string } | { kind: 'fail'; error: McpoOAuthError };
 
+const TOO_LONG: LineOutcome = { kind: 'retry', message: 'That input is far too long for a callback URL or a code; it was ignored.' };
+
 /** Prints the authorization URL and reads lines until one yields an authorization code. */
 export function readAuthorizationCodeFromTerminal(options: PasteFlowOptions): Promise<{ code: string }> {
   const { input, output, signal } = options;
@@ -53,27 +55,30 @@ export function readAuthorizationCodeFromTerminal(options: PasteFlowOptions): Pr
   output.write(prompt);
 
   return new Promise((resolve, reject) => {
-    const rl = createInterface({ input, terminal: false, crlfDelay: Infinity });
+    let stop = (): void => {};
     let settled = false;
     const settle = (fn: () => void): void => {
       if (settled) return;
       settled = true;
       signal?.removeEventListener('abort', onAbort);
-      rl.close();
+      stop();
       fn();
     };
     const onAbort = (): void => settle(() => reject(new OAuthCancelledError(undefined, signal?.reason)));
     signal?.addEventListener('abort', onAbort, { once: true });
 
-    rl.on('line', (line) => {
-      if (settled) return;
-      const outcome = interpretPastedLine(line, options.expectedState);
-      if (outcome.kind === 'code') return settle(() => resolve({ code: outcome.code }));
-      if (outcome.kind === 'fail') return settle(() => reject(outcome.error));
-      if (outcome.message) output.write(`${outcome.message}\n`);
-      output.write(prompt);
+    stop = readBoundedLines({
+      input,
+      onLine: (read) => {
+        if (settled) return;
+        const outcome = read.tooLong ? TOO_LONG : interpretPastedLine(read.line, options.expectedState);
+        if (outcome.kind === 'code') return settle(() => resolve({ code: outcome.code }));
+        if (outcome.kind === 'fail') return settle(() => reject(outcome.error));
+        if (outcome.message) output.write(`${outcome.message}\n`);
+        output.write(prompt);
+      },
+      onClose: () => settle(() => reject(new NoTerminalError())),
     });
-    rl.on('close', () => settle(() => reject(new NoTerminalError())));
   });
 }
 
@@ -84,7 +89,8 @@ export function interpretPastedLine(line: string, expectedState: string): LineOu
   const params = pastedParams(text);
   if (params === 'invalid') return { kind: 'retry', message: 'That is not a valid URL.' };
   if (params === undefined) {
-    if (/\s/.test(text)) return { kind: 'retry', message: 'That does not look like an authorization code or a callback URL.' };
+    // RFC 6749 Appendix A.11: a code is VSCHAR (printable ASCII); anything else is a paste accident (binary, escapes).
+    if (!/^[\x21-\x7e]+$/.test(text)) return { kind: 'retry', message: 'That does not look like an authorization code or a callback URL.' };
     return { kind: 'code', code: text };
   }
   const outcome = interpretCallback(params, expectedState);

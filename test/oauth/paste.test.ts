@@ -116,4 +116,35 @@ describe('copy/paste authorization', () => {
     controller.abort();
     expect(await rejection(result)).toBeInstanceOf(OAuthCancelledError);
   });
+
+  // Security review: readline kept a runaway line in memory and took 1 MB of junk for the code.
+  it('ignores a huge pasted line without keeping it, says so, and still accepts the next paste', async () => {
+    const t = terminal();
+    const result = t.run();
+    const chunk = 'x'.repeat(64 * 1024);
+    for (let i = 0; i < 32; i++) t.input.write(chunk); // 2 MB without a newline
+    t.input.write('\n');
+    t.input.write(`${CALLBACK}?code=after-junk&state=${STATE}\n`);
+    expect(await result).toEqual({ code: 'after-junk' });
+    expect(t.printed()).toContain('far too long');
+    expect(t.printed().length).toBeLessThan(2000);
+  });
+
+  it('does not take binary or terminal escape sequences for a code', async () => {
+    const t = terminal();
+    const result = t.run();
+    t.input.write(Buffer.from([0x00, 0x1b, 0x5b, 0x33, 0x31, 0x6d, 0x63, 0x6f, 0x64, 0x65, 0xff, 0xfe, 0x0a]));
+    t.input.write('\u00e9t\u00e9\n');
+    t.input.write('real-code\n');
+    expect(await result).toEqual({ code: 'real-code' });
+    expect(t.printed().split('does not look like an authorization code')).toHaveLength(3);
+  });
+
+  it('fails with no_terminal when input ends in the middle of a huge line', async () => {
+    const t = terminal(false);
+    const result = t.run();
+    t.input.end('y'.repeat(200_000));
+    expect(await rejection(result)).toBeInstanceOf(NoTerminalError);
+    expect(t.printed()).toContain('far too long');
+  });
 });
