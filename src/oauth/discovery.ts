@@ -10,7 +10,9 @@
  * 3. Its metadata: RFC 8414 then OpenID Connect discovery, in the MCP spec's order, issuers with a path
  *    included (the SDK's discoverAuthorizationServerMetadata). A legacy server without any metadata gets
  *    the default /authorize, /token and /register endpoints (the SDK derives them when metadata is absent).
- * 4. PKCE: metadata that does not list S256 in code_challenge_methods_supported → PkceUnsupportedError
+ * 4. Its `issuer` must be the authorization server URL it was fetched for (RFC 8414 §3.3), compared as
+ *    parsed URLs and tolerating one trailing slash (`https://as/` advertised, `https://as` in the document).
+ * 5. PKCE: metadata that does not list S256 in code_challenge_methods_supported → PkceUnsupportedError
  *    (the MCP spec makes that a hard stop; the SDK only refuses when the field lists other methods).
  *
  * Every request goes through the injected `fetch`, which never carries the entry's configured headers.
@@ -22,7 +24,7 @@ import {
 import { checkResourceAllowed, resourceUrlFromServerUrl } from '@modelcontextprotocol/sdk/shared/auth-utils.js';
 import type { OAuthProtectedResourceMetadata } from '@modelcontextprotocol/sdk/shared/auth.js';
 import type { FetchLike } from '@modelcontextprotocol/sdk/shared/transport.js';
-import { DiscoveryError, PkceUnsupportedError, ResourceMismatchError } from './errors.js';
+import { DiscoveryError, IssuerMismatchError, PkceUnsupportedError, ResourceMismatchError } from './errors.js';
 import type { BearerChallenge } from './scopes.js';
 import type { StoredDiscovery } from './store/schema.js';
 
@@ -56,6 +58,10 @@ export async function discover(options: DiscoverOptions): Promise<StoredDiscover
   if (!authorizationServerMetadata && advertised) {
     throw new DiscoveryError(`the authorization server metadata of ${authorizationServerUrl} (no RFC 8414 or OpenID document)`);
   }
+  if (authorizationServerMetadata && !issuersMatch(authorizationServerMetadata.issuer, authorizationServerUrl)) {
+    // Else a document served for one server could send the user, the code and the client secret to another.
+    throw new IssuerMismatchError(authorizationServerMetadata.issuer, authorizationServerUrl);
+  }
   if (authorizationServerMetadata && !authorizationServerMetadata.code_challenge_methods_supported?.includes('S256')) {
     throw new PkceUnsupportedError(authorizationServerUrl);
   }
@@ -81,11 +87,17 @@ async function fetchResourceMetadata(
   }
 }
 
-/** RFC 9728 §3.3 / RFC 8707: the advertised resource must be the server URL or a parent of it. */
+/**
+ * RFC 9728 §3.3 / RFC 8707: the advertised resource must be the server URL or a parent of it. The SDK's
+ * check compares origin and path only; a resource with a query must also carry the server URL's query
+ * (else `?tenant=other` would get a token for another tenant requested on this server's behalf).
+ */
 export function checkResource(metadata: OAuthProtectedResourceMetadata, serverUrl: string): void {
   let allowed = false;
   try {
-    allowed = checkResourceAllowed({ requestedResource: resourceUrlFromServerUrl(serverUrl), configuredResource: metadata.resource });
+    const requested = resourceUrlFromServerUrl(serverUrl);
+    const resourceQuery = new URL(metadata.resource).search;
+    allowed = checkResourceAllowed({ requestedResource: requested, configuredResource: metadata.resource }) && (resourceQuery === '' || resourceQuery === requested.search);
   } catch {
     allowed = false;
   }
@@ -95,4 +107,16 @@ export function checkResource(metadata: OAuthProtectedResourceMetadata, serverUr
 /** The `resource` parameter to send (RFC 8707): the metadata's value verbatim, or none for legacy servers. */
 export function resourceParameter(discovery: StoredDiscovery | undefined): string | undefined {
   return discovery?.resourceMetadata?.resource;
+}
+
+/** Two issuer identifiers as parsed URLs, equal up to one trailing slash. */
+function issuersMatch(issuer: string, authorizationServerUrl: string): boolean {
+  let a: string;
+  let b: string;
+  try {
+    [a, b] = [new URL(issuer).href, new URL(authorizationServerUrl).href];
+  } catch {
+    return false;
+  }
+  return a === b || a === `${b}/` || b === `${a}/`;
 }

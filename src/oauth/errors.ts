@@ -39,6 +39,8 @@ export type OAuthFailureReason =
   | 'pkce_unsupported'
   /** The protected resource metadata names a resource other than the configured server URL. */
   | 'resource_mismatch'
+  /** The authorization server metadata names another issuer than the server it was fetched for (RFC 8414 §3.3). */
+  | 'issuer_mismatch'
   /** Metadata discovery failed (network, HTTP status, malformed document). */
   | 'discovery_failed'
   /** The token endpoint kept failing (5xx, network) while refreshing; a later attempt may succeed. */
@@ -194,6 +196,15 @@ export class ResourceMismatchError extends McpoOAuthError {
   constructor(resource: string, serverUrl: string) {
     super('resource_mismatch', `The protected resource metadata names resource ${resource}, which does not match the server URL ${serverUrl}; refusing to authorize`, {
       details: { resource, serverUrl },
+    });
+  }
+}
+
+/** RFC 8414 §3.3 / OpenID Discovery §4.3: metadata whose `issuer` is not the server it was fetched for MUST NOT be used. */
+export class IssuerMismatchError extends McpoOAuthError {
+  constructor(issuer: string, authorizationServerUrl: string) {
+    super('issuer_mismatch', `The authorization server metadata of ${authorizationServerUrl} names issuer ${issuer}; refusing to use it (RFC 8414 §3.3)`, {
+      details: { issuer, authorizationServerUrl },
     });
   }
 }
