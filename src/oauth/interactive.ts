@@ -18,6 +18,7 @@ import { readAuthorizationCodeFromTerminal } from './paste.js';
 import { announcement, LAUNCH_BROWSER, type BrowserPolicy, type PromptIo } from './prompts.js';
 import { AuthorizationProvider } from './provider.js';
 import type { BearerChallenge } from './scopes.js';
+import { scrubbedError } from './secrets.js';
 import type { StoredAuth } from './store/schema.js';
 import type { TokenStore } from './store/tokenStore.js';
 import { updateStored, type StoreIdentity } from './stored.js';
@@ -87,14 +88,14 @@ async function runFlow(options: InteractiveAuthorizationOptions): Promise<Stored
     const redirectUrl = receiver?.redirectUri ?? `http://${LOOPBACK_HOST}:${config.callbackPort || DEFAULT_OAUTH_CALLBACK_PORT}${DEFAULT_CALLBACK_PATH}`;
     const provider = new AuthorizationProvider({ config, store, identity, initial, redirectUrl, state, now: options.now, ...(signal ? { signal } : {}) });
     const scope = options.scope;
-    await sdkAuth(() => auth(provider, { serverUrl, fetchFn: fetch, ...(scope ? { scope } : {}) }), signal);
+    await sdkAuth(() => auth(provider, { serverUrl, fetchFn: fetch, ...(scope ? { scope } : {}) }), signal, () => provider.secretValues());
     stopIfCancelled();
     const url = provider.authorizationUrl;
     if (!url) return (await store.load()) ?? initial; // the SDK got tokens without the user (not for this grant)
     options.onAuthorizationUrl?.(url.href);
     const { code } = await waitForCode(options, receiver, url, state, timeoutMs);
     stopIfCancelled();
-    await sdkAuth(() => auth(provider, { serverUrl, authorizationCode: code, fetchFn: fetch, ...(scope ? { scope } : {}) }), signal);
+    await sdkAuth(() => auth(provider, { serverUrl, authorizationCode: code, fetchFn: fetch, ...(scope ? { scope } : {}) }), signal, () => [code, ...provider.secretValues()]);
     stopIfCancelled();
     options.logger.info('authorized', { server: options.serverName });
     return (await store.load()) ?? initial;
@@ -157,14 +158,15 @@ async function waitForCode(
 
 /**
  * SDK errors (registration refused, code exchange failed) become AuthorizationFailedError; ours pass, and
- * anything after a cancellation (the aborted request's error) is the cancellation.
+ * anything after a cancellation (the aborted request's error) is the cancellation. The SDK's message may
+ * quote the server's answer, which may echo the request: `secrets` are scrubbed from it (secrets.ts).
  */
-async function sdkAuth(run: () => Promise<unknown>, signal: AbortSignal | undefined): Promise<void> {
+async function sdkAuth(run: () => Promise<unknown>, signal: AbortSignal | undefined, secrets: () => string[]): Promise<void> {
   try {
     await run();
   } catch (error) {
     if (error instanceof McpoError) throw error;
     throwIfCancelled(signal);
-    throw new AuthorizationFailedError(error);
+    throw new AuthorizationFailedError(scrubbedError(error, secrets()));
   }
 }

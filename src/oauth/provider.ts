@@ -97,6 +97,13 @@ export class AuthorizationProvider implements OAuthClientProvider {
     return this.verifier;
   }
 
+  /** The secrets of this attempt (PKCE verifier, client secret), to keep out of error messages. */
+  secretValues(): string[] {
+    const client = this.clientInformation() ?? this.current.client;
+    const secret = client && 'client_secret' in client ? client.client_secret : undefined;
+    return [this.verifier, secret, this.options.config.clientSecret].filter((v): v is string => typeof v === 'string' && v !== '');
+  }
+
   async saveDiscoveryState(state: OAuthDiscoveryState): Promise<void> {
     const discovery = discoveryFromState(state, this.options.now());
     await this.update((s) => ({ ...s, discovery }));

@@ -25,6 +25,7 @@ import type { Logger } from '../log/logger.js';
 import { resourceParameter } from './discovery.js';
 import { RefreshUnavailableError } from './errors.js';
 import { resolveClient } from './provider.js';
+import { scrubbedError } from './secrets.js';
 import type { StoredAuth } from './store/schema.js';
 import type { TokenStore } from './store/tokenStore.js';
 import { DEFAULT_REFRESH_MARGIN_MS, isExpired, tokensFromResponse } from './store/tokens.js';
@@ -82,6 +83,8 @@ async function refreshWithRetry(ctx: RefreshContext, current: StoredAuth, refres
   const attempts = ctx.retry?.attempts ?? DEFAULT_REFRESH_RETRY.attempts;
   let delay = ctx.retry?.initialDelayMs ?? DEFAULT_REFRESH_RETRY.initialDelayMs;
   const maxDelay = ctx.retry?.maxDelayMs ?? DEFAULT_REFRESH_RETRY.maxDelayMs;
+  // What the token endpoint says back may echo the request: never show these in a log line or an error.
+  const shown = (error: unknown) => scrubbedError(error, [refreshToken, current.tokens?.access_token, 'client_secret' in clientInformation ? clientInformation.client_secret : undefined]);
   for (let attempt = 1; ; attempt++) {
     try {
       const fresh = await refreshAuthorization(discovery.authorizationServerUrl, {
@@ -98,12 +101,12 @@ async function refreshWithRetry(ctx: RefreshContext, current: StoredAuth, refres
       return { kind: 'tokens', auth: next };
     } catch (error) {
       if (!isTemporary(error)) {
-        ctx.logger.warn('refresh refused; a new authorization is needed', { server: ctx.serverName, error: describe(error) });
+        ctx.logger.warn('refresh refused; a new authorization is needed', { server: ctx.serverName, error: shown(error).message });
         const dropClient = error instanceof InvalidClientError || error instanceof UnauthorizedClientError;
         return dropTokens(ctx, current, dropClient);
       }
-      if (attempt >= attempts) throw new RefreshUnavailableError(attempt, error);
-      ctx.logger.warn('refresh failed; retrying', { server: ctx.serverName, attempt, inMs: delay, error: describe(error) });
+      if (attempt >= attempts) throw new RefreshUnavailableError(attempt, shown(error));
+      ctx.logger.warn('refresh failed; retrying', { server: ctx.serverName, attempt, inMs: delay, error: shown(error).message });
       await ctx.sleep(delay);
       delay = Math.min(delay * 2, maxDelay);
     }
@@ -120,8 +123,4 @@ async function dropTokens(ctx: RefreshContext, current: StoredAuth, dropClient =
   const { tokens: _tokens, client, ...rest } = current;
   await ctx.store.save({ ...rest, ...(dropClient || client === undefined ? {} : { client }) });
   return { kind: 'reauthorize' };
-}
-
-function describe(error: unknown): string {
-  return error instanceof Error ? error.message || error.name : String(error);
 }
