@@ -5,7 +5,7 @@
  * configured headers are sent with it.
  */
 import { LATEST_PROTOCOL_VERSION } from '@modelcontextprotocol/sdk/types.js';
-import type { FetchLike } from '@modelcontextprotocol/sdk/shared/transport.js';
+import { fetchWithinOrigin, type FetchLike } from '@modelcontextprotocol/sdk/shared/transport.js';
 import type { RemoteEntry } from '../config/types.js';
 import { readChallenge, type BearerChallenge } from './scopes.js';
 
@@ -19,7 +19,9 @@ const INITIALIZE = JSON.stringify({
 });
 
 /** A POST initialize (streamable HTTP) or GET event stream (SSE); for a url without type, both if needed. */
-export async function probeServer(entry: Pick<RemoteEntry, 'url' | 'kind' | 'headers'>, fetch: FetchLike): Promise<ProbeResult> {
+export async function probeServer(entry: Pick<RemoteEntry, 'url' | 'kind' | 'headers'>, baseFetch: FetchLike): Promise<ProbeResult> {
+  // The configured headers (API keys) must not follow a redirect to another origin: the SDK's transports follow within the origin only, and so does the probe.
+  const fetch = fetchWithinOrigin(baseFetch);
   const attempts: Array<() => Promise<Response>> = [];
   if (entry.kind !== 'sse') {
     attempts.push(() =>

@@ -4,7 +4,7 @@
  * endpoint uses (RFC 7009 §2.1).
  */
 import { selectClientAuthMethod } from '@modelcontextprotocol/sdk/client/auth.js';
-import type { FetchLike } from '@modelcontextprotocol/sdk/shared/transport.js';
+import { fetchWithinOrigin, type FetchLike } from '@modelcontextprotocol/sdk/shared/transport.js';
 import type { OAuthConfig } from '../config/types.js';
 import { RevocationError } from './errors.js';
 import { resolveClient } from './provider.js';
@@ -14,7 +14,9 @@ import type { StoredAuth } from './store/schema.js';
 export type RevocationOutcome = 'revoked' | 'not_advertised' | 'nothing_to_revoke';
 
 /** Revokes the stored tokens at the advertised revocation endpoint; RevocationError when the server refuses. */
-export async function revokeStoredTokens(stored: StoredAuth | undefined, config: OAuthConfig, fetch: FetchLike): Promise<RevocationOutcome> {
+export async function revokeStoredTokens(stored: StoredAuth | undefined, config: OAuthConfig, baseFetch: FetchLike): Promise<RevocationOutcome> {
+  // A redirect to another origin would carry the tokens (and a client_secret_post) there: followed within the origin only, as the SDK does for token requests.
+  const fetch = fetchWithinOrigin(baseFetch);
   const tokens = stored?.tokens;
   if (!stored || !tokens) return 'nothing_to_revoke';
   // OpenID provider metadata types do not declare the RFC 7009 fields; both documents may carry them.
