@@ -8,6 +8,7 @@ import { mapToolResult } from '../openapi/result.js';
 import { serverNotFound, singleServerName, type ServerContext } from './context.js';
 import { waitForTools } from './awaitTools.js';
 import { readArguments } from './requestBody.js';
+import { jsonResponse } from './lightResponse.js';
 import { didYouMean } from './suggest.js';
 
 function toolNotFound(server: string, tool: string, known: Iterable<string>): McpoError {
@@ -40,7 +41,7 @@ async function callTool(ctx: ServerContext, c: Context, server: string, tool: st
   // @hono/node-server aborts this signal when the client disconnects before the response is written.
   const result = await handle.callTool(tool, args, { signal: c.req.raw.signal });
   const body = JSON.stringify(mapToolResult(result) ?? null);
-  return c.body(body, 200, { 'Content-Type': 'application/json; charset=utf-8', 'Cache-Control': 'no-store' });
+  return jsonResponse(body, 200, { 'Cache-Control': 'no-store' });
 }
 
 /** Adds the tool-call route (and its API-key guard unless auth covers every route) to `app`. */
