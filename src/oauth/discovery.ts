@@ -12,6 +12,8 @@
  *    the default /authorize, /token and /register endpoints (the SDK derives them when metadata is absent).
  * 4. Its `issuer` must be the authorization server URL it was fetched for (RFC 8414 §3.3), compared as
  *    parsed URLs and tolerating one trailing slash (`https://as/` advertised, `https://as` in the document).
+ *    Its endpoints must be http(s) URLs: the authorization URL goes to the system's URL opener, where a
+ *    file: or custom-scheme URL would start a local handler instead of a browser.
  * 5. PKCE: metadata that does not list S256 in code_challenge_methods_supported → PkceUnsupportedError
  *    (the MCP spec makes that a hard stop; the SDK only refuses when the field lists other methods).
  *
@@ -62,6 +64,7 @@ export async function discover(options: DiscoverOptions): Promise<StoredDiscover
     // Else a document served for one server could send the user, the code and the client secret to another.
     throw new IssuerMismatchError(authorizationServerMetadata.issuer, authorizationServerUrl);
   }
+  if (authorizationServerMetadata) checkEndpointSchemes(authorizationServerMetadata, authorizationServerUrl);
   if (authorizationServerMetadata && !authorizationServerMetadata.code_challenge_methods_supported?.includes('S256')) {
     throw new PkceUnsupportedError(authorizationServerUrl);
   }
@@ -119,4 +122,17 @@ function issuersMatch(issuer: string, authorizationServerUrl: string): boolean {
     return false;
   }
   return a === b || a === `${b}/` || b === `${a}/`;
+}
+
+const ENDPOINT_FIELDS = ['authorization_endpoint', 'token_endpoint', 'registration_endpoint', 'revocation_endpoint'] as const;
+
+function checkEndpointSchemes(metadata: Record<string, unknown>, authorizationServerUrl: string): void {
+  for (const field of ENDPOINT_FIELDS) {
+    const value = metadata[field];
+    if (value === undefined) continue;
+    const protocol = typeof value === 'string' && URL.canParse(value) ? new URL(value).protocol : undefined;
+    if (protocol !== 'https:' && protocol !== 'http:') {
+      throw new DiscoveryError(`the authorization server metadata of ${authorizationServerUrl}`, new Error(`its ${field} is not an http(s) URL`));
+    }
+  }
 }

@@ -8,7 +8,7 @@
 import type { OAuthProtectedResourceMetadata } from '@modelcontextprotocol/sdk/shared/auth.js';
 import { describe, expect, it } from 'vitest';
 import { checkResource, discover } from '../../src/oauth/discovery.js';
-import { IssuerMismatchError, ResourceMismatchError } from '../../src/oauth/errors.js';
+import { DiscoveryError, IssuerMismatchError, ResourceMismatchError } from '../../src/oauth/errors.js';
 import { documentServer, recordingFetch } from './flows/harness.js';
 import { rejection } from './rejection.js';
 
@@ -53,6 +53,24 @@ describe('authorization server metadata issuer', () => {
     }));
     const found = await discover({ serverUrl: `${origin}/mcp`, fetch: recordingFetch(), now: Date.now });
     expect(found.authorizationServerMetadata?.token_endpoint).toBe(`${origin}/token`);
+  });
+});
+
+describe('authorization server endpoints', () => {
+  // The authorization URL is handed to the system's URL opener: a file: or custom-scheme URL would run a local handler.
+  it.each([
+    ['authorization_endpoint', 'file:///etc/passwd'],
+    ['authorization_endpoint', 'ms-msdt:/id PCWDiagnostic'],
+    ['token_endpoint', 'ftp://127.0.0.1/token'],
+    ['registration_endpoint', 'smb://attacker/share'],
+  ])('refuses metadata whose %s is not an http(s) URL (%s)', async (field, value) => {
+    const origin = await documentServer((o) => ({
+      '/.well-known/oauth-protected-resource/mcp': [200, {}, { resource: `${o}/mcp`, authorization_servers: [o] }],
+      '/.well-known/oauth-authorization-server': [200, {}, { ...asMetadata(o, o), [field]: value }],
+    }));
+    const err = await rejection(discover({ serverUrl: `${origin}/mcp`, fetch: recordingFetch(), now: Date.now }));
+    expect(err).toBeInstanceOf(DiscoveryError);
+    expect(err.message).toContain(field);
   });
 });
 
