@@ -9,9 +9,10 @@
  *   wrong `state` REJECTS the flow instead of waiting on: it is either a stale tab from an earlier attempt
  *   (whose code could not be used anyway) or a forged request, and failing loudly tells the user to start
  *   again instead of leaving them with a login that silently never completes. A wrong code is never accepted.
- * - Other paths (e.g. /favicon.ico) get a 404 and do not end the wait.
+ * - Other paths (e.g. /favicon.ico) get a 404 and do not end the wait; so do requests a web page fires in
+ *   the background (Sec-Fetch-Dest not `document`: 403), which would otherwise let any open page end the login.
  */
-import { createServer, type Server, type ServerResponse } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { interpretCallback } from './callbackParams.js';
 import { alreadyFinishedPage, failurePage, notFoundPage, PAGE_HEADERS, successPage } from './callbackPages.js';
@@ -95,6 +96,7 @@ export async function startLoopbackReceiver(options: LoopbackReceiverOptions): P
     if (url.pathname !== callbackPath) return respond(res, 404, notFoundPage());
     if (req.method !== 'GET') return respond(res, 405, notFoundPage(), { Allow: 'GET' });
     if (settled) return respond(res, 409, alreadyFinishedPage());
+    if (isBackgroundRequest(req)) return respond(res, 403, notFoundPage());
     const outcome = interpretCallback(url.searchParams, options.expectedState);
     // Settle at once, but close only once the page has gone out (or the browser hung up).
     responseSent = new Promise((resolve) => res.once('close', resolve)).then(shutdown);
@@ -137,6 +139,17 @@ export async function startLoopbackReceiver(options: LoopbackReceiverOptions): P
       await shutdown();
     },
   };
+}
+
+/**
+ * A request a web page fired in the background (an <img>, a fetch, an iframe): browsers mark it with a
+ * Sec-Fetch-Dest other than `document`. Any page the user has open could otherwise end the login with a
+ * forged callback; the authorization server's redirect (and a stale tab) is a top-level navigation.
+ * Clients that send no Sec-Fetch-Dest (older browsers, curl, Node's fetch) are let through.
+ */
+function isBackgroundRequest(req: IncomingMessage): boolean {
+  const dest = req.headers['sec-fetch-dest'];
+  return dest !== undefined && dest !== 'document';
 }
 
 function respond(res: ServerResponse, status: number, html: string, headers: Record<string, string> = {}): void {

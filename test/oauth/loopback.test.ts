@@ -85,6 +85,17 @@ describe('loopback callback receiver', () => {
     expect(err.reason).toBe('state_mismatch');
   });
 
+  // Security review: any web page open during the login could end it with <img src="http://127.0.0.1:3030/callback">.
+  it('ignores background requests a web page fires at the callback (Sec-Fetch-Dest other than document) and keeps waiting', async () => {
+    const receiver = await start();
+    const forged = await fetch(`${receiver.redirectUri}?state=forged`, { headers: { 'Sec-Fetch-Mode': 'no-cors', 'Sec-Fetch-Dest': 'image', 'Sec-Fetch-Site': 'cross-site' } });
+    expect(forged.status).toBe(403);
+    await forged.text();
+    const legit = await fetch(`${receiver.redirectUri}?code=good&state=${STATE}`, { headers: { 'Sec-Fetch-Mode': 'navigate', 'Sec-Fetch-Dest': 'document' } });
+    expect(legit.status).toBe(200);
+    expect(await receiver.result).toEqual({ code: 'good' });
+  });
+
   it('rejects a callback without any state', async () => {
     const receiver = await start();
     await fetch(`${receiver.redirectUri}?code=c`).then((r) => r.text());
