@@ -7,7 +7,7 @@
  *   (RFC 6750 §3.1; MCP authorization spec, scope challenge handling).
  * Request bodies are strings (JSON-RPC), so a request can be sent again as it was.
  */
-import type { FetchLike } from '@modelcontextprotocol/sdk/shared/transport.js';
+import { isWithinOrigin, type FetchLike } from '@modelcontextprotocol/sdk/shared/transport.js';
 import { readChallenge, type BearerChallenge } from './scopes.js';
 
 /** What the wrapper needs from the server's OAuth state. */
@@ -22,8 +22,14 @@ export interface TokenSource {
   accepted(): void;
 }
 
-export function createAuthFetch(source: TokenSource, base: FetchLike): FetchLike {
+/**
+ * `serverUrl`: the token goes only to its origin (or its https form, as the SDK's redirect rule allows). The
+ * SDK's transports never leave it today; this keeps a future endpoint or redirect rule from carrying the token away.
+ */
+export function createAuthFetch(source: TokenSource, base: FetchLike, serverUrl?: string): FetchLike {
+  const server = serverUrl === undefined ? undefined : new URL(serverUrl);
   return async function authorizedFetch(url, init) {
+    if (server && !isWithinOrigin(server, new URL(url))) return base(url, init);
     const token = await source.accessToken();
     const response = await base(url, withBearer(init, token));
     if (response.status === 401) {

@@ -72,7 +72,7 @@ export class ServerAuth implements SessionAuth, TokenSource {
   private readonly listeners = new Set<() => void>();
 
   constructor(private readonly options: ServerAuthOptions) {
-    this.fetch = createAuthFetch(this, options.fetch);
+    this.fetch = createAuthFetch(this, options.fetch, options.entry.url);
     this.oauthFetch = withRequestTimeout(options.fetch, options.requestTimeoutMs ?? DEFAULT_OAUTH_REQUEST_TIMEOUT_MS);
   }
 
