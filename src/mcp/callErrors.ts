@@ -4,6 +4,7 @@
  */
 import { ErrorCode, McpError } from '@modelcontextprotocol/sdk/types.js';
 import { McpoError } from '../errors.js';
+import { redactText } from '../log/redactText.js';
 import type { PendingAuthorization } from './types.js';
 
 export interface CallFailureContext {
@@ -29,7 +30,7 @@ export function mapCallError(error: unknown, context: CallFailureContext): McpoE
       });
     }
     if (error.code === ErrorCode.InvalidParams) {
-      return new McpoError('INVALID_ARGUMENTS', `${server} rejected the arguments: ${stripPrefix(error.message)}`, {
+      return new McpoError('INVALID_ARGUMENTS', `${server} rejected the arguments: ${upstreamText(error.message)}`, {
         details: { ...details, rpcCode: error.code, ...(error.data === undefined ? {} : { data: error.data }) },
         cause: error,
       });
@@ -37,13 +38,12 @@ export function mapCallError(error: unknown, context: CallFailureContext): McpoE
     if (error.code === ErrorCode.ConnectionClosed) {
       return unavailable(server, 'the connection to the server closed during the call', error);
     }
-    return new McpoError('UPSTREAM_ERROR', `${server} answered with an error: ${stripPrefix(error.message)}`, {
+    return new McpoError('UPSTREAM_ERROR', `${server} answered with an error: ${upstreamText(error.message)}`, {
       details: { ...details, rpcCode: error.code, ...(error.data === undefined ? {} : { data: error.data }) },
       cause: error,
     });
   }
-  const message = error instanceof Error ? error.message : String(error);
-  return new McpoError('UPSTREAM_ERROR', `Call to ${server}/${tool} failed: ${message}`, { details, cause: error });
+  return new McpoError('UPSTREAM_ERROR', `Call to ${server}/${tool} failed: ${describeError(error)}`, { details, cause: error });
 }
 
 /** 503 with Retry-After: the server exists but cannot take calls right now. */
@@ -64,6 +64,11 @@ export function needsAuthorization(server: string, authorizationUrl: string | un
   });
 }
 
+/** A message quoted from upstream: without the SDK's prefix, secrets redacted. */
+function upstreamText(message: string): string {
+  return redactText(stripPrefix(message));
+}
+
 /** The SDK prefixes messages with "MCP error <code>: "; the code is already in details. */
 function stripPrefix(message: string): string {
   return message.replace(/^MCP error -?\d+: /, '');
@@ -79,10 +84,14 @@ export function withPendingAuthorization(error: McpoError, pending: PendingAutho
   });
 }
 
-/** The message, plus the underlying cause: "fetch failed" alone does not say ECONNREFUSED 127.0.0.1:9. */
+/**
+ * The message, plus the underlying cause ("fetch failed" alone does not say ECONNREFUSED 127.0.0.1:9),
+ * with secrets redacted: the SDK quotes response bodies, and a server or proxy that echoes the request
+ * would otherwise put our bearer token into logs, /healthz and error bodies.
+ */
 export function describeError(error: unknown): string {
-  if (!(error instanceof Error)) return String(error);
+  if (!(error instanceof Error)) return redactText(String(error));
   const cause = error.cause;
-  if (cause instanceof Error && !error.message.includes(cause.message)) return `${error.message}: ${cause.message}`;
-  return error.message;
+  if (cause instanceof Error && !error.message.includes(cause.message)) return redactText(`${error.message}: ${cause.message}`);
+  return redactText(error.message);
 }

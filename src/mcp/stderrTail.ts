@@ -1,3 +1,5 @@
+import { redactText } from '../log/redactText.js';
+
 /**
  * The last lines a stdio child wrote to stderr, kept to explain why it failed. They end up in /healthz
  * and 503 bodies, so what looks like a secret (a bearer token, key=value with a secret-sounding key) is
@@ -11,7 +13,7 @@ export class StderrTail {
   constructor(private readonly keep = STDERR_LINES_KEPT) {}
 
   push(line: string): void {
-    this.lines.push(redactLine(line));
+    this.lines.push(redactText(line));
     if (this.lines.length > this.keep) this.lines.shift();
   }
 
@@ -19,12 +21,4 @@ export class StderrTail {
   suffix(): string {
     return this.lines.length ? ` (last stderr: ${this.lines.slice(-3).join(' | ')})` : '';
   }
-}
-
-const BEARER = /\b(Bearer|Basic)\s+[A-Za-z0-9._~+/=-]{8,}/gi;
-const SECRET_ASSIGNMENT = /\b([\w.-]*(?:token|secret|password|passwd|api[_-]?key|authorization|credential)[\w.-]*)(["']?\s*[:=]\s*["']?)((?:Bearer\s+|Basic\s+)?[^\s"',;]+)/gi;
-
-/** The line with bearer credentials and secret-looking assignments replaced by [redacted]. */
-export function redactLine(line: string): string {
-  return line.replace(SECRET_ASSIGNMENT, '$1$2[redacted]').replace(BEARER, '$1 [redacted]');
 }

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { StderrTail, redactLine } from '../../src/mcp/stderrTail.js';
+import { redactText as redactLine } from '../../src/log/redactText.js';
+import { StderrTail } from '../../src/mcp/stderrTail.js';
 
 describe('stderr tail', () => {
   it('redacts bearer credentials and secret-looking assignments, keeping the rest of the line', () => {
@@ -9,6 +10,12 @@ describe('stderr tail', () => {
     expect(redactLine('{"api_key": "sk-live-1234"}')).toBe('{"api_key": "[redacted]"}');
     expect(redactLine('password: hunter2, user: bob')).toBe('password: [redacted], user: bob');
     expect(redactLine('Error: connect ECONNREFUSED 127.0.0.1:5432')).toBe('Error: connect ECONNREFUSED 127.0.0.1:5432');
+  });
+
+  it('redacts what it keeps', () => {
+    const tail = new StderrTail();
+    tail.push('boom: token=abc123secret');
+    expect(tail.suffix()).toBe(' (last stderr: boom: token=[redacted])');
   });
 
   it('keeps the last lines only and names the last three in the suffix', () => {
