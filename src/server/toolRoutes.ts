@@ -9,6 +9,7 @@ import { serverNotFound, singleServerName, type ServerContext } from './context.
 import { waitForTools } from './awaitTools.js';
 import { readArguments } from './requestBody.js';
 import { jsonResponse } from './lightResponse.js';
+import { disconnectSignal } from './disconnectSignal.js';
 import { didYouMean } from './suggest.js';
 
 function toolNotFound(server: string, tool: string, known: Iterable<string>): McpoError {
@@ -39,7 +40,7 @@ async function callTool(ctx: ServerContext, c: Context, server: string, tool: st
   }
 
   // @hono/node-server aborts this signal when the client disconnects before the response is written.
-  const result = await handle.callTool(tool, args, { signal: c.req.raw.signal });
+  const result = await handle.callTool(tool, args, { signal: disconnectSignal(c) });
   const body = JSON.stringify(mapToolResult(result) ?? null);
   return jsonResponse(body, 200, { 'Cache-Control': 'no-store' });
 }
