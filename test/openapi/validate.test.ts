@@ -4,6 +4,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { SchemaCompileError, compileValidator } from '../../src/openapi/validate.js';
+import { SHAPE_UNION } from './support/schemas.js';
 
 function deepFreeze<T>(value: T): T {
   if (value && typeof value === 'object') {
@@ -120,16 +121,7 @@ describe('unions are explained by the alternative the caller aimed for', () => {
   const validate = compileValidator({
     type: 'object',
     properties: {
-      shape: {
-        oneOf: [
-          { type: 'object', properties: { kind: { const: 'circle' }, r: { type: 'number' } }, required: ['kind', 'r'] },
-          {
-            type: 'object',
-            properties: { kind: { const: 'square' }, side: { type: 'integer', minimum: 0 } },
-            required: ['kind', 'side'],
-          },
-        ],
-      },
+      shape: SHAPE_UNION,
       parent: { anyOf: [{ $ref: '#/$defs/Node' }, { type: 'null' }] },
       id: { oneOf: [{ type: 'string' }, { type: 'number' }, { type: 'integer' }] },
       pick: { anyOf: [{ required: ['a'] }, { required: ['b'] }] },

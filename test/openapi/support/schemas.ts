@@ -157,6 +157,18 @@ export const idsAndAnchors: SchemaFixture = {
   invalid: [{ item: { sku: 'abc' } }, { qty: 0 }, { item: {} }],
 };
 
+/** A discriminated oneOf (circle | square), shared by the fixtures and the union-explanation tests. */
+export const SHAPE_UNION = {
+  oneOf: [
+    { type: 'object', properties: { kind: { const: 'circle' }, r: { type: 'number' } }, required: ['kind', 'r'] },
+    {
+      type: 'object',
+      properties: { kind: { const: 'square' }, side: { type: 'integer', minimum: 0 } },
+      required: ['kind', 'side'],
+    },
+  ],
+};
+
 /** Unions, nulls, const, enum, not, formats: the detail the Python mcpo loses. */
 export const unionsAndNulls: SchemaFixture = {
   name: 'unions',
@@ -164,16 +176,7 @@ export const unionsAndNulls: SchemaFixture = {
     type: 'object',
     properties: {
       nickname: { type: ['string', 'null'], maxLength: 5 },
-      shape: {
-        oneOf: [
-          { type: 'object', properties: { kind: { const: 'circle' }, r: { type: 'number' } }, required: ['kind', 'r'] },
-          {
-            type: 'object',
-            properties: { kind: { const: 'square' }, side: { type: 'integer', minimum: 0 } },
-            required: ['kind', 'side'],
-          },
-        ],
-      },
+      shape: SHAPE_UNION,
       level: { enum: ['low', 'high'], default: 'low' },
       email: { type: 'string', format: 'email' },
       notFive: { type: 'integer', not: { const: 5 } },
