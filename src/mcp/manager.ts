@@ -89,7 +89,10 @@ export class Manager implements ServerRegistry {
     const session = new Session(sessionOptions);
     this.sessions.set(entry.name, session);
     this.emit(entry.name, 'added');
-    const attempt = session.connect().finally(() => this.connecting.delete(entry.name));
+    // A server removed and added again (hot reload) has a newer attempt under the same name: keep that one.
+    const attempt: Promise<void> = session.connect().finally(() => {
+      if (this.connecting.get(entry.name) === attempt) this.connecting.delete(entry.name);
+    });
     this.connecting.set(entry.name, attempt);
   }
 
