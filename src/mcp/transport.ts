@@ -10,6 +10,7 @@ import type { Readable } from 'node:stream';
 import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
 import type { ServerEntry } from '../config/types.js';
 import { childEnvironment } from '../config/childEnv.js';
+import { mcpHttpFetch } from './httpFetch.js';
 import type { SessionAuth, TransportKind } from './types.js';
 
 export interface TransportContext {
@@ -45,7 +46,9 @@ export function createTransport(entry: ServerEntry, kind: TransportKind, context
   // Configured headers go to the MCP server's requests only: with `auth`, authorization-server requests
   // are made by src/oauth with its own fetch, never through this transport's requestInit.
   const requestInit: RequestInit = { headers: entry.headers };
-  const auth = context.auth ? { fetch: context.auth.fetch } : context.authProvider ? { authProvider: context.authProvider } : {};
+  // Not the global fetch: see httpFetch.ts. mcpo's OAuth fetch wraps the same one (src/oauth/setup.ts).
+  const fetch = context.auth?.fetch ?? mcpHttpFetch;
+  const auth = context.authProvider && !context.auth ? { authProvider: context.authProvider, fetch } : { fetch };
   if (kind === 'sse') {
     // The SDK sends requestInit headers on the event-stream GET and on every POST alike.
     return new SSEClientTransport(url, { requestInit, ...auth });

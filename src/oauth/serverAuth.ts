@@ -33,8 +33,10 @@ export interface ServerAuthOptions {
   queue: PromptQueue;
   io: PromptIo;
   logger: Logger;
-  /** Plain fetch: wrapped with the token for the MCP transport, with a time limit for OAuth requests. */
+  /** Plain fetch for mcpo's own OAuth requests (given a time limit), and for the MCP transport unless `transportFetch`. */
   fetch: FetchLike;
+  /** Plain fetch for the MCP transport's requests, wrapped with the token. Default `fetch`. */
+  transportFetch?: FetchLike;
   /** Time limit of one OAuth request (metadata, registration, token, probe). Default 15 s. */
   requestTimeoutMs?: number;
   now: () => number;
@@ -72,7 +74,7 @@ export class ServerAuth implements SessionAuth, TokenSource {
   private readonly listeners = new Set<() => void>();
 
   constructor(private readonly options: ServerAuthOptions) {
-    this.fetch = createAuthFetch(this, options.fetch, options.entry.url);
+    this.fetch = createAuthFetch(this, options.transportFetch ?? options.fetch, options.entry.url);
     this.oauthFetch = withRequestTimeout(options.fetch, options.requestTimeoutMs ?? DEFAULT_OAUTH_REQUEST_TIMEOUT_MS);
   }
 

@@ -12,6 +12,7 @@ import { DYNAMIC_CLIENT_IDENTITY, FileTokenStore } from './store/fileTokenStore.
 import { MemoryTokenStore } from './store/memoryTokenStore.js';
 import type { TokenStore } from './store/tokenStore.js';
 import type { StoreIdentity } from './stored.js';
+import { mcpHttpFetch } from '../mcp/httpFetch.js';
 
 /** A remote entry with an `oauth` block. */
 export type OAuthEntry = RemoteEntry & { oauth: OAuthConfig };
@@ -25,7 +26,7 @@ export interface OAuthDeps {
   mcpoHome: string;
   logger: Logger;
   io: PromptIo;
-  /** Default globalThis.fetch. */
+  /** Default globalThis.fetch; when given, MCP transport requests go through it too (tests observe them). */
   fetch?: FetchLike;
   /** Epoch ms. Default Date.now. */
   now?: () => number;
@@ -76,6 +77,8 @@ export class OAuthSupport {
         io: deps.io,
         logger: deps.logger,
         fetch: deps.fetch ?? ((url, init) => fetch(url, init)),
+        // MCP requests take the node:http fetch every other HTTP server's transport uses (src/mcp/httpFetch.ts).
+        transportFetch: deps.fetch ?? mcpHttpFetch,
         now: deps.now ?? Date.now,
         sleep: deps.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms))),
         ...(deps.refreshMarginMs === undefined ? {} : { refreshMarginMs: deps.refreshMarginMs }),

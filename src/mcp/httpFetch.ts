@@ -1,0 +1,138 @@
+/**
+ * The fetch that MCP traffic to streamable-HTTP and SSE servers goes through: node:http(s) with
+ * keep-alive agents, instead of the global fetch (undici).
+ *
+ * Why (issue #6, measured with `npm run bench`): per call, undici's fetch builds a Request, a fetch
+ * controller and several WHATWG streams, and it ties every request to the transport's one shared
+ * AbortSignal with a listener that is removed only when the garbage collector finalises the request.
+ * Under load thousands of listeners pile up on that signal (Node prints MaxListenersExceededWarning
+ * to mcpo's stderr), each new request scans them, and the WeakRefs push the requests into old space,
+ * so the GC threads cost as much again. This fetch keeps one listener per signal, removes each request
+ * from it when the request ends, and halves mcpo's CPU per proxied HTTP call.
+ *
+ * It implements what the SDK transports use: string or byte bodies, `redirect: 'manual'` (the SDK's
+ * own same-origin rule decides what to follow) and `redirect: 'error'`, abort signals, and gzip /
+ * deflate / br bodies should a server compress without being asked. Anything else (following
+ * redirects, stream or form bodies) is handed to `fallback` (the global fetch by default).
+ */
+import http from 'node:http';
+import https from 'node:https';
+import { Readable } from 'node:stream';
+import zlib from 'node:zlib';
+import { onAbort } from './abortFanout.js';
+
+export type FetchLike = (url: string | URL, init?: RequestInit) => Promise<Response>;
+
+export interface HttpFetchOptions {
+  /** Default: one keep-alive agent per protocol, shared by every server. */
+  agents?: { http: http.Agent; https: https.Agent };
+  /** For requests this fetch does not handle itself. Default: the global fetch. */
+  fallback?: FetchLike;
+}
+
+const sharedAgents = { http: new http.Agent({ keepAlive: true }), https: new https.Agent({ keepAlive: true }) };
+
+/** Statuses whose responses have no body (the Response constructor refuses one). */
+const NULL_BODY_STATUSES = new Set([101, 103, 204, 205, 304]);
+
+export function createHttpFetch(options: HttpFetchOptions = {}): FetchLike {
+  const agents = options.agents ?? sharedAgents;
+  const fallback = options.fallback ?? ((url, init) => fetch(url, init));
+
+  return function httpFetch(input, init) {
+    const url = new URL(input);
+    const body = requestBody(init?.body);
+    const handled = (url.protocol === 'http:' || url.protocol === 'https:') && (init?.redirect === 'manual' || init?.redirect === 'error') && body !== UNSUPPORTED;
+    if (!handled) return fallback(input, init);
+    const signal = init?.signal ?? undefined;
+    if (signal?.aborted) return Promise.reject(signal.reason);
+
+    const headers: Record<string, string> = {};
+    new Headers(init?.headers).forEach((value, key) => {
+      headers[key] = value;
+    });
+    if (body !== undefined) headers['content-length'] = String(body.byteLength);
+    const method = (init?.method ?? 'GET').toUpperCase();
+    const agent = url.protocol === 'https:' ? agents.https : agents.http;
+
+    return new Promise<Response>((resolve, reject) => {
+      let response: http.IncomingMessage | undefined;
+      const request = (url.protocol === 'https:' ? https : http).request(url, { method, headers, agent });
+      const stopWatching = signal
+        ? onAbort(signal, () => {
+            const reason: unknown = signal.reason;
+            if (response) response.destroy(reason instanceof Error ? reason : new Error(String(reason)));
+            else request.destroy();
+            reject(reason);
+          })
+        : undefined;
+      request.once('close', () => {
+        // The request closes once its response has ended (or failed): the signal has nothing left to abort.
+        if (!response) stopWatching?.();
+      });
+      request.once('error', (cause) => {
+        stopWatching?.();
+        reject(signal?.aborted ? signal.reason : new TypeError('fetch failed', { cause }));
+      });
+      request.once('response', (res) => {
+        response = res;
+        res.once('close', () => stopWatching?.());
+        try {
+          resolve(toResponse(res, url, method, init?.redirect));
+        } catch (error) {
+          res.destroy();
+          reject(error);
+        }
+      });
+      request.end(body);
+    });
+  };
+}
+
+/** The fetch of every MCP transport to an HTTP server (one set of keep-alive connections per process). */
+export const mcpHttpFetch: FetchLike = createHttpFetch();
+
+const UNSUPPORTED = Symbol('unsupported body');
+
+function requestBody(body: RequestInit['body']): Uint8Array | undefined | typeof UNSUPPORTED {
+  if (body === undefined || body === null) return undefined;
+  if (typeof body === 'string') return Buffer.from(body);
+  if (body instanceof Uint8Array) return body;
+  if (body instanceof URLSearchParams) return Buffer.from(body.toString());
+  return UNSUPPORTED;
+}
+
+function toResponse(res: http.IncomingMessage, url: URL, method: string, redirect: RequestInit['redirect']): Response {
+  const status = res.statusCode ?? 0;
+  if (redirect === 'error' && status >= 300 && status < 400) throw new TypeError('fetch failed', { cause: new Error(`redirect (${status}) refused: redirect mode is "error"`) });
+  if (status < 200 || status > 599) throw new TypeError('fetch failed', { cause: new Error(`invalid response status ${status}`) });
+  const headers = new Headers();
+  for (let i = 0; i + 1 < res.rawHeaders.length; i += 2) headers.append(res.rawHeaders[i]!, res.rawHeaders[i + 1]!);
+  const noBody = NULL_BODY_STATUSES.has(status) || method === 'HEAD';
+  if (noBody) res.resume();
+  const response = new Response(noBody ? null : (Readable.toWeb(decoded(res, headers)) as ReadableStream<Uint8Array>), {
+    status,
+    statusText: res.statusMessage ?? '',
+    headers,
+  });
+  // What the SDK's redirect handling and error messages read; the global fetch sets it the same way.
+  Object.defineProperty(response, 'url', { value: url.href });
+  return response;
+}
+
+/** The body with its Content-Encoding undone, as the global fetch does (the header is left as received). */
+function decoded(res: http.IncomingMessage, headers: Headers): Readable {
+  const encoding = headers.get('content-encoding')?.trim().toLowerCase();
+  const decoder =
+    encoding === 'gzip' || encoding === 'x-gzip'
+      ? zlib.createGunzip()
+      : encoding === 'deflate'
+        ? zlib.createInflate()
+        : encoding === 'br'
+          ? zlib.createBrotliDecompress()
+          : undefined;
+  if (!decoder) return res;
+  res.once('error', (error) => decoder.destroy(error));
+  decoder.once('close', () => res.destroy());
+  return res.pipe(decoder);
+}
