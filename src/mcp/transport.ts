@@ -2,7 +2,6 @@
  * Builds the SDK client transport for one configured server. The only place that knows how each
  * transport kind is constructed; OAuth plugs in through `auth` (mcpo's) or `authProvider` (the SDK's).
  */
-import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { SSEClientTransport } from '@modelcontextprotocol/sdk/client/sse.js';
 import type { OAuthClientProvider } from '@modelcontextprotocol/sdk/client/auth.js';
@@ -11,6 +10,7 @@ import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
 import type { ServerEntry } from '../config/types.js';
 import { childEnvironment } from '../config/childEnv.js';
 import { mcpHttpFetch } from './httpFetch.js';
+import { BatchingStdioTransport } from './stdioTransport.js';
 import type { SessionAuth, TransportKind } from './types.js';
 
 export interface TransportContext {
@@ -31,7 +31,7 @@ export interface TransportContext {
 /** Creates a transport of a concrete kind (never 'auto': the session decides the fallback). */
 export function createTransport(entry: ServerEntry, kind: TransportKind, context: TransportContext): Transport {
   if (entry.kind === 'stdio') {
-    const transport = new StdioClientTransport({
+    const transport = new BatchingStdioTransport({
       command: entry.command,
       args: entry.args,
       env: childEnvironment(entry.env, context.parentEnv),
