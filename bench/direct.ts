@@ -9,8 +9,16 @@ import { firstJsonLine, spawnChild, tsNode } from './proc.js';
 
 export type DirectTarget = { kind: 'stdio'; command: string; args: string[]; cwd?: string } | { kind: 'streamable-http'; url: string };
 
+/**
+ * Which transports the SDK Client uses: `mcpo` = the ones mcpo itself uses (node:http fetch, batched stdin
+ * writes: src/mcp/httpFetch.ts, src/mcp/stdioTransport.ts), the honest upper bound of mcpo's MCP layer;
+ * `sdk` = the SDK's stock transports, shown for reference.
+ */
+export type DirectClientKind = 'mcpo' | 'sdk';
+
 export interface DirectJob {
   target: DirectTarget;
+  client: DirectClientKind;
   /** Built inside the child (the large one would not fit in an argv string). */
   workload: WorkloadName;
   connections: number;

@@ -1,23 +1,27 @@
 /**
  * The MCP layer's upper bound, run as its own process (`node --import tsx bench/directClient.ts '<json>'`):
- * one SDK Client session to the server, `connections` callTool loops in flight at once, a warm-up
+ * one SDK Client session to the server (over mcpo's transports or the SDK's stock ones: DirectClientKind), `connections` callTool loops in flight at once, a warm-up
  * window, then a measured window. Prints one JSON line (DirectResult) on stdout and exits.
  */
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
+import { mcpHttpFetch } from '../dist/mcp/httpFetch.js';
+import { BatchingStdioTransport } from '../dist/mcp/stdioTransport.js';
 import { memoryOf } from './proc.js';
 import { workload } from './servers/tools.js';
 import { LatencyRecorder } from './stats.js';
 import type { DirectJob, DirectResult } from './direct.js';
 
 function transportFor(job: DirectJob): Transport {
+  const mcpo = job.client === 'mcpo';
   if (job.target.kind === 'stdio') {
     const { command, args, cwd } = job.target;
-    return new StdioClientTransport({ command, args, ...(cwd ? { cwd } : {}), stderr: 'inherit' });
+    const params = { command, args, ...(cwd ? { cwd } : {}), stderr: 'inherit' as const };
+    return mcpo ? new BatchingStdioTransport(params) : new StdioClientTransport(params);
   }
-  return new StreamableHTTPClientTransport(new URL(job.target.url));
+  return new StreamableHTTPClientTransport(new URL(job.target.url), mcpo ? { fetch: mcpHttpFetch } : {});
 }
 
 async function main(job: DirectJob): Promise<DirectResult> {

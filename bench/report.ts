@@ -52,7 +52,7 @@ export function renderScenarios(results: readonly ScenarioResult[]): string {
 
 export function renderTopology(results: readonly ScenarioResult[]): string {
   const seen = new Map<string, string>();
-  for (const r of results) seen.set(`${r.system}${r.transport ? ` over ${r.transport}` : ''}`, r.topology);
+  for (const r of results) seen.set(`${r.client === 'sdk' ? 'sdk' : r.system}${r.transport ? ` over ${r.transport}` : ''}`, r.topology);
   return [...seen].map(([k, v]) => `  ${k.padEnd(26)} ${v}`).join('\n');
 }
 

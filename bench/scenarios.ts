@@ -5,7 +5,7 @@
  * peak RSS (VmHWM) is its own.
  */
 import { join } from 'node:path';
-import { runDirect, type DirectTarget } from './direct.js';
+import { runDirect, type DirectClientKind, type DirectTarget } from './direct.js';
 import { runHttpLoad, type LoadResult } from './load.js';
 import { startMcpo, type McpServerEntry } from './mcpo.js';
 import type { Group } from './options.js';
@@ -26,6 +26,8 @@ export interface Scenario {
   durationS: number;
   /** The mcpo entry point for this scenario (A/B runs); default ScenarioContext.mcpoBin. */
   bin?: string;
+  /** Direct scenarios: whose transports the SDK Client uses (default 'mcpo'). */
+  client?: DirectClientKind;
 }
 
 export interface ScenarioResult extends Scenario, LoadResult {
@@ -59,11 +61,15 @@ export interface ScenarioContext {
   mcpoBin?: string;
 }
 
-const TOPOLOGY: Record<System, Record<string, string>> = {
+const TOPOLOGY: Record<System | 'sdk', Record<string, string>> = {
   hono: { none: 'autocannon (orchestrator) -HTTP-> bare Hono echo (child)' },
   direct: {
-    stdio: 'SDK client loop (child) -stdio-> MCP server (its child)',
-    'streamable-http': 'SDK client loop (child) -streamable HTTP-> MCP server (child)',
+    stdio: 'SDK client loop over mcpo\'s transports (child) -stdio-> MCP server (its child)',
+    'streamable-http': 'SDK client loop over mcpo\'s transports (child) -streamable HTTP-> MCP server (child)',
+  },
+  sdk: {
+    stdio: 'SDK client loop over the SDK\'s stock transport (child) -stdio-> MCP server (its child)',
+    'streamable-http': 'SDK client loop over the SDK\'s stock transport (child) -streamable HTTP-> MCP server (child)',
   },
   mcpo: {
     stdio: 'autocannon (orchestrator) -HTTP-> mcpo (child) -stdio-> MCP server (its child)',
@@ -104,7 +110,7 @@ async function runDirectScenario(s: Scenario, ctx: ScenarioContext): Promise<Omi
   const http = s.transport === 'streamable-http' ? await startHttpServer(ctx.repoRoot) : undefined;
   try {
     const target: DirectTarget = http ? { kind: 'streamable-http', url: http.url } : { kind: 'stdio', ...stdioServer(ctx.repoRoot) };
-    return await runDirect(ctx.repoRoot, { target, workload: s.workload, connections: s.connections, warmupS: ctx.warmupS, durationS: s.durationS });
+    return await runDirect(ctx.repoRoot, { target, client: s.client ?? 'mcpo', workload: s.workload, connections: s.connections, warmupS: ctx.warmupS, durationS: s.durationS });
   } finally {
     await http?.child.stop();
   }
@@ -136,7 +142,7 @@ const RUNNERS: Record<System, typeof runHono> = { hono: runHono, direct: runDire
 
 export async function runScenario(s: Scenario, ctx: ScenarioContext): Promise<ScenarioResult> {
   const measured = await RUNNERS[s.system](s, ctx);
-  return { ...s, ...measured, topology: TOPOLOGY[s.system][s.transport ?? 'none']! };
+  return { ...s, ...measured, topology: TOPOLOGY[s.client === 'sdk' ? 'sdk' : s.system][s.transport ?? 'none']! };
 }
 
 /**
@@ -157,6 +163,8 @@ function basePlan(options: { connections: number; durationS: number; stressConne
   const pair = (transport: Transport, work: WorkloadName, connections: number, group: Group) => {
     const tag = `${transport === 'stdio' ? 'stdio' : 'http'}${work === 'large' ? '-large' : ''}-c${connections}`;
     out.push({ id: `direct-${tag}`, group: group === 'mcpo' ? 'direct' : group, system: 'direct', transport, workload: work, connections, durationS: d });
+    // The stock SDK client beside it at the throughput concurrency, for reference (not a ceiling).
+    if (group === 'mcpo' && connections === c) out.push({ id: `sdk-${tag}`, group: 'direct', system: 'direct', client: 'sdk', transport, workload: work, connections, durationS: d });
     out.push({ id: `mcpo-${tag}`, group, system: 'mcpo', transport, workload: work, connections, durationS: d });
   };
   for (const connections of [c, 1]) for (const transport of ['streamable-http', 'stdio'] as const) pair(transport, 'echo', connections, 'mcpo');

@@ -78,9 +78,10 @@ export function evaluate(results: readonly ScenarioResult[], scale: ScaleResult 
     if (!hono || !direct || !mcpo) out.push({ target, measured: 'not measured', verdict: 'n/a' });
     else {
       const C = ceiling(hono.rps, direct.rps);
+      const sdk = get(`sdk-${t}-c${c}`);
       out.push({
         target,
-        measured: `${fmt(mcpo.rps)}/s = ${fmt((100 * mcpo.rps) / C)}% of C ${fmt(C)}/s (H ${fmt(hono.rps)}/s, M ${fmt(direct.rps)}/s)`,
+        measured: `${fmt(mcpo.rps)}/s = ${fmt((100 * mcpo.rps) / C)}% of C ${fmt(C)}/s (H ${fmt(hono.rps)}/s, M ${fmt(direct.rps)}/s over mcpo's transports${sdk ? `; stock SDK client ${fmt(sdk.rps)}/s` : ''})`,
         verdict: verdict(mcpo.rps >= THROUGHPUT_SHARE_OF_CEILING * C),
       });
     }
