@@ -65,7 +65,11 @@ export function renderRatios(results: readonly ScenarioResult[]): string {
 
 export function renderScale(scale: ScaleResult): string {
   const row = (s: ScaleResult['one']) => [`${s.servers} stdio server${s.servers > 1 ? 's' : ''}`, num(s.listeningMs), num(s.connectedMs), mb(s.idleRss), mb(s.childrenRss)];
-  return table(['mcpo with', 'listening ms', 'all connected ms', 'idle RSS MB', 'children RSS MB'], [row(scale.one), row(scale.many)]);
+  const bare = (count: number, ms: number) => [`${count} without mcpo (floor)`, '', num(ms), '', ''];
+  return table(
+    ['mcpo with', 'listening ms', 'all connected ms', 'idle RSS MB', 'children RSS MB'],
+    [row(scale.one), row(scale.many), bare(1, scale.bare.oneMs), bare(scale.servers, scale.bare.manyMs)],
+  );
 }
 
 export function renderTargets(targets: readonly TargetResult[]): string {

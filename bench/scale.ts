@@ -6,6 +6,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { bareStartMs } from './bareStart.js';
 import { startMcpo, type McpServerEntry } from './mcpo.js';
 import { memoryOf, sleep } from './proc.js';
 import { median } from './stats.js';
@@ -31,6 +32,8 @@ export interface ScaleResult {
   one: StartupSample;
   many: StartupSample;
   samples: StartupSample[];
+  /** The same servers started without mcpo (bareStart.ts), median ms: the machine's floor. */
+  bare: { oneMs: number; manyMs: number };
 }
 
 function childPids(pid: number): number[] {
@@ -41,11 +44,11 @@ function childPids(pid: number): number[] {
   }
 }
 
+const demoServer = (repoRoot: string) => ({ command: process.execPath, args: [join(repoRoot, 'examples/stdio-demo/server.mjs')], cwd: repoRoot });
+
 async function sample(repoRoot: string, count: number, extra: { cpuProfileDir?: string; bin?: string }): Promise<StartupSample> {
   const servers: Record<string, McpServerEntry> = {};
-  for (let i = 1; i <= count; i++) {
-    servers[`demo${String(i).padStart(2, '0')}`] = { command: process.execPath, args: [join(repoRoot, 'examples/stdio-demo/server.mjs')], cwd: repoRoot };
-  }
+  for (let i = 1; i <= count; i++) servers[`demo${String(i).padStart(2, '0')}`] = demoServer(repoRoot);
   const mcpo = await startMcpo({ repoRoot, servers, logLevel: 'warn', ...extra });
   try {
     await sleep(IDLE_SETTLE_MS);
@@ -84,9 +87,21 @@ export async function runScale(options: { repoRoot: string; servers: number; rep
   const extra = { ...(options.cpuProfileDir ? { cpuProfileDir: options.cpuProfileDir } : {}), ...(options.bin ? { bin: options.bin } : {}) };
   const ones: StartupSample[] = [];
   const manys: StartupSample[] = [];
+  const bareOnes: number[] = [];
+  const bareManys: number[] = [];
+  const server = demoServer(options.repoRoot);
   for (let i = 0; i < options.repeats; i++) {
     ones.push(await sample(options.repoRoot, 1, extra));
     manys.push(await sample(options.repoRoot, options.servers, extra));
+    bareOnes.push(await bareStartMs({ count: 1, ...server }));
+    bareManys.push(await bareStartMs({ count: options.servers, ...server }));
   }
-  return { servers: options.servers, repeats: options.repeats, one: medianSample(ones), many: medianSample(manys), samples: [...ones, ...manys] };
+  return {
+    servers: options.servers,
+    repeats: options.repeats,
+    one: medianSample(ones),
+    many: medianSample(manys),
+    samples: [...ones, ...manys],
+    bare: { oneMs: median(bareOnes), manyMs: median(bareManys) },
+  };
 }

@@ -125,7 +125,10 @@ export function evaluate(results: readonly ScenarioResult[], scale: ScaleResult 
     const factor = scale.many.connectedMs / scale.one.connectedMs;
     out.push({
       target: st,
-      measured: `${fmt(factor, 2)}x (${fmt(scale.many.connectedMs)} ms vs ${fmt(scale.one.connectedMs)} ms; median of ${scale.repeats})`,
+      measured:
+        `${fmt(factor, 2)}x (${fmt(scale.many.connectedMs)} ms vs ${fmt(scale.one.connectedMs)} ms; median of ${scale.repeats}). ` +
+        `Floor without mcpo: ${fmt(scale.bare.manyMs)} ms for ${scale.servers} children vs ${fmt(scale.bare.oneMs)} ms for one ` +
+        `(${fmt(scale.bare.manyMs / scale.bare.oneMs, 2)}x); mcpo adds ${fmt(scale.many.connectedMs - scale.bare.manyMs)} ms to the ${scale.servers}`,
       verdict: verdict(factor < MAX_SCALE_FACTOR),
     });
     const rss = scale.many.idleRss;
