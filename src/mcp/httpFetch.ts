@@ -28,7 +28,11 @@ export interface HttpFetchOptions {
   agents?: { http: http.Agent; https: https.Agent };
   /** For requests this fetch does not handle itself. Default: the global fetch. */
   fallback?: FetchLike;
+  /** Sent when the request names none (some firewalls refuse requests without one, and the global fetch sends "node"). */
+  userAgent?: string;
 }
+
+export const DEFAULT_USER_AGENT = 'mcpo';
 
 const sharedAgents = { http: new http.Agent({ keepAlive: true }), https: new https.Agent({ keepAlive: true }) };
 
@@ -38,6 +42,7 @@ const NULL_BODY_STATUSES = new Set([101, 103, 204, 205, 304]);
 export function createHttpFetch(options: HttpFetchOptions = {}): FetchLike {
   const agents = options.agents ?? sharedAgents;
   const fallback = options.fallback ?? ((url, init) => fetch(url, init));
+  const userAgent = options.userAgent ?? DEFAULT_USER_AGENT;
 
   return function httpFetch(input, init) {
     const url = new URL(input);
@@ -51,6 +56,7 @@ export function createHttpFetch(options: HttpFetchOptions = {}): FetchLike {
     new Headers(init?.headers).forEach((value, key) => {
       headers[key] = value;
     });
+    headers['user-agent'] ??= userAgent;
     if (body !== undefined) headers['content-length'] = String(body.byteLength);
     const method = (init?.method ?? 'GET').toUpperCase();
     const agent = url.protocol === 'https:' ? agents.https : agents.http;

@@ -53,6 +53,17 @@ describe('httpFetch', () => {
     expect(await response.json()).toEqual({ ok: true });
   });
 
+  it('names itself in User-Agent unless the request already does', async () => {
+    const agents: (string | undefined)[] = [];
+    handler = (req, res) => {
+      agents.push(req.headers['user-agent']);
+      res.writeHead(202).end();
+    };
+    await httpFetch(`${base}/mcp`, post({ body: '{}' }));
+    await httpFetch(`${base}/mcp`, post({ body: '{}', headers: { 'User-Agent': 'configured/1.0' } }));
+    expect(agents).toEqual(['mcpo', 'configured/1.0']);
+  });
+
   it('delivers an event stream as it arrives, not when it ends', async () => {
     let release!: () => void;
     const released = new Promise<void>((resolve) => (release = resolve));
