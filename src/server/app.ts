@@ -131,7 +131,8 @@ export function createApp(options: AppOptions): McpoApp {
   const app = new Hono();
   app.onError(createErrorHandler(logger));
   app.notFound(createNotFoundHandler(ctx));
-  app.use(requestLog({ logger }));
+  // Below info level nothing is logged per request: no middleware at all on the hot path.
+  if (logger.isEnabled('info')) app.use(requestLog({ logger }));
   if (options.allowedHosts !== undefined) app.use(hostGuard({ allowedHosts: options.allowedHosts }));
   if (options.corsAllowOrigins && options.corsAllowOrigins.length > 0) app.use(corsMiddleware(options.corsAllowOrigins));
   if (strictAuth && auth) app.use(auth);

@@ -14,6 +14,9 @@
  */
 import { McpoError, ValidationError } from '../errors.js';
 
+/** One for every request: decode() without `stream` keeps no state between calls. */
+const utf8 = new TextDecoder('utf-8', { fatal: true });
+
 /** Default request body limit: 10 MiB. */
 export const DEFAULT_BODY_LIMIT_BYTES = 10 * 1024 * 1024;
 
@@ -89,7 +92,7 @@ export async function readArguments(request: Request, limitBytes: number): Promi
   const bytes = await readLimited(request, limitBytes);
   let text: string;
   try {
-    text = new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+    text = utf8.decode(bytes);
   } catch (error) {
     throw new McpoError('BAD_REQUEST', 'Request body is not valid UTF-8', { cause: error });
   }

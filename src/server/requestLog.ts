@@ -15,10 +15,6 @@ export interface RequestLogOptions {
 export function requestLog(options: RequestLogOptions): MiddlewareHandler {
   const { logger } = options;
   const now = options.now ?? (() => performance.now());
-  // Below info level nothing is logged per request: skip the timing and field building on the hot path.
-  if (!logger.isEnabled('info')) return async function requestLogMiddleware(_c, next) {
-    await next();
-  };
   return async function requestLogMiddleware(c, next) {
     const start = now();
     try {
