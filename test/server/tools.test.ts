@@ -127,6 +127,15 @@ describe('tool routes', () => {
     expect((await post(t.app, '/alpha/ping', deepest)).status).toBe(200);
   });
 
+  it('does not count brackets inside strings (escaped quotes included) towards the nesting depth', async () => {
+    const brackets = '['.repeat(MAX_BODY_DEPTH + 10);
+    const inStrings = JSON.stringify({ x: brackets, y: `say \"${brackets}`, z: [{ w: `\\${brackets}` }] });
+    expect((await post(t.app, '/alpha/ping', inStrings)).status).toBe(200);
+    // After a string that ends in an escaped backslash, brackets count again.
+    const after = `{"x":"\\\\","y":${'['.repeat(MAX_BODY_DEPTH)}${']'.repeat(MAX_BODY_DEPTH)}}`;
+    expect((await post(t.app, '/alpha/ping', after)).status).toBe(400);
+  });
+
   it('answers 422 VALIDATION_FAILED for JSON that is not an object', async () => {
     for (const body of ['[1,2]', '"text"', 'null', '3']) {
       const res = await post(t.app, '/alpha/echo', body);
