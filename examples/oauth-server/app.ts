@@ -9,6 +9,7 @@ import { metadataHandler } from '@modelcontextprotocol/sdk/server/auth/handlers/
 import type { OAuthMetadata, OAuthProtectedResourceMetadata } from '@modelcontextprotocol/sdk/shared/auth.js';
 import { authenticateClient, CLIENT_AUTH_METHODS } from './clientAuth.js';
 import { consentRouter, type PendingConsents } from './consent.js';
+import type { AuthorizationResponseIssuer } from './issuerResponse.js';
 import { mcpRouter } from './mcpRoutes.js';
 import { requirePkce } from './pkce.js';
 import type { ResolvedOptions } from './options.js';
@@ -28,16 +29,22 @@ export interface ExampleAppParts {
   sessions: McpSessions;
   counters: RequestCounters;
   options: ResolvedOptions;
+  /** Adds RFC 9207 `iss` to authorization responses; undefined: a server that predates RFC 9207. */
+  issuerResponse: AuthorizationResponseIssuer | undefined;
 }
 
-/** RFC 8414 metadata: the SDK's, plus client_secret_basic, which clientAuth.ts adds support for. */
-export function authorizationServerMetadata(urls: ServerUrls, provider: DemoOAuthProvider): OAuthMetadata {
+/**
+ * RFC 8414 metadata: the SDK's, plus client_secret_basic, which clientAuth.ts adds support for, and the
+ * RFC 9207 flag when authorization responses carry `iss`.
+ */
+export function authorizationServerMetadata(urls: ServerUrls, provider: DemoOAuthProvider, issuerIdentification = true): OAuthMetadata {
   const metadata = createOAuthMetadata({ provider, issuerUrl: new URL(urls.origin), scopesSupported: [...SUPPORTED_SCOPES] });
   return {
     ...metadata,
     token_endpoint_auth_methods_supported: [...CLIENT_AUTH_METHODS],
     revocation_endpoint_auth_methods_supported: [...CLIENT_AUTH_METHODS],
     ...(provider.clientsStore.acceptsMetadataDocuments ? { client_id_metadata_document_supported: true } : {}),
+    ...(issuerIdentification ? { authorization_response_iss_parameter_supported: true } : {}),
   };
 }
 
@@ -83,13 +90,14 @@ function errorHandler(log: ((line: string) => void) | undefined): ErrorRequestHa
 }
 
 export function createExampleApp(parts: ExampleAppParts): Express {
-  const { urls, provider, consents, sessions, counters, options } = parts;
+  const { urls, provider, consents, sessions, counters, options, issuerResponse } = parts;
   // Host-header validation against DNS rebinding on loopback, and express.json() for the MCP endpoints.
   const app = createMcpExpressApp({ host: options.host });
   app.disable('x-powered-by');
   if (options.log) app.use(requestLogger(options.log, options.now));
 
-  const asMetadata = authorizationServerMetadata(urls, provider);
+  const asMetadata = authorizationServerMetadata(urls, provider, issuerResponse !== undefined);
+  const stampIssuer: RequestHandler[] = issuerResponse ? [issuerResponse.middleware()] : [];
   // Mounted before mcpAuthRouter, so these win over the router's own (which lacks client_secret_basic and /sse).
   app.use('/.well-known/oauth-authorization-server', metadataHandler(asMetadata));
   app.use('/.well-known/oauth-protected-resource/mcp', metadataHandler(protectedResourceMetadata(urls.mcp, asMetadata.issuer)));
@@ -97,6 +105,7 @@ export function createExampleApp(parts: ExampleAppParts): Express {
 
   app.use(
     '/authorize',
+    ...stampIssuer,
     counters.count('authorizationRequests'),
     express.urlencoded({ extended: false }),
     requirePkce({ clientsStore: provider.clientsStore }),
@@ -119,7 +128,7 @@ export function createExampleApp(parts: ExampleAppParts): Express {
       clientRegistrationOptions: { rateLimit: false, clientSecretExpirySeconds: 0 },
     }),
   );
-  app.use(CONSENT_PATH, consentRouter(provider, consents));
+  app.use(CONSENT_PATH, ...stampIssuer, consentRouter(provider, consents));
   app.use(mcpRouter({ verifier: provider, urls, sessions, scopeChallenge: options.scopeChallenge }));
   app.use(errorHandler(options.log));
   return app;

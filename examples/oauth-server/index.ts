@@ -10,6 +10,7 @@ import type { AddressInfo } from 'node:net';
 import type { OAuthTokens } from '@modelcontextprotocol/sdk/shared/auth.js';
 import { createExampleApp } from './app.js';
 import { InMemoryClientsStore } from './clientsStore.js';
+import { AuthorizationResponseIssuer, type IssuerOverride } from './issuerResponse.js';
 import { PendingConsents } from './consent.js';
 import { DEFAULT_CONSENT_TTL_SECONDS, InvalidOptionError, resolveOptions, type OAuthExampleServerOptions } from './options.js';
 import { DemoOAuthProvider, toOAuthTokens } from './provider.js';
@@ -24,6 +25,7 @@ export { SUPPORTED_SCOPES, BASELINE_SCOPES, SCOPE_TOOLS_LIST, SCOPE_TOOLS_EXECUT
 export { STOCK_PRICES } from './tools.js';
 export type { OAuthExampleStats, TokenFailureOptions } from './testHooks.js';
 export type { SessionCounts } from './sessions.js';
+export type { IssuerOverride } from './issuerResponse.js';
 
 /** What the test hook `issueTokens` mints. */
 export interface IssueTokensOptions {
@@ -65,6 +67,11 @@ export interface OAuthExampleServer {
   stats(): OAuthExampleStats;
   /** Mints a token pair without the browser flow, as if the user had approved. */
   issueTokens(options: IssueTokensOptions): OAuthTokens;
+  /**
+   * Makes later authorization responses carry another `iss` (a string) or none (null), as a mixed-up or
+   * broken server would; undefined restores the real issuer. No effect with `issuerIdentification: false`.
+   */
+  setAuthorizationResponseIssuer(iss: IssuerOverride): void;
 }
 
 function listen(server: Server, port: number, host: string): Promise<AddressInfo> {
@@ -98,8 +105,11 @@ export async function startOAuthExampleServer(options: OAuthExampleServerOptions
   const provider = new DemoOAuthProvider({ urls, clients, tokens, consents, autoApprove: resolved.autoApprove });
   const sessions = new McpSessions();
   const counters = new RequestCounters();
+  // The metadata's issuer is the origin as a URL (with its "/"): `iss` must be that exact string (RFC 9207 §2.3).
+  const issuer = new URL(urls.origin).href;
+  const issuerResponse = resolved.issuerIdentification ? new AuthorizationResponseIssuer(issuer) : undefined;
   try {
-    server.on('request', createExampleApp({ urls, provider, consents, sessions, counters, options: resolved }));
+    server.on('request', createExampleApp({ urls, provider, consents, sessions, counters, options: resolved, issuerResponse }));
   } catch (error) {
     server.close();
     throw error;
@@ -111,7 +121,7 @@ export async function startOAuthExampleServer(options: OAuthExampleServerOptions
     host: resolved.host,
     mcpUrl: urls.mcp,
     sseUrl: urls.sse,
-    issuer: new URL(urls.origin).href,
+    issuer,
     async close() {
       await sessions.forgetAll();
       await new Promise<void>((resolve) => {
@@ -127,6 +137,7 @@ export async function startOAuthExampleServer(options: OAuthExampleServerOptions
     forgetSessions: () => sessions.forgetAll(),
     sessionCounts: () => sessions.counts(),
     stats: () => counters.snapshot(),
+    setAuthorizationResponseIssuer: (iss) => issuerResponse?.override(iss),
     issueTokens({ clientId, scopes = [...BASELINE_SCOPES], resource = urls.origin }) {
       if (!clients.getClient(clientId)) throw new InvalidOptionError(`Unknown client ${clientId}`);
       if (!scopes.every((scope) => SUPPORTED_SCOPES.includes(scope))) throw new InvalidOptionError('Unknown scope');

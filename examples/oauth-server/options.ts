@@ -54,6 +54,12 @@ export interface OAuthExampleServerOptions {
    * https (or loopback http) client_id as the URL of the client's metadata document. Default false.
    */
   clientIdMetadataDocuments?: boolean;
+  /**
+   * RFC 9207: send `iss` in every authorization response and advertise
+   * authorization_response_iss_parameter_supported. false imitates a server that predates RFC 9207 (neither).
+   * Default true.
+   */
+  issuerIdentification?: boolean;
 }
 
 export interface ResolvedOptions {
@@ -68,6 +74,7 @@ export interface ResolvedOptions {
   log: ((line: string) => void) | undefined;
   scopeChallenge: ScopeChallengeStyle;
   clientIdMetadataDocuments: boolean;
+  issuerIdentification: boolean;
 }
 
 /** Thrown for option values the server cannot run with. */
@@ -110,5 +117,6 @@ export function resolveOptions(options: OAuthExampleServerOptions): ResolvedOpti
     log: options.log,
     scopeChallenge: options.scopeChallenge ?? DEFAULT_SCOPE_CHALLENGE_STYLE,
     clientIdMetadataDocuments: options.clientIdMetadataDocuments ?? false,
+    issuerIdentification: options.issuerIdentification ?? true,
   };
 }
