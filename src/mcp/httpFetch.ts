@@ -34,7 +34,22 @@ export interface HttpFetchOptions {
 
 export const DEFAULT_USER_AGENT = 'mcpo';
 
-const sharedAgents = { http: new http.Agent({ keepAlive: true }), https: new https.Agent({ keepAlive: true }) };
+/**
+ * How long a kept-alive connection may sit unused before this side closes it: the global fetch's (undici's)
+ * default. Servers that close idle connections without announcing when (uvicorn, so most Python MCP servers,
+ * after 5 s) would otherwise race the next request, which then fails with "socket hang up". A server's
+ * `Keep-Alive: timeout=N` shortens it (Node's agent closes a second before N).
+ */
+export const DEFAULT_IDLE_SOCKET_MS = 4_000;
+
+/** Keep-alive agents whose unused connections close after `idleMs`; connections in use never time out. */
+export function createKeepAliveAgents(idleMs: number = DEFAULT_IDLE_SOCKET_MS): { http: http.Agent; https: https.Agent } {
+  // The agent applies `timeout` to pooled sockets and destroys them on it; a socket carrying a request (a
+  // silent event stream) only gets a 'timeout' event, which nothing here listens to.
+  return { http: new http.Agent({ keepAlive: true, timeout: idleMs }), https: new https.Agent({ keepAlive: true, timeout: idleMs }) };
+}
+
+const sharedAgents = createKeepAliveAgents();
 
 /** Statuses whose responses have no body (the Response constructor refuses one). */
 const NULL_BODY_STATUSES = new Set([101, 103, 204, 205, 304]);

@@ -8,7 +8,7 @@ import { getEventListeners, once } from 'node:events';
 import type { AddressInfo } from 'node:net';
 import { gzipSync } from 'node:zlib';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { createHttpFetch } from '../../src/mcp/httpFetch.js';
+import { createHttpFetch, createKeepAliveAgents, DEFAULT_IDLE_SOCKET_MS } from '../../src/mcp/httpFetch.js';
 import { waitersOn } from '../../src/mcp/abortFanout.js';
 
 type Handler = (req: IncomingMessage, res: ServerResponse, body: string) => void;
@@ -168,6 +168,51 @@ describe('httpFetch', () => {
       expect(warnings.filter((w) => w.name === 'MaxListenersExceededWarning')).toEqual([]);
     } finally {
       process.off('warning', onWarning);
+    }
+  });
+
+  it('does not reuse a connection left idle long enough for the server to be closing it (no "socket hang up")', async () => {
+    // A server like uvicorn: closes connections idle for a while and announces no Keep-Alive timeout. A request
+    // that arrives as its timer fires finds the connection closing; modelled here as reset instead of answered.
+    const serverIdleMs = 300;
+    const lastUsed = new WeakMap<object, number>();
+    let connections = 0;
+    server.keepAliveTimeout = 0;
+    server.on('connection', () => connections++);
+    handler = (req, res) => {
+      const used = lastUsed.get(req.socket);
+      if (used !== undefined && performance.now() - used >= serverIdleMs) return void req.socket.destroy();
+      res.writeHead(200, { 'content-type': 'application/json' }).end('{}', () => lastUsed.set(req.socket, performance.now()));
+    };
+    const agents = createKeepAliveAgents(100);
+    try {
+      const pooled = createHttpFetch({ agents });
+      expect((await pooled(`${base}/mcp`, post({ body: '{}' }))).status).toBe(200);
+      await new Promise((resolve) => setTimeout(resolve, serverIdleMs + 100));
+      const again = await pooled(`${base}/mcp`, post({ body: '{}' }));
+      expect(again.status).toBe(200);
+      expect(connections).toBe(2);
+    } finally {
+      agents.http.destroy();
+    }
+    // The default closes before the 5 s idle limit of uvicorn, as the global fetch does.
+    expect(DEFAULT_IDLE_SOCKET_MS).toBeLessThan(5_000);
+  });
+
+  it('keeps a connection in use open however long its response or stream stays silent', async () => {
+    handler = (req, res) => {
+      if (req.url === '/slow') return void setTimeout(() => res.writeHead(200, { 'content-type': 'application/json' }).end('{"late":true}'), 300);
+      res.writeHead(200, { 'content-type': 'text/event-stream' });
+      res.write('data: first\n\n');
+      setTimeout(() => res.end('data: second\n\n'), 300);
+    };
+    const agents = createKeepAliveAgents(100);
+    try {
+      const pooled = createHttpFetch({ agents });
+      expect(await (await pooled(`${base}/slow`, post({ body: '{}' }))).json()).toEqual({ late: true });
+      expect(await (await pooled(`${base}/sse`, { method: 'GET', redirect: 'manual' })).text()).toBe('data: first\n\ndata: second\n\n');
+    } finally {
+      agents.http.destroy();
     }
   });
 });
