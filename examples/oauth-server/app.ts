@@ -29,8 +29,8 @@ export interface ExampleAppParts {
   sessions: McpSessions;
   counters: RequestCounters;
   options: ResolvedOptions;
-  /** Adds RFC 9207 `iss` to authorization responses; undefined: a server that predates RFC 9207. */
-  issuerResponse: AuthorizationResponseIssuer | undefined;
+  /** Adds RFC 9207 `iss` to authorization responses (and lets tests make it misbehave). */
+  issuerResponse: AuthorizationResponseIssuer;
 }
 
 /**
@@ -96,8 +96,8 @@ export function createExampleApp(parts: ExampleAppParts): Express {
   app.disable('x-powered-by');
   if (options.log) app.use(requestLogger(options.log, options.now));
 
-  const asMetadata = authorizationServerMetadata(urls, provider, issuerResponse !== undefined);
-  const stampIssuer: RequestHandler[] = issuerResponse ? [issuerResponse.middleware()] : [];
+  const asMetadata = authorizationServerMetadata(urls, provider, options.issuerIdentification);
+  const stampIssuer = issuerResponse.middleware();
   // Mounted before mcpAuthRouter, so these win over the router's own (which lacks client_secret_basic and /sse).
   app.use('/.well-known/oauth-authorization-server', metadataHandler(asMetadata));
   app.use('/.well-known/oauth-protected-resource/mcp', metadataHandler(protectedResourceMetadata(urls.mcp, asMetadata.issuer)));
@@ -105,7 +105,7 @@ export function createExampleApp(parts: ExampleAppParts): Express {
 
   app.use(
     '/authorize',
-    ...stampIssuer,
+    stampIssuer,
     counters.count('authorizationRequests'),
     express.urlencoded({ extended: false }),
     requirePkce({ clientsStore: provider.clientsStore }),
@@ -128,7 +128,7 @@ export function createExampleApp(parts: ExampleAppParts): Express {
       clientRegistrationOptions: { rateLimit: false, clientSecretExpirySeconds: 0 },
     }),
   );
-  app.use(CONSENT_PATH, ...stampIssuer, consentRouter(provider, consents));
+  app.use(CONSENT_PATH, stampIssuer, consentRouter(provider, consents));
   app.use(mcpRouter({ verifier: provider, urls, sessions, scopeChallenge: options.scopeChallenge }));
   app.use(errorHandler(options.log));
   return app;

@@ -69,7 +69,7 @@ export interface OAuthExampleServer {
   issueTokens(options: IssueTokensOptions): OAuthTokens;
   /**
    * Makes later authorization responses carry another `iss` (a string) or none (null), as a mixed-up or
-   * broken server would; undefined restores the real issuer. No effect with `issuerIdentification: false`.
+   * broken server would; undefined restores the default (the real issuer, or none with issuerIdentification false).
    */
   setAuthorizationResponseIssuer(iss: IssuerOverride): void;
 }
@@ -107,7 +107,7 @@ export async function startOAuthExampleServer(options: OAuthExampleServerOptions
   const counters = new RequestCounters();
   // The metadata's issuer is the origin as a URL (with its "/"): `iss` must be that exact string (RFC 9207 §2.3).
   const issuer = new URL(urls.origin).href;
-  const issuerResponse = resolved.issuerIdentification ? new AuthorizationResponseIssuer(issuer) : undefined;
+  const issuerResponse = new AuthorizationResponseIssuer(resolved.issuerIdentification ? issuer : null);
   try {
     server.on('request', createExampleApp({ urls, provider, consents, sessions, counters, options: resolved, issuerResponse }));
   } catch (error) {
@@ -137,7 +137,7 @@ export async function startOAuthExampleServer(options: OAuthExampleServerOptions
     forgetSessions: () => sessions.forgetAll(),
     sessionCounts: () => sessions.counts(),
     stats: () => counters.snapshot(),
-    setAuthorizationResponseIssuer: (iss) => issuerResponse?.override(iss),
+    setAuthorizationResponseIssuer: (iss) => issuerResponse.override(iss),
     issueTokens({ clientId, scopes = [...BASELINE_SCOPES], resource = urls.origin }) {
       if (!clients.getClient(clientId)) throw new InvalidOptionError(`Unknown client ${clientId}`);
       if (!scopes.every((scope) => SUPPORTED_SCOPES.includes(scope))) throw new InvalidOptionError('Unknown scope');

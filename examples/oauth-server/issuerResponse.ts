@@ -16,15 +16,18 @@ import type { NextFunction, Request, RequestHandler, Response } from 'express';
 export type IssuerOverride = string | null | undefined;
 
 export class AuthorizationResponseIssuer {
-  readonly #issuer: string;
+  readonly #issuer: string | null;
   #override: IssuerOverride;
 
-  /** `issuer` is the metadata's `issuer`, verbatim (RFC 9207 §2.3: the two MUST be identical). */
-  constructor(issuer: string) {
+  /**
+   * `issuer` is the metadata's `issuer`, verbatim (RFC 9207 §2.3: the two MUST be identical); null for a
+   * server that predates RFC 9207 and sends no `iss` (unless a test overrides it).
+   */
+  constructor(issuer: string | null) {
     this.#issuer = issuer;
   }
 
-  /** Test hook: see IssuerOverride. Applies to redirects sent from now on. */
+  /** Test hook: see IssuerOverride (undefined: back to the constructor's value). Applies to later redirects. */
   override(value: IssuerOverride): void {
     this.#override = value;
   }

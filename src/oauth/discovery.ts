@@ -16,6 +16,8 @@
  *    file: or custom-scheme URL would start a local handler instead of a browser.
  * 5. PKCE: metadata that does not list S256 in code_challenge_methods_supported → PkceUnsupportedError
  *    (the MCP spec makes that a hard stop; the SDK only refuses when the field lists other methods).
+ * 6. RFC 9207: its `issuer` and authorization_response_iss_parameter_supported are what the authorization
+ *    response must name (expectedIssuer); the flag is kept even where the SDK's OpenID schema drops it.
  *
  * Every request goes through the injected `fetch`, which never carries the entry's configured headers.
  */
@@ -26,6 +28,7 @@ import {
 import { checkResourceAllowed, resourceUrlFromServerUrl } from '@modelcontextprotocol/sdk/shared/auth-utils.js';
 import type { OAuthProtectedResourceMetadata } from '@modelcontextprotocol/sdk/shared/auth.js';
 import type { FetchLike } from '@modelcontextprotocol/sdk/shared/transport.js';
+import type { ExpectedIssuer } from './callbackParams.js';
 import { DiscoveryError, IssuerMismatchError, PkceUnsupportedError, ResourceMismatchError } from './errors.js';
 import type { BearerChallenge } from './scopes.js';
 import type { StoredDiscovery } from './store/schema.js';
@@ -53,7 +56,7 @@ export async function discover(options: DiscoverOptions): Promise<StoredDiscover
   const authorizationServerUrl = advertised ?? options.fallbackServerUrl ?? new URL('/', serverUrl).href;
   let authorizationServerMetadata;
   try {
-    authorizationServerMetadata = await discoverAuthorizationServerMetadata(authorizationServerUrl, { fetchFn: fetch });
+    authorizationServerMetadata = await fetchAuthorizationServerMetadata(authorizationServerUrl, fetch);
   } catch (error) {
     throw new DiscoveryError(`the authorization server metadata of ${authorizationServerUrl}`, error);
   }
@@ -76,6 +79,26 @@ export async function discover(options: DiscoverOptions): Promise<StoredDiscover
     fetchedAt: options.now(),
   };
 }
+
+/**
+ * The SDK's RFC 8414 / OpenID discovery, keeping authorization_response_iss_parameter_supported (RFC 9207),
+ * which the SDK's OpenID schema strips: the raw documents are read from clones of the responses it parses.
+ */
+async function fetchAuthorizationServerMetadata(authorizationServerUrl: string, fetch: FetchLike) {
+  let issParameterSupported = false;
+  const keepingIssFlag: FetchLike = async (url, init) => {
+    const response = await fetch(url, init);
+    if (response.ok) {
+      const doc: unknown = await response.clone().json().catch(() => undefined);
+      issParameterSupported = typeof doc === 'object' && doc !== null && (doc as Record<string, unknown>)[ISS_PARAMETER_SUPPORTED] === true;
+    }
+    return response;
+  };
+  const metadata = await discoverAuthorizationServerMetadata(authorizationServerUrl, { fetchFn: keepingIssFlag });
+  return metadata && issParameterSupported ? { ...metadata, [ISS_PARAMETER_SUPPORTED]: true } : metadata;
+}
+
+const ISS_PARAMETER_SUPPORTED = 'authorization_response_iss_parameter_supported';
 
 /** The metadata, or undefined when the server has none there (legacy servers); never throws. */
 async function fetchResourceMetadata(
@@ -110,6 +133,18 @@ export function checkResource(metadata: OAuthProtectedResourceMetadata, serverUr
 /** The `resource` parameter to send (RFC 8707): the metadata's value verbatim, or none for legacy servers. */
 export function resourceParameter(discovery: StoredDiscovery | undefined): string | undefined {
   return discovery?.resourceMetadata?.resource;
+}
+
+/**
+ * The issuer an authorization response of this flow must name (RFC 9207 §2.4): the metadata's `issuer`,
+ * verbatim, required when the metadata sets authorization_response_iss_parameter_supported. A server
+ * without metadata has no published issuer; the authorization server URL stands in for it (the RFC leaves
+ * this case to configuration), so a response naming some other issuer is still refused.
+ */
+export function expectedIssuer(discovery: StoredDiscovery): ExpectedIssuer {
+  const metadata = discovery.authorizationServerMetadata;
+  if (!metadata) return { issuer: discovery.authorizationServerUrl, required: false };
+  return { issuer: metadata.issuer, required: (metadata as Record<string, unknown>)[ISS_PARAMETER_SUPPORTED] === true };
 }
 
 /** Two issuer identifiers as parsed URLs, equal up to one trailing slash. */

@@ -41,6 +41,11 @@ export type OAuthFailureReason =
   | 'resource_mismatch'
   /** The authorization server metadata names another issuer than the server it was fetched for (RFC 8414 §3.3). */
   | 'issuer_mismatch'
+  /**
+   * The authorization response's `iss` is not the issuer this flow sent the user to, or is missing although
+   * the server advertises authorization_response_iss_parameter_supported (RFC 9207: a possible mix-up attack).
+   */
+  | 'issuer_response_mismatch'
   /** Metadata discovery failed (network, HTTP status, malformed document). */
   | 'discovery_failed'
   /** The token endpoint kept failing (5xx, network) while refreshing; a later attempt may succeed. */
@@ -206,6 +211,32 @@ export class IssuerMismatchError extends McpoOAuthError {
     super('issuer_mismatch', `The authorization server metadata of ${authorizationServerUrl} names issuer ${issuer}; refusing to use it (RFC 8414 §3.3)`, {
       details: { issuer, authorizationServerUrl },
     });
+  }
+}
+
+/** How much of an untrusted `iss` value an error message quotes. */
+const MAX_QUOTED_ISSUER_LENGTH = 200;
+
+/**
+ * RFC 9207 §2.4: the authorization response names another issuer than the one this flow sent the user to
+ * (`received`), or none (`received` undefined) although that server advertises
+ * authorization_response_iss_parameter_supported. Its code is never exchanged; an `error=` in it is not
+ * trusted either (it may come from another server).
+ */
+export class AuthorizationResponseIssuerError extends McpoOAuthError {
+  readonly expected: string;
+  readonly received: string | undefined;
+  constructor(expected: string, received: string | undefined) {
+    const quoted = received === undefined ? undefined : JSON.stringify(received.slice(0, MAX_QUOTED_ISSUER_LENGTH));
+    super(
+      'issuer_response_mismatch',
+      quoted === undefined
+        ? `The authorization response does not name its issuer, although ${expected} says it always does (RFC 9207); refusing it, start the login again`
+        : `The authorization response names issuer ${quoted}, not ${expected} where this login was sent (RFC 9207: a possible mix-up attack); refusing it`,
+      { details: { expected, ...(quoted === undefined ? {} : { received: received?.slice(0, MAX_QUOTED_ISSUER_LENGTH) }) } },
+    );
+    this.expected = expected;
+    this.received = received;
   }
 }
 

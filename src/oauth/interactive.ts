@@ -2,7 +2,7 @@
  * One interactive authorization (authorization code + PKCE S256, RFC 6749 §4.1, RFC 7636): discover,
  * start listening for the callback (loopback) or prepare the paste prompt, let the SDK's auth() register
  * the client if needed and build the authorization URL (with `state`, `resource` and `scope`), show the URL,
- * wait for the code (state-checked by the receiver or the paste flow), and let auth() exchange it.
+ * wait for the code (state- and issuer-checked by the receiver or the paste flow), and let auth() exchange it.
  */
 import { randomBytes } from 'node:crypto';
 import { auth } from '@modelcontextprotocol/sdk/client/auth.js';
@@ -11,7 +11,8 @@ import { DEFAULT_OAUTH_CALLBACK_PORT } from '../config/oauthSchema.js';
 import type { OAuthConfig } from '../config/types.js';
 import { McpoError } from '../errors.js';
 import type { Logger } from '../log/logger.js';
-import { discover } from './discovery.js';
+import type { ExpectedIssuer } from './callbackParams.js';
+import { discover, expectedIssuer } from './discovery.js';
 import { AuthorizationFailedError, CallbackTimeoutError, OAuthCancelledError } from './errors.js';
 import { DEFAULT_CALLBACK_PATH, DEFAULT_CALLBACK_TIMEOUT_MS, LOOPBACK_HOST, startLoopbackReceiver, type LoopbackReceiver } from './loopback.js';
 import { readAuthorizationCodeFromTerminal } from './paste.js';
@@ -80,9 +81,11 @@ async function runFlow(options: InteractiveAuthorizationOptions): Promise<Stored
   stopIfCancelled();
   const initial = await updateStored(store, identity, (s) => ({ ...s, discovery }), signal);
   const state = randomBytes(32).toString('base64url');
+  // RFC 9207: the response must come from the server of the metadata the SDK builds the request from.
+  const issuer = expectedIssuer(discovery);
   const timeoutMs = options.timeoutMs ?? DEFAULT_CALLBACK_TIMEOUT_MS;
   const receiver = config.useLoopback
-    ? await startLoopbackReceiver({ port: config.callbackPort, expectedState: state, timeoutMs, ...(signal ? { signal } : {}) })
+    ? await startLoopbackReceiver({ port: config.callbackPort, expectedState: state, expectedIssuer: issuer, timeoutMs, ...(signal ? { signal } : {}) })
     : undefined;
   try {
     const redirectUrl = receiver?.redirectUri ?? `http://${LOOPBACK_HOST}:${config.callbackPort || DEFAULT_OAUTH_CALLBACK_PORT}${DEFAULT_CALLBACK_PATH}`;
@@ -93,7 +96,7 @@ async function runFlow(options: InteractiveAuthorizationOptions): Promise<Stored
     const url = provider.authorizationUrl;
     if (!url) return (await store.load()) ?? initial; // the SDK got tokens without the user (not for this grant)
     options.onAuthorizationUrl?.(url.href);
-    const { code } = await waitForCode(options, receiver, url, state, timeoutMs);
+    const { code } = await waitForCode(options, receiver, url, { state, issuer }, timeoutMs);
     stopIfCancelled();
     await sdkAuth(() => auth(provider, { serverUrl, authorizationCode: code, fetchFn: fetch, ...(scope ? { scope } : {}) }), signal, () => [code, ...provider.secretValues()]);
     stopIfCancelled();
@@ -118,7 +121,7 @@ async function waitForCode(
   options: InteractiveAuthorizationOptions,
   receiver: LoopbackReceiver | undefined,
   url: URL,
-  state: string,
+  expected: { state: string; issuer: ExpectedIssuer },
   timeoutMs: number,
 ): Promise<{ code: string }> {
   const { io } = options;
@@ -143,7 +146,8 @@ async function waitForCode(
       input: io.input,
       output: io.output,
       isTTY: io.isTTY,
-      expectedState: state,
+      expectedState: expected.state,
+      expectedIssuer: expected.issuer,
       authorizationUrl: url,
       signal: controller.signal,
     });

@@ -14,7 +14,7 @@
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { interpretCallback } from './callbackParams.js';
+import { interpretCallback, type ExpectedIssuer } from './callbackParams.js';
 import { alreadyFinishedPage, failurePage, notFoundPage, PAGE_HEADERS, successPage } from './callbackPages.js';
 import {
   CallbackListenError,
@@ -48,6 +48,8 @@ export interface LoopbackReceiverOptions {
   path?: string;
   /** The `state` sent in the authorization request. */
   expectedState: string;
+  /** The issuer the callback must name (RFC 9207). Default: `iss` is not checked. */
+  expectedIssuer?: ExpectedIssuer;
   /** Default DEFAULT_CALLBACK_TIMEOUT_MS. */
   timeoutMs?: number;
   /** Aborting rejects `result` with OAuthCancelledError and closes the server. */
@@ -62,8 +64,9 @@ export interface LoopbackReceiver {
   /** The port actually bound (useful with port 0). */
   readonly port: number;
   /**
-   * Resolves with the authorization code; rejects with StateMismatchError, AuthorizationResponseError,
-   * MissingAuthorizationCodeError, CallbackTimeoutError or OAuthCancelledError. The server closes either way.
+   * Resolves with the authorization code; rejects with StateMismatchError, AuthorizationResponseIssuerError,
+   * AuthorizationResponseError, MissingAuthorizationCodeError, CallbackTimeoutError or OAuthCancelledError.
+   * The server closes either way.
    */
   readonly result: Promise<{ code: string }>;
   /** Stops listening (rejecting `result` with OAuthCancelledError if still pending). Idempotent. */
@@ -97,7 +100,7 @@ export async function startLoopbackReceiver(options: LoopbackReceiverOptions): P
     if (req.method !== 'GET') return respond(res, 405, notFoundPage(), { Allow: 'GET' });
     if (settled) return respond(res, 409, alreadyFinishedPage());
     if (isBackgroundRequest(req)) return respond(res, 403, notFoundPage());
-    const outcome = interpretCallback(url.searchParams, options.expectedState);
+    const outcome = interpretCallback(url.searchParams, options.expectedState, options.expectedIssuer);
     // Settle at once, but close only once the page has gone out (or the browser hung up).
     responseSent = new Promise((resolve) => res.once('close', resolve)).then(shutdown);
     respond(res, outcome.ok ? 200 : 400, outcome.ok ? successPage() : failurePage(outcome.error));

@@ -6,9 +6,12 @@
  * A pasted URL is checked like a loopback callback (state first, then error, then code). A wrong state
  * or a missing code is a paste mistake, not an attack on a listening socket, so the user is told what was
  * wrong and asked again; an `error=` from the authorization server ends the flow. A bare code cannot be
- * state-checked: that is the price of accepting it, and the user typed it themselves.
+ * state-checked: that is the price of accepting it, and the user typed it themselves. Except when the
+ * authorization server promises to name itself in its responses (RFC 9207,
+ * authorization_response_iss_parameter_supported): a bare code cannot show which server issued it, so the
+ * user is asked for the full URL, whose `iss` is checked (a wrong or missing one ends the flow).
  */
-import { interpretCallback } from './callbackParams.js';
+import { interpretCallback, type ExpectedIssuer } from './callbackParams.js';
 import {
   MissingAuthorizationCodeError,
   NoTerminalError,
@@ -31,6 +34,8 @@ export interface PasteFlowOptions {
   isTTY: boolean;
   /** The `state` sent in the authorization request. */
   expectedState: string;
+  /** The issuer a pasted URL must name (RFC 9207). Default: `iss` is not checked and a bare code is accepted. */
+  expectedIssuer?: ExpectedIssuer;
   /** The URL the user must open. */
   authorizationUrl: string | URL;
   /** Aborting rejects with OAuthCancelledError (e.g. when the loopback receiver got the code first). */
@@ -39,8 +44,14 @@ export interface PasteFlowOptions {
 
 export const PASTE_PROMPT = 'Paste the full URL you were redirected to (or just the code), then press Enter: ';
 export const PIPED_INPUT_NOTICE = 'Reading the URL you were redirected to (or just the code) from standard input.\n';
+/** The prompts when a bare code is not enough (the server names itself in its redirects, RFC 9207). */
+export const PASTE_URL_PROMPT = 'Paste the full URL you were redirected to, then press Enter: ';
+export const PIPED_URL_NOTICE = 'Reading the URL you were redirected to from standard input.\n';
 
 type LineOutcome = { kind: 'code'; code: string } | { kind: 'retry'; message?: string } | { kind: 'fail'; error: McpoOAuthError };
+
+const BARE_CODE_REFUSED =
+  'This authorization server names itself in the URL it redirects to (RFC 9207), which a bare code cannot show: paste the full URL you were redirected to.';
 
 const TOO_LONG: LineOutcome = { kind: 'retry', message: 'That input is far too long for a callback URL or a code; it was ignored.' };
 
@@ -49,7 +60,8 @@ export function readAuthorizationCodeFromTerminal(options: PasteFlowOptions): Pr
   const { input, output, signal } = options;
   if (signal?.aborted) return Promise.reject(new OAuthCancelledError(undefined, signal.reason));
   if (isClosed(input)) return Promise.reject(new NoTerminalError());
-  const prompt = options.isTTY ? PASTE_PROMPT : PIPED_INPUT_NOTICE;
+  const urlOnly = options.expectedIssuer?.required === true;
+  const prompt = options.isTTY ? (urlOnly ? PASTE_URL_PROMPT : PASTE_PROMPT) : urlOnly ? PIPED_URL_NOTICE : PIPED_INPUT_NOTICE;
 
   output.write(`\nOpen this URL in a browser to authorize mcpo:\n\n${String(options.authorizationUrl)}\n\n`);
   output.write(prompt);
@@ -71,7 +83,7 @@ export function readAuthorizationCodeFromTerminal(options: PasteFlowOptions): Pr
       input,
       onLine: (read) => {
         if (settled) return;
-        const outcome = read.tooLong ? TOO_LONG : interpretPastedLine(read.line, options.expectedState);
+        const outcome = read.tooLong ? TOO_LONG : interpretPastedLine(read.line, options.expectedState, options.expectedIssuer);
         if (outcome.kind === 'code') return settle(() => resolve({ code: outcome.code }));
         if (outcome.kind === 'fail') return settle(() => reject(outcome.error));
         if (outcome.message) output.write(`${outcome.message}\n`);
@@ -83,7 +95,7 @@ export function readAuthorizationCodeFromTerminal(options: PasteFlowOptions): Pr
 }
 
 /** What one pasted line means: a code, a mistake to explain before asking again, or the end of the flow. */
-export function interpretPastedLine(line: string, expectedState: string): LineOutcome {
+export function interpretPastedLine(line: string, expectedState: string, expectedIssuer?: ExpectedIssuer): LineOutcome {
   const text = line.trim();
   if (!text) return { kind: 'retry' };
   const params = pastedParams(text);
@@ -91,14 +103,15 @@ export function interpretPastedLine(line: string, expectedState: string): LineOu
   if (params === undefined) {
     // RFC 6749 Appendix A.11: a code is VSCHAR (printable ASCII); anything else is a paste accident (binary, escapes).
     if (!/^[\x21-\x7e]+$/.test(text)) return { kind: 'retry', message: 'That does not look like an authorization code or a callback URL.' };
+    if (expectedIssuer?.required) return { kind: 'retry', message: BARE_CODE_REFUSED };
     return { kind: 'code', code: text };
   }
-  const outcome = interpretCallback(params, expectedState);
+  const outcome = interpretCallback(params, expectedState, expectedIssuer);
   if (outcome.ok) return { kind: 'code', code: outcome.code };
   if (outcome.error instanceof StateMismatchError) {
     return {
       kind: 'retry',
-      message: 'That URL does not carry the state of this login (is it from an older attempt?). Paste the URL from this attempt, or just the code.',
+      message: `That URL does not carry the state of this login (is it from an older attempt?). Paste the URL from this attempt${expectedIssuer?.required ? '' : ', or just the code'}.`,
     };
   }
   if (outcome.error instanceof MissingAuthorizationCodeError) {

@@ -63,5 +63,8 @@ describe('issuer identification in authorization responses (RFC 9207)', () => {
     const params = redirectParams(await getAuthorize(server, { clientId: client.client_id, pkce: createPkce() }));
     expect(params.get('code')).toBeTruthy();
     expect(params.has('iss')).toBe(false);
+    server.setAuthorizationResponseIssuer('https://attacker.example/');
+    const mixedUp = redirectParams(await getAuthorize(server, { clientId: client.client_id, pkce: createPkce() }));
+    expect(mixedUp.get('iss')).toBe('https://attacker.example/');
   });
 });
