@@ -9,14 +9,19 @@
 import type { ChildProcess } from 'node:child_process';
 import type { Writable } from 'node:stream';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
+import { serializeMessage } from '@modelcontextprotocol/sdk/shared/stdio.js';
 import type { JSONRPCMessage } from '@modelcontextprotocol/sdk/types.js';
 
 export class BatchingStdioTransport extends StdioClientTransport {
   private flushScheduled = false;
+  /** Settles every send waiting for the buffer to drain, with one listener however many wait. */
+  private drained: Promise<void> | undefined;
 
   override send(message: JSONRPCMessage): Promise<void> {
     const stdin = this.childStdin();
-    if (stdin && !this.flushScheduled && stdin.writable) {
+    // Not started or closed: the SDK's own send rejects with its "Not connected".
+    if (!stdin) return super.send(message);
+    if (!this.flushScheduled && stdin.writable) {
       this.flushScheduled = true;
       stdin.cork();
       setImmediate(() => {
@@ -24,7 +29,28 @@ export class BatchingStdioTransport extends StdioClientTransport {
         stdin.uncork();
       });
     }
-    return super.send(message);
+    // The SDK's send, but not its one 'drain' listener per message: corked, a busy turn passes the 16 KiB
+    // high-water mark, and every message after that would add one (Node warns past 10).
+    if (stdin.write(serializeMessage(message)) || stdin.destroyed) return Promise.resolve();
+    return this.drain(stdin);
+  }
+
+  /**
+   * Resolves once the buffer has drained, or once stdin has closed (the child went away: the SDK's send
+   * would wait forever; the session learns of it from the transport's onclose, and the write error from onerror).
+   */
+  private drain(stdin: Writable): Promise<void> {
+    this.drained ??= new Promise<void>((resolve) => {
+      const done = () => {
+        stdin.off('drain', done);
+        stdin.off('close', done);
+        this.drained = undefined;
+        resolve();
+      };
+      stdin.on('drain', done);
+      stdin.on('close', done);
+    });
+    return this.drained;
   }
 
   /**

@@ -81,4 +81,32 @@ describe('BatchingStdioTransport', () => {
     await Promise.all([t.send(big), t.send(ping(8))]);
     await expect.poll(() => chunks.flat()).toEqual([7, 8]);
   });
+
+  it('sends a turn of messages larger than the pipe high-water mark without a drain listener per message (no MaxListenersExceededWarning)', async () => {
+    // Regression: held back by the cork, a busy turn filled the stdin buffer past its 16 KiB mark, so the SDK's
+    // send() added one 'drain' listener per further message and Node printed the warning to mcpo's stderr.
+    const warnings: Error[] = [];
+    const onWarning = (warning: Error) => warnings.push(warning);
+    process.on('warning', onWarning);
+    try {
+      const { transport: t, chunks } = await started();
+      const ids = Array.from({ length: 200 }, (_, i) => i + 1);
+      const call = (id: number): JSONRPCMessage => ({ jsonrpc: '2.0', id, method: 'tools/call', params: { name: 'echo', arguments: { message: 'x'.repeat(200) } } });
+      await Promise.all(ids.map((id) => t.send(call(id))));
+      await expect.poll(() => chunks.flat()).toEqual(ids);
+      expect(warnings.filter((w) => w.name === 'MaxListenersExceededWarning')).toEqual([]);
+    } finally {
+      process.off('warning', onWarning);
+    }
+  });
+
+  it('does not leave a send waiting forever when the child goes away with the message still buffered', async () => {
+    const { transport: t } = await started();
+    const stdin = (t as unknown as { _process: { stdin: import('node:stream').Writable } })._process.stdin;
+    // More than the high-water mark in one turn, so the last send waits for the buffer to drain; the pipe then closes.
+    const sends = Array.from({ length: 40 }, (_, i) => t.send({ jsonrpc: '2.0', id: i, method: 'ping', params: { pad: 'x'.repeat(1000) } }));
+    stdin.destroy();
+    const settled = await Promise.race([Promise.allSettled(sends).then(() => 'settled'), new Promise((resolve) => setTimeout(() => resolve('pending'), 1000))]);
+    expect(settled).toBe('settled');
+  });
 });
