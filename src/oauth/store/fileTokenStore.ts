@@ -9,13 +9,16 @@
  * - A corrupt, unparsable or schema-invalid file is copied aside as `<hash>.json.corrupt-<epoch ms>` (0600)
  *   and load() returns undefined, so a fresh authorization follows and its save() replaces the bad file.
  *   Copying (not renaming) means a good file written by another process at that moment is never moved away.
- * - Warnings name the file, never its contents. Other servers' files are never touched.
+ * - Temp files of interrupted writes (a process killed mid-save, by anyone sharing the folder) are removed
+ *   once per store, before its first load or save, when their writer is gone (see atomicWrite.ts).
+ * - Warnings name the file, never its contents. Other servers' token files are never touched.
  */
 import { createHash } from 'node:crypto';
 import path from 'node:path';
 import type { Logger } from '../../log/logger.js';
 import { silentLogger } from '../../log/logger.js';
 import { TokenStoreIoError } from '../errors.js';
+import { sweepStaleTempFiles, writeFileAtomic } from './atomicWrite.js';
 import { withFileLock, type FileLockOptions } from './fileLock.js';
 import { tokenFileName, tokensDir } from './paths.js';
 import {
@@ -25,7 +28,6 @@ import {
   errnoCode,
   nodeStoreFs,
   tightenMode,
-  writeFileAtomic,
   writeNewPrivateFile,
   type StoreFs,
 } from './privateFiles.js';
@@ -52,6 +54,8 @@ export interface FileTokenStoreOptions {
   now?: () => number;
   /** Lease, timeout, backoff and liveness settings of the cross-process lock (see fileLock.ts). */
   lock?: Omit<FileLockOptions, 'fs' | 'logger' | 'now'>;
+  /** Age after which a temp file without a usable pid is a leftover. Default DEFAULT_STALE_TEMP_AGE_MS (10 min). */
+  staleTempAgeMs?: number;
 }
 
 export class FileTokenStore implements TokenStore {
@@ -64,8 +68,10 @@ export class FileTokenStore implements TokenStore {
   private readonly logger: Logger;
   private readonly now: () => number;
   private readonly lockOptions: FileLockOptions;
+  private readonly staleTempAgeMs: number | undefined;
   // Hash of the last corrupt contents copied aside, so repeated loads of the same bad file warn once.
   private lastCorrupt: string | undefined;
+  private swept: Promise<unknown> | undefined;
 
   constructor(options: FileTokenStoreOptions) {
     this.home = options.mcpoHome;
@@ -77,9 +83,11 @@ export class FileTokenStore implements TokenStore {
     this.logger = options.logger ?? silentLogger;
     this.now = options.now ?? Date.now;
     this.lockOptions = { ...options.lock, fs: this.fs, logger: this.logger, now: this.now };
+    this.staleTempAgeMs = options.staleTempAgeMs;
   }
 
   async load(): Promise<StoredAuth | undefined> {
+    await this.sweepOnce();
     let raw: string;
     try {
       raw = await this.fs.readFile(this.location, 'utf8');
@@ -102,6 +110,7 @@ export class FileTokenStore implements TokenStore {
 
   async save(state: StoredAuth): Promise<void> {
     const valid = StoredAuthSchema.parse(state);
+    await this.sweepOnce();
     try {
       await this.ensureDirs();
       await writeFileAtomic(this.fs, this.location, JSON.stringify(valid, null, 2) + '\n');
@@ -126,6 +135,17 @@ export class FileTokenStore implements TokenStore {
       throw new TokenStoreIoError('create the folder of', this.location, err);
     }
     return withFileLock(this.lockPath, fn, this.lockOptions);
+  }
+
+  /** Once per store: leftovers of interrupted writes go before this store reads or writes (never throws). */
+  private sweepOnce(): Promise<unknown> {
+    this.swept ??= sweepStaleTempFiles({
+      fs: this.fs,
+      dir: this.dir,
+      logger: this.logger, // ages are judged by the real clock: file mtimes come from it, not from `now`
+      ...(this.staleTempAgeMs === undefined ? {} : { maxAgeMs: this.staleTempAgeMs }),
+    });
+    return this.swept;
   }
 
   private async ensureDirs(): Promise<void> {

@@ -1,16 +1,15 @@
 /**
- * Owner-only files and folders: folders 0700, files 0600, writes atomic (temp file in the same folder,
- * fsync, rename over the target) so a reader, or a crash, never sees half a token file.
+ * Owner-only files and folders: folders 0700, files 0600, created with O_EXCL. (Atomic replacement of a
+ * token file, and the cleanup of its temp files, is atomicWrite.ts.)
  * The file system is injected so tests can make a step fail.
  */
 import { randomBytes } from 'node:crypto';
 import * as nodeFs from 'node:fs/promises';
-import path from 'node:path';
 
 /** The file-system calls the token store makes (node:fs/promises by default). */
 export type StoreFs = Pick<
   typeof nodeFs,
-  'mkdir' | 'chmod' | 'stat' | 'open' | 'rename' | 'unlink' | 'readFile' | 'link'
+  'mkdir' | 'chmod' | 'stat' | 'lstat' | 'open' | 'rename' | 'unlink' | 'readFile' | 'link' | 'readdir'
 >;
 
 export const nodeStoreFs: StoreFs = nodeFs;
@@ -53,37 +52,5 @@ export async function writeNewPrivateFile(fs: StoreFs, file: string, data: strin
     await handle.sync();
   } finally {
     await handle.close();
-  }
-}
-
-/**
- * Replaces `file` with `data` atomically: a 0600 temp file with a random name is created in the same
- * folder (O_EXCL), written, fsynced, then renamed over `file`. On any failure the temp file is removed
- * and `file` keeps its previous contents.
- */
-export async function writeFileAtomic(fs: StoreFs, file: string, data: string): Promise<void> {
-  const dir = path.dirname(file);
-  const temp = path.join(dir, `.${path.basename(file)}.${randomSuffix()}.tmp`);
-  try {
-    await writeNewPrivateFile(fs, temp, data);
-    await fs.rename(temp, file);
-  } catch (err) {
-    await fs.unlink(temp).catch(() => undefined);
-    throw err;
-  }
-  await syncDir(fs, dir);
-}
-
-/** fsync a folder so a rename in it survives a power loss; best effort (not all platforms allow it). */
-async function syncDir(fs: StoreFs, dir: string): Promise<void> {
-  try {
-    const handle = await fs.open(dir, 'r');
-    try {
-      await handle.sync();
-    } finally {
-      await handle.close();
-    }
-  } catch {
-    // Durability nicety only; the rename itself already happened.
   }
 }
