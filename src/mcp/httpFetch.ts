@@ -12,13 +12,15 @@
  *
  * It implements what the SDK transports use: string or byte bodies, `redirect: 'manual'` (the SDK's
  * own same-origin rule decides what to follow) and `redirect: 'error'`, abort signals, and gzip /
- * deflate / br bodies should a server compress without being asked. Anything else (following
+ * deflate / br bodies should a server compress without being asked, and the global fetch's limits on idle
+ * pooled connections (4 s) and on a silent server (300 s). Anything else (following
  * redirects, stream or form bodies) is handed to `fallback` (the global fetch by default).
  */
 import http from 'node:http';
 import https from 'node:https';
 import { Readable } from 'node:stream';
 import zlib from 'node:zlib';
+import { McpoError } from '../errors.js';
 import { onAbort } from './abortFanout.js';
 
 export type FetchLike = (url: string | URL, init?: RequestInit) => Promise<Response>;
@@ -30,6 +32,8 @@ export interface HttpFetchOptions {
   fallback?: FetchLike;
   /** Sent when the request names none (some firewalls refuse requests without one, and the global fetch sends "node"). */
   userAgent?: string;
+  /** Give a request up when the server sends nothing for this long, before or during the body. Default DEFAULT_REQUEST_IDLE_MS. */
+  requestIdleMs?: number;
 }
 
 export const DEFAULT_USER_AGENT = 'mcpo';
@@ -51,6 +55,19 @@ export function createKeepAliveAgents(idleMs: number = DEFAULT_IDLE_SOCKET_MS): 
 
 const sharedAgents = createKeepAliveAgents();
 
+/**
+ * The global fetch's (undici's) headersTimeout and bodyTimeout. Without a limit, every call to a tool that
+ * never answers kept its connection open after the call had timed out, until the transport closed.
+ */
+export const DEFAULT_REQUEST_IDLE_MS = 300_000;
+
+/** The server sent nothing for `idleMs`: the cause of the fetch's TypeError, or the error of the body stream. */
+export class ServerSilentError extends McpoError {
+  constructor(idleMs: number) {
+    super('TIMEOUT', `the server sent nothing for ${idleMs / 1000} s`, { details: { idleSeconds: idleMs / 1000 } });
+  }
+}
+
 /** Statuses whose responses have no body (the Response constructor refuses one). */
 const NULL_BODY_STATUSES = new Set([101, 103, 204, 205, 304]);
 
@@ -58,6 +75,7 @@ export function createHttpFetch(options: HttpFetchOptions = {}): FetchLike {
   const agents = options.agents ?? sharedAgents;
   const fallback = options.fallback ?? ((url, init) => fetch(url, init));
   const userAgent = options.userAgent ?? DEFAULT_USER_AGENT;
+  const requestIdleMs = options.requestIdleMs ?? DEFAULT_REQUEST_IDLE_MS;
 
   return function httpFetch(input, init) {
     const url = new URL(input);
@@ -87,6 +105,13 @@ export function createHttpFetch(options: HttpFetchOptions = {}): FetchLike {
             reject(reason);
           })
         : undefined;
+      // The socket's idle timer (refreshed by every read and write), so this costs no timer of its own; Node
+      // clears it when the socket goes back to the pool.
+      request.setTimeout(requestIdleMs, () => {
+        const error = new ServerSilentError(requestIdleMs);
+        if (response) response.destroy(error);
+        else request.destroy(error);
+      });
       request.once('close', () => {
         // The request closes once its response has ended (or failed): the signal has nothing left to abort.
         if (!response) stopWatching?.();

@@ -8,7 +8,7 @@ import { getEventListeners, once } from 'node:events';
 import type { AddressInfo } from 'node:net';
 import { gzipSync } from 'node:zlib';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { createHttpFetch, createKeepAliveAgents, DEFAULT_IDLE_SOCKET_MS } from '../../src/mcp/httpFetch.js';
+import { createHttpFetch, createKeepAliveAgents, DEFAULT_IDLE_SOCKET_MS, ServerSilentError } from '../../src/mcp/httpFetch.js';
 import { waitersOn } from '../../src/mcp/abortFanout.js';
 
 type Handler = (req: IncomingMessage, res: ServerResponse, body: string) => void;
@@ -199,7 +199,7 @@ describe('httpFetch', () => {
     expect(DEFAULT_IDLE_SOCKET_MS).toBeLessThan(5_000);
   });
 
-  it('keeps a connection in use open however long its response or stream stays silent', async () => {
+  it('keeps a connection in use open while its response or stream is silent for longer than the pool idle time', async () => {
     handler = (req, res) => {
       if (req.url === '/slow') return void setTimeout(() => res.writeHead(200, { 'content-type': 'application/json' }).end('{"late":true}'), 300);
       res.writeHead(200, { 'content-type': 'text/event-stream' });
@@ -214,5 +214,31 @@ describe('httpFetch', () => {
     } finally {
       agents.http.destroy();
     }
+  });
+
+  it('gives up a request the server never answers once it has been silent for requestIdleMs, and closes its connection', async () => {
+    // Regression: a call to a tool that never answers kept its connection open after the call had timed out,
+    // one more per call, until the transport closed (the global fetch gives up after 300 s).
+    const gone = new Promise<void>((resolve) => {
+      handler = (req) => req.socket.once('close', () => resolve());
+    });
+    const shared = new AbortController();
+    const silent = createHttpFetch({ requestIdleMs: 150 });
+    const error = await silent(`${base}/mcp`, post({ body: '{}', signal: shared.signal })).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(TypeError);
+    expect((error as TypeError).cause).toBeInstanceOf(ServerSilentError);
+    await gone;
+    expect(waitersOn(shared.signal)).toBe(0);
+  });
+
+  it('errors a body that goes silent for requestIdleMs, so the SDK sees the stream fail', async () => {
+    handler = (_req, res) => {
+      res.writeHead(200, { 'content-type': 'text/event-stream' });
+      res.write('data: first\n\n');
+    };
+    const silent = createHttpFetch({ requestIdleMs: 150 });
+    const reader = (await silent(`${base}/mcp`, post({ body: '{}' }))).body!.getReader();
+    await reader.read();
+    await expect(reader.read()).rejects.toBeInstanceOf(ServerSilentError);
   });
 });
