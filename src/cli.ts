@@ -10,6 +10,7 @@ import { createLogger, type Logger } from './log/logger.js';
 import { buildRunOptions, type CliFlags } from './cli/options.js';
 import { runAuthCli } from './cli/auth.js';
 import { run } from './run.js';
+import { DEFAULT_MAX_CONCURRENT_CALLS } from './mcp/callLimiter.js';
 
 const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
 
@@ -52,6 +53,7 @@ function program(): Command {
     .option('--ssl-certfile <file>', 'TLS certificate (PEM); serve HTTPS')
     .option('--ssl-keyfile <file>', 'TLS private key (PEM)')
     .option('--timeout <seconds>', 'default per-call timeout in seconds for servers without "timeout"', '60')
+    .option('--max-concurrent-calls <n>', 'default tool calls in flight per server for servers without "maxConcurrentCalls" (more wait their turn)', String(DEFAULT_MAX_CONCURRENT_CALLS))
     .option('--max-body-size <size>', 'largest request body accepted (bytes, or 512kb, 10mb)', '10mb')
     .option('--hot-reload', 'watch the config file and apply changes without a restart', false)
     .option('--no-browser', 'OAuth servers: do not open a browser, only print the authorization URL')

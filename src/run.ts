@@ -30,6 +30,8 @@ export interface RunOptions {
   pathPrefix?: string;
   tls?: { cert: string | Buffer; key: string | Buffer };
   defaultTimeoutMs?: number;
+  /** Tool calls in flight per server for entries without `maxConcurrentCalls`. Default DEFAULT_MAX_CONCURRENT_CALLS. */
+  defaultMaxConcurrentCalls?: number;
   /** Request body limit in bytes (413 beyond). Default 10 MiB. */
   bodyLimitBytes?: number;
   clientInfo?: { name: string; version: string };
@@ -59,6 +61,7 @@ export async function run(options: RunOptions): Promise<Running> {
     clientInfo: options.clientInfo ?? { name: 'mcpo', version: '0.0.0' },
     transportFor: (options.oauth ?? createDefaultOAuthSupport({ env: options.parentEnv, logger: options.logger })).transportFor,
     ...(options.defaultTimeoutMs === undefined ? {} : { defaultTimeoutMs: options.defaultTimeoutMs }),
+    ...(options.defaultMaxConcurrentCalls === undefined ? {} : { defaultMaxConcurrentCalls: options.defaultMaxConcurrentCalls }),
   });
   const { app, close: closeApp } = createApp({
     registry: manager,

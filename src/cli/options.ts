@@ -8,6 +8,7 @@ import { entryFromCommandLine } from '../config/single.js';
 import { parseDotenv, parseEnvAssignments } from '../config/dotenv.js';
 import type { ServerEntry } from '../config/types.js';
 import { ConfigError, UsageError } from '../errors.js';
+import { MAX_CONCURRENT_CALLS } from '../config/schema.js';
 import type { Logger, LogLevel } from '../log/logger.js';
 import { createDefaultOAuthSupport } from '../oauth/defaults.js';
 import type { RunOptions } from '../run.js';
@@ -34,6 +35,7 @@ export interface CliFlags {
   sslCertfile?: string;
   sslKeyfile?: string;
   timeout: string;
+  maxConcurrentCalls: string;
   hotReload: boolean;
   maxBodySize: string;
   /** False with --no-browser (OAuth: print authorization URLs only). */
@@ -103,6 +105,7 @@ export async function buildRunOptions(flags: CliFlags, serverArgs: string[], con
     rootPath: normalizePrefix(flags.rootPath, '--root-path'),
     pathPrefix: normalizePrefix(flags.pathPrefix, '--path-prefix'),
     defaultTimeoutMs: parseSeconds(flags.timeout, '--timeout') * 1000,
+    defaultMaxConcurrentCalls: parseCount(flags.maxConcurrentCalls, '--max-concurrent-calls'),
     bodyLimitBytes: parseByteSize(flags.maxBodySize, '--max-body-size'),
     ...(hotReload ? { hotReload } : {}),
     ...(flags.browser === false ? { oauth: createDefaultOAuthSupport({ env: context.env, logger, noBrowser: true }) } : {}),
@@ -115,6 +118,12 @@ function parsePort(value: string): number {
   const port = Number(value);
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`--port must be a whole number from 0 to 65535, got "${value}"`);
   return port;
+}
+
+function parseCount(value: string, flag: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1 || n > MAX_CONCURRENT_CALLS) throw new UsageError(`${flag} must be a whole number from 1 to ${MAX_CONCURRENT_CALLS}, got "${value}"`);
+  return n;
 }
 
 function parseSeconds(value: string, flag: string): number {

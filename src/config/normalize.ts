@@ -43,6 +43,7 @@ export function normalizeEntry(name: string, entry: ServerEntryFile): ServerEntr
     disabledTools: entry.disabledTools ?? [],
     // Round up so a tiny positive timeout never becomes 0 ms (which would mean "no timeout" to some APIs).
     timeoutMs: entry.timeout === undefined ? undefined : Math.ceil(entry.timeout * 1000),
+    maxConcurrentCalls: entry.maxConcurrentCalls,
   });
   if (entry.command !== undefined) {
     return defined({ ...common, kind: 'stdio' as const, command: entry.command, args: entry.args ?? [], env: entry.env ?? {}, cwd: entry.cwd });

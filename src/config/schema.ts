@@ -34,6 +34,9 @@ export function transportOf(type: string): TransportType | undefined {
  */
 export const MAX_TIMEOUT_SECONDS = Math.floor((2 ** 31 - 1) / 1000);
 
+/** Upper bound of `maxConcurrentCalls`: beyond it the limit would not bound anything a machine can hold. */
+export const MAX_CONCURRENT_CALLS = 100_000;
+
 const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/; // RFC 9110 §5.6.2 token
 const ENV_NAME = /^[^=\0]+$/;
 
@@ -98,6 +101,8 @@ export const serverEntrySchema = z
       .positive('must be a positive number of seconds')
       .max(MAX_TIMEOUT_SECONDS, `must be at most ${MAX_TIMEOUT_SECONDS} seconds (about 24 days)`)
       .optional(),
+    /** Tool calls in flight to this server at once; more wait their turn (first come, first served). */
+    maxConcurrentCalls: z.number().int('must be a whole number').positive('must be at least 1').max(MAX_CONCURRENT_CALLS, `must be at most ${MAX_CONCURRENT_CALLS}`).optional(),
     oauth: oauthSchema.optional(),
     /** `"disabled": true` (as Cline and Claude Code write it) leaves the server out. */
     disabled: z.boolean().optional(),

@@ -12,6 +12,8 @@ export interface CommonEntry {
   disabledTools: string[];
   /** Per-call timeout in milliseconds, from the entry's `timeout` in seconds. Undefined: the caller's default. */
   timeoutMs?: number;
+  /** Tool calls in flight to this server at once (more wait their turn). Undefined: the caller's default. */
+  maxConcurrentCalls?: number;
 }
 
 /** A local MCP server started as a child process speaking MCP over stdin/stdout. */

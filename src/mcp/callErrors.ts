@@ -6,6 +6,7 @@ import { ErrorCode, McpError } from '@modelcontextprotocol/sdk/types.js';
 import { McpoError } from '../errors.js';
 import { redactText } from '../log/redactText.js';
 import type { PendingAuthorization } from './types.js';
+import { CallQueueTimeoutError } from './callLimiter.js';
 
 export interface CallFailureContext {
   server: string;
@@ -21,6 +22,13 @@ export function mapCallError(error: unknown, context: CallFailureContext): McpoE
   const details = { server, tool };
   if (context.signal?.aborted) {
     return new McpoError('CANCELLED', `Call to ${server}/${tool} was cancelled by the client`, { details, cause: error });
+  }
+  if (error instanceof CallQueueTimeoutError) {
+    return new McpoError(
+      'TIMEOUT',
+      `Tool ${server}/${tool} did not get its turn within ${context.timeoutMs / 1000} s: ${error.limit} calls to ${server} were in flight (raise maxConcurrentCalls to allow more)`,
+      { details: { ...details, timeoutSeconds: context.timeoutMs / 1000, maxConcurrentCalls: error.limit }, cause: error },
+    );
   }
   if (error instanceof McpError) {
     if (error.code === ErrorCode.RequestTimeout) {

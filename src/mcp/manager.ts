@@ -16,6 +16,8 @@ export interface ManagerOptions {
   clientInfo: { name: string; version: string };
   /** Per-call timeout for entries without `timeout`. Default DEFAULT_CALL_TIMEOUT_MS (60 s). */
   defaultTimeoutMs?: number;
+  /** Tool calls in flight per server for entries without `maxConcurrentCalls`. Default DEFAULT_MAX_CONCURRENT_CALLS. */
+  defaultMaxConcurrentCalls?: number;
   /** Default DEFAULT_CONNECT_TIMEOUT_MS (30 s). */
   connectTimeoutMs?: number;
   /** Reconnect backoff (defaults in DEFAULT_BACKOFF). */
@@ -82,6 +84,7 @@ export class Manager implements ServerRegistry {
         if (this.sessions.get(entry.name) === session) this.emit(entry.name, kind);
       },
       ...(this.options.defaultTimeoutMs === undefined ? {} : { defaultTimeoutMs: this.options.defaultTimeoutMs }),
+      ...(this.options.defaultMaxConcurrentCalls === undefined ? {} : { defaultMaxConcurrentCalls: this.options.defaultMaxConcurrentCalls }),
       ...(this.options.connectTimeoutMs === undefined ? {} : { connectTimeoutMs: this.options.connectTimeoutMs }),
       ...(this.options.callWaitMs === undefined ? {} : { callWaitMs: this.options.callWaitMs }),
       ...(this.options.backoff === undefined ? {} : { backoff: this.options.backoff }),

@@ -8,6 +8,7 @@ import { CallToolResultSchema } from '@modelcontextprotocol/sdk/types.js';
 import type { ServerEntry } from '../config/types.js';
 import type { Logger } from '../log/logger.js';
 import { Backoff, type BackoffOptions } from './backoff.js';
+import { CallLimiter, DEFAULT_MAX_CONCURRENT_CALLS } from './callLimiter.js';
 import { describeError, mapCallError, needsAuthorization, unavailable, withPendingAuthorization } from './callErrors.js';
 import { isDroppedSseStream, isExpiredSession, listAllTools, openClient } from './connect.js';
 import { StderrTail } from './stderrTail.js';
@@ -31,6 +32,8 @@ export interface SessionOptions {
   transport: Omit<TransportContext, 'onStderrLine'>;
   clientInfo: { name: string; version: string };
   defaultTimeoutMs?: number;
+  /** Calls in flight at once unless the entry says otherwise. Default DEFAULT_MAX_CONCURRENT_CALLS. */
+  defaultMaxConcurrentCalls?: number;
   connectTimeoutMs?: number;
   callWaitMs?: number;
   backoff?: BackoffOptions;
@@ -57,6 +60,7 @@ export class Session implements ServerHandle {
   private readonly stderrTail = new StderrTail();
   private readonly disabled: ReadonlySet<string>;
   private readonly wakeup = new Wakeup();
+  private readonly limiter: CallLimiter;
   // The last attempt ended because the user did not complete an authorization: no automatic retry (it
   // would prompt again and again); the next tool call starts a new authorization instead.
   private authorizationFailed = false;
@@ -68,6 +72,7 @@ export class Session implements ServerHandle {
     this.transportKind = options.entry.kind;
     this.disabled = new Set(options.entry.disabledTools);
     this.backoff = new Backoff(options.backoff);
+    this.limiter = new CallLimiter(options.entry.maxConcurrentCalls ?? options.defaultMaxConcurrentCalls ?? DEFAULT_MAX_CONCURRENT_CALLS);
     this.unsubscribeAuth = options.transport.auth?.onChange(() => {
       this.options.onChange('status');
       this.wakeup.wakeAll();
@@ -100,24 +105,40 @@ export class Session implements ServerHandle {
 
   async callTool(tool: string, args: Record<string, unknown>, options: CallOptions = {}): Promise<CallToolResult> {
     const timeoutMs = options.timeoutMs ?? this.options.entry.timeoutMs ?? this.options.defaultTimeoutMs ?? DEFAULT_CALL_TIMEOUT_MS;
-    const client = await this.connectedClient(options.signal);
+    const started = performance.now();
+    // The wait for a turn counts towards the call's timeout: a call never takes longer than it says.
+    const release = await this.limiter.acquire({ maxWaitMs: timeoutMs, ...(options.signal ? { signal: options.signal } : {}) }).catch((error: unknown) => {
+      throw mapCallError(error, this.failureContext(tool, timeoutMs, options.signal));
+    });
     try {
-      return await this.request(client, tool, args, timeoutMs, options.signal);
+      const client = await this.connectedClient(options.signal);
+      const waited = performance.now() - started;
+      return await this.callOnce(client, tool, args, { total: timeoutMs, left: waited < 1 ? timeoutMs : Math.max(1, timeoutMs - waited) }, options.signal);
+    } finally {
+      release();
+    }
+  }
+
+  /** `timeout.left`: what remains of `timeout.total` (ms) after waiting for a turn and a connection. */
+  private async callOnce(client: Client, tool: string, args: Record<string, unknown>, timeout: { total: number; left: number }, signal?: AbortSignal): Promise<CallToolResult> {
+    const timeoutMs = timeout.total;
+    try {
+      return await this.request(client, tool, args, timeout.left, signal);
     } catch (error) {
       if (this.options.transport.auth?.credentialsRejected() && !this.stopping) {
         // The server refused our credentials and no refresh helped: a new authorization, then a new session.
         await this.restart(client, 'the server refused the credentials');
-        throw this.state === 'needs_authorization' ? needsAuthorization(this.name, this.authorizationUrl()) : mapCallError(error, this.failureContext(tool, timeoutMs, options.signal));
+        throw this.state === 'needs_authorization' ? needsAuthorization(this.name, this.authorizationUrl()) : mapCallError(error, this.failureContext(tool, timeoutMs, signal));
       }
       // Retry once, and only when the server refused the session before running anything (404).
-      if (!isExpiredSession(error) || this.stopping) throw this.namingPendingAuthorization(mapCallError(error, this.failureContext(tool, timeoutMs, options.signal)));
+      if (!isExpiredSession(error) || this.stopping) throw this.namingPendingAuthorization(mapCallError(error, this.failureContext(tool, timeoutMs, signal)));
       this.options.logger.info('session expired; starting a new one and retrying the call once', { server: this.name });
       await this.restart(client, 'session expired');
-      const fresh = await this.connectedClient(options.signal);
+      const fresh = await this.connectedClient(signal);
       try {
-        return await this.request(fresh, tool, args, timeoutMs, options.signal);
+        return await this.request(fresh, tool, args, timeout.left, signal);
       } catch (retryError) {
-        throw mapCallError(retryError, this.failureContext(tool, timeoutMs, options.signal));
+        throw mapCallError(retryError, this.failureContext(tool, timeoutMs, signal));
       }
     }
   }

@@ -117,6 +117,11 @@ describe('invalid config files', () => {
     expect(messageFor({ command: 'x', disabled: 'yes' })).toContain('mcpServers.x.disabled: must be true or false (got a string)');
   });
 
+  it('rejects a maxConcurrentCalls that is not a whole number of at least 1', () => {
+    expect(messageFor({ command: 'x', maxConcurrentCalls: 0 })).toContain('mcpServers.x.maxConcurrentCalls: must be at least 1');
+    expect(messageFor({ command: 'x', maxConcurrentCalls: 2.5 })).toContain('mcpServers.x.maxConcurrentCalls: must be a whole number');
+  });
+
   it('rejects header names that are not HTTP tokens and header values with line breaks', () => {
     const message = messageFor({ url: 'https://h/mcp', headers: { 'X Bad': 'v', 'X-Ok': 'a\r\nInjected: yes' } });
     expect(message).toContain('mcpServers.x.headers["X Bad"]: is not a valid HTTP header name');

@@ -201,6 +201,9 @@ describe('mcpo CLI end to end', () => {
     const size = await runMcpo(['--max-body-size', 'huge', '--', 'node', DEMO]);
     expect(size.code).toBe(2);
     expect(size.stderr).toContain('--max-body-size');
+    const calls = await runMcpo(['--max-concurrent-calls', '0', '--', 'node', DEMO]);
+    expect(calls.code).toBe(2);
+    expect(calls.stderr).toContain('--max-concurrent-calls must be a whole number from 1 to');
     const help = await runMcpo(['--help']);
     expect(help.code).toBe(0);
     expect(help.stdout).toContain('--config');
