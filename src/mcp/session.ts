@@ -90,6 +90,7 @@ export class Session implements ServerHandle {
       ...(this.authorizationUrl() === undefined ? {} : { authorizationUrl: this.authorizationUrl() }),
       ...(this.pendingAuthorization() === undefined ? {} : { pendingAuthorization: this.pendingAuthorization() }),
       ...(this.nextAttemptAt === undefined ? {} : { nextAttemptAt: new Date(this.nextAttemptAt).toISOString() }),
+      calls: { ...this.limiter.load, limit: this.limiter.limit },
     };
   }
 

@@ -33,6 +33,8 @@ export interface ServerStatus {
   since: string;
   /** ISO time of the next reconnect attempt, when one is scheduled. */
   nextAttemptAt?: string;
+  /** Tool calls in flight and waiting for a turn, and the limit (maxConcurrentCalls); sessions always report it. */
+  calls?: { inFlight: number; waiting: number; limit: number };
 }
 
 /** See ServerStatus.pendingAuthorization. */

@@ -95,6 +95,15 @@ describe('maxConcurrentCalls on a real session', () => {
     await expect(server.callTool('echo', { message: 'next' })).resolves.toMatchObject({ content: [{ type: 'text', text: 'next' }] });
   });
 
+  it('reports the calls in flight and waiting in its status (what /healthz shows)', async () => {
+    const server = await demo(1);
+    const busy = server.callTool('sleep', { ms: 800 });
+    const queued = server.callTool('echo', { message: 'x' });
+    await expect.poll(() => server.status().calls).toEqual({ inFlight: 1, waiting: 1, limit: 1 });
+    await Promise.all([busy, queued]);
+    expect(server.status().calls).toEqual({ inFlight: 0, waiting: 0, limit: 1 });
+  });
+
   it('counts the wait for a turn towards the timeout: 504 TIMEOUT naming maxConcurrentCalls', async () => {
     const server = await demo(1);
     const busy = server.callTool('sleep', { ms: 1500 });
