@@ -22,7 +22,10 @@ function writeConfig(config: unknown): string {
 }
 
 async function start(args: string[]) {
-  const p = await startMcpo([...args, '--port', '0']);
+  // Before `--`: after it, the flag would be part of the server's command and mcpo would take port 8000.
+  const split = args.indexOf('--');
+  const withPort = split < 0 ? [...args, '--port', '0'] : [...args.slice(0, split), '--port', '0', ...args.slice(split)];
+  const p = await startMcpo(withPort);
   running.push(p);
   return p;
 }
