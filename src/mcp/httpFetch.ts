@@ -68,6 +68,22 @@ export class ServerSilentError extends McpoError {
   }
 }
 
+/**
+ * A RequestInit key (a symbol, so it survives the `{ ...init }` copies the SDK and authFetch make) with a
+ * longer idle limit for one request than the fetch's own: see withIdleLimit.
+ */
+const IDLE_LIMIT = Symbol('mcpo.requestIdleMs');
+type InitWithIdleLimit = RequestInit & { [IDLE_LIMIT]?: number };
+
+/**
+ * `fetch` with every request allowed `idleMs` of silence when that is longer than httpFetch's own limit:
+ * a server entry whose calls may run longer than DEFAULT_REQUEST_IDLE_MS (its `timeout`) must not have
+ * them cut at five minutes by the transport underneath.
+ */
+export function withIdleLimit(fetch: FetchLike, idleMs: number): FetchLike {
+  return (url, init) => fetch(url, { ...init, [IDLE_LIMIT]: idleMs } as InitWithIdleLimit);
+}
+
 /** Statuses whose responses have no body (the Response constructor refuses one). */
 const NULL_BODY_STATUSES = new Set([101, 103, 204, 205, 304]);
 
@@ -107,8 +123,9 @@ export function createHttpFetch(options: HttpFetchOptions = {}): FetchLike {
         : undefined;
       // The socket's idle timer (refreshed by every read and write), so this costs no timer of its own; Node
       // clears it when the socket goes back to the pool.
-      request.setTimeout(requestIdleMs, () => {
-        const error = new ServerSilentError(requestIdleMs);
+      const idleMs = Math.max(requestIdleMs, (init as InitWithIdleLimit | undefined)?.[IDLE_LIMIT] ?? 0);
+      request.setTimeout(idleMs, () => {
+        const error = new ServerSilentError(idleMs);
         if (response) response.destroy(error);
         else request.destroy(error);
       });

@@ -104,8 +104,12 @@ export class Session implements ServerHandle {
     return this.connecting;
   }
 
+  private defaultCallTimeoutMs(): number {
+    return this.options.entry.timeoutMs ?? this.options.defaultTimeoutMs ?? DEFAULT_CALL_TIMEOUT_MS;
+  }
+
   async callTool(tool: string, args: Record<string, unknown>, options: CallOptions = {}): Promise<CallToolResult> {
-    const timeoutMs = options.timeoutMs ?? this.options.entry.timeoutMs ?? this.options.defaultTimeoutMs ?? DEFAULT_CALL_TIMEOUT_MS;
+    const timeoutMs = options.timeoutMs ?? this.defaultCallTimeoutMs();
     const started = performance.now();
     // The wait for a turn counts towards the call's timeout: a call never takes longer than it says.
     const release = await this.limiter.acquire({ maxWaitMs: timeoutMs, ...(options.signal ? { signal: options.signal } : {}) }).catch((error: unknown) => {
@@ -172,7 +176,7 @@ export class Session implements ServerHandle {
       prepared = true;
       const opening = openClient({
         entry: this.options.entry,
-        context: { ...this.options.transport, onStderrLine: (line) => this.recordStderr(line) },
+        context: { ...this.options.transport, callTimeoutMs: this.defaultCallTimeoutMs(), onStderrLine: (line) => this.recordStderr(line) },
         clientInfo: this.options.clientInfo,
         onToolListChanged: () => void this.refreshTools().catch((e) => this.warn('could not refresh the tool list', e)),
         onClose: (client) => this.handleClose(client),

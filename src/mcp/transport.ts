@@ -9,7 +9,7 @@ import type { Readable } from 'node:stream';
 import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
 import type { ServerEntry } from '../config/types.js';
 import { childEnvironment } from '../config/childEnv.js';
-import { mcpHttpFetch } from './httpFetch.js';
+import { DEFAULT_REQUEST_IDLE_MS, mcpHttpFetch, withIdleLimit } from './httpFetch.js';
 import { BatchingStdioTransport } from './stdioTransport.js';
 import type { SessionAuth, TransportKind } from './types.js';
 
@@ -24,9 +24,14 @@ export interface TransportContext {
    * authorization-server requests and prompt again where a refresh should merely be retried.
    */
   auth?: SessionAuth;
+  /** The longest a tool call may take (the entry's timeout, or the default): HTTP requests may stay silent that long. */
+  callTimeoutMs?: number;
   /** Receives each stderr line of a stdio child. */
   onStderrLine?: (line: string) => void;
 }
+
+/** Slack above the call timeout, so the call's own timeout (with its cancellation) fires first. */
+const IDLE_MARGIN_MS = 5_000;
 
 /** Creates a transport of a concrete kind (never 'auto': the session decides the fallback). */
 export function createTransport(entry: ServerEntry, kind: TransportKind, context: TransportContext): Transport {
@@ -47,7 +52,10 @@ export function createTransport(entry: ServerEntry, kind: TransportKind, context
   // are made by src/oauth with its own fetch, never through this transport's requestInit.
   const requestInit: RequestInit = { headers: entry.headers };
   // Not the global fetch: see httpFetch.ts. mcpo's OAuth fetch wraps the same one (src/oauth/setup.ts).
-  const fetch = context.auth?.fetch ?? mcpHttpFetch;
+  // A call may take as long as its timeout: the fetch underneath must not cut a silent one sooner.
+  const base = context.auth?.fetch ?? mcpHttpFetch;
+  const idleMs = (context.callTimeoutMs ?? 0) + IDLE_MARGIN_MS;
+  const fetch = idleMs > DEFAULT_REQUEST_IDLE_MS ? withIdleLimit(base, idleMs) : base;
   const auth = context.authProvider && !context.auth ? { authProvider: context.authProvider, fetch } : { fetch };
   if (kind === 'sse') {
     // The SDK sends requestInit headers on the event-stream GET and on every POST alike.

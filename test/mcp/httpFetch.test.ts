@@ -8,7 +8,7 @@ import { getEventListeners, once } from 'node:events';
 import type { AddressInfo } from 'node:net';
 import { gzipSync } from 'node:zlib';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { createHttpFetch, createKeepAliveAgents, DEFAULT_IDLE_SOCKET_MS, ServerSilentError } from '../../src/mcp/httpFetch.js';
+import { createHttpFetch, createKeepAliveAgents, DEFAULT_IDLE_SOCKET_MS, ServerSilentError, withIdleLimit } from '../../src/mcp/httpFetch.js';
 import { waitersOn } from '../../src/mcp/abortFanout.js';
 
 type Handler = (req: IncomingMessage, res: ServerResponse, body: string) => void;
@@ -240,5 +240,17 @@ describe('httpFetch', () => {
     const reader = (await silent(`${base}/mcp`, post({ body: '{}' }))).body!.getReader();
     await reader.read();
     await expect(reader.read()).rejects.toBeInstanceOf(ServerSilentError);
+  });
+
+  it('lets a request wrapped by withIdleLimit stay silent longer, through the init copies of the layers between', async () => {
+    // An entry whose tool calls may run 10 minutes must not have them cut at the fetch's 5 minutes.
+    handler = (_req, res) => void setTimeout(() => res.writeHead(200, { 'content-type': 'application/json' }).end('{"late":true}'), 400);
+    const strict = createHttpFetch({ requestIdleMs: 150 });
+    // What authFetch and the SDK's fetchWithinOrigin do to init on the way down.
+    const copying: typeof strict = (url, init) => strict(url, { ...init, headers: { ...(init?.headers as Record<string, string>), authorization: 'Bearer t' } });
+    const patient = withIdleLimit(copying, 2_000);
+    expect(await (await patient(`${base}/mcp`, post({ body: '{}' }))).json()).toEqual({ late: true });
+    const error = await copying(`${base}/mcp`, post({ body: '{}' })).catch((e: unknown) => e);
+    expect((error as TypeError).cause).toBeInstanceOf(ServerSilentError);
   });
 });
