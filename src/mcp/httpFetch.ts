@@ -61,6 +61,9 @@ const sharedAgents = createKeepAliveAgents();
  */
 export const DEFAULT_REQUEST_IDLE_MS = 300_000;
 
+/** The longest delay a Node timer takes (2^31-1 ms, about 24.8 days); a longer one is truncated with a warning. */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
 /** The server sent nothing for `idleMs`: the cause of the fetch's TypeError, or the error of the body stream. */
 export class ServerSilentError extends McpoError {
   constructor(idleMs: number) {
@@ -123,7 +126,8 @@ export function createHttpFetch(options: HttpFetchOptions = {}): FetchLike {
         : undefined;
       // The socket's idle timer (refreshed by every read and write), so this costs no timer of its own; Node
       // clears it when the socket goes back to the pool.
-      const idleMs = Math.max(requestIdleMs, (init as InitWithIdleLimit | undefined)?.[IDLE_LIMIT] ?? 0);
+      // At most the longest delay a timer holds: beyond it Node warns on stderr (TimeoutOverflowWarning) per request.
+      const idleMs = Math.min(Math.max(requestIdleMs, (init as InitWithIdleLimit | undefined)?.[IDLE_LIMIT] ?? 0), MAX_TIMER_MS);
       request.setTimeout(idleMs, () => {
         const error = new ServerSilentError(idleMs);
         if (response) response.destroy(error);
