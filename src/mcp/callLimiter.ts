@@ -36,6 +36,8 @@ export interface AcquireOptions {
 export class CallLimiter {
   private inFlight = 0;
   private readonly waiting: Waiter[] = [];
+  /** Set by close(): what every later acquire() rejects with. */
+  private closedWith: { error: unknown } | undefined;
 
   /** `limit`: a positive whole number. */
   constructor(readonly limit: number) {
@@ -51,6 +53,7 @@ export class CallLimiter {
   acquire(options: AcquireOptions = {}): Promise<() => void> {
     const { signal } = options;
     if (signal?.aborted) return Promise.reject(signal.reason);
+    if (this.closedWith) return Promise.reject(this.closedWith.error);
     if (this.inFlight < this.limit && this.waiting.length === 0) {
       this.inFlight++;
       return Promise.resolve(this.releaser());
@@ -82,6 +85,16 @@ export class CallLimiter {
       }
       this.waiting.push(waiter);
     });
+  }
+
+  /**
+   * No more turns: every waiting call fails with `error` now, and so does every later acquire(). Why: the
+   * server is going away (removed, shutting down), and the calls in flight ahead of the waiting ones may
+   * take long to end (a child that lingers, a silent server), so their turns would come only at their timeout.
+   */
+  close(error: unknown): void {
+    this.closedWith ??= { error };
+    for (const waiter of [...this.waiting]) waiter.fail(this.closedWith.error);
   }
 
   private releaser(): () => void {

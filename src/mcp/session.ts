@@ -150,6 +150,8 @@ export class Session implements ServerHandle {
 
   async close(): Promise<void> {
     this.stopping = true;
+    // Calls waiting for a turn are answered now, not when the calls ahead of them end.
+    this.limiter.close(unavailable(this.name, 'the server was stopped'));
     this.unsubscribeAuth?.();
     // Waited for: a cancelled authorization must not register, exchange or write tokens after close().
     const cancelled = this.options.transport.auth?.cancel?.();
@@ -319,7 +321,7 @@ export class Session implements ServerHandle {
 
   private notConnectedError() {
     const retryIn = this.nextAttemptAt === undefined ? 5 : Math.max(1, Math.ceil((this.nextAttemptAt - this.now()) / 1000));
-    const why = this.state === 'failed' ? `failed: ${this.lastError ?? 'unknown error'}` : this.state === 'connecting' ? 'still connecting' : this.state;
+    const why = this.stopping ? 'the server was stopped' : this.state === 'failed' ? `failed: ${this.lastError ?? 'unknown error'}` : this.state === 'connecting' ? 'still connecting' : this.state;
     return unavailable(this.name, why, undefined, retryIn);
   }
 

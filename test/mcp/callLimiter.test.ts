@@ -53,6 +53,19 @@ describe('CallLimiter', () => {
     expect(limiter.load).toEqual({ inFlight: 1, waiting: 0 });
   });
 
+  it('fails every waiting call and every later one once closed, while the turns in flight end as usual', async () => {
+    const limiter = new CallLimiter(1);
+    const first = await limiter.acquire();
+    const waiting = [limiter.acquire(), limiter.acquire({ maxWaitMs: 60_000 })];
+    const stopped = new Error('server stopped');
+    limiter.close(stopped);
+    for (const call of waiting) await expect(call).rejects.toBe(stopped);
+    await expect(limiter.acquire()).rejects.toBe(stopped);
+    expect(limiter.load).toEqual({ inFlight: 1, waiting: 0 });
+    first();
+    expect(limiter.load).toEqual({ inFlight: 0, waiting: 0 });
+  });
+
   it('refuses a limit that is not a positive whole number', () => {
     for (const bad of [0, -1, 1.5, Number.NaN]) expect(() => new CallLimiter(bad)).toThrow(RangeError);
   });
