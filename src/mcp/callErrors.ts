@@ -31,12 +31,7 @@ export function mapCallError(error: unknown, context: CallFailureContext): McpoE
     );
   }
   if (error instanceof McpError) {
-    if (error.code === ErrorCode.RequestTimeout) {
-      return new McpoError('TIMEOUT', `Tool ${server}/${tool} did not answer within ${context.timeoutMs / 1000} s`, {
-        details: { ...details, timeoutSeconds: context.timeoutMs / 1000 },
-        cause: error,
-      });
-    }
+    if (error.code === ErrorCode.RequestTimeout) return callTimedOut(context, error);
     if (error.code === ErrorCode.InvalidParams) {
       return new McpoError('INVALID_ARGUMENTS', `${server} rejected the arguments: ${upstreamText(error.message)}`, {
         details: { ...details, rpcCode: error.code, ...(error.data === undefined ? {} : { data: error.data }) },
@@ -52,6 +47,15 @@ export function mapCallError(error: unknown, context: CallFailureContext): McpoE
     });
   }
   return new McpoError('UPSTREAM_ERROR', `Call to ${server}/${tool} failed: ${describeError(error)}`, { details, cause: error });
+}
+
+/** 504: the call's timeout ran out (in the SDK's request, or before it could be sent). */
+export function callTimedOut(context: CallFailureContext, cause?: unknown): McpoError {
+  const { server, tool } = context;
+  return new McpoError('TIMEOUT', `Tool ${server}/${tool} did not answer within ${context.timeoutMs / 1000} s`, {
+    details: { server, tool, timeoutSeconds: context.timeoutMs / 1000 },
+    ...(cause === undefined ? {} : { cause }),
+  });
 }
 
 /** 503 with Retry-After: the server exists but cannot take calls right now. */

@@ -9,7 +9,7 @@ import type { ServerEntry } from '../config/types.js';
 import type { Logger } from '../log/logger.js';
 import { Backoff, type BackoffOptions } from './backoff.js';
 import { CallLimiter, DEFAULT_MAX_CONCURRENT_CALLS } from './callLimiter.js';
-import { describeError, mapCallError, needsAuthorization, unavailable, withPendingAuthorization } from './callErrors.js';
+import { callTimedOut, describeError, mapCallError, needsAuthorization, unavailable, withPendingAuthorization } from './callErrors.js';
 import { isDroppedSseStream, isExpiredSession, listAllTools, openClient } from './connect.js';
 import { StderrTail } from './stderrTail.js';
 import { Wakeup } from './wakeup.js';
@@ -25,6 +25,15 @@ export const DEFAULT_CONNECT_TIMEOUT_MS = 30_000;
 export const DEFAULT_CALL_WAIT_MS = 5_000;
 /** A connection that stayed up this long resets the backoff. */
 export const STABLE_CONNECTION_MS = 30_000;
+
+/** One tool call on its way: `deadline` is when its timeout runs out (performance.now() time). */
+interface CallInProgress {
+  tool: string;
+  args: Record<string, unknown>;
+  timeoutMs: number;
+  deadline: number;
+  signal?: AbortSignal;
+}
 
 export interface SessionOptions {
   entry: ServerEntry;
@@ -110,40 +119,36 @@ export class Session implements ServerHandle {
 
   async callTool(tool: string, args: Record<string, unknown>, options: CallOptions = {}): Promise<CallToolResult> {
     const timeoutMs = options.timeoutMs ?? this.defaultCallTimeoutMs();
-    const started = performance.now();
-    // The wait for a turn counts towards the call's timeout: a call never takes longer than it says.
+    // The waits for a turn and for a connection count towards the call's timeout: a call never takes longer than it says.
+    const call: CallInProgress = { tool, args, timeoutMs, deadline: performance.now() + timeoutMs, ...(options.signal ? { signal: options.signal } : {}) };
     const release = await this.limiter.acquire({ maxWaitMs: timeoutMs, ...(options.signal ? { signal: options.signal } : {}) }).catch((error: unknown) => {
-      throw mapCallError(error, this.failureContext(tool, timeoutMs, options.signal));
+      throw mapCallError(error, this.failureContext(call));
     });
     try {
-      const client = await this.connectedClient(options.signal);
-      const waited = performance.now() - started;
-      return await this.callOnce(client, tool, args, { total: timeoutMs, left: waited < 1 ? timeoutMs : Math.max(1, timeoutMs - waited) }, options.signal);
+      return await this.callOnce(await this.connectedClient(call.signal, call.deadline), call);
     } finally {
       release();
     }
   }
 
-  /** `timeout.left`: what remains of `timeout.total` (ms) after waiting for a turn and a connection. */
-  private async callOnce(client: Client, tool: string, args: Record<string, unknown>, timeout: { total: number; left: number }, signal?: AbortSignal): Promise<CallToolResult> {
-    const timeoutMs = timeout.total;
+  private async callOnce(client: Client, call: CallInProgress): Promise<CallToolResult> {
     try {
-      return await this.request(client, tool, args, timeout.left, signal);
+      return await this.request(client, call);
     } catch (error) {
       if (this.options.transport.auth?.credentialsRejected() && !this.stopping) {
         // The server refused our credentials and no refresh helped: a new authorization, then a new session.
         await this.restart(client, 'the server refused the credentials');
-        throw this.state === 'needs_authorization' ? needsAuthorization(this.name, this.authorizationUrl()) : mapCallError(error, this.failureContext(tool, timeoutMs, signal));
+        throw this.state === 'needs_authorization' ? needsAuthorization(this.name, this.authorizationUrl()) : mapCallError(error, this.failureContext(call));
       }
       // Retry once, and only when the server refused the session before running anything (404).
-      if (!isExpiredSession(error) || this.stopping) throw this.namingPendingAuthorization(mapCallError(error, this.failureContext(tool, timeoutMs, signal)));
+      if (!isExpiredSession(error) || this.stopping) throw this.namingPendingAuthorization(mapCallError(error, this.failureContext(call)));
       this.options.logger.info('session expired; starting a new one and retrying the call once', { server: this.name });
       await this.restart(client, 'session expired');
-      const fresh = await this.connectedClient(signal);
+      const fresh = await this.connectedClient(call.signal, call.deadline);
       try {
-        return await this.request(fresh, tool, args, timeout.left, signal);
+        return await this.request(fresh, call);
       } catch (retryError) {
-        throw mapCallError(retryError, this.failureContext(tool, timeoutMs, signal));
+        throw mapCallError(retryError, this.failureContext(call));
       }
     }
   }
@@ -282,14 +287,17 @@ export class Session implements ServerHandle {
     await this.connect();
   }
 
-  /** The connected client, waiting a bounded time while a (re)connect is under way; else 503. */
-  private async connectedClient(signal?: AbortSignal): Promise<Client> {
+  /**
+   * The connected client, waiting a bounded time while a (re)connect is under way; else 503. `callDeadline`
+   * (performance.now() time): the end of the call's timeout, which the wait never passes.
+   */
+  private async connectedClient(signal?: AbortSignal, callDeadline = Infinity): Promise<Client> {
     const deadline = this.now() + (this.options.callWaitMs ?? DEFAULT_CALL_WAIT_MS);
     // A call after a failed authorization starts a new one (its URL comes back in the 503).
     if (this.authorizationFailed && !this.connecting && !this.stopping) void this.connect();
     while (!this.client || this.state !== 'connected') {
       if (this.state === 'needs_authorization') throw needsAuthorization(this.name, this.authorizationUrl());
-      const remaining = deadline - this.now();
+      const remaining = Math.min(deadline - this.now(), callDeadline - performance.now());
       // Wait only when a connection can come within the window: an attempt under way or due soon.
       const expected = this.state === 'connecting' || (this.nextAttemptAt !== undefined && this.nextAttemptAt < deadline);
       if (this.stopping || remaining <= 0 || signal?.aborted || !expected) throw this.notConnectedError();
@@ -298,12 +306,15 @@ export class Session implements ServerHandle {
     return this.client;
   }
 
-  private async request(client: Client, tool: string, args: Record<string, unknown>, timeout: number, signal?: AbortSignal) {
+  /** Sends the call with what is left of its timeout; nothing is sent once that is used up (it would only be cancelled). */
+  private async request(client: Client, call: CallInProgress) {
+    const left = Math.ceil(call.deadline - performance.now());
+    if (left <= 0) throw callTimedOut(this.failureContext(call));
     // client.request rather than client.callTool: the proxy passes the server's result through as it is;
     // callTool's client-side outputSchema check would turn a server's bad output into a misleading -32602.
-    return (await client.request({ method: 'tools/call', params: { name: tool, arguments: args } }, CallToolResultSchema, {
-      timeout,
-      ...(signal ? { signal } : {}),
+    return (await client.request({ method: 'tools/call', params: { name: call.tool, arguments: call.args } }, CallToolResultSchema, {
+      timeout: Math.min(left, call.timeoutMs),
+      ...(call.signal ? { signal: call.signal } : {}),
     })) as CallToolResult;
   }
 
@@ -315,8 +326,8 @@ export class Session implements ServerHandle {
     this.options.onChange('tools');
   }
 
-  private failureContext(tool: string, timeoutMs: number, signal?: AbortSignal) {
-    return { server: this.name, tool, timeoutMs, ...(signal ? { signal } : {}) };
+  private failureContext(call: CallInProgress) {
+    return { server: this.name, tool: call.tool, timeoutMs: call.timeoutMs, ...(call.signal ? { signal: call.signal } : {}) };
   }
 
   private notConnectedError() {
