@@ -54,7 +54,9 @@ async function slowToReinitialize(upstream: string, delayMs: number): Promise<{ 
       if (body.includes('"method":"initialize"') && initializes++ > 0) await new Promise((resolve) => setTimeout(resolve, delayMs));
       const headers = Object.fromEntries(Object.entries(req.headers).filter(([name]) => ['content-type', 'accept', 'mcp-session-id', 'mcp-protocol-version'].includes(name))) as Record<string, string>;
       const answer = await fetch(upstream, { method: req.method ?? 'GET', headers, ...(body.length ? { body } : {}) });
-      res.writeHead(answer.status, Object.fromEntries(answer.headers.entries()));
+      const answerHeaders: Record<string, string> = {};
+      answer.headers.forEach((value, name) => void (answerHeaders[name] = value));
+      res.writeHead(answer.status, answerHeaders);
       if (!answer.body) return void res.end();
       // An event stream ends abruptly when either side closes: nothing to report.
       const stream = Readable.fromWeb(answer.body as import('node:stream/web').ReadableStream).on('error', () => res.destroy());
