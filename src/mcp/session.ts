@@ -23,6 +23,8 @@ export const DEFAULT_CALL_TIMEOUT_MS = 60_000;
 export const DEFAULT_CONNECT_TIMEOUT_MS = 30_000;
 /** How long a call made while the server is (re)connecting waits for it before answering 503. */
 export const DEFAULT_CALL_WAIT_MS = 5_000;
+/** The longest delay a Node timer takes (2^31-1 ms, about 24.8 days). */
+const MAX_TIMER_MS = 2 ** 31 - 1;
 /** A connection that stayed up this long resets the backoff. */
 export const STABLE_CONNECTION_MS = 30_000;
 
@@ -118,7 +120,8 @@ export class Session implements ServerHandle {
   }
 
   async callTool(tool: string, args: Record<string, unknown>, options: CallOptions = {}): Promise<CallToolResult> {
-    const timeoutMs = options.timeoutMs ?? this.defaultCallTimeoutMs();
+    // Capped: a timer longer than that fires at once (the config caps `timeout`, an option may not).
+    const timeoutMs = Math.min(options.timeoutMs ?? this.defaultCallTimeoutMs(), MAX_TIMER_MS);
     // The waits for a turn and for a connection count towards the call's timeout: a call never takes longer than it says.
     const call: CallInProgress = { tool, args, timeoutMs, deadline: performance.now() + timeoutMs, ...(options.signal ? { signal: options.signal } : {}) };
     const release = await this.limiter.acquire({ maxWaitMs: timeoutMs, ...(options.signal ? { signal: options.signal } : {}) }).catch((error: unknown) => {

@@ -7,7 +7,7 @@ import { afterEach, describe, expect, it, onTestFinished } from 'vitest';
 import { MAX_TIMEOUT_SECONDS } from '../../src/config/schema.js';
 import type { Manager } from '../../src/mcp/manager.js';
 import { startHttpMcpServer, type HttpMcpServer } from '../helpers/httpMcpServer.js';
-import { testManager } from './fixtures.js';
+import { demoEntry, testManager } from './fixtures.js';
 
 const managers: Manager[] = [];
 const servers: HttpMcpServer[] = [];
@@ -32,5 +32,18 @@ describe('an entry with the longest timeout the config allows', () => {
     // Warnings are emitted on the next tick.
     await new Promise((resolve) => setImmediate(resolve));
     expect(warnings).not.toContain('TimeoutOverflowWarning');
+  });
+});
+
+describe('a default timeout beyond what a timer can hold (--timeout is not capped)', () => {
+  it('still lets calls run and wait for a turn, rather than timing them out at once', async () => {
+    const { m } = testManager(managers, { backoff: { initialMs: 600_000 } }, { defaultTimeoutMs: 3_000_000 * 1000 });
+    m.start([demoEntry({ maxConcurrentCalls: 1 })]);
+    await m.settled();
+    const server = m.get('demo')!;
+    const busy = server.callTool('sleep', { ms: 300 });
+    const queued = server.callTool('echo', { message: 'after' });
+    await expect(busy).resolves.toHaveProperty('content');
+    expect((await queued).content).toEqual([{ type: 'text', text: 'after' }]);
   });
 });
