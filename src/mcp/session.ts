@@ -128,7 +128,7 @@ export class Session implements ServerHandle {
       throw mapCallError(error, this.failureContext(call));
     });
     try {
-      return await this.callOnce(await this.connectedClient(call.signal, call.deadline), call);
+      return await this.callOnce(await this.connectedClient(call), call);
     } finally {
       release();
     }
@@ -147,7 +147,7 @@ export class Session implements ServerHandle {
       if (!isExpiredSession(error) || this.stopping) throw this.namingPendingAuthorization(mapCallError(error, this.failureContext(call)));
       this.options.logger.info('session expired; starting a new one and retrying the call once', { server: this.name });
       await this.restart(client, 'session expired');
-      const fresh = await this.connectedClient(call.signal, call.deadline);
+      const fresh = await this.connectedClient(call);
       try {
         return await this.request(fresh, call);
       } catch (retryError) {
@@ -291,22 +291,32 @@ export class Session implements ServerHandle {
   }
 
   /**
-   * The connected client, waiting a bounded time while a (re)connect is under way; else 503. `callDeadline`
-   * (performance.now() time): the end of the call's timeout, which the wait never passes.
+   * The connected client, waiting a bounded time while a (re)connect is under way; else 503. The wait
+   * never passes the call's deadline, and ends (CANCELLED) when the call's client leaves.
    */
-  private async connectedClient(signal?: AbortSignal, callDeadline = Infinity): Promise<Client> {
+  private async connectedClient(call: CallInProgress): Promise<Client> {
+    const { signal } = call;
     const deadline = this.now() + (this.options.callWaitMs ?? DEFAULT_CALL_WAIT_MS);
     // A call after a failed authorization starts a new one (its URL comes back in the 503).
     if (this.authorizationFailed && !this.connecting && !this.stopping) void this.connect();
-    while (!this.client || this.state !== 'connected') {
-      if (this.state === 'needs_authorization') throw needsAuthorization(this.name, this.authorizationUrl());
-      const remaining = Math.min(deadline - this.now(), callDeadline - performance.now());
-      // Wait only when a connection can come within the window: an attempt under way or due soon.
-      const expected = this.state === 'connecting' || (this.nextAttemptAt !== undefined && this.nextAttemptAt < deadline);
-      if (this.stopping || remaining <= 0 || signal?.aborted || !expected) throw this.notConnectedError();
-      await this.wakeup.wait(remaining);
+    if (this.client && this.state === 'connected') return this.client;
+    // A client that left must not keep its turn until the connection comes.
+    const onAbort = () => this.wakeup.wakeAll();
+    signal?.addEventListener('abort', onAbort, { once: true });
+    try {
+      while (!this.client || this.state !== 'connected') {
+        if (signal?.aborted) throw mapCallError(signal.reason, this.failureContext(call));
+        if (this.state === 'needs_authorization') throw needsAuthorization(this.name, this.authorizationUrl());
+        const remaining = Math.min(deadline - this.now(), call.deadline - performance.now());
+        // Wait only when a connection can come within the window: an attempt under way or due soon.
+        const expected = this.state === 'connecting' || (this.nextAttemptAt !== undefined && this.nextAttemptAt < deadline);
+        if (this.stopping || remaining <= 0 || !expected) throw this.notConnectedError();
+        await this.wakeup.wait(remaining);
+      }
+      return this.client;
+    } finally {
+      signal?.removeEventListener('abort', onAbort);
     }
-    return this.client;
   }
 
   /** Sends the call with what is left of its timeout; nothing is sent once that is used up (it would only be cancelled). */

@@ -90,3 +90,20 @@ describe('a call whose session expired', () => {
     expect((await m.get('http')!.callTool('echo', { message: 'three' })).content).toEqual([{ type: 'text', text: 'three' }]);
   });
 });
+
+describe('a call waiting for its server to connect', () => {
+  it('is given up at once when its client leaves, and its turn goes to the next call', async () => {
+    const { m } = testManager(managers, { backoff: { initialMs: 600_000 } });
+    m.start([{ ...slowStarter(), maxConcurrentCalls: 1 }]);
+    const server = m.get('demo')!;
+    const controller = new AbortController();
+    const left = server.callTool('echo', { message: 'gone' }, { signal: controller.signal }).catch((e: unknown) => e);
+    const next = server.callTool('echo', { message: 'next' });
+    setTimeout(() => controller.abort(), 100);
+    const started = performance.now();
+    expect(await left).toMatchObject({ code: 'CANCELLED' });
+    expect(performance.now() - started).toBeLessThan(700);
+    expect(server.status()).toMatchObject({ state: 'connecting', calls: { inFlight: 1, waiting: 0 } });
+    expect((await next).content).toEqual([{ type: 'text', text: 'next' }]);
+  });
+});
