@@ -8,7 +8,7 @@ import { entryFromCommandLine } from '../config/single.js';
 import { parseDotenv, parseEnvAssignments } from '../config/dotenv.js';
 import type { ServerEntry } from '../config/types.js';
 import { ConfigError, UsageError } from '../errors.js';
-import { MAX_CONCURRENT_CALLS } from '../config/schema.js';
+import { MAX_CONCURRENT_CALLS, MAX_TIMEOUT_SECONDS } from '../config/schema.js';
 import type { Logger, LogLevel } from '../log/logger.js';
 import { createDefaultOAuthSupport } from '../oauth/defaults.js';
 import type { RunOptions } from '../run.js';
@@ -129,6 +129,8 @@ function parseCount(value: string, flag: string): number {
 function parseSeconds(value: string, flag: string): number {
   const seconds = Number(value);
   if (!Number.isFinite(seconds) || seconds <= 0) throw new UsageError(`${flag} must be a positive number of seconds, got "${value}"`);
+  // The config file's limit for `timeout`: a longer timer would fire at once.
+  if (seconds > MAX_TIMEOUT_SECONDS) throw new UsageError(`${flag} must be at most ${MAX_TIMEOUT_SECONDS} seconds (about 24 days), got "${value}"`);
   return seconds;
 }
 

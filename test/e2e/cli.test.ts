@@ -204,6 +204,9 @@ describe('mcpo CLI end to end', () => {
     const size = await runMcpo(['--max-body-size', 'huge', '--', 'node', DEMO]);
     expect(size.code).toBe(2);
     expect(size.stderr).toContain('--max-body-size');
+    const timeout = await runMcpo(['--timeout', '3000000', '--', 'node', DEMO]);
+    expect(timeout.code).toBe(2);
+    expect(timeout.stderr).toContain('--timeout must be at most 2147483 seconds');
     const calls = await runMcpo(['--max-concurrent-calls', '0', '--', 'node', DEMO]);
     expect(calls.code).toBe(2);
     expect(calls.stderr).toContain('--max-concurrent-calls must be a whole number from 1 to');
