@@ -195,21 +195,18 @@ describe('mcpo CLI end to end', () => {
     expect((await runMcpo(['--no-such-flag'])).code).toBe(2);
     expect((await runMcpo([])).code).toBe(2);
     expect((await runMcpo(['--port', 'eighty', '--', 'node', DEMO])).code).toBe(2);
-    const reload = await runMcpo(['--hot-reload', '--', 'node', DEMO]);
-    expect(reload.code).toBe(2);
-    expect(reload.stderr).toContain('--hot-reload needs --config');
-    const hosts = await runMcpo(['--allowed-hosts', 'http://example.com:80', '--', 'node', DEMO]);
-    expect(hosts.code).toBe(2);
-    expect(hosts.stderr).toContain('--allowed-hosts');
-    const size = await runMcpo(['--max-body-size', 'huge', '--', 'node', DEMO]);
-    expect(size.code).toBe(2);
-    expect(size.stderr).toContain('--max-body-size');
-    const timeout = await runMcpo(['--timeout', '3000000', '--', 'node', DEMO]);
-    expect(timeout.code).toBe(2);
-    expect(timeout.stderr).toContain('--timeout must be at most 2147483 seconds');
-    const calls = await runMcpo(['--max-concurrent-calls', '0', '--', 'node', DEMO]);
-    expect(calls.code).toBe(2);
-    expect(calls.stderr).toContain('--max-concurrent-calls must be a whole number from 1 to');
+    const refusals: Array<[string[], string]> = [
+      [['--hot-reload'], '--hot-reload needs --config'],
+      [['--allowed-hosts', 'http://example.com:80'], '--allowed-hosts'],
+      [['--max-body-size', 'huge'], '--max-body-size'],
+      [['--timeout', '3000000'], '--timeout must be at most 2147483 seconds'],
+      [['--max-concurrent-calls', '0'], '--max-concurrent-calls must be a whole number from 1 to'],
+    ];
+    for (const [flags, message] of refusals) {
+      const refused = await runMcpo([...flags, '--', 'node', DEMO]);
+      expect(refused.code, flags.join(' ')).toBe(2);
+      expect(refused.stderr).toContain(message);
+    }
     const help = await runMcpo(['--help']);
     expect(help.code).toBe(0);
     expect(help.stdout).toContain('--config');
