@@ -87,6 +87,9 @@ export function withIdleLimit(fetch: FetchLike, idleMs: number): FetchLike {
   return (url, init) => fetch(url, { ...init, [IDLE_LIMIT]: idleMs } as InitWithIdleLimit);
 }
 
+/** What the fetch standard treats as a redirect (300, 304, 305 are ordinary responses). */
+const REDIRECT_STATUSES = new Set([301, 302, 303, 307, 308]);
+
 /** Statuses whose responses have no body (the Response constructor refuses one). */
 const NULL_BODY_STATUSES = new Set([101, 103, 204, 205, 304]);
 
@@ -171,7 +174,7 @@ function requestBody(body: RequestInit['body']): Uint8Array | undefined | typeof
 
 function toResponse(res: http.IncomingMessage, url: URL, method: string, redirect: RequestInit['redirect']): Response {
   const status = res.statusCode ?? 0;
-  if (redirect === 'error' && status >= 300 && status < 400) throw new TypeError('fetch failed', { cause: new Error(`redirect (${status}) refused: redirect mode is "error"`) });
+  if (redirect === 'error' && REDIRECT_STATUSES.has(status)) throw new TypeError('fetch failed', { cause: new Error(`redirect (${status}) refused: redirect mode is "error"`) });
   if (status < 200 || status > 599) throw new TypeError('fetch failed', { cause: new Error(`invalid response status ${status}`) });
   const headers = new Headers();
   for (let i = 0; i + 1 < res.rawHeaders.length; i += 2) headers.append(res.rawHeaders[i]!, res.rawHeaders[i + 1]!);

@@ -88,6 +88,17 @@ describe('httpFetch', () => {
     await expect(httpFetch(`${base}/mcp`, post({ body: '{}', redirect: 'error' }))).rejects.toThrow(TypeError);
   });
 
+  it('in error mode refuses only what the fetch standard calls a redirect (not 300 or 304)', async () => {
+    let status = 300;
+    handler = (_req, res) => res.writeHead(status, { location: '/elsewhere' }).end();
+    expect((await httpFetch(`${base}/mcp`, post({ body: '{}', redirect: 'error' }))).status).toBe(300);
+    status = 304;
+    expect((await httpFetch(`${base}/mcp`, post({ body: '{}', redirect: 'error' }))).status).toBe(304);
+    for (status of [301, 302, 303, 308]) {
+      await expect(httpFetch(`${base}/mcp`, post({ body: '{}', redirect: 'error' }))).rejects.toThrow(TypeError);
+    }
+  });
+
   it('hands requests it does not implement (following redirects) to the fallback fetch', async () => {
     await expect(httpFetch(`${base}/mcp`, { method: 'GET' })).rejects.toThrow('fallback used');
   });
