@@ -190,16 +190,19 @@ function toResponse(res: http.IncomingMessage, url: URL, method: string, redirec
   return response;
 }
 
+/** As the global fetch decodes: a body cut before the compressed stream's trailer yields what arrived. */
+const LENIENT = { flush: zlib.constants.Z_SYNC_FLUSH, finishFlush: zlib.constants.Z_SYNC_FLUSH };
+
 /** The body with its Content-Encoding undone, as the global fetch does (the header is left as received). */
 function decoded(res: http.IncomingMessage, headers: Headers): Readable {
   const encoding = headers.get('content-encoding')?.trim().toLowerCase();
   const decoder =
     encoding === 'gzip' || encoding === 'x-gzip'
-      ? zlib.createGunzip()
+      ? zlib.createGunzip(LENIENT)
       : encoding === 'deflate'
-        ? zlib.createInflate()
+        ? zlib.createInflate(LENIENT)
         : encoding === 'br'
-          ? zlib.createBrotliDecompress()
+          ? zlib.createBrotliDecompress({ finishFlush: zlib.constants.BROTLI_OPERATION_FLUSH })
           : undefined;
   if (!decoder) return res;
   res.once('error', (error) => decoder.destroy(error));

@@ -103,6 +103,12 @@ describe('httpFetch', () => {
     await expect(httpFetch(`${base}/mcp`, { method: 'GET' })).rejects.toThrow('fallback used');
   });
 
+  it('reads a gzip body that ends before its trailer as far as it goes, as the global fetch does', async () => {
+    const zipped = gzipSync('{"zipped":"truncated"}');
+    handler = (_req, res) => res.writeHead(200, { 'content-type': 'application/json', 'content-encoding': 'gzip' }).end(zipped.subarray(0, zipped.length - 8));
+    expect(await (await httpFetch(`${base}/mcp`, post({ body: '{}' }))).json()).toEqual({ zipped: 'truncated' });
+  });
+
   it('undoes a gzip Content-Encoding the server applied unasked', async () => {
     handler = (_req, res) => res.writeHead(200, { 'content-type': 'application/json', 'content-encoding': 'gzip' }).end(gzipSync('{"zipped":1}'));
     expect(await (await httpFetch(`${base}/mcp`, post({ body: '{}' }))).json()).toEqual({ zipped: 1 });
