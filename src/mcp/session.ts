@@ -111,6 +111,8 @@ export class Session implements ServerHandle {
 
   /** Connects and lists tools; one attempt at a time. Never throws: failure is a state, then a retry. */
   connect(): Promise<void> {
+    // A reconnect already on its way when close() ran (a restart, say) must not bring a stopped session back.
+    if (this.stopping) return Promise.resolve();
     this.connecting ??= this.attemptConnect().finally(() => (this.connecting = undefined));
     return this.connecting;
   }
