@@ -28,11 +28,11 @@ export function transportOf(type: string): TransportType | undefined {
   return Object.hasOwn(TRANSPORT_TYPES, type.toLowerCase()) ? TRANSPORT_TYPES[type.toLowerCase()] : undefined;
 }
 
-/**
- * setTimeout fires at once for delays above 2^31-1 ms, so a larger timeout would silently mean "no wait".
- * 2147483 s is about 24.8 days.
- */
-export const MAX_TIMEOUT_SECONDS = Math.floor((2 ** 31 - 1) / 1000);
+/** The longest delay a Node timer takes (2^31-1 ms, about 24.8 days): setTimeout fires at once beyond it. */
+export const MAX_TIMER_MS = 2 ** 31 - 1;
+
+/** A larger `timeout` would silently mean "no wait" (see MAX_TIMER_MS). 2147483 s is about 24.8 days. */
+export const MAX_TIMEOUT_SECONDS = Math.floor(MAX_TIMER_MS / 1000);
 
 /** Upper bound of `maxConcurrentCalls`: beyond it the limit would not bound anything a machine can hold. */
 export const MAX_CONCURRENT_CALLS = 100_000;

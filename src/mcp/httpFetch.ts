@@ -20,6 +20,7 @@ import http from 'node:http';
 import https from 'node:https';
 import { Readable } from 'node:stream';
 import zlib from 'node:zlib';
+import { MAX_TIMER_MS } from '../config/schema.js';
 import { McpoError } from '../errors.js';
 import { onAbort } from './abortFanout.js';
 
@@ -61,8 +62,6 @@ const sharedAgents = createKeepAliveAgents();
  */
 export const DEFAULT_REQUEST_IDLE_MS = 300_000;
 
-/** The longest delay a Node timer takes (2^31-1 ms, about 24.8 days); a longer one is truncated with a warning. */
-const MAX_TIMER_MS = 2 ** 31 - 1;
 
 /** The server sent nothing for `idleMs`: the cause of the fetch's TypeError, or the error of the body stream. */
 export class ServerSilentError extends McpoError {

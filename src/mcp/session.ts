@@ -5,6 +5,7 @@
  */
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { CallToolResultSchema } from '@modelcontextprotocol/sdk/types.js';
+import { MAX_TIMER_MS } from '../config/schema.js';
 import type { ServerEntry } from '../config/types.js';
 import type { Logger } from '../log/logger.js';
 import { Backoff, type BackoffOptions } from './backoff.js';
@@ -23,8 +24,6 @@ export const DEFAULT_CALL_TIMEOUT_MS = 60_000;
 export const DEFAULT_CONNECT_TIMEOUT_MS = 30_000;
 /** How long a call made while the server is (re)connecting waits for it before answering 503. */
 export const DEFAULT_CALL_WAIT_MS = 5_000;
-/** The longest delay a Node timer takes (2^31-1 ms, about 24.8 days). */
-const MAX_TIMER_MS = 2 ** 31 - 1;
 /** A connection that stayed up this long resets the backoff. */
 export const STABLE_CONNECTION_MS = 30_000;
 
