@@ -5,17 +5,33 @@
  * corked at the first message of a turn and uncorked after the turn's I/O (setImmediate), so they leave
  * as one writev and the child reads them in one chunk too. At one request at a time nothing waits longer
  * than the rest of the current turn.
+ *
+ * Reading, each line from the child is checked by LineReadBuffer (stdioReadBuffer.ts) instead of the SDK's zod
+ * parse, which the SDK's Protocol repeats anyway.
  */
 import type { ChildProcess } from 'node:child_process';
 import type { Writable } from 'node:stream';
-import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
-import { serializeMessage } from '@modelcontextprotocol/sdk/shared/stdio.js';
+import { StdioClientTransport, type StdioServerParameters } from '@modelcontextprotocol/sdk/client/stdio.js';
+import { ReadBuffer, serializeMessage } from '@modelcontextprotocol/sdk/shared/stdio.js';
 import type { JSONRPCMessage } from '@modelcontextprotocol/sdk/types.js';
+import { LineReadBuffer } from './stdioReadBuffer.js';
 
 export class BatchingStdioTransport extends StdioClientTransport {
   private flushScheduled = false;
   /** Settles every send waiting for the buffer to drain, with one listener however many wait. */
   private drained: Promise<void> | undefined;
+
+  constructor(server: StdioServerParameters) {
+    super(server);
+    // The SDK keeps its read buffer in a private field; if it is ever renamed, its own buffer stays (a test watches).
+    const fields = this as unknown as { _readBuffer?: unknown };
+    if (fields._readBuffer instanceof ReadBuffer) fields._readBuffer = new LineReadBuffer({ maxBufferSize: server.maxBufferSize });
+  }
+
+  /** Whether lines from the child are checked by LineReadBuffer rather than the SDK's zod parse. */
+  get quickReads(): boolean {
+    return (this as unknown as { _readBuffer?: unknown })._readBuffer instanceof LineReadBuffer;
+  }
 
   override send(message: JSONRPCMessage): Promise<void> {
     const stdin = this.childStdin();
