@@ -23,6 +23,7 @@ import zlib from 'node:zlib';
 import { MAX_TIMER_MS } from '../config/schema.js';
 import { McpoError } from '../errors.js';
 import { onAbort } from './abortFanout.js';
+import { asResponse, NodeBodyResponse, wantsNodeBody } from './http/nodeResponse.js';
 
 export type FetchLike = (url: string | URL, init?: RequestInit) => Promise<Response>;
 
@@ -147,7 +148,7 @@ export function createHttpFetch(options: HttpFetchOptions = {}): FetchLike {
         response = res;
         res.once('close', () => stopWatching?.());
         try {
-          resolve(toResponse(res, url, method, init?.redirect));
+          resolve(toResponse(res, url, method, init));
         } catch (error) {
           res.destroy();
           reject(error);
@@ -171,15 +172,19 @@ function requestBody(body: RequestInit['body']): Uint8Array | undefined | typeof
   return UNSUPPORTED;
 }
 
-function toResponse(res: http.IncomingMessage, url: URL, method: string, redirect: RequestInit['redirect']): Response {
+function toResponse(res: http.IncomingMessage, url: URL, method: string, init: RequestInit | undefined): Response {
   const status = res.statusCode ?? 0;
-  if (redirect === 'error' && REDIRECT_STATUSES.has(status)) throw new TypeError('fetch failed', { cause: new Error(`redirect (${status}) refused: redirect mode is "error"`) });
+  if (init?.redirect === 'error' && REDIRECT_STATUSES.has(status)) throw new TypeError('fetch failed', { cause: new Error(`redirect (${status}) refused: redirect mode is "error"`) });
   if (status < 200 || status > 599) throw new TypeError('fetch failed', { cause: new Error(`invalid response status ${status}`) });
-  const headers = new Headers();
-  for (let i = 0; i + 1 < res.rawHeaders.length; i += 2) headers.append(res.rawHeaders[i]!, res.rawHeaders[i + 1]!);
   const noBody = NULL_BODY_STATUSES.has(status) || method === 'HEAD';
   if (noBody) res.resume();
-  const response = new Response(noBody ? null : (Readable.toWeb(decoded(res, headers)) as ReadableStream<Uint8Array>), {
+  const encoding = res.headers['content-encoding'];
+  if (wantsNodeBody(init)) {
+    return asResponse(new NodeBodyResponse({ status, statusText: res.statusMessage ?? '', headers: res.headers, url: url.href, body: noBody ? undefined : decoded(res, encoding) }));
+  }
+  const headers = new Headers();
+  for (let i = 0; i + 1 < res.rawHeaders.length; i += 2) headers.append(res.rawHeaders[i]!, res.rawHeaders[i + 1]!);
+  const response = new Response(noBody ? null : (Readable.toWeb(decoded(res, encoding)) as ReadableStream<Uint8Array>), {
     status,
     statusText: res.statusMessage ?? '',
     headers,
@@ -193,8 +198,8 @@ function toResponse(res: http.IncomingMessage, url: URL, method: string, redirec
 const LENIENT = { flush: zlib.constants.Z_SYNC_FLUSH, finishFlush: zlib.constants.Z_SYNC_FLUSH };
 
 /** The body with its Content-Encoding undone, as the global fetch does (the header is left as received). */
-function decoded(res: http.IncomingMessage, headers: Headers): Readable {
-  const encoding = headers.get('content-encoding')?.trim().toLowerCase();
+function decoded(res: http.IncomingMessage, header: string | undefined): Readable {
+  const encoding = header?.trim().toLowerCase();
   const decoder =
     encoding === 'gzip' || encoding === 'x-gzip'
       ? zlib.createGunzip(LENIENT)

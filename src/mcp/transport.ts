@@ -1,27 +1,24 @@
 /**
- * Builds the SDK client transport for one configured server. The only place that knows how each
- * transport kind is constructed; OAuth plugs in through `auth` (mcpo's) or `authProvider` (the SDK's).
+ * Builds the client transport for one configured server. The only place that knows how each transport
+ * kind is constructed; OAuth plugs in through `auth`, whose fetch adds the token.
  */
-import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { SSEClientTransport } from '@modelcontextprotocol/sdk/client/sse.js';
-import type { OAuthClientProvider } from '@modelcontextprotocol/sdk/client/auth.js';
 import type { Readable } from 'node:stream';
 import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
 import type { ServerEntry } from '../config/types.js';
 import { childEnvironment } from '../config/childEnv.js';
 import { DEFAULT_REQUEST_IDLE_MS, mcpHttpFetch, withIdleLimit } from './httpFetch.js';
+import { StreamableHttpTransport } from './http/streamableHttpTransport.js';
 import { BatchingStdioTransport } from './stdioTransport.js';
 import type { SessionAuth, TransportKind } from './types.js';
 
 export interface TransportContext {
   /** The environment mcpo itself runs with; stdio children get only a safe subset of it. */
   parentEnv: Readonly<Record<string, string | undefined>>;
-  /** SDK OAuth provider (the SDK transports then run auth() themselves on 401/403). */
-  authProvider?: OAuthClientProvider;
   /**
    * mcpo's OAuth for entries with an `oauth` block: the transport sends through its fetch, which adds the
-   * token. Preferred over authProvider: the SDK's transports pass the configured headers to
-   * authorization-server requests and prompt again where a refresh should merely be retried.
+   * token (not the SDK's authProvider: its transports pass the configured headers to authorization-server
+   * requests and prompt again where a refresh should merely be retried).
    */
   auth?: SessionAuth;
   /** The longest a tool call may take (the entry's timeout, or the default): HTTP requests may stay silent that long. */
@@ -56,12 +53,11 @@ export function createTransport(entry: ServerEntry, kind: TransportKind, context
   const base = context.auth?.fetch ?? mcpHttpFetch;
   const idleMs = (context.callTimeoutMs ?? 0) + IDLE_MARGIN_MS;
   const fetch = idleMs > DEFAULT_REQUEST_IDLE_MS ? withIdleLimit(base, idleMs) : base;
-  const auth = context.authProvider && !context.auth ? { authProvider: context.authProvider, fetch } : { fetch };
   if (kind === 'sse') {
     // The SDK sends requestInit headers on the event-stream GET and on every POST alike.
-    return new SSEClientTransport(url, { requestInit, ...auth });
+    return new SSEClientTransport(url, { requestInit, fetch });
   }
-  return new StreamableHTTPClientTransport(url, { requestInit, ...auth });
+  return new StreamableHttpTransport(url, { fetch, headers: entry.headers });
 }
 
 function forwardLines(stream: Readable, onLine: (line: string) => void): void {

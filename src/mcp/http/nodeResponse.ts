@@ -1,0 +1,153 @@
+/**
+ * A Response whose body stays a Node stream until someone asks for a web stream. mcpo's streamable-HTTP
+ * transport reads the stream as it is (see sseParser.ts for why web streams are avoided); code written
+ * for the fetch API (the OAuth fetch wrapper, the SDK's redirect helpers) still finds `status`, `ok`,
+ * `headers`, `url`, `body`, `text()` and `json()` where it expects them.
+ *
+ * httpFetch returns one only for requests that ask with `withNodeBody(init)`; everything else gets a
+ * real Response.
+ */
+import type { IncomingHttpHeaders } from 'node:http';
+import { Readable } from 'node:stream';
+
+const NODE_BODY = Symbol('mcpo.nodeBody');
+type InitWithNodeBody = RequestInit & { [NODE_BODY]?: true };
+
+/**
+ * `init` marked so that httpFetch answers with a NodeBodyResponse. A symbol key survives the `{ ...init }`
+ * copies of wrappers between the transport and httpFetch (the OAuth fetch adds its header that way).
+ */
+export function withNodeBody(init: RequestInit): RequestInit {
+  return { ...init, [NODE_BODY]: true } as InitWithNodeBody;
+}
+
+export function wantsNodeBody(init: RequestInit | undefined): boolean {
+  return (init as InitWithNodeBody | undefined)?.[NODE_BODY] === true;
+}
+
+/** The read-only part of Headers, over the header object Node has already parsed (names in lower case). */
+export class NodeHeaders {
+  constructor(private readonly headers: IncomingHttpHeaders) {}
+
+  get(name: string): string | null {
+    const value = this.headers[name.toLowerCase()];
+    if (value === undefined) return null;
+    return Array.isArray(value) ? value.join(', ') : value;
+  }
+
+  has(name: string): boolean {
+    return this.headers[name.toLowerCase()] !== undefined;
+  }
+
+  getSetCookie(): string[] {
+    return this.headers['set-cookie'] ?? [];
+  }
+
+  forEach(callback: (value: string, name: string) => void): void {
+    for (const [name, value] of this.entries()) callback(value, name);
+  }
+
+  *entries(): IterableIterator<[string, string]> {
+    for (const name of Object.keys(this.headers).sort()) yield [name, this.get(name)!];
+  }
+
+  *keys(): IterableIterator<string> {
+    for (const [name] of this.entries()) yield name;
+  }
+
+  *values(): IterableIterator<string> {
+    for (const [, value] of this.entries()) yield value;
+  }
+
+  [Symbol.iterator](): IterableIterator<[string, string]> {
+    return this.entries();
+  }
+}
+
+export interface NodeResponseInit {
+  status: number;
+  statusText: string;
+  headers: IncomingHttpHeaders;
+  url: string;
+  /** undefined for statuses without a body. */
+  body: Readable | undefined;
+}
+
+export class NodeBodyResponse {
+  readonly status: number;
+  readonly statusText: string;
+  readonly ok: boolean;
+  readonly headers: NodeHeaders;
+  readonly url: string;
+  readonly type = 'basic';
+  readonly redirected = false;
+  private stream: Readable | undefined;
+  private web: ReadableStream<Uint8Array> | null | undefined;
+  private used = false;
+
+  constructor(init: NodeResponseInit) {
+    this.status = init.status;
+    this.statusText = init.statusText;
+    this.ok = init.status >= 200 && init.status <= 299;
+    this.headers = new NodeHeaders(init.headers);
+    this.url = init.url;
+    this.stream = init.body;
+  }
+
+  get bodyUsed(): boolean {
+    return this.used;
+  }
+
+  /** The body as a web stream, made on first use (the fetch API's `body`). */
+  get body(): ReadableStream<Uint8Array> | null {
+    if (this.web !== undefined) return this.web;
+    // Already read another way: like a disturbed Response, nothing is left to stream.
+    if (this.used) return null;
+    const stream = this.take();
+    this.web = stream ? (Readable.toWeb(stream) as ReadableStream<Uint8Array>) : null;
+    return this.web;
+  }
+
+  /** The body as the Node stream it is; the response is used after this. undefined for a response without a body. */
+  nodeBody(): Readable | undefined {
+    return this.take();
+  }
+
+  async arrayBuffer(): Promise<ArrayBuffer> {
+    const bytes = await this.bytes();
+    return bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer;
+  }
+
+  async bytes(): Promise<Uint8Array> {
+    const stream = this.take();
+    if (!stream) return new Uint8Array(0);
+    const chunks: Buffer[] = [];
+    for await (const chunk of stream) chunks.push(chunk as Buffer);
+    return Buffer.concat(chunks);
+  }
+
+  async text(): Promise<string> {
+    return Buffer.from(await this.bytes()).toString('utf8');
+  }
+
+  async json(): Promise<unknown> {
+    return JSON.parse(await this.text());
+  }
+
+  clone(): never {
+    throw new TypeError('this response cannot be cloned (its body is read as a Node stream)');
+  }
+
+  private take(): Readable | undefined {
+    if (this.used) throw new TypeError('Body is unusable: Body has already been read');
+    this.used = true;
+    const stream = this.stream;
+    this.stream = undefined;
+    return stream;
+  }
+}
+
+/** The cast in one place: NodeBodyResponse has what mcpo's code and the SDK's helpers read of a Response. */
+export function asResponse(response: NodeBodyResponse): Response {
+  return response as unknown as Response;
+}

@@ -1,0 +1,240 @@
+/**
+ * mcpo's streamable-HTTP client transport against the SDK's real server transport (SSE-framed and JSON
+ * answers, the GET stream, resumption with an event store), and against small scripted servers for what
+ * the SDK's server never does (a stream ending without the answer, a bad event, redirects).
+ */
+import { randomUUID } from 'node:crypto';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StreamableHTTPError } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import { InMemoryEventStore } from '@modelcontextprotocol/sdk/examples/shared/inMemoryEventStore.js';
+import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
+import { ErrorCode, McpError, ToolListChangedNotificationSchema, isInitializeRequest, LATEST_PROTOCOL_VERSION } from '@modelcontextprotocol/sdk/types.js';
+import { afterEach, describe, expect, it } from 'vitest';
+import { z } from 'zod';
+import { NotJsonRpcError } from '../../src/mcp/http/jsonRpcMessage.js';
+import { StreamableHttpTransport } from '../../src/mcp/http/streamableHttpTransport.js';
+import { mcpHttpFetch } from '../../src/mcp/httpFetch.js';
+
+type Handler = (req: IncomingMessage, res: ServerResponse, body: unknown) => Promise<void> | void;
+
+interface Seen {
+  method: string;
+  url: string;
+  headers: IncomingMessage['headers'];
+}
+
+const closers: Array<() => Promise<void>> = [];
+afterEach(async () => {
+  while (closers.length) await closers.pop()!();
+});
+
+async function listen(handle: Handler): Promise<{ url: string; origin: string; seen: Seen[] }> {
+  const seen: Seen[] = [];
+  const http: Server = createServer((req, res) => {
+    seen.push({ method: req.method ?? '', url: req.url ?? '', headers: req.headers });
+    void readJson(req)
+      .then((body) => handle(req, res, body))
+      .catch(() => res.headersSent || res.writeHead(500).end());
+  });
+  await new Promise<void>((resolve) => http.listen(0, '127.0.0.1', resolve));
+  closers.push(async () => {
+    http.closeAllConnections();
+    await new Promise<void>((resolve) => http.close(() => resolve()));
+  });
+  const origin = `http://127.0.0.1:${(http.address() as AddressInfo).port}`;
+  return { url: `${origin}/mcp`, origin, seen };
+}
+
+async function readJson(req: IncomingMessage): Promise<unknown> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of req) chunks.push(chunk as Buffer);
+  const text = Buffer.concat(chunks).toString('utf8');
+  return text ? JSON.parse(text) : undefined;
+}
+
+/** The SDK's real server, stateful, with an `echo` tool and a `resumable` tool that closes its own stream once. */
+async function sdkServer(options: { json?: boolean } = {}) {
+  const sessions = new Map<string, StreamableHTTPServerTransport>();
+  const servers: McpServer[] = [];
+  const server = await listen(async (req, res, body) => {
+    const id = req.headers['mcp-session-id'];
+    if (typeof id === 'string') {
+      const transport = sessions.get(id);
+      if (!transport) return void res.writeHead(404).end('unknown session');
+      return transport.handleRequest(req, res, body);
+    }
+    if (!isInitializeRequest(body)) return void res.writeHead(400).end('no session');
+    const mcp = new McpServer({ name: 'sdk', version: '1.0.0' }, { capabilities: { tools: { listChanged: true } } });
+    mcp.registerTool('echo', { inputSchema: { message: z.string() } }, async ({ message }) => ({ content: [{ type: 'text', text: message }] }));
+    mcp.registerTool('resumable', { inputSchema: {} }, async (_args, extra) => {
+      // The server ends this request's stream before answering; the client must resume to get the answer.
+      extra.closeSSEStream?.();
+      await new Promise((resolve) => setTimeout(resolve, 30));
+      return { content: [{ type: 'text', text: 'answered after resuming' }] };
+    });
+    servers.push(mcp);
+    const transport: StreamableHTTPServerTransport = new StreamableHTTPServerTransport({
+      sessionIdGenerator: () => randomUUID(),
+      onsessioninitialized: (sid) => void sessions.set(sid, transport),
+      ...(options.json ? { enableJsonResponse: true } : { eventStore: new InMemoryEventStore(), retryInterval: 10 }),
+    });
+    await mcp.connect(transport);
+    await transport.handleRequest(req, res, body);
+  });
+  closers.push(async () => {
+    for (const mcp of servers) await mcp.close().catch(() => {});
+  });
+  return { ...server, servers, forgetSessions: () => sessions.clear() };
+}
+
+/** A hand-written server: initialize, notifications and tools/list answered plainly; tools/call by `call`. */
+async function scriptedServer(call: (res: ServerResponse, id: unknown) => void) {
+  return listen((req, res, body) => {
+    if (req.method === 'GET') return void res.writeHead(405).end();
+    const message = body as { id?: unknown; method?: string };
+    const json = (result: unknown) => res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ jsonrpc: '2.0', id: message.id, result }));
+    if (message.method === 'initialize') return void json({ protocolVersion: LATEST_PROTOCOL_VERSION, capabilities: { tools: {} }, serverInfo: { name: 'scripted', version: '1' } });
+    if (message.id === undefined) return void res.writeHead(202).end();
+    if (message.method === 'tools/list') return void json({ tools: [{ name: 't', inputSchema: { type: 'object' } }] });
+    call(res, message.id);
+  });
+}
+
+async function connect(url: string, headers: Record<string, string> = {}) {
+  const transport = new StreamableHttpTransport(new URL(url), { fetch: mcpHttpFetch, headers });
+  const client = new Client({ name: 'test', version: '1' });
+  const errors: Error[] = [];
+  client.onerror = (error) => errors.push(error);
+  await client.connect(transport);
+  closers.push(() => client.close());
+  return { client, transport, errors };
+}
+
+const sse = (res: ServerResponse) => res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' });
+const event = (message: unknown) => `event: message\ndata: ${JSON.stringify(message)}\n\n`;
+
+describe('StreamableHttpTransport', () => {
+  it('calls tools over SSE-framed answers, sending the session id, the protocol version and the configured headers', async () => {
+    const server = await sdkServer();
+    const { client, transport } = await connect(server.url, { 'X-Team': 'blue' });
+    expect(await client.callTool({ name: 'echo', arguments: { message: 'über ✓' } })).toMatchObject({ content: [{ type: 'text', text: 'über ✓' }] });
+    expect(transport.sessionId).toMatch(/[0-9a-f-]{36}/);
+    const call = server.seen.filter((r) => r.method === 'POST').at(-1)!;
+    expect(call.headers).toMatchObject({ 'mcp-session-id': transport.sessionId, 'mcp-protocol-version': LATEST_PROTOCOL_VERSION, 'x-team': 'blue' });
+    expect(server.seen.every((r) => r.headers['x-team'] === 'blue')).toBe(true);
+  });
+
+  it('calls tools when the server answers with plain JSON', async () => {
+    const server = await sdkServer({ json: true });
+    const { client } = await connect(server.url);
+    expect(await client.callTool({ name: 'echo', arguments: { message: 'json' } })).toMatchObject({ content: [{ text: 'json' }] });
+  });
+
+  it('receives what the server sends on its GET stream (tools/list_changed)', async () => {
+    const server = await sdkServer();
+    const { client } = await connect(server.url);
+    const changed = new Promise<void>((resolve) => client.setNotificationHandler(ToolListChangedNotificationSchema, async () => resolve()));
+    await expect.poll(() => server.seen.some((r) => r.method === 'GET')).toBe(true);
+    await new Promise((resolve) => setTimeout(resolve, 50)); // the GET stream's headers reach the client
+    server.servers[0]!.registerTool('late', { inputSchema: {} }, async () => ({ content: [] }));
+    await changed;
+  });
+
+  it('resumes a call whose stream the server closed early (Last-Event-ID) and returns its answer', async () => {
+    const server = await sdkServer();
+    const { client } = await connect(server.url);
+    expect(await client.callTool({ name: 'resumable', arguments: {} })).toMatchObject({ content: [{ text: 'answered after resuming' }] });
+    expect(server.seen.some((r) => r.method === 'GET' && typeof r.headers['last-event-id'] === 'string')).toBe(true);
+  });
+
+  it('fails a call at once when its stream ends without the answer and cannot be resumed', async () => {
+    const server = await scriptedServer((res) => sse(res).end(': nothing to say\n\n'));
+    const { client } = await connect(server.url);
+    const started = Date.now();
+    const error = await client.callTool({ name: 't', arguments: {} }, undefined, { timeout: 20_000 }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(McpError);
+    expect((error as McpError).code).toBe(ErrorCode.ConnectionClosed);
+    expect(Date.now() - started).toBeLessThan(5_000);
+  });
+
+  it('reports an event that is not JSON-RPC and still delivers the answer after it', async () => {
+    const server = await scriptedServer((res, id) => sse(res).end(`data: not json\n\n${event({ jsonrpc: '2.0', id, result: { content: [{ type: 'text', text: 'ok' }] } })}`));
+    const { client, errors } = await connect(server.url);
+    expect(await client.callTool({ name: 't', arguments: {} })).toMatchObject({ content: [{ text: 'ok' }] });
+    expect(errors.some((e) => e instanceof NotJsonRpcError)).toBe(true);
+  });
+
+  it('reads an answer whose bytes arrive in many small writes', async () => {
+    const server = await scriptedServer((res, id) => {
+      const text = event({ jsonrpc: '2.0', id, result: { content: [{ type: 'text', text: 'ünïcødé 𝄞'.repeat(50) }] } });
+      const bytes = Buffer.from(text);
+      sse(res);
+      let at = 0;
+      const step = () => {
+        if (at >= bytes.length) return void res.end();
+        res.write(bytes.subarray(at, at + 7));
+        at += 7;
+        setImmediate(step);
+      };
+      step();
+    });
+    const { client } = await connect(server.url);
+    expect(await client.callTool({ name: 't', arguments: {} })).toMatchObject({ content: [{ text: 'ünïcødé 𝄞'.repeat(50) }] });
+  });
+
+  it('reports a session the server no longer knows as StreamableHTTPError 404 (what session recovery looks for)', async () => {
+    const server = await sdkServer();
+    const { client } = await connect(server.url);
+    server.forgetSessions();
+    const error = await client.callTool({ name: 'echo', arguments: { message: 'x' } }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(StreamableHTTPError);
+    expect((error as StreamableHTTPError).code).toBe(404);
+  });
+
+  it('follows a redirect within the server origin and names one to another origin instead of following it', async () => {
+    const target = await sdkServer();
+    // Same origin: /mcp moved to /real, which relays to the SDK server.
+    const sameOrigin = await listen(async (req, res, body) => {
+      if (req.url === '/mcp') return void res.writeHead(308, { location: '/real' }).end();
+      const relayed = await fetch(target.url, { method: req.method ?? 'POST', headers: pick(req.headers), ...(body === undefined ? {} : { body: JSON.stringify(body) }) });
+      const headers: Record<string, string> = {};
+      relayed.headers.forEach((value, name) => (headers[name] = value));
+      res.writeHead(relayed.status, headers);
+      if (relayed.body) for await (const chunk of relayed.body) res.write(chunk);
+      res.end();
+    });
+    // Another origin: localhost is not 127.0.0.1.
+    const elsewhere = await listen((_req, res) => void res.writeHead(307, { location: target.url.replace('127.0.0.1', 'localhost') }).end());
+    const { client } = await connect(sameOrigin.url);
+    expect(await client.callTool({ name: 'echo', arguments: { message: 'moved' } })).toMatchObject({ content: [{ text: 'moved' }] });
+    expect(sameOrigin.seen.some((r) => r.url === '/real' && r.method === 'POST')).toBe(true);
+
+    const reached = target.seen.length;
+    const transport = new StreamableHttpTransport(new URL(elsewhere.url), { fetch: mcpHttpFetch });
+    const error = await new Client({ name: 'test', version: '1' }).connect(transport).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(StreamableHTTPError);
+    expect(String((error as Error).message)).toMatch(/Redirect to http:\/\/localhost:\d+\/mcp not followed/);
+    expect(target.seen.length).toBe(reached);
+  });
+
+  it('ends its streams on close() without reporting them as errors', async () => {
+    const server = await sdkServer();
+    const { client, errors } = await connect(server.url);
+    await expect.poll(() => server.seen.some((r) => r.method === 'GET')).toBe(true);
+    await client.close();
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(errors).toEqual([]);
+  });
+});
+
+function pick(headers: IncomingMessage['headers']): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const name of ['content-type', 'accept', 'mcp-session-id', 'mcp-protocol-version', 'last-event-id']) {
+    const value = headers[name];
+    if (typeof value === 'string') out[name] = value;
+  }
+  return out;
+}
