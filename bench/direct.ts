@@ -22,6 +22,8 @@ export interface DirectJob {
   /** Built inside the child (the large one would not fit in an argv string). */
   workload: WorkloadName;
   connections: number;
+  /** Loops in flight during the warm-up (see Scenario.warmupConnections). */
+  warmupConnections: number;
   warmupS: number;
   durationS: number;
 }

@@ -7,6 +7,7 @@ import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
+import { StreamableHttpTransport } from '../dist/mcp/http/streamableHttpTransport.js';
 import { mcpHttpFetch } from '../dist/mcp/httpFetch.js';
 import { BatchingStdioTransport } from '../dist/mcp/stdioTransport.js';
 import { memoryOf } from './proc.js';
@@ -21,7 +22,8 @@ function transportFor(job: DirectJob): Transport {
     const params = { command, args, ...(cwd ? { cwd } : {}), stderr: 'inherit' as const };
     return mcpo ? new BatchingStdioTransport(params) : new StdioClientTransport(params);
   }
-  return new StreamableHTTPClientTransport(new URL(job.target.url), mcpo ? { fetch: mcpHttpFetch } : {});
+  const url = new URL(job.target.url);
+  return mcpo ? new StreamableHttpTransport(url, { fetch: mcpHttpFetch }) : new StreamableHTTPClientTransport(url);
 }
 
 async function main(job: DirectJob): Promise<DirectResult> {
@@ -34,7 +36,7 @@ async function main(job: DirectJob): Promise<DirectResult> {
   if (probe.isError) throw new Error(`probe call failed: ${JSON.stringify(probe).slice(0, 500)}`);
 
   let errors = 0;
-  const loops = async (seconds: number, latencies?: LatencyRecorder) => {
+  const loops = async (seconds: number, connections: number, latencies?: LatencyRecorder) => {
     const end = performance.now() + seconds * 1000;
     const loop = async () => {
       while (performance.now() < end) {
@@ -48,15 +50,15 @@ async function main(job: DirectJob): Promise<DirectResult> {
         }
       }
     };
-    await Promise.all(Array.from({ length: job.connections }, loop));
+    await Promise.all(Array.from({ length: connections }, loop));
   };
 
-  if (job.warmupS > 0) await loops(job.warmupS);
+  if (job.warmupS > 0) await loops(job.warmupS, job.warmupConnections);
   errors = 0;
   const latencies = new LatencyRecorder();
   const cpuBefore = process.cpuUsage();
   const started = performance.now();
-  await loops(job.durationS, latencies);
+  await loops(job.durationS, job.connections, latencies);
   const elapsedS = (performance.now() - started) / 1000;
   const cpu = process.cpuUsage(cpuBefore);
   const memory = memoryOf(process.pid);

@@ -15,6 +15,8 @@ export interface HttpLoadOptions {
   /** JSON request body (POST). */
   body: string;
   connections: number;
+  /** Connections during the warm-up; default `connections`. */
+  warmupConnections?: number;
   warmupS: number;
   durationS: number;
   /** Process whose CPU time is measured over the measured window (the system under test). */
@@ -62,7 +64,7 @@ export async function runHttpLoad(options: HttpLoadOptions): Promise<LoadResult>
     timeout: REQUEST_TIMEOUT_S,
     expectBody: sample,
   };
-  if (options.warmupS > 0) await fire({ ...base, duration: options.warmupS });
+  if (options.warmupS > 0) await fire({ ...base, connections: options.warmupConnections ?? options.connections, duration: options.warmupS });
 
   const latencies = new LatencyRecorder();
   const cpuBefore = options.pid === undefined ? undefined : cpuTimeMs(options.pid);

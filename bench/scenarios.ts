@@ -23,6 +23,12 @@ export interface Scenario {
   transport?: Transport;
   workload: WorkloadName;
   connections: number;
+  /**
+   * Connections during the warm-up (default: connections). The concurrency-1 rows warm up at the throughput
+   * concurrency: one request at a time for 1 s leaves mcpo's code half compiled by V8 (its CPU per call at
+   * c=1 fell from ~1,000 to ~350 us over 15 s of load), so those rows measured V8's warm-up, not the proxy.
+   */
+  warmupConnections?: number;
   durationS: number;
   /** The mcpo entry point for this scenario (A/B runs); default ScenarioContext.mcpoBin. */
   bin?: string;
@@ -110,7 +116,7 @@ async function runDirectScenario(s: Scenario, ctx: ScenarioContext): Promise<Omi
   const http = s.transport === 'streamable-http' ? await startHttpServer(ctx.repoRoot) : undefined;
   try {
     const target: DirectTarget = http ? { kind: 'streamable-http', url: http.url } : { kind: 'stdio', ...stdioServer(ctx.repoRoot) };
-    return await runDirect(ctx.repoRoot, { target, client: s.client ?? 'mcpo', workload: s.workload, connections: s.connections, warmupS: ctx.warmupS, durationS: s.durationS });
+    return await runDirect(ctx.repoRoot, { target, client: s.client ?? 'mcpo', workload: s.workload, connections: s.connections, warmupConnections: s.warmupConnections ?? s.connections, warmupS: ctx.warmupS, durationS: s.durationS });
   } finally {
     await http?.child.stop();
   }
@@ -123,7 +129,7 @@ async function runMcpo(s: Scenario, ctx: ScenarioContext): Promise<Omit<Scenario
     const mcpo = await startMcpo({ repoRoot: ctx.repoRoot, servers: { bench: entry }, logLevel: 'warn', ...(s.bin ?? ctx.mcpoBin ? { bin: s.bin ?? ctx.mcpoBin } : {}), ...(ctx.cpuProfileDir ? { cpuProfileDir: ctx.cpuProfileDir } : {}) });
     try {
       const { tool, arguments: args } = workload(s.workload);
-      const load = await runHttpLoad({ url: `${mcpo.url}/bench/${tool}`, body: JSON.stringify(args), connections: s.connections, warmupS: ctx.warmupS, durationS: s.durationS, pid: mcpo.pid });
+      const load = await runHttpLoad({ url: `${mcpo.url}/bench/${tool}`, body: JSON.stringify(args), connections: s.connections, ...(s.warmupConnections ? { warmupConnections: s.warmupConnections } : {}), warmupS: ctx.warmupS, durationS: s.durationS, pid: mcpo.pid });
       return { ...load, ...peak(mcpo.pid) };
     } finally {
       await mcpo.stop();
@@ -162,10 +168,11 @@ function basePlan(options: { connections: number; durationS: number; stressConne
   const out: Scenario[] = [{ id: `hono-c${c}`, group: 'hono', system: 'hono', workload: 'echo', connections: c, durationS: d }];
   const pair = (transport: Transport, work: WorkloadName, connections: number, group: Group) => {
     const tag = `${transport === 'stdio' ? 'stdio' : 'http'}${work === 'large' ? '-large' : ''}-c${connections}`;
-    out.push({ id: `direct-${tag}`, group: group === 'mcpo' ? 'direct' : group, system: 'direct', transport, workload: work, connections, durationS: d });
+    const warm = connections < c ? { warmupConnections: c } : {};
+    out.push({ id: `direct-${tag}`, group: group === 'mcpo' ? 'direct' : group, system: 'direct', transport, workload: work, connections, durationS: d, ...warm });
     // The stock SDK client beside it at the throughput concurrency, for reference (not a ceiling).
     if (group === 'mcpo' && connections === c) out.push({ id: `sdk-${tag}`, group: 'direct', system: 'direct', client: 'sdk', transport, workload: work, connections, durationS: d });
-    out.push({ id: `mcpo-${tag}`, group, system: 'mcpo', transport, workload: work, connections, durationS: d });
+    out.push({ id: `mcpo-${tag}`, group, system: 'mcpo', transport, workload: work, connections, durationS: d, ...warm });
   };
   for (const connections of [c, 1]) for (const transport of ['streamable-http', 'stdio'] as const) pair(transport, 'echo', connections, 'mcpo');
   for (const connections of [c, 1]) pair('stdio', 'large', connections, 'large');

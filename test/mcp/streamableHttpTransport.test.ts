@@ -6,6 +6,8 @@
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { Readable } from 'node:stream';
+import type { ReadableStream as WebReadableStream } from 'node:stream/web';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPError } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { InMemoryEventStore } from '@modelcontextprotocol/sdk/examples/shared/inMemoryEventStore.js';
@@ -203,8 +205,8 @@ describe('StreamableHttpTransport', () => {
       const headers: Record<string, string> = {};
       relayed.headers.forEach((value, name) => (headers[name] = value));
       res.writeHead(relayed.status, headers);
-      if (relayed.body) for await (const chunk of relayed.body) res.write(chunk);
-      res.end();
+      if (relayed.body) Readable.fromWeb(relayed.body as WebReadableStream<Uint8Array>).pipe(res);
+      else res.end();
     });
     // Another origin: localhost is not 127.0.0.1.
     const elsewhere = await listen((_req, res) => void res.writeHead(307, { location: target.url.replace('127.0.0.1', 'localhost') }).end());
