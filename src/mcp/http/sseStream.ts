@@ -89,6 +89,7 @@ export function readSseStream(stream: Readable, handlers: SseStreamHandlers, opt
       finish(undefined);
     });
     stream.once('error', (error) => finish(error));
-    stream.once('close', () => finish(new Error('the connection closed before the stream ended')));
+    // 'close' follows every 'end': an Error (its stack) is only made when the stream did not end.
+    stream.once('close', () => done || finish(new Error('the connection closed before the stream ended')));
   });
 }
