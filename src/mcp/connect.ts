@@ -7,6 +7,7 @@ import { SseError } from '@modelcontextprotocol/sdk/client/sse.js';
 import { StreamableHTTPError } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { ToolListChangedNotificationSchema } from '@modelcontextprotocol/sdk/types.js';
 import type { ServerEntry } from '../config/types.js';
+import { StreamableHttpTransport } from './http/streamableHttpTransport.js';
 import { createTransport, type TransportContext } from './transport.js';
 import type { Tool, TransportKind } from './types.js';
 
@@ -88,4 +89,21 @@ export function isDroppedSseStream(error: unknown): boolean {
 /** A streamable-HTTP session the server no longer knows (spec: 404 → start a new session). */
 export function isExpiredSession(error: unknown): boolean {
   return error instanceof StreamableHTTPError && error.code === 404;
+}
+
+/** How long stopping a server waits for its streamable-HTTP session to be ended (DELETE) before closing anyway. */
+export const DEFAULT_END_SESSION_MS = 2_000;
+
+/**
+ * Tells a streamable-HTTP server that the client's session is over (MCP spec, Session Management: clients
+ * that no longer need a session SHOULD send DELETE), so the server frees it now rather than at its own
+ * expiry. Bounded: a server that does not answer must not hold up stopping mcpo. Never throws.
+ */
+export async function endSession(client: Client, withinMs: number = DEFAULT_END_SESSION_MS): Promise<void> {
+  const transport = client.transport;
+  if (!(transport instanceof StreamableHttpTransport) || transport.sessionId === undefined) return;
+  let timer: NodeJS.Timeout | undefined;
+  const bound = new Promise<void>((resolve) => (timer = setTimeout(resolve, withinMs)));
+  await Promise.race([transport.terminateSession().catch(() => {}), bound]);
+  clearTimeout(timer);
 }

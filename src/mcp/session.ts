@@ -11,7 +11,7 @@ import type { Logger } from '../log/logger.js';
 import { Backoff, type BackoffOptions } from './backoff.js';
 import { CallLimiter, DEFAULT_MAX_CONCURRENT_CALLS } from './callLimiter.js';
 import { callTimedOut, describeError, mapCallError, needsAuthorization, unavailable, withPendingAuthorization } from './callErrors.js';
-import { isDroppedSseStream, isExpiredSession, listAllTools, openClient } from './connect.js';
+import { endSession, isDroppedSseStream, isExpiredSession, listAllTools, openClient } from './connect.js';
 import { StderrTail } from './stderrTail.js';
 import { Wakeup } from './wakeup.js';
 import type { TransportContext } from './transport.js';
@@ -166,9 +166,11 @@ export class Session implements ServerHandle {
     const cancelled = this.options.transport.auth?.cancel?.();
     clearTimeout(this.retryTimer);
     this.nextAttemptAt = undefined;
-    const clients = [this.client, this.attempt];
+    const [connected, attempt] = [this.client, this.attempt];
     this.client = undefined;
-    await Promise.all([cancelled, ...clients.map((client) => client?.close().catch(() => {}))]);
+    // The server is told its session is over (spec: clients SHOULD), within a bound, before the connection closes.
+    const ended = connected ? endSession(connected).then(() => connected.close()) : undefined;
+    await Promise.all([cancelled, ended?.catch(() => {}), attempt?.close().catch(() => {})]);
     this.setState('stopped');
     this.wakeup.wakeAll();
   }

@@ -16,6 +16,8 @@ export interface HttpMcpServer {
   port: number;
   /** How many times each tool ran. */
   runs: Map<string, number>;
+  /** Session ids the client ended (DELETE), in order. */
+  ended: string[];
   /** Drops every session, as a server restart or an expiry would: clients get 404 next. */
   forgetSessions(): void;
   /** Registers a tool on every live session's server (each sends tools/list_changed). */
@@ -23,8 +25,9 @@ export interface HttpMcpServer {
   close(): Promise<void>;
 }
 
-export async function startHttpMcpServer(options: { port?: number } = {}): Promise<HttpMcpServer> {
+export async function startHttpMcpServer(options: { port?: number; ignoreDeletes?: boolean } = {}): Promise<HttpMcpServer> {
   const sessions = new Map<string, { transport: StreamableHTTPServerTransport; server: McpServer }>();
+  const ended: string[] = [];
   const runs = new Map<string, number>();
   const extraTools: string[] = [];
   const count = (name: string) => runs.set(name, (runs.get(name) ?? 0) + 1);
@@ -50,6 +53,8 @@ export async function startHttpMcpServer(options: { port?: number } = {}): Promi
     const body = req.method === 'POST' ? await readJson(req) : undefined;
     if (typeof sessionId === 'string') {
       const session = sessions.get(sessionId);
+      // A server that never answers a DELETE (how long does stopping wait?).
+      if (req.method === 'DELETE' && options.ignoreDeletes) return;
       if (!session) {
         res.writeHead(404, { 'content-type': 'application/json' }).end(JSON.stringify({ jsonrpc: '2.0', error: { code: -32001, message: 'Session not found' }, id: null }));
         return;
@@ -61,6 +66,10 @@ export async function startHttpMcpServer(options: { port?: number } = {}): Promi
       const transport: StreamableHTTPServerTransport = new StreamableHTTPServerTransport({
         sessionIdGenerator: () => randomUUID(),
         onsessioninitialized: (id) => void sessions.set(id, { transport, server }),
+        onsessionclosed: (id) => {
+          ended.push(id);
+          sessions.delete(id);
+        },
       });
       await server.connect(transport);
       return transport.handleRequest(req, res, body);
@@ -75,6 +84,7 @@ export async function startHttpMcpServer(options: { port?: number } = {}): Promi
     url: `http://127.0.0.1:${port}/mcp`,
     port,
     runs,
+    ended,
     forgetSessions: () => sessions.clear(),
     addTool: (name) => {
       extraTools.push(name);
