@@ -32,6 +32,8 @@ export function createAuthFetch(source: TokenSource, base: FetchLike, serverUrl?
     if (server && !isWithinOrigin(server, new URL(url))) return base(url, init);
     const token = await source.accessToken();
     const response = await base(url, withBearer(init, token));
+    // Ending the session (DELETE, sent while mcpo stops the server) must never start an authorization.
+    if (init?.method?.toUpperCase() === 'DELETE') return response;
     if (response.status === 401) {
       const replacement = await source.unauthorized(token, readChallenge(response));
       if (replacement === undefined || replacement === token) return response;

@@ -31,3 +31,21 @@ describe('where the access token goes', () => {
     expect(sent.map((s) => s.authorization)).toEqual(['Bearer THE-ACCESS-TOKEN', 'Bearer THE-ACCESS-TOKEN', null, null]);
   });
 });
+
+describe('ending a session', () => {
+  it('sends DELETE with the token but never refreshes or asks for more scopes on its answer', async () => {
+    const calls: string[] = [];
+    const source: TokenSource = {
+      accessToken: async () => 'T',
+      unauthorized: async () => (calls.push('unauthorized'), 'T2'),
+      insufficientScope: async () => (calls.push('insufficientScope'), 'T3'),
+      accepted: () => {},
+    };
+    const statuses = [401, 403];
+    const base = async () => new Response(null, { status: statuses.shift()!, headers: { 'www-authenticate': 'Bearer error="insufficient_scope", scope="admin"' } });
+    const fetch = createAuthFetch(source, base, 'http://mcp.example/mcp');
+    expect((await fetch('http://mcp.example/mcp', { method: 'DELETE' })).status).toBe(401);
+    expect((await fetch('http://mcp.example/mcp', { method: 'DELETE' })).status).toBe(403);
+    expect(calls).toEqual([]);
+  });
+});
