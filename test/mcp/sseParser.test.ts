@@ -105,4 +105,12 @@ describe('SseParser', () => {
     expect(performance.now() - started).toBeLessThan(1_500);
     expect(events.map((e) => e.data.length)).toEqual([payload.length]);
   });
+
+  it('reads a chunk of many lines without a colon in linear time (regression: each line searched the rest of the chunk for one)', () => {
+    const bytes = Buffer.from(`${'data\n'.repeat(400_000)}\n`);
+    const started = performance.now();
+    const { events } = parse([bytes]);
+    expect(performance.now() - started).toBeLessThan(1_500);
+    expect(events).toEqual([{ data: '\n'.repeat(399_999) }]);
+  });
 });

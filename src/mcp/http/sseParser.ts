@@ -132,8 +132,9 @@ export class SseParser {
     if (from === end) return this.dispatch();
     const first = bytes[from];
     if (first === COLON) return; // a comment (servers send them as keep-alives)
-    let colon = bytes.indexOf(COLON, from);
-    if (colon < 0 || colon > end) colon = end;
+    // Searched within the line only: indexOf would scan the rest of the chunk for every line without a colon.
+    let colon = from;
+    while (colon < end && bytes[colon] !== COLON) colon++;
     let valueFrom = colon + 1;
     if (valueFrom < end && bytes[valueFrom] === SPACE) valueFrom++;
     const field = bytes.toString('latin1', from, colon);
