@@ -79,6 +79,10 @@ describe('SseParser', () => {
     expect(parse(['data: a\r', '\ndata: b\r', '\n\r', '\n']).events).toEqual([{ data: 'a\nb' }]);
   });
 
+  it('keeps CR and LF as one line end across an empty chunk between them (regression: the empty chunk forgot the CR)', () => {
+    expect(parse(['data: a\r', '', '\ndata: b\n\n']).events).toEqual(reference('data: a\r\ndata: b\n\n'));
+  });
+
   it('drops a byte-order mark at the start, even when it is split', () => {
     const bom = Buffer.from([0xef, 0xbb, 0xbf]);
     expect(parse([bom.subarray(0, 1), Buffer.concat([bom.subarray(1), Buffer.from('data: x\n\n')])]).events).toEqual([{ data: 'x' }]);

@@ -76,6 +76,8 @@ export class SseParser {
 
   /** Feeds the next bytes of the stream. Throws SseEventTooLargeError past the limit. */
   push(chunk: Buffer): void {
+    // An empty chunk must not clear `afterCr`: the LF after a CR may still come.
+    if (chunk.length === 0) return;
     let bytes = chunk;
     if (this.start) {
       bytes = this.head ? Buffer.concat([this.head, bytes]) : bytes;
