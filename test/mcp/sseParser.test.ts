@@ -11,13 +11,13 @@ function parse(chunks: Array<string | Buffer>, options: { maxEventBytes?: number
   return { events, retries };
 }
 
-/** The SDK's own parser (eventsource-parser), as the reference our byte parser must agree with. */
+/** The SDK's pipeline (TextDecoderStream, which drops a BOM, then eventsource-parser): the reference our byte parser must agree with. */
 function reference(stream: string): SseEvent[] {
   const events: SseEvent[] = [];
   const parser = createParser({
     onEvent: (e) => events.push({ data: e.data, ...(e.id === undefined ? {} : { id: e.id }), ...(e.event === undefined ? {} : { event: e.event }) }),
   });
-  parser.feed(stream);
+  parser.feed(new TextDecoder().decode(Buffer.from(stream)));
   return events;
 }
 
@@ -47,6 +47,9 @@ const STREAMS = [
   ': keep-alive\n\ndata: after comment\r\n\r\ndata: cr only\r\rdata:no space\n\n',
   'retry: 1500\nid: x\0y\ndata: nul id ignored\n\nfield-without-colon\ndata\n\n',
   'event:\ndata: empty event name\n\ndata: unfinished at the end',
+  '\ufeffdata: after a BOM, CR line ends\r\rdata:  two spaces keep one\r\r\n',
+  'id:\ndata: empty id\n\nDATA: field names are case-sensitive\ndata\ndata\n\n',
+  'event: a\nevent: b\ndata: the last event name wins\r\n\r\n:only a comment\r\n\r\nretry: 12x\ndata: y\n\n',
 ];
 
 describe('SseParser', () => {
@@ -81,6 +84,10 @@ describe('SseParser', () => {
 
   it('keeps CR and LF as one line end across an empty chunk between them (regression: the empty chunk forgot the CR)', () => {
     expect(parse(['data: a\r', '', '\ndata: b\n\n']).events).toEqual(reference('data: a\r\ndata: b\n\n'));
+  });
+
+  it('dispatches an event whose blank line is a CR ending the stream (WHATWG; eventsource-parser waits for a byte that never comes)', () => {
+    expect(parse(['data: last\r\r']).events).toEqual([{ data: 'last' }]);
   });
 
   it('drops a byte-order mark at the start, even when it is split', () => {
