@@ -8,7 +8,6 @@ import { Command, CommanderError, Option } from 'commander';
 import { McpoError } from './errors.js';
 import { createLogger, type Logger } from './log/logger.js';
 import { buildRunOptions, type CliFlags } from './cli/options.js';
-import { runAuthCli } from './cli/auth.js';
 import { run } from './run.js';
 import { DEFAULT_MAX_CONCURRENT_CALLS } from './mcp/callLimiter.js';
 
@@ -64,7 +63,11 @@ function program(): Command {
 
 async function main(argv: string[]): Promise<number> {
   // `mcpo auth ...` is its own command tree: the root command's [server...] argument would swallow it.
-  if (argv[2] === 'auth') return runAuthCli(argv, { env: process.env, stdout: process.stdout, stderr: process.stderr });
+  if (argv[2] === 'auth') {
+    // Loaded only here: it brings every OAuth module, which serving needs only for entries with `oauth`.
+    const { runAuthCli } = await import('./cli/auth.js');
+    return runAuthCli(argv, { env: process.env, stdout: process.stdout, stderr: process.stderr });
+  }
   const cmd = program();
   try {
     cmd.parse(argv);

@@ -4,8 +4,7 @@
  */
 import type { ServerEntry } from './config/types.js';
 import type { Logger } from './log/logger.js';
-import { Manager } from './mcp/manager.js';
-import { createDefaultOAuthSupport } from './oauth/defaults.js';
+import { Manager, type ManagerOptions } from './mcp/manager.js';
 import type { OAuthSupport } from './oauth/setup.js';
 import type { DocumentInfo } from './openapi/document.js';
 import { createApp } from './server/app.js';
@@ -44,6 +43,8 @@ export interface RunOptions {
   hotReload?: { file: string; load: () => Promise<readonly ServerEntry[]>; debounceMs?: number };
   /** OAuth for entries with an `oauth` block. Default: tokens under MCPO_HOME (from parentEnv) or ~/.mcpo, prompts on stderr/stdin, the system browser. */
   oauth?: OAuthSupport;
+  /** --no-browser: the default OAuth support prints authorization URLs and launches no browser. Default false. */
+  noBrowser?: boolean;
 }
 
 export interface Running {
@@ -59,7 +60,7 @@ export async function run(options: RunOptions): Promise<Running> {
     logger: options.logger,
     parentEnv: options.parentEnv,
     clientInfo: options.clientInfo ?? { name: 'mcpo', version: '0.0.0' },
-    transportFor: (options.oauth ?? createDefaultOAuthSupport({ env: options.parentEnv, logger: options.logger })).transportFor,
+    transportFor: await oauthTransportFor(options),
     ...(options.defaultTimeoutMs === undefined ? {} : { defaultTimeoutMs: options.defaultTimeoutMs }),
     ...(options.defaultMaxConcurrentCalls === undefined ? {} : { defaultMaxConcurrentCalls: options.defaultMaxConcurrentCalls }),
   });
@@ -96,6 +97,20 @@ export async function run(options: RunOptions): Promise<Running> {
         await manager.stop();
       })()),
   };
+}
+
+/**
+ * OAuth for the entries that have an `oauth` block. Its modules (with the SDK's auth client and the `open`
+ * package) take about 50 ms to load, so they are loaded only when an entry may need them: one has `oauth` now,
+ * or a hot reload may add one later (transportFor is synchronous, so it cannot wait for them then).
+ */
+async function oauthTransportFor(options: RunOptions): Promise<ManagerOptions['transportFor']> {
+  if (options.oauth) return options.oauth.transportFor;
+  // The test OAuthSupport.forEntry applies (isOAuthEntry): only remote entries take an `oauth` block.
+  const needed = options.hotReload !== undefined || options.servers.some((entry) => entry.kind !== 'stdio' && entry.oauth !== undefined);
+  if (!needed) return () => ({});
+  const { createDefaultOAuthSupport } = await import('./oauth/defaults.js');
+  return createDefaultOAuthSupport({ env: options.parentEnv, logger: options.logger, ...(options.noBrowser ? { noBrowser: true } : {}) }).transportFor;
 }
 
 /** A loopback listener only answers requests addressed to loopback names, unless told otherwise. */

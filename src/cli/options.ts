@@ -10,7 +10,6 @@ import type { ServerEntry } from '../config/types.js';
 import { ConfigError, UsageError } from '../errors.js';
 import { MAX_CONCURRENT_CALLS, MAX_TIMEOUT_SECONDS } from '../config/schema.js';
 import type { Logger, LogLevel } from '../log/logger.js';
-import { createDefaultOAuthSupport } from '../oauth/defaults.js';
 import type { RunOptions } from '../run.js';
 
 /** The flags as commander gives them (camelCased). */
@@ -108,7 +107,7 @@ export async function buildRunOptions(flags: CliFlags, serverArgs: string[], con
     defaultMaxConcurrentCalls: parseCount(flags.maxConcurrentCalls, '--max-concurrent-calls'),
     bodyLimitBytes: parseByteSize(flags.maxBodySize, '--max-body-size'),
     ...(hotReload ? { hotReload } : {}),
-    ...(flags.browser === false ? { oauth: createDefaultOAuthSupport({ env: context.env, logger, noBrowser: true }) } : {}),
+    ...(flags.browser === false ? { noBrowser: true } : {}),
     clientInfo: { name: 'mcpo', version: context.version },
     ...(await readTls(flags)),
   };
