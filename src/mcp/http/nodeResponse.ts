@@ -92,6 +92,9 @@ export class NodeBodyResponse {
     this.headers = new NodeHeaders(init.headers);
     this.url = init.url;
     this.stream = init.body;
+    // A body nobody reads can still fail (an abort, a reset, a gzip stream cut short); with no listener that
+    // error would be thrown from the event loop and end the process.
+    this.stream?.on('error', ignore);
   }
 
   get bodyUsed(): boolean {
@@ -151,3 +154,5 @@ export class NodeBodyResponse {
 export function asResponse(response: NodeBodyResponse): Response {
   return response as unknown as Response;
 }
+
+function ignore(): void {}
