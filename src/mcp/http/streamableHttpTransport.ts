@@ -13,13 +13,14 @@
  * - Messages get a structural JSON-RPC check here; the SDK's Protocol validates them fully (jsonRpcMessage.ts).
  * - No OAuth of its own: mcpo's OAuth lives in the fetch it is given (src/oauth/authFetch.ts).
  */
-import { Readable } from 'node:stream';
+import type { Readable } from 'node:stream';
 import { StreamableHTTPError } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { mediaTypeEssence } from '@modelcontextprotocol/sdk/shared/mediaType.js';
 import { fetchWithinOrigin, unfollowedRedirect, type FetchLike, type Transport, type TransportSendOptions } from '@modelcontextprotocol/sdk/shared/transport.js';
 import { ErrorCode, type JSONRPCMessage } from '@modelcontextprotocol/sdk/types.js';
 import { asJsonRpcMessage } from './jsonRpcMessage.js';
-import { NodeBodyResponse, withNodeBody } from './nodeResponse.js';
+import { withNodeBody } from './nodeResponse.js';
+import { discardBody, takeBody } from './responseBody.js';
 import { readSseStream, type SseStreamEnd } from './sseStream.js';
 
 /** How a dropped event stream is resumed; DEFAULT_RECONNECTION are the SDK transport's values. */
@@ -126,7 +127,7 @@ export class StreamableHttpTransport implements Transport {
     if (!this.session) return;
     try {
       const response = await this.fetch(this.url, withNodeBody({ method: 'DELETE', headers: this.headers(), ...this.signal() }));
-      drain(response);
+      discardBody(response);
       if (!response.ok && response.status !== 405) {
         throw new StreamableHTTPError(response.status, `Failed to terminate session: ${this.unfollowed(response) ?? response.statusText}`);
       }
@@ -154,25 +155,25 @@ export class StreamableHttpTransport implements Transport {
       throw new StreamableHTTPError(response.status, `Error POSTing to endpoint: ${this.unfollowed(response) ?? text}`);
     }
     if (response.status === 202) {
-      drain(response);
+      discardBody(response);
       // The server may offer a stream for its own requests and notifications once the session is initialized.
       if ('method' in message && message.method === 'notifications/initialized') this.openStream({}).catch((error: unknown) => this.report(error));
       return;
     }
     const id = requestId(message);
     if (id === undefined) {
-      drain(response);
+      discardBody(response);
       return;
     }
     const contentType = response.headers.get('content-type');
     const mediaType = mediaTypeEssence(contentType);
     if (mediaType === 'text/event-stream') {
-      this.consume(bodyOf(response), { ...(onresumptiontoken ? { onresumptiontoken } : {}), awaiting: [id] }, false);
+      this.consume(takeBody(response), { ...(onresumptiontoken ? { onresumptiontoken } : {}), awaiting: [id] }, false);
     } else if (mediaType === 'application/json') {
       const data: unknown = await response.json();
       for (const item of Array.isArray(data) ? data : [data]) this.onmessage?.(asJsonRpcMessage(item));
     } else {
-      drain(response);
+      discardBody(response);
       throw new StreamableHTTPError(-1, `Unexpected content type: ${contentType}`);
     }
   }
@@ -184,11 +185,11 @@ export class StreamableHttpTransport implements Transport {
     if (context.resumptionToken) headers['last-event-id'] = context.resumptionToken;
     const response = await this.fetch(this.url, withNodeBody({ method: 'GET', headers, ...this.signal() }));
     if (!response.ok) {
-      drain(response);
+      discardBody(response);
       if (response.status === 405) return false;
       throw new StreamableHTTPError(response.status, `Failed to open SSE stream: ${this.unfollowed(response) ?? response.statusText}`);
     }
-    this.consume(bodyOf(response), context, true);
+    this.consume(takeBody(response), context, true);
     return true;
   }
 
@@ -273,21 +274,4 @@ export class StreamableHttpTransport implements Transport {
 /** The id of a request (not a notification or response), or undefined. */
 function requestId(message: JSONRPCMessage): string | number | undefined {
   return 'method' in message && 'id' in message ? message.id : undefined;
-}
-
-function bodyOf(response: Response): Readable | undefined {
-  const node = response as unknown;
-  if (node instanceof NodeBodyResponse) return node.nodeBody();
-  // A fetch other than httpFetch (a test's, or its fallback) answers with a real Response.
-  return response.body ? Readable.fromWeb(response.body as import('node:stream/web').ReadableStream<Uint8Array>) : undefined;
-}
-
-/** Lets a response's connection go back to the pool without reading what it says. */
-function drain(response: Response): void {
-  const node = response as unknown;
-  if (node instanceof NodeBodyResponse) {
-    if (!node.bodyUsed) node.nodeBody()?.resume();
-    return;
-  }
-  if (!response.bodyUsed) void response.body?.cancel().catch(() => {});
 }

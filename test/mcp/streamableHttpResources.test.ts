@@ -1,0 +1,61 @@
+/**
+ * What mcpo's streamable-HTTP transport leaves behind: connections, timers and the process itself must
+ * survive servers that answer oddly (bodies that never end, compressed streams cut by close()).
+ */
+import type { ServerResponse } from 'node:http';
+import { createGzip, constants as zlibConstants } from 'node:zlib';
+import { LATEST_PROTOCOL_VERSION } from '@modelcontextprotocol/sdk/types.js';
+import { afterEach, describe, expect, it } from 'vitest';
+import { closeAll, connect, listen } from './streamableHttpFixtures.js';
+
+afterEach(closeAll);
+
+/** A server that answers initialize, and every notification with `answerNotification` (the spec says 202 and no body). */
+async function notificationServer(answerNotification: (res: ServerResponse) => void) {
+  return listen((req, res, body) => {
+    if (req.method !== 'POST') return void res.writeHead(405).end();
+    const message = body as { id?: unknown; method?: string };
+    if (message.method === 'initialize') {
+      const result = { protocolVersion: LATEST_PROTOCOL_VERSION, capabilities: { tools: {} }, serverInfo: { name: 'odd', version: '1' } };
+      return void res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ jsonrpc: '2.0', id: message.id, result }));
+    }
+    if (message.id === undefined) return answerNotification(res);
+    res.writeHead(400).end();
+  });
+}
+
+describe('StreamableHttpTransport resources', () => {
+  it('does not crash the process when close() cuts a compressed event stream it was given for a notification', async () => {
+    const uncaught: unknown[] = [];
+    const record = (error: unknown) => uncaught.push(error);
+    process.on('uncaughtException', record);
+    try {
+      const server = await notificationServer((res) => {
+        res.writeHead(200, { 'content-type': 'text/event-stream', 'content-encoding': 'gzip' });
+        const gzip = createGzip();
+        gzip.pipe(res);
+        gzip.write(': still here\n\n');
+        gzip.flush(zlibConstants.Z_SYNC_FLUSH);
+      });
+      const { client } = await connect(server.url);
+      await client.close();
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      expect(uncaught).toEqual([]);
+    } finally {
+      process.off('uncaughtException', record);
+    }
+  });
+
+  it('lets go of the connection when a notification is answered with an event stream that never ends', async () => {
+    let answered = 0;
+    let cut = 0;
+    const server = await notificationServer((res) => {
+      answered++;
+      res.on('close', () => cut++);
+      res.writeHead(200, { 'content-type': 'text/event-stream' }).write(': open forever\n\n');
+    });
+    await connect(server.url);
+    expect(answered).toBe(1); // notifications/initialized
+    await expect.poll(() => cut, { timeout: 3_000 }).toBe(1);
+  });
+});
