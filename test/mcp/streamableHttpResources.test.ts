@@ -58,4 +58,14 @@ describe('StreamableHttpTransport resources', () => {
     expect(answered).toBe(1); // notifications/initialized
     await expect.poll(() => cut, { timeout: 3_000 }).toBe(1);
   });
+
+  it('lets go of the connection when a notification is answered with a long body that keeps coming', async () => {
+    let cut = 0;
+    const server = await notificationServer((res) => {
+      res.on('close', () => cut++);
+      res.writeHead(200, { 'content-type': 'text/plain' }).write('x'.repeat(256 * 1024));
+    });
+    await connect(server.url);
+    await expect.poll(() => cut, { timeout: 3_000 }).toBe(1);
+  });
 });
