@@ -4,9 +4,9 @@
  */
 import type { ServerResponse } from 'node:http';
 import { createGzip, constants as zlibConstants } from 'node:zlib';
-import { LATEST_PROTOCOL_VERSION } from '@modelcontextprotocol/sdk/types.js';
+import { ErrorCode, LATEST_PROTOCOL_VERSION, McpError } from '@modelcontextprotocol/sdk/types.js';
 import { afterEach, describe, expect, it } from 'vitest';
-import { closeAll, connect, listen } from './streamableHttpFixtures.js';
+import { closeAll, connect, listen, sse } from './streamableHttpFixtures.js';
 
 afterEach(closeAll);
 
@@ -67,5 +67,33 @@ describe('StreamableHttpTransport resources', () => {
     });
     await connect(server.url);
     await expect.poll(() => cut, { timeout: 3_000 }).toBe(1);
+  });
+
+  it('fails a call whose answer is larger than maxEventBytes at once, without resuming its stream to fetch it again', async () => {
+    const big = `id: 1\ndata: ${'x'.repeat(4096)}\n\n`;
+    let resumed = 0;
+    const server = await listen((req, res, body) => {
+      if (req.method === 'GET') {
+        if (req.headers['last-event-id'] === undefined) return void res.writeHead(405).end();
+        resumed++;
+        return void sse(res).end(big); // the server replays the oversized event after Last-Event-ID 0
+      }
+      const message = body as { id?: unknown; method?: string };
+      if (message.method === 'initialize') {
+        const result = { protocolVersion: LATEST_PROTOCOL_VERSION, capabilities: { tools: {} }, serverInfo: { name: 'big', version: '1' } };
+        return void res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ jsonrpc: '2.0', id: message.id, result }));
+      }
+      if (message.id === undefined) return void res.writeHead(202).end();
+      sse(res).end(`retry: 10\nid: 0\ndata: \n\n${big}`);
+    });
+    const { client } = await connect(server.url, {}, { maxEventBytes: 1024 });
+    const started = performance.now();
+    const error = await client.callTool({ name: 't', arguments: {} }, undefined, { timeout: 5_000 }).catch((e: unknown) => e);
+    expect(performance.now() - started).toBeLessThan(2_000);
+    expect(error).toBeInstanceOf(McpError);
+    expect((error as McpError).code).toBe(ErrorCode.InternalError);
+    expect((error as McpError).message).toMatch(/larger than 1024 bytes/);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(resumed).toBe(0);
   });
 });

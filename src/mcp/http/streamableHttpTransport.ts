@@ -21,6 +21,7 @@ import { ErrorCode, type JSONRPCMessage } from '@modelcontextprotocol/sdk/types.
 import { asJsonRpcMessage } from './jsonRpcMessage.js';
 import { withNodeBody } from './nodeResponse.js';
 import { discardBody, takeBody } from './responseBody.js';
+import { SseEventTooLargeError } from './sseParser.js';
 import { readSseStream, type SseStreamEnd } from './sseStream.js';
 
 /** How a dropped event stream is resumed; DEFAULT_RECONNECTION are the SDK transport's values. */
@@ -209,6 +210,11 @@ export class StreamableHttpTransport implements Transport {
 
   private streamEnded(end: SseStreamEnd, context: StreamContext, reconnectable: boolean): void {
     if (this.closed) return; // our own close() cut it
+    if (end.error instanceof SseEventTooLargeError) {
+      // Never resumed: the event never counted as received, so the server would send it again, for ever.
+      this.onerror?.(end.error);
+      return this.unanswered(context, { code: ErrorCode.InternalError, message: `mcpo refused the answer: ${end.error.message}` });
+    }
     if (end.error) this.onerror?.(new Error(`SSE stream disconnected: ${end.error.message}`, { cause: end.error }));
     if (end.answered) return;
     // A stream with an event id can be resumed; the GET stream is reopened even without one.
@@ -243,11 +249,9 @@ export class StreamableHttpTransport implements Transport {
   }
 
   /** The requests waiting on a stream that is gone for good get their answer now: the connection closed. */
-  private unanswered(context: StreamContext): void {
+  private unanswered(context: StreamContext, error: { code: number; message: string } = NOT_ANSWERED): void {
     if (this.closed) return;
-    for (const id of context.awaiting ?? []) {
-      this.onmessage?.({ jsonrpc: '2.0', id, error: { code: ErrorCode.ConnectionClosed, message: 'the server ended the response stream without answering the request' } });
-    }
+    for (const id of context.awaiting ?? []) this.onmessage?.({ jsonrpc: '2.0', id, error });
   }
 
   private headers(): Record<string, string> {
@@ -270,6 +274,8 @@ export class StreamableHttpTransport implements Transport {
     if (!this.closed) this.onerror?.(error instanceof Error ? error : new Error(String(error)));
   }
 }
+
+const NOT_ANSWERED = { code: ErrorCode.ConnectionClosed, message: 'the server ended the response stream without answering the request' };
 
 /** The id of a request (not a notification or response), or undefined. */
 function requestId(message: JSONRPCMessage): string | number | undefined {
