@@ -4,9 +4,11 @@
  */
 import type { ServerResponse } from 'node:http';
 import { createGzip, constants as zlibConstants } from 'node:zlib';
+import { StreamableHTTPError } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { ErrorCode, LATEST_PROTOCOL_VERSION, McpError } from '@modelcontextprotocol/sdk/types.js';
 import { afterEach, describe, expect, it } from 'vitest';
-import { closeAll, connect, listen, sse } from './streamableHttpFixtures.js';
+import { ResponseTooLargeError } from '../../src/mcp/http/responseBody.js';
+import { closeAll, connect, listen, scriptedServer, sse } from './streamableHttpFixtures.js';
 
 afterEach(closeAll);
 
@@ -95,5 +97,26 @@ describe('StreamableHttpTransport resources', () => {
     expect((error as McpError).message).toMatch(/larger than 1024 bytes/);
     await new Promise((resolve) => setTimeout(resolve, 100));
     expect(resumed).toBe(0);
+  });
+
+  it('fails a call whose JSON answer passes maxEventBytes as soon as it does, and closes its connection', async () => {
+    let cut = false;
+    const server = await scriptedServer((res) => {
+      res.on('close', () => (cut = true));
+      res.writeHead(200, { 'content-type': 'application/json' }).write(`{"jsonrpc":"2.0","id":2,"result":{"pad":"${'x'.repeat(4096)}`); // and never ends
+    });
+    const { client } = await connect(server.url, {}, { maxEventBytes: 1024 });
+    const error = await client.callTool({ name: 't', arguments: {} }, undefined, { timeout: 5_000 }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ResponseTooLargeError);
+    await expect.poll(() => cut, { timeout: 2_000 }).toBe(true);
+  });
+
+  it('fails a call answered with an HTTP error whose body never ends, quoting the start of it', async () => {
+    const server = await scriptedServer((res) => void res.writeHead(500, { 'content-type': 'text/plain' }).write(`upstream exploded${' '.repeat(256 * 1024)}`));
+    const { client } = await connect(server.url);
+    const error = await client.callTool({ name: 't', arguments: {} }, undefined, { timeout: 5_000 }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(StreamableHTTPError);
+    expect((error as StreamableHTTPError).code).toBe(500);
+    expect((error as Error).message).toMatch(/upstream exploded/);
   });
 });

@@ -5,6 +5,7 @@
 import { Readable } from 'node:stream';
 import type { ReadableStream as WebReadableStream } from 'node:stream/web';
 import { mediaTypeEssence } from '@modelcontextprotocol/sdk/shared/mediaType.js';
+import { McpoError } from '../../errors.js';
 import { NodeBodyResponse } from './nodeResponse.js';
 
 /**
@@ -12,6 +13,13 @@ import { NodeBodyResponse } from './nodeResponse.js';
  * past it the connection is closed instead (undici dumps bodies the same way, with 128 KiB).
  */
 export const DISCARD_LIMIT_BYTES = 64 * 1024;
+
+/** A JSON answer longer than the transport accepts (its maxEventBytes); the connection was closed. */
+export class ResponseTooLargeError extends McpoError {
+  constructor(maxBytes: number) {
+    super('UPSTREAM_ERROR', `the server sent an answer larger than ${maxBytes} bytes`, { details: { maxBytes } });
+  }
+}
 
 /** The body as a Node stream (the response is used after this); undefined for a response without one. */
 export function takeBody(response: Response): Readable | undefined {
@@ -41,4 +49,40 @@ export function discardBody(response: Response): void {
     read += chunk.length;
     if (read > DISCARD_LIMIT_BYTES) stream.destroy();
   });
+}
+
+/**
+ * The whole body, read from the Node stream as it comes. Past `maxBytes` the stream (and its connection)
+ * is cut and ResponseTooLargeError thrown: read to its end, a body the server never stops sending would
+ * grow mcpo's memory until it died.
+ */
+export async function readBody(stream: Readable, maxBytes: number): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  let length = 0;
+  for await (const chunk of stream) {
+    length += (chunk as Buffer).length;
+    if (length > maxBytes) {
+      stream.destroy();
+      throw new ResponseTooLargeError(maxBytes);
+    }
+    chunks.push(chunk as Buffer);
+  }
+  return Buffer.concat(chunks, length);
+}
+
+/** The start of an error answer's body, for its error message (at most DISCARD_LIMIT_BYTES; the rest is cut). */
+export async function readErrorText(response: Response): Promise<string> {
+  const stream = takeBody(response);
+  if (!stream) return '';
+  const chunks: Buffer[] = [];
+  let length = 0;
+  for await (const chunk of stream) {
+    chunks.push(chunk as Buffer);
+    length += (chunk as Buffer).length;
+    if (length >= DISCARD_LIMIT_BYTES) {
+      stream.destroy();
+      break;
+    }
+  }
+  return Buffer.concat(chunks, length).subarray(0, DISCARD_LIMIT_BYTES).toString('utf8');
 }

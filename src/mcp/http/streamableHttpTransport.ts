@@ -20,8 +20,8 @@ import { fetchWithinOrigin, unfollowedRedirect, type FetchLike, type Transport, 
 import { ErrorCode, type JSONRPCMessage } from '@modelcontextprotocol/sdk/types.js';
 import { asJsonRpcMessage } from './jsonRpcMessage.js';
 import { withNodeBody } from './nodeResponse.js';
-import { discardBody, takeBody } from './responseBody.js';
-import { SseEventTooLargeError } from './sseParser.js';
+import { discardBody, readBody, readErrorText, takeBody } from './responseBody.js';
+import { DEFAULT_MAX_EVENT_BYTES, SseEventTooLargeError } from './sseParser.js';
 import { readSseStream, type SseStreamEnd } from './sseStream.js';
 
 /** How a dropped event stream is resumed; DEFAULT_RECONNECTION are the SDK transport's values. */
@@ -41,7 +41,7 @@ export interface StreamableHttpTransportOptions {
   /** The entry's configured headers: sent with every request to the MCP server. */
   headers?: Readonly<Record<string, string>>;
   reconnection?: ReconnectionOptions;
-  /** See SseParser. */
+  /** The most bytes one message may take: an SSE event (see SseParser) or a JSON answer. Default DEFAULT_MAX_EVENT_BYTES. */
   maxEventBytes?: number;
 }
 
@@ -61,7 +61,7 @@ export class StreamableHttpTransport implements Transport {
   private readonly fetch: FetchLike;
   private readonly configured: Record<string, string> = {};
   private readonly reconnection: ReconnectionOptions;
-  private readonly maxEventBytes: number | undefined;
+  private readonly maxEventBytes: number;
   private readonly timers = new Set<NodeJS.Timeout>();
   private controller: AbortController | undefined;
   private closed = false;
@@ -78,7 +78,7 @@ export class StreamableHttpTransport implements Transport {
     this.fetch = fetchWithinOrigin(options.fetch);
     for (const [name, value] of Object.entries(options.headers ?? {})) this.configured[name.toLowerCase()] = value;
     this.reconnection = options.reconnection ?? DEFAULT_RECONNECTION;
-    this.maxEventBytes = options.maxEventBytes;
+    this.maxEventBytes = options.maxEventBytes ?? DEFAULT_MAX_EVENT_BYTES;
   }
 
   get sessionId(): string | undefined {
@@ -152,7 +152,7 @@ export class StreamableHttpTransport implements Transport {
     const sessionId = response.headers.get('mcp-session-id');
     if (sessionId) this.session = sessionId;
     if (!response.ok) {
-      const text = await response.text().catch(() => null);
+      const text = await readErrorText(response).catch(() => null);
       throw new StreamableHTTPError(response.status, `Error POSTing to endpoint: ${this.unfollowed(response) ?? text}`);
     }
     if (response.status === 202) {
@@ -171,7 +171,8 @@ export class StreamableHttpTransport implements Transport {
     if (mediaType === 'text/event-stream') {
       this.consume(takeBody(response), { ...(onresumptiontoken ? { onresumptiontoken } : {}), awaiting: [id] }, false);
     } else if (mediaType === 'application/json') {
-      const data: unknown = await response.json();
+      const body = takeBody(response);
+      const data: unknown = body ? JSON.parse((await readBody(body, this.maxEventBytes)).toString('utf8')) : undefined;
       for (const item of Array.isArray(data) ? data : [data]) this.onmessage?.(asJsonRpcMessage(item));
     } else {
       discardBody(response);
@@ -204,7 +205,7 @@ export class StreamableHttpTransport implements Transport {
         onRetry: (ms) => (this.retryMs = ms),
         ...(context.onresumptiontoken ? { onEventId: context.onresumptiontoken } : {}),
       },
-      { ...(this.maxEventBytes === undefined ? {} : { maxEventBytes: this.maxEventBytes }), ...(context.replayMessageId === undefined ? {} : { replayMessageId: context.replayMessageId }) },
+      { maxEventBytes: this.maxEventBytes, ...(context.replayMessageId === undefined ? {} : { replayMessageId: context.replayMessageId }) },
     ).then((end) => this.streamEnded(end, context, reconnectable));
   }
 
