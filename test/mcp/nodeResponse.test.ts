@@ -25,7 +25,21 @@ afterEach(async () => {
   await new Promise<void>((resolve) => server.close(() => resolve()));
 });
 
+/** The same request through httpFetch as a NodeBodyResponse and through the global fetch. */
+async function both(init: RequestInit = {}): Promise<{ node: Response; web: Response }> {
+  const request: RequestInit = { method: 'POST', body: '{}', redirect: 'manual', ...init };
+  return { node: await httpFetch(`${base}/mcp`, withNodeBody(request)), web: await fetch(`${base}/mcp`, request) };
+}
+
 describe('NodeBodyResponse', () => {
+  it('reads a body that starts with a UTF-8 byte-order mark as fetch does: without it (regression: json() threw)', async () => {
+    handler = (_req, res) => res.writeHead(200, { 'content-type': 'application/json' }).end(Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from('{"ok":"✓"}')]));
+    const { node, web } = await both();
+    expect(await node.json()).toEqual(await web.json());
+    const again = await both();
+    expect(await again.node.text()).toBe(await again.web.text());
+  });
+
   it('does not crash the process when a compressed body nobody reads is aborted', async () => {
     const uncaught: unknown[] = [];
     const record = (error: unknown) => uncaught.push(error);

@@ -34,6 +34,15 @@ describe('StreamableHttpTransport', () => {
     expect(await client.callTool({ name: 'echo', arguments: { message: 'json' } })).toMatchObject({ content: [{ text: 'json' }] });
   });
 
+  it('calls tools on a server whose JSON answers start with a byte-order mark', async () => {
+    const server = await scriptedServer((res, id) => {
+      const answer = JSON.stringify({ jsonrpc: '2.0', id, result: { content: [{ type: 'text', text: 'bom' }] } });
+      res.writeHead(200, { 'content-type': 'application/json; charset=utf-8' }).end(`\ufeff${answer}`);
+    });
+    const { client } = await connect(server.url);
+    expect(await client.callTool({ name: 't', arguments: {} })).toMatchObject({ content: [{ text: 'bom' }] });
+  });
+
   it('receives what the server sends on its GET stream (tools/list_changed)', async () => {
     const server = await sdkServer();
     const { client } = await connect(server.url);

@@ -130,7 +130,7 @@ export class NodeBodyResponse {
   }
 
   async text(): Promise<string> {
-    return Buffer.from(await this.bytes()).toString('utf8');
+    return utf8Text(await this.bytes());
   }
 
   async json(): Promise<unknown> {
@@ -148,6 +148,13 @@ export class NodeBodyResponse {
     this.stream = undefined;
     return stream;
   }
+}
+
+/** UTF-8 text as the fetch API decodes a body: a leading byte-order mark is dropped (Buffer's toString keeps it). */
+export function utf8Text(bytes: Uint8Array): string {
+  const buffer = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const bom = buffer[0] === 0xef && buffer[1] === 0xbb && buffer[2] === 0xbf;
+  return buffer.toString('utf8', bom ? 3 : 0);
 }
 
 /** The cast in one place: NodeBodyResponse has what mcpo's code and the SDK's helpers read of a Response. */

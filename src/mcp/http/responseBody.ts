@@ -6,7 +6,7 @@ import { Readable } from 'node:stream';
 import type { ReadableStream as WebReadableStream } from 'node:stream/web';
 import { mediaTypeEssence } from '@modelcontextprotocol/sdk/shared/mediaType.js';
 import { McpoError } from '../../errors.js';
-import { NodeBodyResponse } from './nodeResponse.js';
+import { NodeBodyResponse, utf8Text } from './nodeResponse.js';
 
 /**
  * The most bytes of an unwanted body read so that its connection can go back to the keep-alive pool;
@@ -84,5 +84,5 @@ export async function readErrorText(response: Response): Promise<string> {
       break;
     }
   }
-  return Buffer.concat(chunks, length).subarray(0, DISCARD_LIMIT_BYTES).toString('utf8');
+  return utf8Text(Buffer.concat(chunks, length).subarray(0, DISCARD_LIMIT_BYTES));
 }

@@ -19,7 +19,7 @@ import { mediaTypeEssence } from '@modelcontextprotocol/sdk/shared/mediaType.js'
 import { fetchWithinOrigin, unfollowedRedirect, type FetchLike, type Transport, type TransportSendOptions } from '@modelcontextprotocol/sdk/shared/transport.js';
 import { ErrorCode, type JSONRPCMessage } from '@modelcontextprotocol/sdk/types.js';
 import { asJsonRpcMessage } from './jsonRpcMessage.js';
-import { withNodeBody } from './nodeResponse.js';
+import { utf8Text, withNodeBody } from './nodeResponse.js';
 import { discardBody, readBody, readErrorText, takeBody } from './responseBody.js';
 import { DEFAULT_MAX_EVENT_BYTES, SseEventTooLargeError } from './sseParser.js';
 import { readSseStream, type SseStreamEnd } from './sseStream.js';
@@ -172,7 +172,7 @@ export class StreamableHttpTransport implements Transport {
       this.consume(takeBody(response), { ...(onresumptiontoken ? { onresumptiontoken } : {}), awaiting: [id] }, false);
     } else if (mediaType === 'application/json') {
       const body = takeBody(response);
-      const data: unknown = body ? JSON.parse((await readBody(body, this.maxEventBytes)).toString('utf8')) : undefined;
+      const data: unknown = body ? JSON.parse(utf8Text(await readBody(body, this.maxEventBytes))) : undefined;
       for (const item of Array.isArray(data) ? data : [data]) this.onmessage?.(asJsonRpcMessage(item));
     } else {
       discardBody(response);
