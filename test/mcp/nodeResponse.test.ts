@@ -5,7 +5,9 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createGzip, constants as zlibConstants } from 'node:zlib';
+import { unfollowedRedirect } from '@modelcontextprotocol/sdk/shared/transport.js';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { readChallenge } from '../../src/oauth/scopes.js';
 import { withNodeBody } from '../../src/mcp/http/nodeResponse.js';
 import { createHttpFetch } from '../../src/mcp/httpFetch.js';
 
@@ -61,5 +63,48 @@ describe('NodeBodyResponse', () => {
     } finally {
       process.off('uncaughtException', record);
     }
+  });
+
+  it('shows what the OAuth fetch and the SDK redirect helpers read of a Response as fetch does', async () => {
+    handler = (req, res) => {
+      if (req.url === '/mcp') return void res.writeHead(307, { Location: '/elsewhere?q=1', 'X-Twice': ['a', 'b'] }).end('moved');
+      res.writeHead(401, 'Nope', { 'WWW-Authenticate': 'Bearer error="insufficient_scope", scope="a b", resource_metadata="http://x/.well-known/r"' }).end();
+    };
+    const seen = (r: Response) => ({
+      status: r.status,
+      statusText: r.statusText,
+      ok: r.ok,
+      url: r.url,
+      type: r.type,
+      redirected: r.redirected,
+      location: r.headers.get('LOCATION'),
+      twice: r.headers.get('x-twice'),
+      has: r.headers.has('x-twice'),
+      unfollowed: unfollowedRedirect(r, new URL(`${base}/mcp`)),
+      bodyUsed: r.bodyUsed,
+    });
+    const redirect = await both();
+    expect(seen(redirect.node)).toEqual(seen(redirect.web));
+    const request: RequestInit = { method: 'POST', body: '{}', redirect: 'manual' };
+    const node = await httpFetch(`${base}/401`, withNodeBody(request));
+    const web = await fetch(`${base}/401`, request);
+    expect({ ...seen(node), url: undefined, challenge: readChallenge(node) }).toEqual({ ...seen(web), url: undefined, challenge: readChallenge(web) });
+  });
+
+  it('counts a body as used when it is read or cancelled, not when it is only looked at, as fetch does', async () => {
+    handler = (_req, res) => res.writeHead(200, { 'content-type': 'text/plain' }).end('hello');
+    const states = async (r: Response) => {
+      const states: unknown[] = [r.bodyUsed, r.body === null];
+      states.push(r.bodyUsed, await r.text(), r.bodyUsed);
+      return states;
+    };
+    const looked = await both();
+    expect(await states(looked.node)).toEqual(await states(looked.web));
+    const cancelled = await both();
+    const afterCancel = async (r: Response) => {
+      await r.body!.cancel();
+      return [r.bodyUsed, await r.text().then(() => 'read', (e: unknown) => (e as Error).name)];
+    };
+    expect(await afterCancel(cancelled.node)).toEqual(await afterCancel(cancelled.web));
   });
 });

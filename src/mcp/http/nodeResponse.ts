@@ -9,6 +9,7 @@
  */
 import type { IncomingHttpHeaders } from 'node:http';
 import { Readable } from 'node:stream';
+import type { ReadableStream as WebReadableStream } from 'node:stream/web';
 
 const NODE_BODY = Symbol('mcpo.nodeBody');
 type InitWithNodeBody = RequestInit & { [NODE_BODY]?: true };
@@ -84,6 +85,7 @@ export class NodeBodyResponse {
   private stream: Readable | undefined;
   private web: ReadableStream<Uint8Array> | null | undefined;
   private used = false;
+  private cancelled = false;
 
   constructor(init: NodeResponseInit) {
     this.status = init.status;
@@ -97,18 +99,26 @@ export class NodeBodyResponse {
     this.stream?.on('error', ignore);
   }
 
+  /** As fetch's: true once the body was read or cancelled (or a reader holds it), not when `body` was only looked at. */
   get bodyUsed(): boolean {
-    return this.used;
+    return this.used || this.cancelled || (this.web?.locked ?? false);
   }
 
-  /** The body as a web stream, made on first use (the fetch API's `body`). */
+  /** The body as a web stream, made on first use (the fetch API's `body`); looking at it does not use the body. */
   get body(): ReadableStream<Uint8Array> | null {
     if (this.web !== undefined) return this.web;
     // Already read another way: like a disturbed Response, nothing is left to stream.
     if (this.used) return null;
-    const stream = this.take();
-    this.web = stream ? (Readable.toWeb(stream) as ReadableStream<Uint8Array>) : null;
-    return this.web;
+    const stream = this.stream;
+    this.stream = undefined;
+    if (!stream) return (this.web = null);
+    const web = Readable.toWeb(stream) as ReadableStream<Uint8Array>;
+    const cancel = web.cancel.bind(web);
+    web.cancel = (reason?: unknown) => {
+      this.cancelled = true;
+      return cancel(reason);
+    };
+    return (this.web = web);
   }
 
   /** The body as the Node stream it is; the response is used after this. undefined for a response without a body. */
@@ -142,8 +152,10 @@ export class NodeBodyResponse {
   }
 
   private take(): Readable | undefined {
-    if (this.used) throw new TypeError('Body is unusable: Body has already been read');
+    if (this.bodyUsed) throw new TypeError('Body is unusable: Body has already been read');
     this.used = true;
+    // `body` was looked at (by the OAuth fetch, say) but not read: the web stream holds what is left.
+    if (this.web) return Readable.fromWeb(this.web as WebReadableStream<Uint8Array>);
     const stream = this.stream;
     this.stream = undefined;
     return stream;
