@@ -8,6 +8,8 @@ import { StreamableHTTPError } from '@modelcontextprotocol/sdk/client/streamable
 import { ErrorCode, LATEST_PROTOCOL_VERSION, McpError } from '@modelcontextprotocol/sdk/types.js';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ResponseTooLargeError } from '../../src/mcp/http/responseBody.js';
+import { StreamableHttpTransport } from '../../src/mcp/http/streamableHttpTransport.js';
+import { mcpHttpFetch } from '../../src/mcp/httpFetch.js';
 import { closeAll, connect, listen, scriptedServer, sse } from './streamableHttpFixtures.js';
 
 afterEach(closeAll);
@@ -118,5 +120,33 @@ describe('StreamableHttpTransport resources', () => {
     expect(error).toBeInstanceOf(StreamableHTTPError);
     expect((error as StreamableHTTPError).code).toBe(500);
     expect((error as Error).message).toMatch(/upstream exploded/);
+  });
+
+  it('sends nothing once closed, and reports nothing: send() rejects with ConnectionClosed', async () => {
+    const server = await scriptedServer(() => {});
+    for (const started of [true, false]) {
+      const transport = new StreamableHttpTransport(new URL(server.url), { fetch: mcpHttpFetch });
+      const errors: Error[] = [];
+      transport.onerror = (error) => errors.push(error);
+      if (started) await transport.start();
+      await transport.close();
+      const error = await transport.send({ jsonrpc: '2.0', id: 1, method: 'ping' }).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(McpError);
+      expect((error as McpError).code).toBe(ErrorCode.ConnectionClosed);
+      expect(errors).toEqual([]);
+    }
+    expect(server.seen).toEqual([]);
+  });
+
+  it('ends on close() a stream it opened before start()', async () => {
+    let cut = false;
+    const server = await listen((_req, res) => {
+      res.on('close', () => (cut = true));
+      sse(res).write(': open\n\n');
+    });
+    const transport = new StreamableHttpTransport(new URL(server.url), { fetch: mcpHttpFetch });
+    await transport.resumeStream('1');
+    await transport.close();
+    await expect.poll(() => cut, { timeout: 2_000 }).toBe(true);
   });
 });

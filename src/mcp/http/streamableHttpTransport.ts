@@ -17,7 +17,7 @@ import type { Readable } from 'node:stream';
 import { StreamableHTTPError } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { mediaTypeEssence } from '@modelcontextprotocol/sdk/shared/mediaType.js';
 import { fetchWithinOrigin, unfollowedRedirect, type FetchLike, type Transport, type TransportSendOptions } from '@modelcontextprotocol/sdk/shared/transport.js';
-import { ErrorCode, type JSONRPCMessage } from '@modelcontextprotocol/sdk/types.js';
+import { ErrorCode, McpError, type JSONRPCMessage } from '@modelcontextprotocol/sdk/types.js';
 import { asJsonRpcMessage } from './jsonRpcMessage.js';
 import { utf8Text, withNodeBody } from './nodeResponse.js';
 import { discardBody, readBody, readErrorText, takeBody } from './responseBody.js';
@@ -63,7 +63,9 @@ export class StreamableHttpTransport implements Transport {
   private readonly reconnection: ReconnectionOptions;
   private readonly maxEventBytes: number;
   private readonly timers = new Set<NodeJS.Timeout>();
-  private controller: AbortController | undefined;
+  /** Made with the transport, not by start(): close() must also end what was sent before start(). */
+  private readonly controller = new AbortController();
+  private started = false;
   private closed = false;
   private session: string | undefined;
   private protocol: string | undefined;
@@ -94,8 +96,8 @@ export class StreamableHttpTransport implements Transport {
   }
 
   async start(): Promise<void> {
-    if (this.controller) throw new Error('StreamableHttpTransport already started');
-    this.controller = new AbortController();
+    if (this.started) throw new Error('StreamableHttpTransport already started');
+    this.started = true;
   }
 
   async close(): Promise<void> {
@@ -103,11 +105,13 @@ export class StreamableHttpTransport implements Transport {
     this.closed = true;
     for (const timer of this.timers) clearTimeout(timer);
     this.timers.clear();
-    this.controller?.abort();
+    this.controller.abort();
     this.onclose?.();
   }
 
   async send(message: JSONRPCMessage, options?: TransportSendOptions): Promise<void> {
+    // Nothing goes out once closed: not even the OAuth fetch's token refresh before the abort would stop it.
+    if (this.closed) throw new McpError(ErrorCode.ConnectionClosed, 'the transport is closed');
     try {
       if (options?.resumptionToken) {
         const id = requestId(message);
@@ -141,6 +145,7 @@ export class StreamableHttpTransport implements Transport {
 
   /** Resumes a stream after `lastEventId` (the SDK transport's public method of the same name). */
   async resumeStream(lastEventId: string, options?: { onresumptiontoken?: (token: string) => void }): Promise<void> {
+    if (this.closed) throw new McpError(ErrorCode.ConnectionClosed, 'the transport is closed');
     await this.openStream({ resumptionToken: lastEventId, ...(options?.onresumptiontoken ? { onresumptiontoken: options.onresumptiontoken } : {}) });
   }
 
@@ -263,8 +268,8 @@ export class StreamableHttpTransport implements Transport {
     return Object.assign(headers, this.configured);
   }
 
-  private signal(): { signal?: AbortSignal } {
-    return this.controller ? { signal: this.controller.signal } : {};
+  private signal(): { signal: AbortSignal } {
+    return { signal: this.controller.signal };
   }
 
   private unfollowed(response: Response): string | undefined {
