@@ -10,6 +10,7 @@ import type { DocumentInfo } from './openapi/document.js';
 import { createApp } from './server/app.js';
 import { LOOPBACK_HOST_NAMES } from './server/hostGuard.js';
 import { listen } from './server/listen.js';
+import { preloadOpenApiBuilders } from './server/openapiBuilders.js';
 import { startHotReload } from './reload.js';
 
 export interface RunOptions {
@@ -79,6 +80,8 @@ export async function run(options: RunOptions): Promise<Running> {
   });
   options.logger.info('listening', { url: server.url, servers: options.servers.length });
   manager.start(options.servers);
+  // While the servers boot: the catalogs need these once tools arrive.
+  preloadOpenApiBuilders();
   const reloader = options.hotReload
     ? startHotReload({ ...options.hotReload, manager, initial: options.servers, logger: options.logger })
     : undefined;

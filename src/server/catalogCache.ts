@@ -1,11 +1,12 @@
 /**
  * Compiled tool catalogs (validators included), one per server, built when its tools arrive and kept until the
  * registry reports that server's tools changed, or the server was added or removed. Nothing is compiled
- * per request.
+ * per request. The catalog code is loaded on first need (openapiBuilders.ts): callers await whenOpenApiReady() first.
  */
 import type { Logger } from '../log/logger.js';
 import type { ChangeKind, ServerRegistry } from '../mcp/types.js';
-import { buildCatalog, type ServerCatalog } from '../openapi/catalog.js';
+import type { ServerCatalog } from '../openapi/catalog.js';
+import { loadOpenApiBuilders, openApiBuilders } from './openapiBuilders.js';
 
 /** Change kinds after which a server's catalog must be rebuilt. Status changes alone keep it. */
 const CATALOG_CHANGES: ReadonlySet<ChangeKind> = new Set(['tools', 'added', 'removed']);
@@ -25,7 +26,7 @@ export class CatalogCache {
     if (cached) return cached;
     const handle = this.registry.get(server);
     if (!handle) return undefined;
-    const catalog = buildCatalog(server, handle.tools(), { logger: this.logger });
+    const catalog = openApiBuilders().buildCatalog(server, handle.tools(), { logger: this.logger });
     this.catalogs.set(server, catalog);
     return catalog;
   }
@@ -42,6 +43,7 @@ export class CatalogCache {
   onChange(server: string, kind: ChangeKind): void {
     if (!CATALOG_CHANGES.has(kind)) return;
     this.catalogs.delete(server);
-    if (kind === 'tools') setImmediate(() => this.get(server));
+    // A failed load is left to the requests that need the catalog, which report it.
+    if (kind === 'tools') setImmediate(() => void loadOpenApiBuilders().then(() => this.get(server), () => {}));
   }
 }

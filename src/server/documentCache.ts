@@ -2,11 +2,13 @@
  * OpenAPI documents, serialized once and served with an ETag until the registry reports a change
  * affecting them. Any change on a server (tools, status, added, removed) drops that server's document
  * and the root document: the root lists every server's tools and the state of those not connected.
+ * The document code is loaded on first need (openapiBuilders.ts): callers await whenOpenApiReady() first.
  */
 import { createHash } from 'node:crypto';
 import type { ServerRegistry, ChangeKind } from '../mcp/types.js';
-import { buildRootDocument, buildServerDocument, type DocumentInfo } from '../openapi/document.js';
+import type { DocumentInfo } from '../openapi/document.js';
 import type { CatalogCache } from './catalogCache.js';
+import { openApiBuilders } from './openapiBuilders.js';
 import { joinPath } from './paths.js';
 import { describeWithStatuses } from './statusNotes.js';
 
@@ -79,7 +81,7 @@ export class DocumentCache {
       info.description,
       registry.list().map((h) => h.status()),
     );
-    return buildRootDocument(catalogs.all(), { info: { ...info, description }, serverUrl, apiKey });
+    return openApiBuilders().buildRootDocument(catalogs.all(), { info: { ...info, description }, serverUrl, apiKey });
   }
 
   private buildServer(
@@ -91,6 +93,6 @@ export class DocumentCache {
     const catalog = this.options.catalogs.get(name);
     if (!handle || !catalog) return undefined;
     const description = describeWithStatuses(info.description, [handle.status()]);
-    return buildServerDocument(catalog, { info: { ...info, description }, serverUrl, apiKey: this.options.apiKey });
+    return openApiBuilders().buildServerDocument(catalog, { info: { ...info, description }, serverUrl, apiKey: this.options.apiKey });
   }
 }

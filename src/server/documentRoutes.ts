@@ -5,6 +5,7 @@
 import type { Context, Hono } from 'hono';
 import type { CachedDocument } from './documentCache.js';
 import { serverNotFound, type ServerContext } from './context.js';
+import { whenOpenApiReady } from './openapiBuilders.js';
 
 function sendDocument(c: Context, cached: CachedDocument): Response {
   const headers = { ETag: cached.etag, 'Cache-Control': 'no-cache' };
@@ -15,9 +16,13 @@ function sendDocument(c: Context, cached: CachedDocument): Response {
 /** Adds the openapi.json routes to `app`. */
 export function registerDocumentRoutes(app: Hono, ctx: ServerContext): void {
   const { pathPrefix: p, documents } = ctx;
-  app.get(`${p}/openapi.json`, (c) => sendDocument(c, documents.root()));
+  app.get(`${p}/openapi.json`, async (c) => {
+    await whenOpenApiReady();
+    return sendDocument(c, documents.root());
+  });
   if (ctx.mode === 'single') return;
-  app.get(`${p}/:server/openapi.json`, (c) => {
+  app.get(`${p}/:server/openapi.json`, async (c) => {
+    await whenOpenApiReady();
     const server = c.req.param('server');
     const cached = documents.server(server);
     if (!cached) throw serverNotFound(ctx.registry, server);

@@ -6,6 +6,7 @@ import type { NotFoundHandler } from 'hono';
 import { McpoError } from '../errors.js';
 import { serverNotFound, singleServerName, type ServerContext } from './context.js';
 import { renderError } from './errorHandler.js';
+import { whenOpenApiReady } from './openapiBuilders.js';
 import { joinPath } from './paths.js';
 
 /** Longest path echoed back in a message. */
@@ -58,7 +59,9 @@ function safeDecode(segment: string): string {
 
 /** app.notFound: 404 (or 405 on a tool path) in the error envelope, naming what was not found. */
 export function createNotFoundHandler(ctx: ServerContext): NotFoundHandler {
-  return function mcpoNotFound(c) {
+  return async function mcpoNotFound(c) {
+    // Whether the path names a tool (405 rather than 404) is read from the catalogs.
+    await whenOpenApiReady();
     return renderError(c, routeNotFound(ctx, c.req.method, c.req.path));
   };
 }

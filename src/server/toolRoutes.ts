@@ -9,6 +9,7 @@ import { serverNotFound, singleServerName, type ServerContext } from './context.
 import { waitForTools } from './awaitTools.js';
 import { readArguments } from './requestBody.js';
 import { jsonResponse } from './lightResponse.js';
+import { whenOpenApiReady } from './openapiBuilders.js';
 import { disconnectSignal } from './disconnectSignal.js';
 import { didYouMean } from './suggest.js';
 
@@ -19,6 +20,9 @@ function toolNotFound(server: string, tool: string, known: Iterable<string>): Mc
 }
 
 async function callTool(ctx: ServerContext, c: Context, server: string, tool: string): Promise<Response> {
+  // Only the first calls after start-up can find the catalog code still loading; the rest do not await.
+  const loading = whenOpenApiReady();
+  if (loading) await loading;
   const handle = ctx.registry.get(server);
   let catalog = ctx.catalogs.get(server);
   if (!handle || !catalog) throw serverNotFound(ctx.registry, server);
