@@ -53,6 +53,23 @@ describe('StreamableHttpTransport', () => {
     await changed;
   });
 
+  it('does not read a GET answer that is not an event stream as one, nor poll it again and again', async () => {
+    const server = await listen((req, res, body) => {
+      if (req.method === 'GET') return void res.writeHead(200, { 'content-type': 'text/html' }).end('<p>use POST</p>');
+      const message = body as { id?: unknown; method?: string };
+      if (message.id === undefined) return void res.writeHead(202).end();
+      const result = { protocolVersion: LATEST_PROTOCOL_VERSION, capabilities: {}, serverInfo: { name: 'html', version: '1' } };
+      res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ jsonrpc: '2.0', id: message.id, result }));
+    });
+    const fast = { initialDelayMs: 10, maxDelayMs: 10, growFactor: 1, maxRetries: 2 };
+    const { errors } = await connect(server.url, {}, { reconnection: fast });
+    await expect.poll(() => errors.length).toBeGreaterThan(0);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(server.seen.filter((r) => r.method === 'GET')).toHaveLength(1);
+    expect(errors[0]).toBeInstanceOf(StreamableHTTPError);
+    expect(errors[0]!.message).toMatch(/text\/html/);
+  });
+
   it('resumes a call whose stream the server closed early (Last-Event-ID) and returns its answer', async () => {
     const server = await sdkServer();
     const { client } = await connect(server.url);

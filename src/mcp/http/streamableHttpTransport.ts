@@ -196,6 +196,13 @@ export class StreamableHttpTransport implements Transport {
       if (response.status === 405) return false;
       throw new StreamableHTTPError(response.status, `Failed to open SSE stream: ${this.unfollowed(response) ?? response.statusText}`);
     }
+    // The spec allows an event stream or 405 here. Read as a stream, anything else (an HTML page) would end at
+    // once and be reopened after every delay, for as long as the transport lives.
+    const contentType = response.headers.get('content-type');
+    if (mediaTypeEssence(contentType) !== 'text/event-stream') {
+      discardBody(response);
+      throw new StreamableHTTPError(-1, `Unexpected content type for the SSE stream: ${contentType}`);
+    }
     this.consume(takeBody(response), context, true);
     return true;
   }
