@@ -70,6 +70,28 @@ describe('StreamableHttpTransport', () => {
     expect(errors[0]!.message).toMatch(/text\/html/);
   });
 
+  it('waits as long as a huge retry field says before reopening the GET stream, not 1 ms (timer overflow)', async () => {
+    const server = await listen((req, res, body) => {
+      if (req.method === 'GET') return void sse(res).end('retry: 9999999999999\n\n');
+      const message = body as { id?: unknown; method?: string };
+      if (message.id === undefined) return void res.writeHead(202).end();
+      const result = { protocolVersion: LATEST_PROTOCOL_VERSION, capabilities: {}, serverInfo: { name: 'patient', version: '1' } };
+      res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ jsonrpc: '2.0', id: message.id, result }));
+    });
+    const warnings: Error[] = [];
+    const record = (warning: Error) => warnings.push(warning);
+    process.on('warning', record);
+    try {
+      await connect(server.url);
+      await expect.poll(() => server.seen.some((r) => r.method === 'GET')).toBe(true);
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      expect(server.seen.filter((r) => r.method === 'GET')).toHaveLength(1);
+      expect(warnings.filter((w) => w.name === 'TimeoutOverflowWarning')).toEqual([]);
+    } finally {
+      process.off('warning', record);
+    }
+  });
+
   it('resumes a call whose stream the server closed early (Last-Event-ID) and returns its answer', async () => {
     const server = await sdkServer();
     const { client } = await connect(server.url);

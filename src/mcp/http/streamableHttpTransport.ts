@@ -18,6 +18,7 @@ import { StreamableHTTPError } from '@modelcontextprotocol/sdk/client/streamable
 import { mediaTypeEssence } from '@modelcontextprotocol/sdk/shared/mediaType.js';
 import { fetchWithinOrigin, unfollowedRedirect, type FetchLike, type Transport, type TransportSendOptions } from '@modelcontextprotocol/sdk/shared/transport.js';
 import { ErrorCode, McpError, type JSONRPCMessage } from '@modelcontextprotocol/sdk/types.js';
+import { MAX_TIMER_MS } from '../../config/schema.js';
 import { asJsonRpcMessage } from './jsonRpcMessage.js';
 import { utf8Text, withNodeBody } from './nodeResponse.js';
 import { discardBody, readBody, readErrorText, takeBody } from './responseBody.js';
@@ -244,7 +245,8 @@ export class StreamableHttpTransport implements Transport {
       this.onerror?.(new Error(`Maximum reconnection attempts (${maxRetries}) exceeded.`));
       return this.unanswered(context);
     }
-    const delay = this.retryMs ?? Math.min(initialDelayMs * growFactor ** attempt, maxDelayMs);
+    // Capped: a longer delay overflows Node's timer, which then fires after 1 ms (and warns on stderr).
+    const delay = Math.min(this.retryMs ?? Math.min(initialDelayMs * growFactor ** attempt, maxDelayMs), MAX_TIMER_MS);
     const timer = setTimeout(() => {
       this.timers.delete(timer);
       this.openStream(context).then(
