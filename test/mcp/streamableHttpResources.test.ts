@@ -149,4 +149,39 @@ describe('StreamableHttpTransport resources', () => {
     await transport.close();
     await expect.poll(() => cut, { timeout: 2_000 }).toBe(true);
   });
+
+  it('answers a request resumed with a resumption token at once when the server refuses the GET (405)', async () => {
+    const server = await scriptedServer(() => {});
+    const transport = new StreamableHttpTransport(new URL(server.url), { fetch: mcpHttpFetch });
+    const messages: unknown[] = [];
+    transport.onmessage = (message) => messages.push(message);
+    await transport.start();
+    await transport.send({ jsonrpc: '2.0', id: 9, method: 'tools/call', params: { name: 't', arguments: {} } }, { resumptionToken: '5' });
+    await expect.poll(() => messages).toEqual([{ jsonrpc: '2.0', id: 9, error: expect.objectContaining({ code: ErrorCode.ConnectionClosed }) }]);
+    expect(server.seen.map((r) => [r.method, r.headers['last-event-id']])).toEqual([['GET', '5']]);
+    await transport.close();
+  });
+
+  it('does not turn an exception thrown by its message handler into an unhandled rejection', async () => {
+    const unhandled: unknown[] = [];
+    const record = (reason: unknown) => unhandled.push(reason);
+    process.on('unhandledRejection', record);
+    try {
+      const server = await scriptedServer((res) => sse(res).end(': ends without the answer\n\n'));
+      const transport = new StreamableHttpTransport(new URL(server.url), { fetch: mcpHttpFetch });
+      const errors: Error[] = [];
+      transport.onmessage = () => {
+        throw new Error('a bug in the handler');
+      };
+      transport.onerror = (error) => errors.push(error);
+      await transport.start();
+      await transport.send({ jsonrpc: '2.0', id: 7, method: 'tools/call', params: { name: 't', arguments: {} } });
+      await expect.poll(() => errors.map((e) => e.message)).toContain('a bug in the handler');
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      expect(unhandled).toEqual([]);
+      await transport.close();
+    } finally {
+      process.off('unhandledRejection', record);
+    }
+  });
 });

@@ -18,23 +18,13 @@ import { StreamableHTTPError } from '@modelcontextprotocol/sdk/client/streamable
 import { mediaTypeEssence } from '@modelcontextprotocol/sdk/shared/mediaType.js';
 import { fetchWithinOrigin, unfollowedRedirect, type FetchLike, type Transport, type TransportSendOptions } from '@modelcontextprotocol/sdk/shared/transport.js';
 import { ErrorCode, McpError, type JSONRPCMessage } from '@modelcontextprotocol/sdk/types.js';
-import { MAX_TIMER_MS } from '../../config/schema.js';
+import { DEFAULT_RECONNECTION, EventStreams, type ReconnectionOptions, type StreamContext } from './eventStreams.js';
 import { asJsonRpcMessage } from './jsonRpcMessage.js';
 import { utf8Text, withNodeBody } from './nodeResponse.js';
 import { discardBody, readBody, readErrorText, takeBody } from './responseBody.js';
-import { DEFAULT_MAX_EVENT_BYTES, SseEventTooLargeError } from './sseParser.js';
-import { readSseStream, type SseStreamEnd } from './sseStream.js';
+import { DEFAULT_MAX_EVENT_BYTES } from './sseParser.js';
 
-/** How a dropped event stream is resumed; DEFAULT_RECONNECTION are the SDK transport's values. */
-export interface ReconnectionOptions {
-  initialDelayMs: number;
-  maxDelayMs: number;
-  growFactor: number;
-  /** Attempts in a row before the stream is given up (a server's `retry` field sets the delay instead). */
-  maxRetries: number;
-}
-
-export const DEFAULT_RECONNECTION: Readonly<ReconnectionOptions> = { initialDelayMs: 1_000, maxDelayMs: 30_000, growFactor: 1.5, maxRetries: 2 };
+export { DEFAULT_RECONNECTION, type ReconnectionOptions } from './eventStreams.js';
 
 export interface StreamableHttpTransportOptions {
   /** Sends every request (httpFetch, or mcpo's OAuth fetch around it). */
@@ -46,14 +36,6 @@ export interface StreamableHttpTransportOptions {
   maxEventBytes?: number;
 }
 
-/** One stream's context: how to resume it, and which requests wait for an answer on it. */
-interface StreamContext {
-  resumptionToken?: string;
-  onresumptiontoken?: (token: string) => void;
-  replayMessageId?: string | number;
-  awaiting?: Array<string | number>;
-}
-
 export class StreamableHttpTransport implements Transport {
   onclose?: () => void;
   onerror?: (error: Error) => void;
@@ -61,17 +43,14 @@ export class StreamableHttpTransport implements Transport {
 
   private readonly fetch: FetchLike;
   private readonly configured: Record<string, string> = {};
-  private readonly reconnection: ReconnectionOptions;
   private readonly maxEventBytes: number;
-  private readonly timers = new Set<NodeJS.Timeout>();
+  private readonly streams: EventStreams;
   /** Made with the transport, not by start(): close() must also end what was sent before start(). */
   private readonly controller = new AbortController();
   private started = false;
   private closed = false;
   private session: string | undefined;
   private protocol: string | undefined;
-  /** The server's `retry` field, once it sent one: the delay before resuming any stream. */
-  private retryMs: number | undefined;
 
   constructor(
     private readonly url: URL,
@@ -80,8 +59,14 @@ export class StreamableHttpTransport implements Transport {
     // Redirects are followed only within the server's origin, as the SDK's transport does.
     this.fetch = fetchWithinOrigin(options.fetch);
     for (const [name, value] of Object.entries(options.headers ?? {})) this.configured[name.toLowerCase()] = value;
-    this.reconnection = options.reconnection ?? DEFAULT_RECONNECTION;
     this.maxEventBytes = options.maxEventBytes ?? DEFAULT_MAX_EVENT_BYTES;
+    this.streams = new EventStreams({
+      reconnection: options.reconnection ?? DEFAULT_RECONNECTION,
+      maxEventBytes: this.maxEventBytes,
+      open: (context) => this.get(context),
+      deliver: (message) => this.onmessage?.(message),
+      report: (error) => this.report(error),
+    });
   }
 
   get sessionId(): string | undefined {
@@ -104,8 +89,7 @@ export class StreamableHttpTransport implements Transport {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    for (const timer of this.timers) clearTimeout(timer);
-    this.timers.clear();
+    this.streams.close();
     this.controller.abort();
     this.onclose?.();
   }
@@ -117,8 +101,8 @@ export class StreamableHttpTransport implements Transport {
       if (options?.resumptionToken) {
         const id = requestId(message);
         const context: StreamContext = { resumptionToken: options.resumptionToken, ...(options.onresumptiontoken ? { onresumptiontoken: options.onresumptiontoken } : {}) };
-        if (id !== undefined) Object.assign(context, { replayMessageId: id, awaiting: [id] });
-        this.openStream(context).catch((error: unknown) => this.report(error));
+        if (id !== undefined) Object.assign(context, { replayMessageId: id, awaiting: this.streams.await(id) });
+        this.streams.openDetached(context);
         return;
       }
       await this.post(message, options?.onresumptiontoken);
@@ -147,7 +131,12 @@ export class StreamableHttpTransport implements Transport {
   /** Resumes a stream after `lastEventId` (the SDK transport's public method of the same name). */
   async resumeStream(lastEventId: string, options?: { onresumptiontoken?: (token: string) => void }): Promise<void> {
     if (this.closed) throw new McpError(ErrorCode.ConnectionClosed, 'the transport is closed');
-    await this.openStream({ resumptionToken: lastEventId, ...(options?.onresumptiontoken ? { onresumptiontoken: options.onresumptiontoken } : {}) });
+    try {
+      await this.streams.open({ resumptionToken: lastEventId, ...(options?.onresumptiontoken ? { onresumptiontoken: options.onresumptiontoken } : {}) });
+    } catch (error) {
+      this.report(error);
+      throw error;
+    }
   }
 
   private async post(message: JSONRPCMessage, onresumptiontoken: ((token: string) => void) | undefined): Promise<void> {
@@ -164,7 +153,7 @@ export class StreamableHttpTransport implements Transport {
     if (response.status === 202) {
       discardBody(response);
       // The server may offer a stream for its own requests and notifications once the session is initialized.
-      if ('method' in message && message.method === 'notifications/initialized') this.openStream({}).catch((error: unknown) => this.report(error));
+      if ('method' in message && message.method === 'notifications/initialized') this.streams.openDetached({});
       return;
     }
     const id = requestId(message);
@@ -175,7 +164,7 @@ export class StreamableHttpTransport implements Transport {
     const contentType = response.headers.get('content-type');
     const mediaType = mediaTypeEssence(contentType);
     if (mediaType === 'text/event-stream') {
-      this.consume(takeBody(response), { ...(onresumptiontoken ? { onresumptiontoken } : {}), awaiting: [id] }, false);
+      this.streams.read(takeBody(response), { ...(onresumptiontoken ? { onresumptiontoken } : {}), awaiting: this.streams.await(id) });
     } else if (mediaType === 'application/json') {
       const body = takeBody(response);
       const data: unknown = body ? JSON.parse(utf8Text(await readBody(body, this.maxEventBytes))) : undefined;
@@ -186,15 +175,15 @@ export class StreamableHttpTransport implements Transport {
     }
   }
 
-  /** Opens the GET event stream, resuming after `context.resumptionToken` if given. false: the server offers none (405). */
-  private async openStream(context: StreamContext): Promise<boolean> {
+  /** GETs an event stream, after `context.resumptionToken` if given; undefined when the server offers none (405). */
+  private async get(context: StreamContext): Promise<Readable | undefined> {
     const headers = this.headers();
     headers.accept = 'text/event-stream';
     if (context.resumptionToken) headers['last-event-id'] = context.resumptionToken;
     const response = await this.fetch(this.url, withNodeBody({ method: 'GET', headers, ...this.signal() }));
     if (!response.ok) {
       discardBody(response);
-      if (response.status === 405) return false;
+      if (response.status === 405) return undefined;
       throw new StreamableHTTPError(response.status, `Failed to open SSE stream: ${this.unfollowed(response) ?? response.statusText}`);
     }
     // The spec allows an event stream or 405 here. Read as a stream, anything else (an HTML page) would end at
@@ -204,69 +193,7 @@ export class StreamableHttpTransport implements Transport {
       discardBody(response);
       throw new StreamableHTTPError(-1, `Unexpected content type for the SSE stream: ${contentType}`);
     }
-    this.consume(takeBody(response), context, true);
-    return true;
-  }
-
-  private consume(stream: Readable | undefined, context: StreamContext, reconnectable: boolean): void {
-    if (!stream) return this.unanswered(context);
-    void readSseStream(
-      stream,
-      {
-        onMessage: (message) => this.onmessage?.(message),
-        onBadEvent: (error) => this.onerror?.(error),
-        onRetry: (ms) => (this.retryMs = ms),
-        ...(context.onresumptiontoken ? { onEventId: context.onresumptiontoken } : {}),
-      },
-      { maxEventBytes: this.maxEventBytes, ...(context.replayMessageId === undefined ? {} : { replayMessageId: context.replayMessageId }) },
-    ).then((end) => this.streamEnded(end, context, reconnectable));
-  }
-
-  private streamEnded(end: SseStreamEnd, context: StreamContext, reconnectable: boolean): void {
-    if (this.closed) return; // our own close() cut it
-    if (end.error instanceof SseEventTooLargeError) {
-      // Never resumed: the event never counted as received, so the server would send it again, for ever.
-      this.onerror?.(end.error);
-      return this.unanswered(context, { code: ErrorCode.InternalError, message: `mcpo refused the answer: ${end.error.message}` });
-    }
-    if (end.error) this.onerror?.(new Error(`SSE stream disconnected: ${end.error.message}`, { cause: end.error }));
-    if (end.answered) return;
-    // A stream with an event id can be resumed; the GET stream is reopened even without one.
-    if (reconnectable || end.lastEventId !== undefined) {
-      this.reconnect({ ...context, ...(end.lastEventId === undefined ? {} : { resumptionToken: end.lastEventId }) }, 0);
-    } else {
-      this.unanswered(context);
-    }
-  }
-
-  private reconnect(context: StreamContext, attempt: number): void {
-    const { maxRetries, initialDelayMs, growFactor, maxDelayMs } = this.reconnection;
-    if (attempt >= maxRetries) {
-      this.onerror?.(new Error(`Maximum reconnection attempts (${maxRetries}) exceeded.`));
-      return this.unanswered(context);
-    }
-    // Capped: a longer delay overflows Node's timer, which then fires after 1 ms (and warns on stderr).
-    const delay = Math.min(this.retryMs ?? Math.min(initialDelayMs * growFactor ** attempt, maxDelayMs), MAX_TIMER_MS);
-    const timer = setTimeout(() => {
-      this.timers.delete(timer);
-      this.openStream(context).then(
-        (opened) => {
-          if (!opened) this.unanswered(context);
-        },
-        (error: unknown) => {
-          if (this.closed) return;
-          this.onerror?.(new Error(`Failed to reconnect SSE stream: ${error instanceof Error ? error.message : String(error)}`, { cause: error }));
-          this.reconnect(context, attempt + 1);
-        },
-      );
-    }, delay);
-    this.timers.add(timer);
-  }
-
-  /** The requests waiting on a stream that is gone for good get their answer now: the connection closed. */
-  private unanswered(context: StreamContext, error: { code: number; message: string } = NOT_ANSWERED): void {
-    if (this.closed) return;
-    for (const id of context.awaiting ?? []) this.onmessage?.({ jsonrpc: '2.0', id, error });
+    return takeBody(response);
   }
 
   private headers(): Record<string, string> {
@@ -289,8 +216,6 @@ export class StreamableHttpTransport implements Transport {
     if (!this.closed) this.onerror?.(error instanceof Error ? error : new Error(String(error)));
   }
 }
-
-const NOT_ANSWERED = { code: ErrorCode.ConnectionClosed, message: 'the server ended the response stream without answering the request' };
 
 /** The id of a request (not a notification or response), or undefined. */
 function requestId(message: JSONRPCMessage): string | number | undefined {

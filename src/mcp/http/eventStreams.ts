@@ -1,0 +1,190 @@
+/**
+ * The event streams of one streamable-HTTP transport (a POST's answer, the GET stream, a resumed stream):
+ * reads each, resumes a dropped one after the server's `retry` delay or the backoff (MCP 2025-11-25,
+ * "Resumability and Redelivery"), and settles the request waiting on a stream that is gone for good. The
+ * transport does the HTTP: `open` GETs a stream.
+ */
+import type { Readable } from 'node:stream';
+import { ErrorCode, type JSONRPCMessage } from '@modelcontextprotocol/sdk/types.js';
+import { MAX_TIMER_MS } from '../../config/schema.js';
+import { SseEventTooLargeError } from './sseParser.js';
+import { readSseStream, type SseStreamEnd } from './sseStream.js';
+
+/** How a dropped event stream is resumed; DEFAULT_RECONNECTION are the SDK transport's values. */
+export interface ReconnectionOptions {
+  initialDelayMs: number;
+  maxDelayMs: number;
+  growFactor: number;
+  /** Attempts in a row before the stream is given up (a server's `retry` field sets the delay instead). */
+  maxRetries: number;
+}
+
+export const DEFAULT_RECONNECTION: Readonly<ReconnectionOptions> = { initialDelayMs: 1_000, maxDelayMs: 30_000, growFactor: 1.5, maxRetries: 2 };
+
+/** A request whose answer is to come on an event stream. */
+export interface AwaitedRequest {
+  id: string | number;
+  /** The SDK gave up on it (notifications/cancelled): its stream is neither read on nor resumed. */
+  cancelled: boolean;
+  /** The stream being read for it now, if any. */
+  stream: Readable | undefined;
+}
+
+/** One stream's context: how to resume it, and which request waits for its answer on it. */
+export interface StreamContext {
+  resumptionToken?: string;
+  onresumptiontoken?: (token: string) => void;
+  replayMessageId?: string | number;
+  /** None for the GET stream. */
+  awaiting?: AwaitedRequest;
+}
+
+export interface EventStreamsOptions {
+  reconnection: ReconnectionOptions;
+  maxEventBytes: number;
+  /** GETs a stream, after `context.resumptionToken` if given; undefined when the server offers none (405). */
+  open(context: StreamContext): Promise<Readable | undefined>;
+  deliver(message: JSONRPCMessage): void;
+  report(error: Error): void;
+}
+
+const NOT_ANSWERED = { code: ErrorCode.ConnectionClosed, message: 'the server ended the response stream without answering the request' };
+
+export class EventStreams {
+  private readonly timers = new Set<NodeJS.Timeout>();
+  /** Requests waiting on a stream, by id: what a cancellation looks up. */
+  private readonly waiting = new Map<string | number, AwaitedRequest>();
+  /** The server's `retry` field, once it sent one: the delay before resuming any stream. */
+  private retryMs: number | undefined;
+  private closed = false;
+
+  constructor(private readonly options: EventStreamsOptions) {}
+
+  /** A request whose answer will come on an event stream. */
+  await(id: string | number): AwaitedRequest {
+    const request: AwaitedRequest = { id, cancelled: false, stream: undefined };
+    this.waiting.set(id, request);
+    return request;
+  }
+
+  /** Reads a POST's event stream; it is resumed only if it carried an event id. */
+  read(stream: Readable | undefined, context: StreamContext): void {
+    if (!stream) return this.unanswered(context);
+    this.consume(stream, context, false);
+  }
+
+  /** GETs a stream and reads it; false when the server offers none. Throws what the GET threw. */
+  async open(context: StreamContext): Promise<boolean> {
+    const stream = await this.options.open(context);
+    if (!stream) return false;
+    this.consume(stream, context, true);
+    return true;
+  }
+
+  /** Opens a stream in the background: a failure is reported, and the request waiting on it answered. */
+  openDetached(context: StreamContext): void {
+    this.detached(
+      this.open(context).then(
+        (opened) => opened || this.unanswered(context),
+        (error: unknown) => {
+          this.report(error);
+          this.unanswered(context);
+        },
+      ),
+    );
+  }
+
+  close(): void {
+    this.closed = true;
+    for (const timer of this.timers) clearTimeout(timer);
+    this.timers.clear();
+    this.waiting.clear();
+  }
+
+  private consume(stream: Readable, context: StreamContext, reconnectable: boolean): void {
+    if (context.awaiting) context.awaiting.stream = stream;
+    const reading = readSseStream(
+      stream,
+      {
+        onMessage: (message) => this.options.deliver(message),
+        onBadEvent: (error) => this.report(error),
+        onRetry: (ms) => (this.retryMs = ms),
+        ...(context.onresumptiontoken ? { onEventId: context.onresumptiontoken } : {}),
+      },
+      { maxEventBytes: this.options.maxEventBytes, ...(context.replayMessageId === undefined ? {} : { replayMessageId: context.replayMessageId }) },
+    );
+    this.detached(reading.then((end) => this.ended(end, context, reconnectable)));
+  }
+
+  private ended(end: SseStreamEnd, context: StreamContext, reconnectable: boolean): void {
+    const request = context.awaiting;
+    if (request) request.stream = undefined;
+    if (this.closed || request?.cancelled) return; // our own close() or cancel() cut it
+    if (end.error instanceof SseEventTooLargeError) {
+      // Never resumed: the event never counted as received, so the server would send it again, for ever.
+      this.report(end.error);
+      return this.unanswered(context, { code: ErrorCode.InternalError, message: `mcpo refused the answer: ${end.error.message}` });
+    }
+    if (end.error) this.report(new Error(`SSE stream disconnected: ${end.error.message}`, { cause: end.error }));
+    if (end.answered) {
+      if (request) this.waiting.delete(request.id);
+      return;
+    }
+    // A stream with an event id can be resumed; the GET stream is reopened even without one.
+    if (reconnectable || end.lastEventId !== undefined) {
+      this.reconnect({ ...context, ...(end.lastEventId === undefined ? {} : { resumptionToken: end.lastEventId }) }, 0);
+    } else {
+      this.unanswered(context);
+    }
+  }
+
+  private reconnect(context: StreamContext, attempt: number): void {
+    const { maxRetries, initialDelayMs, growFactor, maxDelayMs } = this.options.reconnection;
+    if (attempt >= maxRetries) {
+      this.report(new Error(`Maximum reconnection attempts (${maxRetries}) exceeded.`));
+      return this.unanswered(context);
+    }
+    // Capped: a longer delay overflows Node's timer, which then fires after 1 ms (and warns on stderr).
+    const delay = Math.min(this.retryMs ?? Math.min(initialDelayMs * growFactor ** attempt, maxDelayMs), MAX_TIMER_MS);
+    const timer = setTimeout(() => {
+      this.timers.delete(timer);
+      if (context.awaiting?.cancelled) return;
+      const reopening = this.open(context).then(
+        (opened) => opened || this.unanswered(context),
+        (error: unknown) => {
+          if (this.closed) return;
+          this.report(new Error(`Failed to reconnect SSE stream: ${error instanceof Error ? error.message : String(error)}`, { cause: error }));
+          this.reconnect(context, attempt + 1);
+        },
+      );
+      this.detached(reopening);
+    }, delay);
+    this.timers.add(timer);
+  }
+
+  /** The request waiting on a stream that is gone for good gets its answer now: the connection closed. */
+  private unanswered(context: StreamContext, error: { code: number; message: string } = NOT_ANSWERED): void {
+    const request = context.awaiting;
+    if (this.closed || !request || request.cancelled) return;
+    this.waiting.delete(request.id);
+    this.options.deliver({ jsonrpc: '2.0', id: request.id, error });
+  }
+
+  private report(error: unknown): void {
+    if (!this.closed) this.options.report(error instanceof Error ? error : new Error(String(error)));
+  }
+
+  /**
+   * Ends a chain nobody awaits. A handler that throws (onmessage, onerror) would otherwise make it an
+   * unhandled rejection, which ends the process; reported instead, or dropped if reporting throws too.
+   */
+  private detached(chain: Promise<unknown>): void {
+    chain.catch((error: unknown) => {
+      try {
+        this.report(error);
+      } catch {
+        // The error handler itself threw: there is nowhere left to say so.
+      }
+    });
+  }
+}
