@@ -184,4 +184,41 @@ describe('StreamableHttpTransport resources', () => {
       process.off('unhandledRejection', record);
     }
   });
+
+  it('closes the stream of a call that timed out (the SDK sent notifications/cancelled) instead of keeping it open', async () => {
+    let cut = false;
+    const server = await scriptedServer((res) => {
+      res.on('close', () => (cut = true));
+      sse(res).write('id: 0\ndata: \n\n'); // primed, then silent
+    });
+    const { client } = await connect(server.url);
+    const error = await client.callTool({ name: 't', arguments: {} }, undefined, { timeout: 200 }).catch((e: unknown) => e);
+    expect((error as McpError).code).toBe(ErrorCode.RequestTimeout);
+    await expect.poll(() => cut, { timeout: 2_000 }).toBe(true);
+  });
+
+  it('stops resuming the stream of a call that timed out', async () => {
+    let resumed = 0;
+    const server = await listen((req, res, body) => {
+      const message = body as { id?: unknown; method?: string };
+      if (req.method === 'GET') {
+        if (req.headers['last-event-id'] === undefined) return void res.writeHead(405).end();
+        resumed++;
+        return void sse(res).end('retry: 10\nid: 0\ndata: \n\n'); // the server closes the connection; the client polls
+      }
+      if (message.method === 'initialize') {
+        const result = { protocolVersion: LATEST_PROTOCOL_VERSION, capabilities: { tools: {} }, serverInfo: { name: 'poll', version: '1' } };
+        return void res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ jsonrpc: '2.0', id: message.id, result }));
+      }
+      if (message.id === undefined) return void res.writeHead(202).end();
+      sse(res).end('retry: 10\nid: 0\ndata: \n\n');
+    });
+    const { client } = await connect(server.url);
+    await client.callTool({ name: 't', arguments: {} }, undefined, { timeout: 200 }).catch(() => {});
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    const after = resumed;
+    expect(after).toBeGreaterThan(0);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(resumed).toBe(after);
+  });
 });

@@ -94,6 +94,15 @@ export class EventStreams {
     );
   }
 
+  /** The SDK cancelled request `id`: its stream is closed, not resumed (spec: cancel first, then disconnect). */
+  cancel(id: string | number): void {
+    const request = this.waiting.get(id);
+    if (!request) return;
+    this.waiting.delete(id);
+    request.cancelled = true;
+    request.stream?.destroy();
+  }
+
   close(): void {
     this.closed = true;
     for (const timer of this.timers) clearTimeout(timer);

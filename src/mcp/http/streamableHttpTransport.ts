@@ -109,6 +109,10 @@ export class StreamableHttpTransport implements Transport {
     } catch (error) {
       this.report(error);
       throw error;
+    } finally {
+      // After the server was told (spec: cancel explicitly; a disconnection alone is no cancellation).
+      const cancelled = cancelledRequestId(message);
+      if (cancelled !== undefined) this.streams.cancel(cancelled);
     }
   }
 
@@ -220,4 +224,11 @@ export class StreamableHttpTransport implements Transport {
 /** The id of a request (not a notification or response), or undefined. */
 function requestId(message: JSONRPCMessage): string | number | undefined {
   return 'method' in message && 'id' in message ? message.id : undefined;
+}
+
+/** The request a notifications/cancelled names, or undefined for any other message. */
+function cancelledRequestId(message: JSONRPCMessage): string | number | undefined {
+  if (!('method' in message) || message.method !== 'notifications/cancelled' || 'id' in message) return undefined;
+  const id = (message.params as { requestId?: unknown } | undefined)?.requestId;
+  return typeof id === 'string' || typeof id === 'number' ? id : undefined;
 }
