@@ -109,6 +109,20 @@ describe('StreamableHttpTransport', () => {
     expect(Date.now() - started).toBeLessThan(5_000);
   });
 
+  it('fails a call at once when its JSON answer holds no response to it, quoting an error the server sent without an id', async () => {
+    let answer: unknown = { jsonrpc: '2.0', id: 'someone-else', result: {} };
+    const server = await scriptedServer((res) => void res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(answer)));
+    const { client } = await connect(server.url);
+    const started = performance.now();
+    const stray = await client.callTool({ name: 't', arguments: {} }, undefined, { timeout: 5_000 }).catch((e: unknown) => e);
+    expect((stray as McpError).code).toBe(ErrorCode.InternalError);
+    answer = { jsonrpc: '2.0', id: null, error: { code: -32600, message: 'Invalid Request: bad params shape' } };
+    const anonymous = await client.callTool({ name: 't', arguments: {} }, undefined, { timeout: 5_000 }).catch((e: unknown) => e);
+    expect((anonymous as McpError).code).toBe(-32600);
+    expect((anonymous as McpError).message).toMatch(/bad params shape/);
+    expect(performance.now() - started).toBeLessThan(2_000);
+  });
+
   it('reports an event that is not JSON-RPC and still delivers the answer after it', async () => {
     const server = await scriptedServer((res, id) => sse(res).end(`data: not json\n\n${event({ jsonrpc: '2.0', id, result: { content: [{ type: 'text', text: 'ok' }] } })}`));
     const { client, errors } = await connect(server.url);

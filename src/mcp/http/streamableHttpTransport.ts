@@ -17,9 +17,9 @@ import type { Readable } from 'node:stream';
 import { StreamableHTTPError } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { mediaTypeEssence } from '@modelcontextprotocol/sdk/shared/mediaType.js';
 import { fetchWithinOrigin, unfollowedRedirect, type FetchLike, type Transport, type TransportSendOptions } from '@modelcontextprotocol/sdk/shared/transport.js';
-import { ErrorCode, McpError, type JSONRPCMessage } from '@modelcontextprotocol/sdk/types.js';
+import { ErrorCode, McpError, type JSONRPCErrorResponse, type JSONRPCMessage } from '@modelcontextprotocol/sdk/types.js';
 import { DEFAULT_RECONNECTION, EventStreams, type ReconnectionOptions, type StreamContext } from './eventStreams.js';
-import { asJsonRpcMessage } from './jsonRpcMessage.js';
+import { asJsonRpcMessage, responseId } from './jsonRpcMessage.js';
 import { utf8Text, withNodeBody } from './nodeResponse.js';
 import { discardBody, readBody, readErrorText, takeBody } from './responseBody.js';
 import { DEFAULT_MAX_EVENT_BYTES } from './sseParser.js';
@@ -172,7 +172,14 @@ export class StreamableHttpTransport implements Transport {
     } else if (mediaType === 'application/json') {
       const body = takeBody(response);
       const data: unknown = body ? JSON.parse(utf8Text(await readBody(body, this.maxEventBytes))) : undefined;
-      for (const item of Array.isArray(data) ? data : [data]) this.onmessage?.(asJsonRpcMessage(item));
+      const messages = (Array.isArray(data) ? data : [data]).map(asJsonRpcMessage);
+      for (const message of messages) this.onmessage?.(message);
+      // The answer comes in this body or nowhere (the spec allows no other stream for it): without one, the
+      // call would only wait for its timeout. An error the server could not tie to a request is likely its.
+      if (!messages.some((message) => responseId(message) === id)) {
+        const anonymous = messages.find((message) => 'error' in message && responseId(message) === undefined) as JSONRPCErrorResponse | undefined;
+        this.onmessage?.({ jsonrpc: '2.0', id, error: anonymous?.error ?? NO_JSON_ANSWER });
+      }
     } else {
       discardBody(response);
       throw new StreamableHTTPError(-1, `Unexpected content type: ${contentType}`);
@@ -220,6 +227,8 @@ export class StreamableHttpTransport implements Transport {
     if (!this.closed) this.onerror?.(error instanceof Error ? error : new Error(String(error)));
   }
 }
+
+const NO_JSON_ANSWER = { code: ErrorCode.InternalError, message: 'the server answered with JSON that holds no response to the request' };
 
 /** The id of a request (not a notification or response), or undefined. */
 function requestId(message: JSONRPCMessage): string | number | undefined {
