@@ -197,6 +197,17 @@ describe('StreamableHttpTransport resources', () => {
     await expect.poll(() => cut, { timeout: 2_000 }).toBe(true);
   });
 
+  it('closes the stream of a call that timed out before the server even sent its headers', async () => {
+    let cut = false;
+    const server = await scriptedServer((res) => {
+      res.on('close', () => (cut = true));
+      setTimeout(() => sse(res).write('id: 0\ndata: \n\n'), 400); // headers after the call's timeout, then silence
+    });
+    const { client } = await connect(server.url);
+    await client.callTool({ name: 't', arguments: {} }, undefined, { timeout: 200 }).catch(() => {});
+    await expect.poll(() => cut, { timeout: 2_000 }).toBe(true);
+  });
+
   it('stops resuming the stream of a call that timed out', async () => {
     let resumed = 0;
     const server = await listen((req, res, body) => {

@@ -67,6 +67,11 @@ export class EventStreams {
     return request;
   }
 
+  /** The request waits on no stream (its answer came as JSON, or its POST failed). */
+  forget(request: AwaitedRequest): void {
+    if (this.waiting.get(request.id) === request) this.waiting.delete(request.id);
+  }
+
   /** Reads a POST's event stream; it is resumed only if it carried an event id. */
   read(stream: Readable | undefined, context: StreamContext): void {
     if (!stream) return this.unanswered(context);

@@ -18,7 +18,7 @@ import { StreamableHTTPError } from '@modelcontextprotocol/sdk/client/streamable
 import { mediaTypeEssence } from '@modelcontextprotocol/sdk/shared/mediaType.js';
 import { fetchWithinOrigin, unfollowedRedirect, type FetchLike, type Transport, type TransportSendOptions } from '@modelcontextprotocol/sdk/shared/transport.js';
 import { ErrorCode, McpError, type JSONRPCErrorResponse, type JSONRPCMessage } from '@modelcontextprotocol/sdk/types.js';
-import { DEFAULT_RECONNECTION, EventStreams, type ReconnectionOptions, type StreamContext } from './eventStreams.js';
+import { DEFAULT_RECONNECTION, EventStreams, type AwaitedRequest, type ReconnectionOptions, type StreamContext } from './eventStreams.js';
 import { asJsonRpcMessage, responseId } from './jsonRpcMessage.js';
 import { utf8Text, withNodeBody } from './nodeResponse.js';
 import { discardBody, readBody, readErrorText, takeBody } from './responseBody.js';
@@ -144,31 +144,42 @@ export class StreamableHttpTransport implements Transport {
   }
 
   private async post(message: JSONRPCMessage, onresumptiontoken: ((token: string) => void) | undefined): Promise<void> {
-    const headers = this.headers();
-    headers['content-type'] = 'application/json';
-    headers.accept = 'application/json, text/event-stream';
-    const response = await this.fetch(this.url, withNodeBody({ method: 'POST', headers, body: JSON.stringify(message), ...this.signal() }));
-    const sessionId = response.headers.get('mcp-session-id');
-    if (sessionId) this.session = sessionId;
-    if (!response.ok) {
-      const text = await readErrorText(response).catch(() => null);
-      throw new StreamableHTTPError(response.status, `Error POSTing to endpoint: ${this.unfollowed(response) ?? text}`);
-    }
-    if (response.status === 202) {
-      discardBody(response);
-      // The server may offer a stream for its own requests and notifications once the session is initialized.
-      if ('method' in message && message.method === 'notifications/initialized') this.streams.openDetached({});
-      return;
-    }
     const id = requestId(message);
-    if (id === undefined) {
-      discardBody(response);
-      return;
+    // Registered before the request goes out: the SDK may cancel it before the answer's headers arrive.
+    const awaiting = id === undefined ? undefined : this.streams.await(id);
+    try {
+      const headers = this.headers();
+      headers['content-type'] = 'application/json';
+      headers.accept = 'application/json, text/event-stream';
+      const response = await this.fetch(this.url, withNodeBody({ method: 'POST', headers, body: JSON.stringify(message), ...this.signal() }));
+      const sessionId = response.headers.get('mcp-session-id');
+      if (sessionId) this.session = sessionId;
+      if (!response.ok) {
+        const text = await readErrorText(response).catch(() => null);
+        throw new StreamableHTTPError(response.status, `Error POSTing to endpoint: ${this.unfollowed(response) ?? text}`);
+      }
+      if (response.status === 202) {
+        discardBody(response);
+        // The server may offer a stream for its own requests and notifications once the session is initialized.
+        if ('method' in message && message.method === 'notifications/initialized') this.streams.openDetached({});
+        return;
+      }
+      if (!awaiting) return discardBody(response);
+      await this.answer(response, awaiting, onresumptiontoken);
+    } finally {
+      // Unless its stream is being read, the request waits on none.
+      if (awaiting && !awaiting.stream) this.streams.forget(awaiting);
     }
+  }
+
+  /** The 200 answer to a request: an event stream to read, or JSON. */
+  private async answer(response: Response, awaiting: AwaitedRequest, onresumptiontoken: ((token: string) => void) | undefined): Promise<void> {
     const contentType = response.headers.get('content-type');
     const mediaType = mediaTypeEssence(contentType);
     if (mediaType === 'text/event-stream') {
-      this.streams.read(takeBody(response), { ...(onresumptiontoken ? { onresumptiontoken } : {}), awaiting: this.streams.await(id) });
+      // Cancelled while the headers were on their way: the SDK has stopped listening.
+      if (awaiting.cancelled) return discardBody(response);
+      this.streams.read(takeBody(response), { ...(onresumptiontoken ? { onresumptiontoken } : {}), awaiting });
     } else if (mediaType === 'application/json') {
       const body = takeBody(response);
       const data: unknown = body ? JSON.parse(utf8Text(await readBody(body, this.maxEventBytes))) : undefined;
@@ -176,9 +187,9 @@ export class StreamableHttpTransport implements Transport {
       for (const message of messages) this.onmessage?.(message);
       // The answer comes in this body or nowhere (the spec allows no other stream for it): without one, the
       // call would only wait for its timeout. An error the server could not tie to a request is likely its.
-      if (!messages.some((message) => responseId(message) === id)) {
+      if (!messages.some((message) => responseId(message) === awaiting.id)) {
         const anonymous = messages.find((message) => 'error' in message && responseId(message) === undefined) as JSONRPCErrorResponse | undefined;
-        this.onmessage?.({ jsonrpc: '2.0', id, error: anonymous?.error ?? NO_JSON_ANSWER });
+        this.onmessage?.({ jsonrpc: '2.0', id: awaiting.id, error: anonymous?.error ?? NO_JSON_ANSWER });
       }
     } else {
       discardBody(response);
