@@ -7,9 +7,14 @@
  * - Response bodies are read as the Node streams they are (nodeResponse.ts, sseParser.ts): no Response,
  *   web stream or TextDecoderStream per call — a third of mcpo's CPU per proxied HTTP call went there.
  * - A request whose response stream ends without its answer and cannot be resumed (no event id, or the
- *   resumption attempts ran out) is answered at once with a ConnectionClosed error: a response comes
- *   only on its own stream (spec: the server MUST NOT send it on another), so waiting for the call's
- *   timeout would only make the caller wait for nothing.
+ *   resumption attempts ran out), or whose JSON answer holds none, is answered at once with an error: a
+ *   response comes only on its own stream (spec: the server MUST NOT send it on another), so waiting for
+ *   the call's timeout would only make the caller wait for nothing.
+ * - A request the SDK cancels (notifications/cancelled: its call timed out or its caller left) has its
+ *   stream closed and never resumed (eventStreams.ts).
+ * - Bodies are bounded: an event or a JSON answer by maxEventBytes, an error's text by 64 KiB, and an unread
+ *   event stream is closed rather than read to an end that may never come (responseBody.ts).
+ * - A GET answered with anything but an event stream or 405 is an error, not a stream reopened for ever.
  * - Messages get a structural JSON-RPC check here; the SDK's Protocol validates them fully (jsonRpcMessage.ts).
  * - No OAuth of its own: mcpo's OAuth lives in the fetch it is given (src/oauth/authFetch.ts).
  */
