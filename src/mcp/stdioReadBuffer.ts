@@ -1,13 +1,11 @@
 /**
  * The SDK's stdio read buffer (shared/stdio.js ReadBuffer: the child's stdout cut into lines, each parsed as one
- * JSON-RPC message), but a line's shape is checked with a few property tests instead of the SDK's zod schema.
- * That parse of every line was redundant work (about 2-3% of mcpo's CPU per stdio call): the SDK's Protocol checks
- * each message against the same schemas again when it dispatches it, and each result against its request's result
- * schema. Whatever the quick check does not accept as is still goes through the SDK's schema, so what is refused,
- * the error reported for it and the message delivered are the SDK's own.
+ * JSON-RPC message), but each message is checked by jsonRpcMessage.ts rather than by the SDK's zod schema alone
+ * (see there why); what is refused, the error reported for it and the message delivered stay the SDK's own.
  */
 import { STDIO_DEFAULT_MAX_BUFFER_SIZE } from '@modelcontextprotocol/sdk/shared/stdio.js';
-import { JSONRPCMessageSchema, type JSONRPCMessage } from '@modelcontextprotocol/sdk/types.js';
+import type { JSONRPCMessage } from '@modelcontextprotocol/sdk/types.js';
+import { toJsonRpcMessage } from './jsonRpcMessage.js';
 
 export interface LineReadBufferOptions {
   /** Bytes a line may reach before the buffer gives up on it. Default: the SDK's STDIO_DEFAULT_MAX_BUFFER_SIZE (10 MiB). */
@@ -59,56 +57,5 @@ export class LineReadBuffer {
  * is not JSON (a server logging to stdout) and the SDK's ZodError for JSON that is not a message it accepts.
  */
 export function parseMessageLine(line: string): JSONRPCMessage {
-  const value: unknown = JSON.parse(line);
-  return isPlainMessage(value) ? value : JSONRPCMessageSchema.parse(value);
-}
-
-type Json = Record<string, unknown>;
-
-const REQUEST_KEYS = new Set(['jsonrpc', 'id', 'method', 'params']);
-const RESULT_KEYS = new Set(['jsonrpc', 'id', 'result']);
-const ERROR_KEYS = new Set(['jsonrpc', 'id', 'error']);
-const ERROR_OBJECT_KEYS = new Set(['code', 'message', 'data']);
-
-/**
- * Whether the SDK's JSONRPCMessageSchema accepts `value` and returns it unchanged: a request, notification, result
- * or error with no key besides the schema's (it is strict). False for anything it would refuse or reshape (unknown
- * keys in an error object are dropped; `_meta` is checked in depth), which is then left to the schema.
- */
-export function isPlainMessage(value: unknown): value is JSONRPCMessage {
-  if (!isObject(value) || value.jsonrpc !== '2.0') return false;
-  if (typeof value.method === 'string') {
-    return onlyKeys(value, REQUEST_KEYS) && (!('id' in value) || isId(value.id)) && (!('params' in value) || isObjectWithoutMeta(value.params));
-  }
-  if ('result' in value) return onlyKeys(value, RESULT_KEYS) && isId(value.id) && isObjectWithoutMeta(value.result);
-  if ('error' in value) {
-    const error = value.error;
-    return (
-      onlyKeys(value, ERROR_KEYS) &&
-      (!('id' in value) || isId(value.id)) &&
-      isObject(error) &&
-      onlyKeys(error, ERROR_OBJECT_KEYS) &&
-      Number.isSafeInteger(error.code) &&
-      typeof error.message === 'string'
-    );
-  }
-  return false;
-}
-
-function isObject(value: unknown): value is Json {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
-function isObjectWithoutMeta(value: unknown): boolean {
-  return isObject(value) && !('_meta' in value);
-}
-
-/** The schema's RequestIdSchema: a string or an integer (zod 4's int() is a safe integer). */
-function isId(value: unknown): boolean {
-  return typeof value === 'string' || Number.isSafeInteger(value);
-}
-
-function onlyKeys(value: Json, allowed: ReadonlySet<string>): boolean {
-  for (const key in value) if (!allowed.has(key)) return false;
-  return true;
+  return toJsonRpcMessage(JSON.parse(line));
 }

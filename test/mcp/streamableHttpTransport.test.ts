@@ -10,7 +10,7 @@ import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPError } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { ErrorCode, LATEST_PROTOCOL_VERSION, McpError, ToolListChangedNotificationSchema } from '@modelcontextprotocol/sdk/types.js';
 import { afterEach, describe, expect, it } from 'vitest';
-import { NotJsonRpcError } from '../../src/mcp/http/jsonRpcMessage.js';
+import { NotJsonRpcError } from '../../src/mcp/jsonRpcMessage.js';
 import { StreamableHttpTransport } from '../../src/mcp/http/streamableHttpTransport.js';
 import { mcpHttpFetch } from '../../src/mcp/httpFetch.js';
 import { closeAll, connect, event, listen, scriptedServer, sdkServer, sse } from './streamableHttpFixtures.js';

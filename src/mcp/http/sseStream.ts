@@ -6,7 +6,7 @@
  */
 import type { Readable } from 'node:stream';
 import type { JSONRPCMessage } from '@modelcontextprotocol/sdk/types.js';
-import { parseJsonRpcMessage, responseId } from './jsonRpcMessage.js';
+import { parseJsonRpcMessage, responseId } from '../jsonRpcMessage.js';
 import { SseParser } from './sseParser.js';
 
 export interface SseStreamHandlers {

@@ -15,7 +15,7 @@
  * - Bodies are bounded: an event or a JSON answer by maxEventBytes, an error's text by 64 KiB, and an unread
  *   event stream is closed rather than read to an end that may never come (responseBody.ts).
  * - A GET answered with anything but an event stream or 405 is an error, not a stream reopened for ever.
- * - Messages get a structural JSON-RPC check here; the SDK's Protocol validates them fully (jsonRpcMessage.ts).
+ * - Messages are checked once (src/mcp/jsonRpcMessage.ts), not once here and again in the SDK's Protocol.
  * - No OAuth of its own: mcpo's OAuth lives in the fetch it is given (src/oauth/authFetch.ts).
  */
 import type { Readable } from 'node:stream';
@@ -24,7 +24,7 @@ import { mediaTypeEssence } from '@modelcontextprotocol/sdk/shared/mediaType.js'
 import { fetchWithinOrigin, unfollowedRedirect, type FetchLike, type Transport, type TransportSendOptions } from '@modelcontextprotocol/sdk/shared/transport.js';
 import { ErrorCode, McpError, type JSONRPCErrorResponse, type JSONRPCMessage } from '@modelcontextprotocol/sdk/types.js';
 import { DEFAULT_RECONNECTION, EventStreams, type AwaitedRequest, type ReconnectionOptions, type StreamContext } from './eventStreams.js';
-import { asJsonRpcMessage, responseId } from './jsonRpcMessage.js';
+import { asJsonRpcMessage, responseId } from '../jsonRpcMessage.js';
 import { utf8Text, withNodeBody } from './nodeResponse.js';
 import { discardBody, readBody, readErrorText, takeBody } from './responseBody.js';
 import { DEFAULT_MAX_EVENT_BYTES } from './sseParser.js';
