@@ -22,7 +22,7 @@ export interface DirectJob {
   /** Built inside the child (the large one would not fit in an argv string). */
   workload: WorkloadName;
   connections: number;
-  /** Loops in flight during the warm-up (see Scenario.warmupConnections). */
+  /** Loops in flight during the warm-up (see Scenario.warmup). */
   warmupConnections: number;
   warmupS: number;
   durationS: number;

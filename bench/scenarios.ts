@@ -24,11 +24,13 @@ export interface Scenario {
   workload: WorkloadName;
   connections: number;
   /**
-   * Connections during the warm-up (default: connections). The concurrency-1 rows warm up at the throughput
-   * concurrency: one request at a time for 1 s leaves mcpo's code half compiled by V8 (its CPU per call at
-   * c=1 fell from ~1,000 to ~350 us over 15 s of load), so those rows measured V8's warm-up, not the proxy.
+   * How the concurrency-1 rows warm up: at the throughput concurrency, for `times` the usual warm-up. One
+   * request at a time for 1 s left V8 still compiling mcpo's code through the measured window (in one mcpo
+   * process under c=1 load, CPU per call over consecutive 5 s windows: HTTP 1,843 -> 778 -> 656 us, stdio
+   * 980 -> 512 -> 340 us), so those rows measured V8's warm-up rather than the proxy. Default: the
+   * scenario's own connections, for the usual warm-up.
    */
-  warmupConnections?: number;
+  warmup?: { connections: number; times: number };
   durationS: number;
   /** The mcpo entry point for this scenario (A/B runs); default ScenarioContext.mcpoBin. */
   bin?: string;
@@ -116,7 +118,7 @@ async function runDirectScenario(s: Scenario, ctx: ScenarioContext): Promise<Omi
   const http = s.transport === 'streamable-http' ? await startHttpServer(ctx.repoRoot) : undefined;
   try {
     const target: DirectTarget = http ? { kind: 'streamable-http', url: http.url } : { kind: 'stdio', ...stdioServer(ctx.repoRoot) };
-    return await runDirect(ctx.repoRoot, { target, client: s.client ?? 'mcpo', workload: s.workload, connections: s.connections, warmupConnections: s.warmupConnections ?? s.connections, warmupS: ctx.warmupS, durationS: s.durationS });
+    return await runDirect(ctx.repoRoot, { target, client: s.client ?? 'mcpo', workload: s.workload, connections: s.connections, warmupConnections: s.warmup?.connections ?? s.connections, warmupS: ctx.warmupS * (s.warmup?.times ?? 1), durationS: s.durationS });
   } finally {
     await http?.child.stop();
   }
@@ -129,7 +131,7 @@ async function runMcpo(s: Scenario, ctx: ScenarioContext): Promise<Omit<Scenario
     const mcpo = await startMcpo({ repoRoot: ctx.repoRoot, servers: { bench: entry }, logLevel: 'warn', ...(s.bin ?? ctx.mcpoBin ? { bin: s.bin ?? ctx.mcpoBin } : {}), ...(ctx.cpuProfileDir ? { cpuProfileDir: ctx.cpuProfileDir } : {}) });
     try {
       const { tool, arguments: args } = workload(s.workload);
-      const load = await runHttpLoad({ url: `${mcpo.url}/bench/${tool}`, body: JSON.stringify(args), connections: s.connections, ...(s.warmupConnections ? { warmupConnections: s.warmupConnections } : {}), warmupS: ctx.warmupS, durationS: s.durationS, pid: mcpo.pid });
+      const load = await runHttpLoad({ url: `${mcpo.url}/bench/${tool}`, body: JSON.stringify(args), connections: s.connections, ...(s.warmup ? { warmupConnections: s.warmup.connections } : {}), warmupS: ctx.warmupS * (s.warmup?.times ?? 1), durationS: s.durationS, pid: mcpo.pid });
       return { ...load, ...peak(mcpo.pid) };
     } finally {
       await mcpo.stop();
@@ -162,13 +164,16 @@ export function plan(options: { connections: number; durationS: number; stressCo
   return scenarios.flatMap((s) => (s.system === 'mcpo' ? [s, { ...s, id: s.id.replace(/^mcpo-/, 'alt-'), bin: compareBin }] : [s]));
 }
 
+/** See Scenario.warmup. */
+const C1_WARMUP_TIMES = 3;
+
 function basePlan(options: { connections: number; durationS: number; stressConnections: number; stressDurationS: number }): Scenario[] {
   const c = options.connections;
   const d = options.durationS;
   const out: Scenario[] = [{ id: `hono-c${c}`, group: 'hono', system: 'hono', workload: 'echo', connections: c, durationS: d }];
   const pair = (transport: Transport, work: WorkloadName, connections: number, group: Group) => {
     const tag = `${transport === 'stdio' ? 'stdio' : 'http'}${work === 'large' ? '-large' : ''}-c${connections}`;
-    const warm = connections < c ? { warmupConnections: c } : {};
+    const warm = connections < c ? { warmup: { connections: c, times: C1_WARMUP_TIMES } } : {};
     out.push({ id: `direct-${tag}`, group: group === 'mcpo' ? 'direct' : group, system: 'direct', transport, workload: work, connections, durationS: d, ...warm });
     // The stock SDK client beside it at the throughput concurrency, for reference (not a ceiling).
     if (group === 'mcpo' && connections === c) out.push({ id: `sdk-${tag}`, group: 'direct', system: 'direct', client: 'sdk', transport, workload: work, connections, durationS: d });
