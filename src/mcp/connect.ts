@@ -6,6 +6,7 @@ import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { SseError } from '@modelcontextprotocol/sdk/client/sse.js';
 import { StreamableHTTPError } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { ToolListChangedNotificationSchema } from '@modelcontextprotocol/sdk/types.js';
+import type { JsonSchemaValidator, jsonSchemaValidator } from '@modelcontextprotocol/sdk/validation/types.js';
 import type { ServerEntry } from '../config/types.js';
 import { StreamableHttpTransport } from './http/streamableHttpTransport.js';
 import { createTransport, type TransportContext } from './transport.js';
@@ -45,7 +46,7 @@ export async function openClient(options: OpenClientOptions): Promise<OpenedClie
 
 async function connectWith(kind: TransportKind, options: OpenClientOptions): Promise<Client> {
   const transport = createTransport(options.entry, kind, options.context);
-  const client = new Client(options.clientInfo, { capabilities: {} });
+  const client = new Client(options.clientInfo, { capabilities: {}, jsonSchemaValidator: UNUSED_OUTPUT_VALIDATION });
   client.setNotificationHandler(ToolListChangedNotificationSchema, async () => options.onToolListChanged());
   client.onclose = () => options.onClose(client);
   client.onerror = (error) => options.onTransportError?.(client, error);
@@ -60,6 +61,18 @@ async function connectWith(kind: TransportKind, options: OpenClientOptions): Pro
   }
   return client;
 }
+
+/**
+ * The Client's validator of tool outputs, which mcpo never uses: results are passed through as the server sent them
+ * (session.ts calls tools/call with client.request, not callTool). The default compiled every tool's outputSchema
+ * with a new ajv per connection when tools were listed (~20 ms per server while starting), and a schema ajv could
+ * not compile (a dangling $ref) made listing throw, so the whole server failed to connect.
+ */
+const UNUSED_OUTPUT_VALIDATION: jsonSchemaValidator = {
+  getValidator<T>(): JsonSchemaValidator<T> {
+    return (input) => ({ valid: true, data: input as T, errorMessage: undefined });
+  },
+};
 
 /** A streamable-HTTP POST answered 400/404/405 is how legacy SSE-only servers respond to it. */
 function looksLikeLegacySse(error: unknown): boolean {
