@@ -11,6 +11,7 @@ import type { Logger } from '../log/logger.js';
 import { Backoff, type BackoffOptions } from './backoff.js';
 import { CallLimiter, DEFAULT_MAX_CONCURRENT_CALLS } from './callLimiter.js';
 import { callTimedOut, describeError, mapCallError, needsAuthorization, unavailable, withPendingAuthorization } from './callErrors.js';
+import { SessionEndedError } from './http/eventStreams.js';
 import { endSession, isDroppedSseStream, isExpiredSession, listAllTools, openClient } from './connect.js';
 import { StderrTail } from './stderrTail.js';
 import { Wakeup } from './wakeup.js';
@@ -194,10 +195,17 @@ export class Session implements ServerHandle {
         onToolListChanged: () => void this.refreshTools().catch((e) => this.warn('could not refresh the tool list', e)),
         onClose: (client) => this.handleClose(client),
         onTransportError: (client, error) => {
-          if (!isDroppedSseStream(error) || this.client !== client) return;
-          this.options.logger.info('SSE stream dropped; starting a new session', { server: this.name });
-          this.handleClose(client);
-          void client.close().catch(() => {});
+          if (this.client !== client || this.stopping) return;
+          if (isDroppedSseStream(error)) {
+            this.options.logger.info('SSE stream dropped; starting a new session', { server: this.name });
+            this.handleClose(client);
+            void client.close().catch(() => {});
+          } else if (error instanceof SessionEndedError) {
+            // The server's event stream came back 404 (it restarted, or expired the session): a new session now,
+            // rather than at the next call, so its notifications and tool list are current meanwhile.
+            this.options.logger.info('the server ended the session; starting a new one', { server: this.name });
+            void this.restart(client, 'session expired');
+          }
         },
         onAttempt: (client) => (this.attempt = client),
         onFallback: () => this.options.logger.info('server answered like a legacy SSE server; using SSE', { server: this.name }),

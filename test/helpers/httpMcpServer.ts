@@ -18,6 +18,10 @@ export interface HttpMcpServer {
   runs: Map<string, number>;
   /** Session ids the client ended (DELETE), in order. */
   ended: string[];
+  /** How many sessions were initialized, and how many event-stream GETs came. */
+  counts: { initializations: number; gets: number };
+  /** Ends every session's standalone event stream (the client reconnects it), as a server restart would. */
+  endEventStreams(): void;
   /** Drops every session, as a server restart or an expiry would: clients get 404 next. */
   forgetSessions(): void;
   /** Registers a tool on every live session's server (each sends tools/list_changed). */
@@ -25,9 +29,10 @@ export interface HttpMcpServer {
   close(): Promise<void>;
 }
 
-export async function startHttpMcpServer(options: { port?: number; ignoreDeletes?: boolean } = {}): Promise<HttpMcpServer> {
+export async function startHttpMcpServer(options: { port?: number; ignoreDeletes?: boolean; getNotFound?: boolean } = {}): Promise<HttpMcpServer> {
   const sessions = new Map<string, { transport: StreamableHTTPServerTransport; server: McpServer }>();
   const ended: string[] = [];
+  const counts = { initializations: 0, gets: 0 };
   const runs = new Map<string, number>();
   const extraTools: string[] = [];
   const count = (name: string) => runs.set(name, (runs.get(name) ?? 0) + 1);
@@ -50,6 +55,9 @@ export async function startHttpMcpServer(options: { port?: number; ignoreDeletes
 
   const handle = async (req: IncomingMessage, res: ServerResponse) => {
     const sessionId = req.headers['mcp-session-id'];
+    if (req.method === 'GET') counts.gets++;
+    // A server that offers no event stream and says so with 404 rather than the 405 the spec asks for.
+    if (req.method === 'GET' && options.getNotFound) return void res.writeHead(404).end('Cannot GET /mcp');
     const body = req.method === 'POST' ? await readJson(req) : undefined;
     if (typeof sessionId === 'string') {
       const session = sessions.get(sessionId);
@@ -62,6 +70,7 @@ export async function startHttpMcpServer(options: { port?: number; ignoreDeletes
       return session.transport.handleRequest(req, res, body);
     }
     if (req.method === 'POST' && isInitializeRequest(body)) {
+      counts.initializations++;
       const server = newServer();
       const transport: StreamableHTTPServerTransport = new StreamableHTTPServerTransport({
         sessionIdGenerator: () => randomUUID(),
@@ -85,6 +94,10 @@ export async function startHttpMcpServer(options: { port?: number; ignoreDeletes
     port,
     runs,
     ended,
+    counts,
+    endEventStreams: () => {
+      for (const { transport } of sessions.values()) transport.closeStandaloneSSEStream();
+    },
     forgetSessions: () => sessions.clear(),
     addTool: (name) => {
       extraTools.push(name);

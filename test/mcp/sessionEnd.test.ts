@@ -14,7 +14,7 @@ afterEach(async () => {
   await Promise.all(servers.splice(0).map((s) => s.close()));
 });
 
-async function server(options: { ignoreDeletes?: boolean } = {}) {
+async function server(options: { ignoreDeletes?: boolean; getNotFound?: boolean } = {}) {
   const s = await startHttpMcpServer(options);
   servers.push(s);
   return s;
@@ -42,5 +42,36 @@ describe('ending streamable-HTTP sessions', () => {
     expect(performance.now() - started).toBeLessThan(1_500);
     await client.close();
     expect(upstream.ended).toEqual([]);
+  });
+});
+
+describe('a session the server ended', () => {
+  it('is replaced as soon as the event stream comes back 404, before any call needs it', async () => {
+    const upstream = await server();
+    const { m, logger } = testManager(managers, {});
+    m.start([{ kind: 'streamable-http', name: 'remote', url: upstream.url, headers: {}, disabledTools: [] }]);
+    await m.settled();
+    await expect.poll(() => upstream.counts.gets).toBe(1);
+    await new Promise((resolve) => setTimeout(resolve, 50)); // the server has registered the stream
+    expect(upstream.counts.initializations).toBe(1);
+    // A restarted server: the stream drops, and the session it belonged to is unknown when the client comes back.
+    upstream.endEventStreams();
+    upstream.forgetSessions();
+    await expect.poll(() => upstream.counts.initializations, { timeout: 10_000 }).toBe(2);
+    await expect.poll(() => m.get('remote')!.status().state).toBe('connected');
+    expect(logger.lines.some((line) => line.includes('the server ended the session'))).toBe(true);
+    expect((await m.get('remote')!.callTool('echo', { message: 'fresh' })).content).toEqual([{ type: 'text', text: 'fresh' }]);
+    expect(upstream.counts.initializations).toBe(2);
+  });
+
+  it('is kept when the server answers the first event-stream GET with 404 (it merely offers no stream)', async () => {
+    const upstream = await server({ getNotFound: true });
+    const { m } = testManager(managers, {});
+    m.start([{ kind: 'streamable-http', name: 'remote', url: upstream.url, headers: {}, disabledTools: [] }]);
+    await m.settled();
+    await expect.poll(() => upstream.counts.gets).toBe(1);
+    await new Promise((resolve) => setTimeout(resolve, 1_500));
+    expect(upstream.counts).toEqual({ initializations: 1, gets: 1 });
+    expect(m.get('remote')!.status().state).toBe('connected');
   });
 });

@@ -5,8 +5,10 @@
  * transport does the HTTP: `open` GETs a stream.
  */
 import type { Readable } from 'node:stream';
+import { StreamableHTTPError } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { ErrorCode, type JSONRPCMessage } from '@modelcontextprotocol/sdk/types.js';
 import { MAX_TIMER_MS } from '../../config/schema.js';
+import { McpoError } from '../../errors.js';
 import { SseEventTooLargeError } from './sseParser.js';
 import { readSseStream, type SseStreamEnd } from './sseStream.js';
 
@@ -167,6 +169,14 @@ export class EventStreams {
         (opened) => opened || this.unanswered(context),
         (error: unknown) => {
           if (this.closed) return;
+          if (error instanceof StreamableHTTPError && error.code === 404) {
+            // Spec (Session Management): a 404 to a request with the session id means the session is over and the
+            // client MUST start a new one. Trying again cannot help. Only here, where the stream was open before:
+            // a server that answers the first GET with 404 merely has no stream to offer, and a new session would
+            // get the same answer.
+            this.report(new SessionEndedError(error));
+            return this.unanswered(context);
+          }
           this.report(new Error(`Failed to reconnect SSE stream: ${error instanceof Error ? error.message : String(error)}`, { cause: error }));
           this.reconnect(context, attempt + 1);
         },
@@ -200,5 +210,12 @@ export class EventStreams {
         // The error handler itself threw: there is nowhere left to say so.
       }
     });
+  }
+}
+
+/** The event stream could not be resumed: the server answered 404, so the session it belonged to is over. */
+export class SessionEndedError extends McpoError {
+  constructor(cause: StreamableHTTPError) {
+    super('SERVER_UNAVAILABLE', 'the server ended the session (its event stream came back 404)', { cause });
   }
 }
