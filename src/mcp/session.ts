@@ -1,22 +1,20 @@
 /**
- * One MCP client session for one configured server: connect, keep the tool list current, multiplex
- * tool calls over the one session, and recover: reconnect with backoff after a crash or a failed start,
- * re-initialize an expired streamable-HTTP session and retry that call once.
+ * One MCP client session for one configured server: connect, keep the tool list current, and recover:
+ * reconnect with backoff after a crash or a failed start, start a new session when the server ends one.
+ * Tool calls multiplexed over the session (and their one retry on an expired session) are in sessionCalls.ts.
  */
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { CallToolResultSchema } from '@modelcontextprotocol/sdk/types.js';
-import { MAX_TIMER_MS } from '../config/schema.js';
 import type { ServerEntry } from '../config/types.js';
 import type { Logger } from '../log/logger.js';
 import { Backoff, type BackoffOptions } from './backoff.js';
 import { CallLimiter, DEFAULT_MAX_CONCURRENT_CALLS } from './callLimiter.js';
-import { callTimedOut, describeError, mapCallError, needsAuthorization, unavailable, withPendingAuthorization } from './callErrors.js';
+import { describeError, unavailable } from './callErrors.js';
 import { SessionEndedError } from './http/eventStreams.js';
-import { endSession, isDroppedSseStream, isExpiredSession, listAllTools, openClient } from './connect.js';
+import { endSession, isDroppedSseStream, listAllTools, openClient } from './connect.js';
+import { SessionCalls, type CallHost } from './sessionCalls.js';
 import { StderrTail } from './stderrTail.js';
 import { Wakeup } from './wakeup.js';
 import type { TransportContext } from './transport.js';
-import type { McpoError } from '../errors.js';
 import type { CallOptions, CallToolResult, PendingAuthorization, ServerHandle, ServerState, ServerStatus, Tool, TransportKind } from './types.js';
 
 /** Default per-call timeout when the entry sets none: 60 s, as the SDK's own default. */
@@ -27,15 +25,6 @@ export const DEFAULT_CONNECT_TIMEOUT_MS = 30_000;
 export const DEFAULT_CALL_WAIT_MS = 5_000;
 /** A connection that stayed up this long resets the backoff. */
 export const STABLE_CONNECTION_MS = 30_000;
-
-/** One tool call on its way: `deadline` is when its timeout runs out (performance.now() time). */
-interface CallInProgress {
-  tool: string;
-  args: Record<string, unknown>;
-  timeoutMs: number;
-  deadline: number;
-  signal?: AbortSignal;
-}
 
 export interface SessionOptions {
   entry: ServerEntry;
@@ -76,6 +65,7 @@ export class Session implements ServerHandle {
   // would prompt again and again); the next tool call starts a new authorization instead.
   private authorizationFailed = false;
   private readonly unsubscribeAuth: (() => void) | undefined;
+  private readonly calls: SessionCalls;
 
   constructor(private readonly options: SessionOptions) {
     this.name = options.entry.name;
@@ -88,6 +78,7 @@ export class Session implements ServerHandle {
       this.options.onChange('status');
       this.wakeup.wakeAll();
     });
+    this.calls = new SessionCalls(this.callHost());
   }
 
   status(): ServerStatus {
@@ -121,41 +112,35 @@ export class Session implements ServerHandle {
     return this.options.entry.timeoutMs ?? this.options.defaultTimeoutMs ?? DEFAULT_CALL_TIMEOUT_MS;
   }
 
-  async callTool(tool: string, args: Record<string, unknown>, options: CallOptions = {}): Promise<CallToolResult> {
-    // Capped: a timer longer than that fires at once (the config caps `timeout`, an option may not).
-    const timeoutMs = Math.min(options.timeoutMs ?? this.defaultCallTimeoutMs(), MAX_TIMER_MS);
-    // The waits for a turn and for a connection count towards the call's timeout: a call never takes longer than it says.
-    const call: CallInProgress = { tool, args, timeoutMs, deadline: performance.now() + timeoutMs, ...(options.signal ? { signal: options.signal } : {}) };
-    const release = await this.limiter.acquire({ maxWaitMs: timeoutMs, ...(options.signal ? { signal: options.signal } : {}) }).catch((error: unknown) => {
-      throw mapCallError(error, this.failureContext(call));
-    });
-    try {
-      return await this.callOnce(await this.connectedClient(call), call);
-    } finally {
-      release();
-    }
+  callTool(tool: string, args: Record<string, unknown>, options: CallOptions = {}): Promise<CallToolResult> {
+    return this.calls.callTool(tool, args, options);
   }
 
-  private async callOnce(client: Client, call: CallInProgress): Promise<CallToolResult> {
-    try {
-      return await this.request(client, call);
-    } catch (error) {
-      if (this.options.transport.auth?.credentialsRejected() && !this.stopping) {
-        // The server refused our credentials and no refresh helped: a new authorization, then a new session.
-        await this.restart(client, 'the server refused the credentials');
-        throw this.state === 'needs_authorization' ? needsAuthorization(this.name, this.authorizationUrl()) : mapCallError(error, this.failureContext(call));
-      }
-      // Retry once, and only when the server refused the session before running anything (404).
-      if (!isExpiredSession(error) || this.stopping) throw this.namingPendingAuthorization(mapCallError(error, this.failureContext(call)));
-      this.options.logger.info('session expired; starting a new one and retrying the call once', { server: this.name });
-      await this.restart(client, 'session expired');
-      const fresh = await this.connectedClient(call);
-      try {
-        return await this.request(fresh, call);
-      } catch (retryError) {
-        throw mapCallError(retryError, this.failureContext(call));
-      }
-    }
+  /** What the call path (sessionCalls.ts) reads and may do: a live view of the connection and the ways to recover it. */
+  private callHost(): CallHost {
+    return {
+      server: this.name,
+      logger: this.options.logger,
+      limiter: this.limiter,
+      wakeup: this.wakeup,
+      defaultTimeoutMs: this.defaultCallTimeoutMs(),
+      callWaitMs: this.options.callWaitMs ?? DEFAULT_CALL_WAIT_MS,
+      now: () => this.now(),
+      connection: () => ({
+        client: this.client,
+        state: this.state,
+        connecting: this.connecting !== undefined,
+        stopping: this.stopping,
+        nextAttemptAt: this.nextAttemptAt,
+        lastError: this.lastError,
+        authorizationFailed: this.authorizationFailed,
+      }),
+      connect: () => this.connect(),
+      restart: (client, reason) => this.restart(client, reason),
+      credentialsRejected: () => this.options.transport.auth?.credentialsRejected() ?? false,
+      authorizationUrl: () => this.authorizationUrl(),
+      pendingAuthorization: () => this.pendingAuthorization(),
+    };
   }
 
   async close(): Promise<void> {
@@ -263,11 +248,6 @@ export class Session implements ServerHandle {
     return this.options.transport.auth?.pendingAuthorization?.();
   }
 
-  /** A call that failed (timed out, say) while a step-up waits for the user: the error says where to go. */
-  private namingPendingAuthorization(error: McpoError): McpoError {
-    return withPendingAuthorization(error, this.pendingAuthorization());
-  }
-
   private authorizationUrl(): string | undefined {
     return this.options.transport.auth?.authorizationUrl();
   }
@@ -301,63 +281,12 @@ export class Session implements ServerHandle {
     await this.connect();
   }
 
-  /**
-   * The connected client, waiting a bounded time while a (re)connect is under way; else 503. The wait
-   * never passes the call's deadline, and ends (CANCELLED) when the call's client leaves.
-   */
-  private async connectedClient(call: CallInProgress): Promise<Client> {
-    const { signal } = call;
-    const deadline = this.now() + (this.options.callWaitMs ?? DEFAULT_CALL_WAIT_MS);
-    // A call after a failed authorization starts a new one (its URL comes back in the 503).
-    if (this.authorizationFailed && !this.connecting && !this.stopping) void this.connect();
-    if (this.client && this.state === 'connected') return this.client;
-    // A client that left must not keep its turn until the connection comes.
-    const onAbort = () => this.wakeup.wakeAll();
-    signal?.addEventListener('abort', onAbort, { once: true });
-    try {
-      while (!this.client || this.state !== 'connected') {
-        if (signal?.aborted) throw mapCallError(signal.reason, this.failureContext(call));
-        if (this.state === 'needs_authorization') throw needsAuthorization(this.name, this.authorizationUrl());
-        const remaining = Math.min(deadline - this.now(), call.deadline - performance.now());
-        // Wait only when a connection can come within the window: an attempt under way or due soon.
-        const expected = this.state === 'connecting' || (this.nextAttemptAt !== undefined && this.nextAttemptAt < deadline);
-        if (this.stopping || remaining <= 0 || !expected) throw this.notConnectedError();
-        await this.wakeup.wait(remaining);
-      }
-      return this.client;
-    } finally {
-      signal?.removeEventListener('abort', onAbort);
-    }
-  }
-
-  /** Sends the call with what is left of its timeout; nothing is sent once that is used up (it would only be cancelled). */
-  private async request(client: Client, call: CallInProgress) {
-    const left = Math.ceil(call.deadline - performance.now());
-    if (left <= 0) throw callTimedOut(this.failureContext(call));
-    // client.request rather than client.callTool: the proxy passes the server's result through as it is;
-    // callTool's client-side outputSchema check would turn a server's bad output into a misleading -32602.
-    return (await client.request({ method: 'tools/call', params: { name: call.tool, arguments: call.args } }, CallToolResultSchema, {
-      timeout: Math.min(left, call.timeoutMs),
-      ...(call.signal ? { signal: call.signal } : {}),
-    })) as CallToolResult;
-  }
-
   private async refreshTools(): Promise<void> {
     const client = this.client;
     if (!client) return;
     const tools = await listAllTools(client);
     this.currentTools = tools.filter((tool) => !this.disabled.has(tool.name));
     this.options.onChange('tools');
-  }
-
-  private failureContext(call: CallInProgress) {
-    return { server: this.name, tool: call.tool, timeoutMs: call.timeoutMs, ...(call.signal ? { signal: call.signal } : {}) };
-  }
-
-  private notConnectedError() {
-    const retryIn = this.nextAttemptAt === undefined ? 5 : Math.max(1, Math.ceil((this.nextAttemptAt - this.now()) / 1000));
-    const why = this.stopping ? 'the server was stopped' : this.state === 'failed' ? `failed: ${this.lastError ?? 'unknown error'}` : this.state === 'connecting' ? 'still connecting' : this.state;
-    return unavailable(this.name, why, undefined, retryIn);
   }
 
   private recordStderr(line: string): void {
