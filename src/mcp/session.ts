@@ -66,6 +66,8 @@ export class Session implements ServerHandle {
   private authorizationFailed = false;
   private readonly unsubscribeAuth: (() => void) | undefined;
   private readonly calls: SessionCalls;
+  /** Clients a restart replaced, still open for the calls in flight on them. */
+  private readonly retired = new Set<Client>();
 
   constructor(private readonly options: SessionOptions) {
     this.name = options.entry.name;
@@ -156,7 +158,7 @@ export class Session implements ServerHandle {
     this.client = undefined;
     // The server is told its session is over (spec: clients SHOULD), within a bound, before the connection closes.
     const ended = connected ? endSession(connected).then(() => connected.close()) : undefined;
-    await Promise.all([cancelled, ended?.catch(() => {}), attempt?.close().catch(() => {})]);
+    await Promise.all([cancelled, ended?.catch(() => {}), attempt?.close().catch(() => {}), ...[...this.retired].map((client) => this.retire(client))]);
     this.setState('stopped');
     this.wakeup.wakeAll();
   }
@@ -276,9 +278,17 @@ export class Session implements ServerHandle {
     if (this.client === client) {
       this.client = undefined;
       this.lastError = reason;
-      await client.close().catch(() => {});
+      // Closed once the calls still in flight on it have their own answers (on an expired session, a 404 each,
+      // which they retry on the new one): closing it now failed them with 503 though the server never ran them.
+      this.retired.add(client);
+      void this.calls.idle(client).then(() => this.retire(client));
     }
     await this.connect();
+  }
+
+  private async retire(client: Client): Promise<void> {
+    if (!this.retired.delete(client)) return;
+    await client.close().catch(() => {});
   }
 
   private async refreshTools(): Promise<void> {

@@ -66,6 +66,8 @@ interface CallInProgress {
 
 /** The tool-call path of one Session. */
 export class SessionCalls {
+  /** Calls in flight per client: a client retired by a restart is closed once its own are answered. */
+  private readonly inFlight = new Map<Client, { count: number; idle?: Promise<void>; resolve?: () => void }>();
   constructor(private readonly host: CallHost) {}
 
   async callTool(tool: string, args: Record<string, unknown>, options: CallOptions = {}): Promise<CallToolResult> {
@@ -139,16 +141,34 @@ export class SessionCalls {
     }
   }
 
+  /** Resolves once no call is in flight on `client` (at once if none is). */
+  idle(client: Client): Promise<void> {
+    const flight = this.inFlight.get(client);
+    if (!flight) return Promise.resolve();
+    flight.idle ??= new Promise((resolve) => (flight.resolve = resolve));
+    return flight.idle;
+  }
+
   /** Sends the call with what is left of its timeout; nothing is sent once that is used up (it would only be cancelled). */
   private async request(client: Client, call: CallInProgress) {
     const left = Math.ceil(call.deadline - performance.now());
     if (left <= 0) throw callTimedOut(this.failureContext(call));
-    // client.request rather than client.callTool: the proxy passes the server's result through as it is;
-    // callTool's client-side outputSchema check would turn a server's bad output into a misleading -32602.
-    return (await client.request({ method: 'tools/call', params: { name: call.tool, arguments: call.args } }, CallToolResultSchema, {
-      timeout: Math.min(left, call.timeoutMs),
-      ...(call.signal ? { signal: call.signal } : {}),
-    })) as CallToolResult;
+    const flight = this.inFlight.get(client) ?? { count: 0 };
+    flight.count++;
+    this.inFlight.set(client, flight);
+    try {
+      // client.request rather than client.callTool: the proxy passes the server's result through as it is;
+      // callTool's client-side outputSchema check would turn a server's bad output into a misleading -32602.
+      return (await client.request({ method: 'tools/call', params: { name: call.tool, arguments: call.args } }, CallToolResultSchema, {
+        timeout: Math.min(left, call.timeoutMs),
+        ...(call.signal ? { signal: call.signal } : {}),
+      })) as CallToolResult;
+    } finally {
+      if (--flight.count === 0) {
+        this.inFlight.delete(client);
+        flight.resolve?.();
+      }
+    }
   }
 
   /** A call that failed (timed out, say) while a step-up waits for the user: the error says where to go. */

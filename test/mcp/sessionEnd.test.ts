@@ -75,3 +75,22 @@ describe('a session the server ended', () => {
     expect(m.get('remote')!.status().state).toBe('connected');
   });
 });
+
+describe('calls in flight when the session expires', () => {
+  it('all succeed on the new session: none fails because the retired client was closed under it', async () => {
+    // Regression (found while splitting session.ts): the first 404 restarted the session and closed the old client at
+    // once, so the calls still in flight on it failed with 503 (2-8 of 40) though the server never ran them.
+    const upstream = await server();
+    const { m } = testManager(managers, {});
+    m.start([{ kind: 'streamable-http', name: 'remote', url: upstream.url, headers: {}, disabledTools: [], maxConcurrentCalls: 64 }]);
+    await m.settled();
+    upstream.forgetSessions();
+    const session = m.get('remote')!;
+    const calls = Array.from({ length: 40 }, async (_, i) => {
+      await new Promise((resolve) => setTimeout(resolve, i));
+      return session.callTool('echo', { message: `m${i}` }).then((r) => r.content, (e: unknown) => (e as Error).message);
+    });
+    const results = await Promise.all(calls);
+    expect(results).toEqual(Array.from({ length: 40 }, (_, i) => [{ type: 'text', text: `m${i}` }]));
+  });
+});
