@@ -275,14 +275,15 @@ export class Session implements ServerHandle {
 
   /** Closes a client that went bad and reconnects at once (an expired session is not a crash). */
   private async restart(client: Client, reason: string): Promise<void> {
-    if (this.client === client) {
-      this.client = undefined;
-      this.lastError = reason;
-      // Closed once the calls still in flight on it have their own answers (on an expired session, a 404 each,
-      // which they retry on the new one): closing it now failed them with 503 though the server never ran them.
-      this.retired.add(client);
-      void this.calls.idle(client).then(() => this.retire(client));
-    }
+    // Already replaced (another call's 404 came first): the new connection is there or on its way. Connecting
+    // again would open one more session per late 404 and drop the current client without closing it.
+    if (this.client !== client) return void (await this.connecting);
+    this.client = undefined;
+    this.lastError = reason;
+    // Closed once the calls still in flight on it have their own answers (on an expired session, a 404 each,
+    // which they retry on the new one): closing it now failed them with 503 though the server never ran them.
+    this.retired.add(client);
+    void this.calls.idle(client).then(() => this.retire(client));
     await this.connect();
   }
 

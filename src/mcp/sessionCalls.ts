@@ -47,7 +47,7 @@ export interface CallHost {
   connection(): ConnectionView;
   /** Starts a connect attempt unless one is under way; resolves when it is over (never throws). */
   connect(): Promise<void>;
-  /** Closes `client` if it is still the current one, then reconnects. */
+  /** Replaces `client` if it is still the current one (closed once its calls are answered) and reconnects; else waits for the connection under way. */
   restart(client: Client, reason: string): Promise<void>;
   /** The server refused our credentials and no refresh helped. */
   credentialsRejected(): boolean;

@@ -92,5 +92,6 @@ describe('calls in flight when the session expires', () => {
     });
     const results = await Promise.all(calls);
     expect(results).toEqual(Array.from({ length: 40 }, (_, i) => [{ type: 'text', text: `m${i}` }]));
+    expect(upstream.counts.initializations).toBe(2); // one new session for all of them
   });
 });
