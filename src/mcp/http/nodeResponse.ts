@@ -133,10 +133,7 @@ export class NodeBodyResponse {
 
   async bytes(): Promise<Uint8Array> {
     const stream = this.take();
-    if (!stream) return new Uint8Array(0);
-    const chunks: Buffer[] = [];
-    for await (const chunk of stream) chunks.push(chunk as Buffer);
-    return Buffer.concat(chunks);
+    return stream ? (await collect(stream)).bytes : new Uint8Array(0);
   }
 
   async text(): Promise<string> {
@@ -160,6 +157,24 @@ export class NodeBodyResponse {
     this.stream = undefined;
     return stream;
   }
+}
+
+/**
+ * Reads `stream` to its end, or until more than `maxBytes` have come (the stream, and its connection, are then
+ * destroyed): the bytes read, and whether they are the whole body.
+ */
+export async function collect(stream: Readable, maxBytes = Number.POSITIVE_INFINITY): Promise<{ bytes: Buffer; complete: boolean }> {
+  const chunks: Buffer[] = [];
+  let length = 0;
+  for await (const chunk of stream) {
+    chunks.push(chunk as Buffer);
+    length += (chunk as Buffer).length;
+    if (length > maxBytes) {
+      stream.destroy();
+      return { bytes: Buffer.concat(chunks, length), complete: false };
+    }
+  }
+  return { bytes: Buffer.concat(chunks, length), complete: true };
 }
 
 /** UTF-8 text as the fetch API decodes a body: a leading byte-order mark is dropped (Buffer's toString keeps it). */

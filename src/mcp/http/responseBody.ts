@@ -6,7 +6,7 @@ import { Readable } from 'node:stream';
 import type { ReadableStream as WebReadableStream } from 'node:stream/web';
 import { mediaTypeEssence } from '@modelcontextprotocol/sdk/shared/mediaType.js';
 import { McpoError } from '../../errors.js';
-import { NodeBodyResponse, utf8Text } from './nodeResponse.js';
+import { collect, NodeBodyResponse, utf8Text } from './nodeResponse.js';
 
 /**
  * The most bytes of an unwanted body read so that its connection can go back to the keep-alive pool;
@@ -57,32 +57,15 @@ export function discardBody(response: Response): void {
  * grow mcpo's memory until it died.
  */
 export async function readBody(stream: Readable, maxBytes: number): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  let length = 0;
-  for await (const chunk of stream) {
-    length += (chunk as Buffer).length;
-    if (length > maxBytes) {
-      stream.destroy();
-      throw new ResponseTooLargeError(maxBytes);
-    }
-    chunks.push(chunk as Buffer);
-  }
-  return Buffer.concat(chunks, length);
+  const { bytes, complete } = await collect(stream, maxBytes);
+  if (!complete) throw new ResponseTooLargeError(maxBytes);
+  return bytes;
 }
 
 /** The start of an error answer's body, for its error message (at most DISCARD_LIMIT_BYTES; the rest is cut). */
 export async function readErrorText(response: Response): Promise<string> {
   const stream = takeBody(response);
   if (!stream) return '';
-  const chunks: Buffer[] = [];
-  let length = 0;
-  for await (const chunk of stream) {
-    chunks.push(chunk as Buffer);
-    length += (chunk as Buffer).length;
-    if (length >= DISCARD_LIMIT_BYTES) {
-      stream.destroy();
-      break;
-    }
-  }
-  return utf8Text(Buffer.concat(chunks, length).subarray(0, DISCARD_LIMIT_BYTES));
+  const { bytes } = await collect(stream, DISCARD_LIMIT_BYTES);
+  return utf8Text(bytes.subarray(0, DISCARD_LIMIT_BYTES));
 }

@@ -125,7 +125,7 @@ export class StreamableHttpTransport implements Transport {
   async terminateSession(): Promise<void> {
     if (!this.session) return;
     try {
-      const response = await this.fetch(this.url, withNodeBody({ method: 'DELETE', headers: this.headers(), ...this.signal() }));
+      const response = await this.fetch(this.url, withNodeBody({ method: 'DELETE', headers: this.headers(), signal: this.controller.signal }));
       discardBody(response);
       if (!response.ok && response.status !== 405) {
         throw new StreamableHTTPError(response.status, `Failed to terminate session: ${this.unfollowed(response) ?? response.statusText}`);
@@ -156,7 +156,7 @@ export class StreamableHttpTransport implements Transport {
       const headers = this.headers();
       headers['content-type'] = 'application/json';
       headers.accept = 'application/json, text/event-stream';
-      const response = await this.fetch(this.url, withNodeBody({ method: 'POST', headers, body: JSON.stringify(message), ...this.signal() }));
+      const response = await this.fetch(this.url, withNodeBody({ method: 'POST', headers, body: JSON.stringify(message), signal: this.controller.signal }));
       const sessionId = response.headers.get('mcp-session-id');
       if (sessionId) this.session = sessionId;
       if (!response.ok) {
@@ -207,7 +207,7 @@ export class StreamableHttpTransport implements Transport {
     const headers = this.headers();
     headers.accept = 'text/event-stream';
     if (context.resumptionToken) headers['last-event-id'] = context.resumptionToken;
-    const response = await this.fetch(this.url, withNodeBody({ method: 'GET', headers, ...this.signal() }));
+    const response = await this.fetch(this.url, withNodeBody({ method: 'GET', headers, signal: this.controller.signal }));
     if (!response.ok) {
       discardBody(response);
       if (response.status === 405) return undefined;
@@ -229,10 +229,6 @@ export class StreamableHttpTransport implements Transport {
     if (this.protocol) headers['mcp-protocol-version'] = this.protocol;
     // Configured headers win, as with the SDK's transport.
     return Object.assign(headers, this.configured);
-  }
-
-  private signal(): { signal: AbortSignal } {
-    return { signal: this.controller.signal };
   }
 
   private unfollowed(response: Response): string | undefined {

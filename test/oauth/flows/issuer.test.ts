@@ -41,9 +41,14 @@ function denyingBrowser(): OpenBrowser {
   };
 }
 
-function expectIssuerRefusal(error: unknown): void {
+/** Awaits a flow that must end refused for its issuer (RFC 9207); returns the error. */
+async function expectIssuerRefusal(outcome: Promise<{ ok: true } | { ok: false; error: unknown }>): Promise<McpoError> {
+  const ended = await outcome;
+  expect(ended.ok).toBe(false);
+  const error = ended.ok ? undefined : ended.error;
   expect(error).toBeInstanceOf(McpoError);
   expect(error).toMatchObject({ code: 'OAUTH_ERROR', reason: 'issuer_response_mismatch' });
+  return error as McpoError;
 }
 
 /** The authorization URL the paste flow printed on its own line. */
@@ -68,13 +73,9 @@ describe('issuer identification on the loopback callback (RFC 9207)', () => {
     const server = await startServer();
     server.setAuthorizationResponseIssuer(ATTACKER);
     const run = await authorizeOnce(server, fetchBrowser());
-    const outcome = await run.outcome;
-    expect(outcome.ok).toBe(false);
-    if (!outcome.ok) {
-      expectIssuerRefusal(outcome.error);
-      expect((outcome.error as McpoError).message).toContain(ATTACKER);
-      expect((outcome.error as McpoError).message).toContain(server.issuer);
-    }
+    const error = await expectIssuerRefusal(run.outcome);
+    expect(error.message).toContain(ATTACKER);
+    expect(error.message).toContain(server.issuer);
     expect(server.stats().authorizationCodeRequests).toBe(0);
     expect((await run.saved())?.tokens).toBeUndefined();
   });
@@ -83,9 +84,7 @@ describe('issuer identification on the loopback callback (RFC 9207)', () => {
     const server = await startServer();
     server.setAuthorizationResponseIssuer(null);
     const run = await authorizeOnce(server, fetchBrowser());
-    const outcome = await run.outcome;
-    expect(outcome.ok).toBe(false);
-    if (!outcome.ok) expectIssuerRefusal(outcome.error);
+    await expectIssuerRefusal(run.outcome);
     expect(server.stats().authorizationCodeRequests).toBe(0);
   });
 
@@ -93,9 +92,7 @@ describe('issuer identification on the loopback callback (RFC 9207)', () => {
     const server = await startServer({ autoApprove: false });
     server.setAuthorizationResponseIssuer(ATTACKER);
     const run = await authorizeOnce(server, denyingBrowser());
-    const outcome = await run.outcome;
-    expect(outcome.ok).toBe(false);
-    if (!outcome.ok) expectIssuerRefusal(outcome.error);
+    await expectIssuerRefusal(run.outcome);
   });
 
   it('still authorizes against a server that predates RFC 9207 (no flag, no iss)', async () => {
@@ -109,9 +106,7 @@ describe('issuer identification on the loopback callback (RFC 9207)', () => {
     const server = await startServer({ issuerIdentification: false });
     server.setAuthorizationResponseIssuer(ATTACKER);
     const run = await authorizeOnce(server, fetchBrowser());
-    const outcome = await run.outcome;
-    expect(outcome.ok).toBe(false);
-    if (!outcome.ok) expectIssuerRefusal(outcome.error);
+    await expectIssuerRefusal(run.outcome);
     expect(server.stats().authorizationCodeRequests).toBe(0);
   });
 });
@@ -127,9 +122,7 @@ describe('issuer identification in the paste flow (RFC 9207)', () => {
     server.setAuthorizationResponseIssuer(issuer);
     const approved = await fetch(url, { redirect: 'manual' });
     run.term.input.write(`${approved.headers.get('location')}\n`);
-    const outcome = await run.outcome;
-    expect(outcome.ok).toBe(false);
-    if (!outcome.ok) expectIssuerRefusal(outcome.error);
+    await expectIssuerRefusal(run.outcome);
     expect(server.stats().authorizationCodeRequests).toBe(0);
   });
 
