@@ -65,7 +65,7 @@ export async function run(options: RunOptions): Promise<Running> {
     ...(options.defaultTimeoutMs === undefined ? {} : { defaultTimeoutMs: options.defaultTimeoutMs }),
     ...(options.defaultMaxConcurrentCalls === undefined ? {} : { defaultMaxConcurrentCalls: options.defaultMaxConcurrentCalls }),
   });
-  const { app, close: closeApp } = createApp({
+  const { app, fastPath, close: closeApp } = createApp({
     registry: manager,
     logger: options.logger,
     mode: options.mode ?? 'multi',
@@ -77,6 +77,7 @@ export async function run(options: RunOptions): Promise<Running> {
     host: options.host,
     port: options.port,
     ...(options.tls ? { tls: options.tls } : {}),
+    ...(fastPath ? { fastPath } : {}),
   });
   options.logger.info('listening', { url: server.url, servers: options.servers.length });
   manager.start(options.servers);

@@ -12,13 +12,14 @@ import { UsageError } from '../errors.js';
 import type { Logger } from '../log/logger.js';
 import type { ServerRegistry } from '../mcp/types.js';
 import type { DocumentInfo } from '../openapi/document.js';
-import { apiKeyAuth } from './auth.js';
+import { apiKeyAuth, apiKeyCheck } from './auth.js';
 import { CatalogCache } from './catalogCache.js';
 import type { ServerContext } from './context.js';
 import { registerDocsRoutes } from './docsRoutes.js';
 import { DocumentCache } from './documentCache.js';
 import { registerDocumentRoutes } from './documentRoutes.js';
 import { createErrorHandler } from './errorHandler.js';
+import { fastToolCalls, type NodeHandler } from './fastToolCalls.js';
 import { registerHealthRoutes } from './healthRoutes.js';
 import { hostGuard, LOOPBACK_HOST_NAMES } from './hostGuard.js';
 import { createNotFoundHandler } from './notFound.js';
@@ -65,6 +66,11 @@ export interface AppOptions {
 
 export interface McpoApp {
   app: Hono;
+  /**
+   * Answers ordinary tool calls on node:http before they reach `app` (see fastToolCalls.ts); give it to
+   * listen(). Undefined when it does not apply (CORS configured).
+   */
+  fastPath: NodeHandler | undefined;
   /** Unsubscribes from the registry. */
   close(): void;
 }
@@ -95,7 +101,8 @@ export function createApp(options: AppOptions): McpoApp {
   }
   const rootPath = normalizePrefix(options.rootPath, 'rootPath');
   const pathPrefix = normalizePrefix(options.pathPrefix, 'pathPrefix');
-  const auth = options.apiKey === undefined ? undefined : apiKeyAuth({ apiKey: options.apiKey });
+  const keyCheck = options.apiKey === undefined ? undefined : apiKeyCheck({ apiKey: options.apiKey });
+  const auth = keyCheck && apiKeyAuth(keyCheck);
   const strictAuth = Boolean(options.strictAuth && auth);
   if (options.strictAuth && !auth) throw new UsageError('strictAuth needs an API key');
 
@@ -143,5 +150,7 @@ export function createApp(options: AppOptions): McpoApp {
   registerDocumentRoutes(app, ctx);
   registerToolRoutes(app, ctx);
 
-  return { app, close: unsubscribe };
+  const cors = Boolean(options.corsAllowOrigins && options.corsAllowOrigins.length > 0);
+  const fastPath = fastToolCalls({ ctx, allowedHosts: options.allowedHosts, apiKey: keyCheck, cors });
+  return { app, fastPath, close: unsubscribe };
 }

@@ -39,8 +39,14 @@ export function presentedKey(authorization: string | undefined): string | undefi
   return undefined;
 }
 
-/** Middleware rejecting requests without the right key with 401 UNAUTHORIZED and Bearer + Basic challenges. */
-export function apiKeyAuth(options: ApiKeyAuthOptions): MiddlewareHandler {
+/**
+ * Checks an Authorization header value against the key: undefined when it carries the right key, else the
+ * 401 UNAUTHORIZED error to answer with (Bearer + Basic challenges). The key is hashed once, here.
+ */
+export type ApiKeyCheck = (authorization: string | undefined) => McpoError | undefined;
+
+/** The check behind apiKeyAuth, for handlers outside Hono (the tool-call fast path). */
+export function apiKeyCheck(options: ApiKeyAuthOptions): ApiKeyCheck {
   if (!options.apiKey) throw new UsageError('The API key must not be empty');
   const expected = digest(options.apiKey);
   const realm = options.realm ?? DEFAULT_AUTH_REALM;
@@ -48,17 +54,23 @@ export function apiKeyAuth(options: ApiKeyAuthOptions): MiddlewareHandler {
   // the first challenge they support to decide whether to show a login prompt.
   const headers = { 'WWW-Authenticate': `Basic realm="${realm}", Bearer realm="${realm}"` };
 
-  return async function apiKeyAuthMiddleware(c, next) {
-    const authorization = c.req.header('Authorization');
+  return function checkApiKey(authorization) {
     const key = presentedKey(authorization);
     if (key === undefined) {
       // Say which mistake it is: a header in a scheme we do not read looks like a wrong key otherwise.
       const problem = authorization ? 'Unsupported Authorization header' : 'Missing API key';
-      throw new McpoError('UNAUTHORIZED', `${problem}: send "Authorization: Bearer <key>"`, { headers });
+      return new McpoError('UNAUTHORIZED', `${problem}: send "Authorization: Bearer <key>"`, { headers });
     }
-    if (!timingSafeEqual(digest(key), expected)) {
-      throw new McpoError('UNAUTHORIZED', 'Invalid API key', { headers });
-    }
+    return timingSafeEqual(digest(key), expected) ? undefined : new McpoError('UNAUTHORIZED', 'Invalid API key', { headers });
+  };
+}
+
+/** Middleware rejecting requests without the right key with 401 UNAUTHORIZED and Bearer + Basic challenges. */
+export function apiKeyAuth(options: ApiKeyAuthOptions | ApiKeyCheck): MiddlewareHandler {
+  const check = typeof options === 'function' ? options : apiKeyCheck(options);
+  return async function apiKeyAuthMiddleware(c, next) {
+    const refused = check(c.req.header('Authorization'));
+    if (refused) throw refused;
     await next();
   };
 }

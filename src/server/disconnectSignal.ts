@@ -59,15 +59,21 @@ function nodeResponse(c: Context): ServerResponse | undefined {
 }
 
 /**
+ * A signal that aborts when the client disconnects before `outgoing` is complete (already aborted when the
+ * connection is gone by now, e.g. while the body was read: its close event will not come again).
+ */
+export function responseCloseSignal(outgoing: ServerResponse): AbortSignal {
+  if (outgoing.destroyed || outgoing.socket === null || outgoing.socket.destroyed) return AbortSignal.abort(new Error(PREMATURE_CLOSE));
+  // The SDK and our callers only use the members ResponseCloseSignal implements.
+  return new ResponseCloseSignal(outgoing) as unknown as AbortSignal;
+}
+
+/**
  * A signal that aborts when the client disconnects before the response is complete. Served by
  * @hono/node-server: a light listener on the Node response; otherwise (app.request in tests, other
  * runtimes) the request's own signal.
  */
 export function disconnectSignal(c: Context): AbortSignal {
   const outgoing = nodeResponse(c);
-  if (!outgoing) return c.req.raw.signal;
-  // Gone already (e.g. while its body was read): the response's close event will not come again.
-  if (outgoing.destroyed || outgoing.socket === null || outgoing.socket.destroyed) return AbortSignal.abort(new Error(PREMATURE_CLOSE));
-  // The SDK and our callers only use the members ResponseCloseSignal implements.
-  return new ResponseCloseSignal(outgoing) as unknown as AbortSignal;
+  return outgoing ? responseCloseSignal(outgoing) : c.req.raw.signal;
 }

@@ -26,19 +26,27 @@ const CODE_BY_HTTP_STATUS: Readonly<Record<number, ErrorCode>> = {
   413: 'PAYLOAD_TOO_LARGE',
 };
 
-/** app.onError: McpoErrors as they are; anything else as 500 INTERNAL with the detail logged at error level. */
+/**
+ * Any thrown value as the McpoError to answer with: McpoErrors as they are, Hono's HTTPExceptions by status,
+ * anything else 500 INTERNAL with its detail logged at error level (never sent to the client).
+ */
+export function toMcpoError(error: unknown, logger: Logger, request: { method: string; path: string }): McpoError {
+  if (error instanceof McpoError) return error;
+  if (error instanceof HTTPException) {
+    const code = CODE_BY_HTTP_STATUS[error.status];
+    if (code) return new McpoError(code, error.message || code, { cause: error });
+  }
+  logger.error('unexpected error while handling a request', {
+    method: request.method,
+    path: request.path,
+    error: error instanceof Error ? (error.stack ?? error.message) : String(error),
+  });
+  return new McpoError('INTERNAL', INTERNAL_ERROR_MESSAGE);
+}
+
+/** app.onError: every error rendered as its McpoError (see toMcpoError). */
 export function createErrorHandler(logger: Logger): ErrorHandler {
   return function mcpoErrorHandler(error, c) {
-    if (error instanceof McpoError) return renderError(c, error);
-    if (error instanceof HTTPException) {
-      const code = CODE_BY_HTTP_STATUS[error.status];
-      if (code) return renderError(c, new McpoError(code, error.message || code, { cause: error }));
-    }
-    logger.error('unexpected error while handling a request', {
-      method: c.req.method,
-      path: c.req.path,
-      error: error instanceof Error ? (error.stack ?? error.message) : String(error),
-    });
-    return renderError(c, new McpoError('INTERNAL', INTERNAL_ERROR_MESSAGE));
+    return renderError(c, toMcpoError(error, logger, { method: c.req.method, path: c.req.path }));
   };
 }

@@ -30,3 +30,40 @@ export function hostGuard(options: HostGuardOptions): MiddlewareHandler {
     await next();
   };
 }
+
+/** Host header values the fast check reads: a name or IPv4 address, or an IPv6 address in brackets, and a port. */
+const PLAIN_HOST = /^(?:[A-Za-z0-9._-]+|\[[0-9A-Fa-f:.]+\])(?::\d{1,5})?$/;
+
+/** How many distinct Host values hostCheck remembers (clients send very few). */
+const HOST_CACHE_SIZE = 32;
+
+/**
+ * For handlers outside Hono: whether a Host header value is one the middleware would let through (and that
+ * @hono/node-server would accept at all). Conservative: a value outside PLAIN_HOST gets false, so such a
+ * request goes the full way and gets the middleware's answer. With `allowedHosts` undefined, any plain
+ * host passes. Answers are remembered per value: the URL parse is most of the cost.
+ */
+export function hostCheck(allowedHosts: readonly string[] | undefined): (host: string | undefined) => boolean {
+  const allowed = allowedHosts && new Set(allowedHosts.map((h) => h.trim().toLowerCase()));
+  const known = new Map<string, boolean>();
+  const decide = (host: string): boolean => {
+    if (!PLAIN_HOST.test(host)) return false;
+    let hostname: string;
+    try {
+      hostname = new URL(`http://${host}/`).hostname;
+    } catch {
+      return false;
+    }
+    return allowed === undefined || allowed.has(hostname);
+  };
+  return function hostPasses(host) {
+    if (host === undefined) return false;
+    let answer = known.get(host);
+    if (answer === undefined) {
+      if (known.size >= HOST_CACHE_SIZE) known.clear();
+      answer = decide(host);
+      known.set(host, answer);
+    }
+    return answer;
+  };
+}

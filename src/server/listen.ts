@@ -4,10 +4,11 @@
  */
 import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
-import type { Server } from 'node:http';
-import { createAdaptorServer } from '@hono/node-server';
+import { createServer as createHttpServer, type RequestListener, type Server } from 'node:http';
+import { getRequestListener } from '@hono/node-server';
 import type { Hono } from 'hono';
 import { McpoError } from '../errors.js';
+import type { NodeHandler } from './fastToolCalls.js';
 
 /** On close(), how long in-flight requests may finish before their connections are cut. */
 export const DEFAULT_CLOSE_GRACE_MS = 3000;
@@ -20,6 +21,8 @@ export interface ListenOptions {
   tls?: { cert: string | Buffer; key: string | Buffer };
   /** Default DEFAULT_CLOSE_GRACE_MS. */
   closeGraceMs?: number;
+  /** Sees every request first; what it does not take goes to `app` (createApp's fastPath). */
+  fastPath?: NodeHandler;
 }
 
 export interface Listening {
@@ -55,14 +58,17 @@ function listenFailure(error: NodeJS.ErrnoException, host: string, port: number)
 /** Serves `app` on host:port; rejects with ListenError when the address cannot be bound. */
 export async function listen(app: Hono, options: ListenOptions): Promise<Listening> {
   const { host, tls } = options;
-  const server = createAdaptorServer({
-    fetch: app.fetch,
-    // By default @hono/node-server swaps the global Response for a lighter class; then the SDK's
-    // `instanceof Response` checks fail on real fetch responses and every OAuth error response reads as
-    // "invalid", turning a refused refresh (invalid_grant) into an endless retry. Keep the globals.
-    overrideGlobalObjects: false,
-    ...(tls ? { createServer: createHttpsServer, serverOptions: { cert: tls.cert, key: tls.key } } : {}),
-  }) as Server;
+  // By default @hono/node-server swaps the global Response for a lighter class; then the SDK's
+  // `instanceof Response` checks fail on real fetch responses and every OAuth error response reads as
+  // "invalid", turning a refused refresh (invalid_grant) into an endless retry. Keep the globals.
+  const appListener = getRequestListener(app.fetch, { overrideGlobalObjects: false });
+  const { fastPath } = options;
+  const listener: RequestListener = fastPath
+    ? (incoming, outgoing) => {
+        if (!fastPath(incoming, outgoing)) void appListener(incoming, outgoing);
+      }
+    : appListener;
+  const server: Server = tls ? createHttpsServer({ cert: tls.cert, key: tls.key }, listener) : createHttpServer(listener);
 
   await new Promise<void>((resolve, reject) => {
     const onError = (error: NodeJS.ErrnoException): void => reject(listenFailure(error, host, options.port));

@@ -42,9 +42,14 @@ function nestedDeeperThan(value: unknown, max: number, depth = 1): boolean {
   return false;
 }
 
-function tooLarge(limitBytes: number): McpoError {
+/**
+ * 413 PAYLOAD_TOO_LARGE for a body over `limitBytes`. With `Connection: close`: the rest of the body may still
+ * be arriving, and reading it to the end (to keep the connection) would let a client stream without end.
+ */
+export function tooLarge(limitBytes: number): McpoError {
   return new McpoError('PAYLOAD_TOO_LARGE', `Request body exceeds the limit of ${limitBytes} bytes`, {
     details: { limitBytes },
+    headers: { Connection: 'close' },
   });
 }
 
@@ -53,18 +58,20 @@ function isJsonContentType(contentType: string): boolean {
   return essence === 'application/json' || /^application\/[\w.+-]+\+json$/.test(essence);
 }
 
+/** A request header by lower-case name (web Request or Node request alike); undefined when absent. */
+export type HeaderLookup = (name: string) => string | undefined;
+
 /** Browsers mark every request they send with Origin (on POST) or Sec-Fetch-* headers; curl and SDKs send neither. */
-function sentByBrowser(request: Request): boolean {
-  const h = request.headers;
-  return h.has('origin') || h.has('sec-fetch-site') || h.has('sec-fetch-mode');
+function sentByBrowser(header: HeaderLookup): boolean {
+  return header('origin') !== undefined || header('sec-fetch-site') !== undefined || header('sec-fetch-mode') !== undefined;
 }
 
 /** A browser request whose body, or lack of one, a page on another site could have sent without a preflight. */
-function unsafeBrowserBody(request: Request, empty: boolean): boolean {
-  if (!sentByBrowser(request)) return false;
-  const contentType = request.headers.get('content-type');
-  if (contentType !== null && isJsonContentType(contentType)) return false;
-  return !(empty && request.headers.get('sec-fetch-site') === 'same-origin');
+function unsafeBrowserBody(header: HeaderLookup, empty: boolean): boolean {
+  if (!sentByBrowser(header)) return false;
+  const contentType = header('content-type');
+  if (contentType !== undefined && isJsonContentType(contentType)) return false;
+  return !(empty && header('sec-fetch-site') === 'same-origin');
 }
 
 /** Reads at most `limitBytes` bytes of `request`'s body, throwing PAYLOAD_TOO_LARGE beyond that. */
@@ -95,6 +102,11 @@ async function readLimited(request: Request, limitBytes: number): Promise<Uint8A
 /** The tool arguments carried by `request`. */
 export async function readArguments(request: Request, limitBytes: number): Promise<Record<string, unknown>> {
   const bytes = await readLimited(request, limitBytes);
+  return parseArguments(bytes, (name) => request.headers.get(name) ?? undefined);
+}
+
+/** The tool arguments in a request body already read (`bytes`), judged with the request's headers. */
+export function parseArguments(bytes: Uint8Array, header: HeaderLookup): Record<string, unknown> {
   let text: string;
   try {
     text = utf8.decode(bytes);
@@ -102,8 +114,8 @@ export async function readArguments(request: Request, limitBytes: number): Promi
     throw new McpoError('BAD_REQUEST', 'Request body is not valid UTF-8', { cause: error });
   }
   const empty = text.trim() === '';
-  if (unsafeBrowserBody(request, empty)) {
-    const contentType = request.headers.get('content-type');
+  if (unsafeBrowserBody(header, empty)) {
+    const contentType = header('content-type') ?? null;
     throw new McpoError('UNSUPPORTED_MEDIA_TYPE', 'Send the tool arguments as JSON with "Content-Type: application/json"', {
       details: { contentType },
     });

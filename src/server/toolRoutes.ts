@@ -3,8 +3,7 @@
  * MCP tools/call → mapped result. The upstream call is cancelled when the HTTP client goes away.
  */
 import type { Context, Hono } from 'hono';
-import { McpoError, ValidationError } from '../errors.js';
-import { mapToolResult } from '../openapi/result.js';
+import { McpoError } from '../errors.js';
 import { serverNotFound, singleServerName, type ServerContext } from './context.js';
 import { waitForTools } from './awaitTools.js';
 import { readArguments } from './requestBody.js';
@@ -12,8 +11,10 @@ import { jsonResponse } from './lightResponse.js';
 import { whenOpenApiReady } from './openapiBuilders.js';
 import { disconnectSignal } from './disconnectSignal.js';
 import { didYouMean } from './suggest.js';
+import { invokeTool, TOOL_RESPONSE_HEADERS } from './toolCall.js';
 
-function toolNotFound(server: string, tool: string, known: Iterable<string>): McpoError {
+/** 404 TOOL_NOT_FOUND, suggesting close names among the server's tools. */
+export function toolNotFound(server: string, tool: string, known: Iterable<string>): McpoError {
   return new McpoError('TOOL_NOT_FOUND', `Server "${server}" has no tool named "${tool}".${didYouMean(tool, known)}`, {
     details: { server, tool },
   });
@@ -36,17 +37,9 @@ async function callTool(ctx: ServerContext, c: Context, server: string, tool: st
   if (!compiled && handle.status().state === 'connected') throw toolNotFound(server, tool, catalog.tools.keys());
 
   const args = await readArguments(c.req.raw, ctx.bodyLimitBytes);
-  // Before validation: the arguments of rejected calls are the ones worth seeing when debugging.
-  if (ctx.logger.isEnabled('debug')) ctx.logger.debug('tool call', { server, tool, arguments: args });
-  if (compiled?.validate) {
-    const problems = compiled.validate(args);
-    if (problems.length > 0) throw new ValidationError(problems);
-  }
-
   // @hono/node-server aborts this signal when the client disconnects before the response is written.
-  const result = await handle.callTool(tool, args, { signal: disconnectSignal(c) });
-  const body = JSON.stringify(mapToolResult(result) ?? null);
-  return jsonResponse(body, 200, { 'Cache-Control': 'no-store' });
+  const body = await invokeTool({ handle, compiled, tool, args, signal: disconnectSignal(c), logger: ctx.logger });
+  return jsonResponse(body, 200, TOOL_RESPONSE_HEADERS);
 }
 
 /** Adds the tool-call route (and its API-key guard unless auth covers every route) to `app`. */

@@ -1,0 +1,36 @@
+/**
+ * The part of a tool call both HTTP paths share (the Hono route and the node:http fast path): validate the
+ * arguments against the compiled schema, call the tool upstream, render the result as the response's JSON.
+ */
+import { ValidationError } from '../errors.js';
+import type { Logger } from '../log/logger.js';
+import type { ServerHandle } from '../mcp/types.js';
+import type { CompiledTool } from '../openapi/catalog.js';
+import { mapToolResult } from '../openapi/result.js';
+
+export interface ToolInvocation {
+  handle: ServerHandle;
+  /** Undefined while the server has not listed its tools (it then answers for itself: 503, authorization URL). */
+  compiled: CompiledTool | undefined;
+  tool: string;
+  args: Record<string, unknown>;
+  /** Aborts the upstream call (the HTTP client went away). */
+  signal: AbortSignal;
+  logger: Logger;
+}
+
+/** Headers of every successful tool response besides Content-Type: results are never cacheable. */
+export const TOOL_RESPONSE_HEADERS = { 'Cache-Control': 'no-store' } as const;
+
+/** The response body (JSON text) of a successful call; throws McpoError (VALIDATION_FAILED, upstream failures). */
+export async function invokeTool(call: ToolInvocation): Promise<string> {
+  const { handle, compiled, tool, args, logger } = call;
+  // Before validation: the arguments of rejected calls are the ones worth seeing when debugging.
+  if (logger.isEnabled('debug')) logger.debug('tool call', { server: handle.name, tool, arguments: args });
+  if (compiled?.validate) {
+    const problems = compiled.validate(args);
+    if (problems.length > 0) throw new ValidationError(problems);
+  }
+  const result = await handle.callTool(tool, args, { signal: call.signal });
+  return JSON.stringify(mapToolResult(result) ?? null);
+}

@@ -1,0 +1,264 @@
+/**
+ * The node:http fast path for tool calls (src/server/fastToolCalls.ts) must answer exactly like the Hono app,
+ * and take only the requests it can answer that way. Each case is sent over real sockets to two listeners on the
+ * same app: one with the fast path in front, one without. Status, headers and body must match, and the fast path
+ * must have taken the request or passed it on as the case says (so the comparison is never Hono against itself).
+ */
+import { request } from 'node:http';
+import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+import { afterEach, describe, expect, it } from 'vitest';
+import { z } from 'zod';
+import { LOOPBACK_HOST_NAMES } from '../../src/server/app.js';
+import type { NodeHandler } from '../../src/server/fastToolCalls.js';
+import { listen, type Listening } from '../../src/server/listen.js';
+import { loadOpenApiBuilders } from '../../src/server/openapiBuilders.js';
+import { createFixtureServer } from '../helpers/inProcessRegistry.js';
+import { createTestApp, type TestApp, type TestAppOptions } from './setup.js';
+
+interface RawRequest {
+  method?: string;
+  path: string;
+  headers?: Record<string, string>;
+  /** Sent with Content-Length unless `chunks` is given. */
+  body?: string | Buffer;
+  /** Sent chunked, one write each. */
+  chunks?: string[];
+}
+
+interface RawResponse {
+  status: number;
+  headers: Record<string, string | string[] | undefined>;
+  body: string;
+}
+
+function send(port: number, req: RawRequest): Promise<RawResponse> {
+  return new Promise((resolve, reject) => {
+    const headers: Record<string, string> = { host: `127.0.0.1:${port}`, 'content-type': 'application/json', ...req.headers };
+    if (req.body !== undefined) headers['content-length'] = String(Buffer.byteLength(req.body));
+    const outgoing = request({ host: '127.0.0.1', port, method: req.method ?? 'POST', path: req.path, headers, agent: false }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks).toString('utf8') }));
+      res.on('error', reject);
+    });
+    outgoing.on('error', reject);
+    if (req.chunks) for (const chunk of req.chunks) outgoing.write(chunk);
+    outgoing.end(req.body);
+  });
+}
+
+/** Headers that differ between any two responses (time, connection handling). */
+const VOLATILE = new Set(['date', 'connection', 'keep-alive', 'transfer-encoding']);
+const stable = (res: RawResponse) => ({
+  status: res.status,
+  body: res.body,
+  headers: Object.fromEntries(Object.entries(res.headers).filter(([name]) => !VOLATILE.has(name))),
+});
+
+/** Streams a chunked body that never ends; reports the answer and whether the server closed the connection (2 s at most). */
+function sendWithoutEnd(port: number): Promise<{ status?: number; connection?: string; socketClosed: boolean }> {
+  return new Promise((resolve) => {
+    let answer: { status?: number; connection?: string } = {};
+    const outgoing = request({ host: '127.0.0.1', port, method: 'POST', path: '/alpha/echo', headers: { 'content-type': 'application/json' } });
+    outgoing.on('error', () => {});
+    // The client keeps sending after the answer; the server must not keep reading.
+    const more = setInterval(() => outgoing.write('x'.repeat(100)), 10);
+    const stop = (socketClosed: boolean) => {
+      clearInterval(more);
+      clearTimeout(limit);
+      resolve({ ...answer, socketClosed });
+    };
+    const limit = setTimeout(() => stop(false), 2_000);
+    outgoing.on('response', (res) => {
+      res.resume();
+      answer = { status: res.statusCode, connection: res.headers.connection };
+    });
+    outgoing.on('close', () => stop(true));
+    outgoing.write(`{"text":"${'x'.repeat(100)}`);
+  });
+}
+
+interface Pair {
+  t: TestApp;
+  fast: Listening;
+  plain: Listening;
+  /** What the fast path answered for each request it saw: true when it took it. */
+  taken: boolean[];
+}
+
+const pairs: Pair[] = [];
+afterEach(async () => {
+  for (const p of pairs.splice(0)) {
+    await Promise.all([p.fast.close(), p.plain.close()]);
+    await p.t.dispose();
+  }
+});
+
+async function pair(options: TestAppOptions = {}): Promise<Pair> {
+  const t = await createTestApp(options);
+  // Until the catalog code has loaded, calls go to the app (which waits for it); run() preloads it at start-up.
+  await loadOpenApiBuilders();
+  const fastPath = t.fastPath;
+  if (!fastPath) throw new Error('expected a fast path for these options');
+  const taken: boolean[] = [];
+  const recording: NodeHandler = (incoming, outgoing) => {
+    const took = fastPath(incoming, outgoing);
+    taken.push(took);
+    return took;
+  };
+  const fast = await listen(t.app, { host: '127.0.0.1', port: 0, fastPath: recording });
+  const plain = await listen(t.app, { host: '127.0.0.1', port: 0 });
+  const p = { t, fast, plain, taken };
+  pairs.push(p);
+  return p;
+}
+
+/** Sends `req` to both listeners; asserts equal answers and whether the fast path took it. Returns the answer. */
+async function same(p: Pair, req: RawRequest, expectTaken: boolean): Promise<RawResponse> {
+  const before = p.taken.length;
+  const viaFast = await send(p.fast.port, req);
+  const viaApp = await send(p.plain.port, req);
+  const label = `${req.method ?? 'POST'} ${req.path} ${JSON.stringify(req.headers ?? {})}`;
+  expect(p.taken.slice(before), label).toEqual([expectTaken]);
+  expect(stable(viaFast), label).toEqual(stable(viaApp));
+  return viaFast;
+}
+
+describe('the tool-call fast path', () => {
+  it('takes ordinary calls and answers them exactly as the app does: results, tool errors, bad bodies', async () => {
+    const p = await pair();
+    const ok = await same(p, { path: '/alpha/echo', body: '{"text":"héllo"}' }, true);
+    expect(ok.status).toBe(200);
+    expect(JSON.parse(ok.body)).toBe('héllo');
+    expect(ok.headers['content-type']).toBe('application/json; charset=utf-8');
+    expect(ok.headers['cache-control']).toBe('no-store');
+
+    expect((await same(p, { path: '/alpha/ping' }, true)).status).toBe(200);
+    expect((await same(p, { path: '/alpha/ping', body: '  \n' }, true)).status).toBe(200);
+    expect((await same(p, { path: '/alpha/weather', body: '{"city":"Oslo"}' }, true)).status).toBe(200);
+    expect((await same(p, { path: '/alpha/image' }, true)).status).toBe(200);
+    expect((await same(p, { path: '/alpha/fail' }, true)).status).toBe(424);
+    expect((await same(p, { path: '/alpha/echo', body: '{"text":5}' }, true)).status).toBe(422);
+    expect((await same(p, { path: '/alpha/echo', body: '[1]' }, true)).status).toBe(422);
+    expect((await same(p, { path: '/alpha/echo', body: '{"text":' }, true)).status).toBe(400);
+    expect((await same(p, { path: '/alpha/echo', body: Buffer.from([0x7b, 0xff, 0x7d]) }, true)).status).toBe(400);
+    expect((await same(p, { path: '/alpha/echo', body: `{"text":"x","deep":${'['.repeat(300)}${']'.repeat(300)}}` }, true)).status).toBe(400);
+    // curl's default form type is read as JSON; the same from a browser is refused (no preflight protects it).
+    expect((await same(p, { path: '/alpha/echo', body: '{"text":"x"}', headers: { 'content-type': 'application/x-www-form-urlencoded' } }, true)).status).toBe(200);
+    expect((await same(p, { path: '/alpha/echo', body: '{"text":"x"}', headers: { 'content-type': 'text/plain', origin: 'http://evil.example' } }, true)).status).toBe(415);
+    expect((await same(p, { path: '/alpha/echo', chunks: ['{"text":', '"chunked"}'] }, true)).body).toBe('"chunked"');
+  });
+
+  it('answers 413 for a body over the limit, declared or sent chunked', async () => {
+    const p = await pair({ bodyLimitBytes: 64 });
+    const big = JSON.stringify({ text: 'x'.repeat(100) });
+    expect((await same(p, { path: '/alpha/echo', body: big }, true)).status).toBe(413);
+    expect((await same(p, { path: '/alpha/echo', chunks: [big.slice(0, 50), big.slice(50)] }, true)).status).toBe(413);
+    expect((await same(p, { path: '/alpha/echo', body: JSON.stringify({ text: 'x'.repeat(40) }) }, true)).status).toBe(200);
+  });
+
+  it('closes the connection after refusing a chunked body over the limit, rather than reading the rest of it', async () => {
+    const p = await pair({ bodyLimitBytes: 64 });
+    for (const port of [p.fast.port, p.plain.port]) {
+      expect(await sendWithoutEnd(port), String(port)).toEqual({ status: 413, connection: 'close', socketClosed: true });
+    }
+    expect(p.taken).toEqual([true]);
+  });
+
+  it('passes on everything it does not answer itself: unknown names, other methods, encoded or unusual paths', async () => {
+    const p = await pair();
+    expect((await same(p, { path: '/alpha/nope', body: '{}' }, false)).status).toBe(404);
+    expect((await same(p, { path: '/gamma/echo', body: '{}' }, false)).status).toBe(404);
+    expect((await same(p, { path: '/alpha', body: '{}' }, false)).status).toBe(404);
+    expect((await same(p, { path: '/alpha/', body: '{}' }, false)).status).toBe(404);
+    expect((await same(p, { path: '/alpha/echo/', body: '{}' }, false)).status).toBe(404);
+    expect((await same(p, { method: 'GET', path: '/alpha/echo' }, false)).status).toBe(405);
+    expect((await same(p, { method: 'GET', path: '/healthz' }, false)).status).toBe(200);
+    // The app decodes these to /alpha/echo; the fast path leaves them to it rather than decode them itself.
+    expect((await same(p, { path: '/alpha/ec%68o', body: '{"text":"x"}' }, false)).status).toBe(200);
+    expect((await same(p, { path: '/alpha/echo?x=1', body: '{"text":"x"}' }, false)).status).toBe(200);
+    expect((await same(p, { path: '/alpha/./echo', body: '{"text":"x"}' }, false)).status).toBe(200);
+    expect((await same(p, { path: '/beta/../alpha/echo', body: '{"text":"x"}' }, false)).status).toBe(200);
+  });
+
+  it('routes tool names that contain a slash, as the app does', async () => {
+    const server = new McpServer({ name: 'slashes', version: '1.0.0' });
+    server.registerTool('files/read', { inputSchema: { path: z.string() } }, ({ path }) => ({ content: [{ type: 'text', text: `read ${path}` }] }));
+    // A name with a dot segment: the app's URL parsing removes it from the path, so this tool is unreachable.
+    server.registerTool('files/./read', { inputSchema: { path: z.string() } }, () => ({ content: [{ type: 'text', text: 'dot tool' }] }));
+    const p = await pair({ servers: { fs: server } });
+    expect((await same(p, { path: '/fs/files/read', body: '{"path":"/etc"}' }, true)).body).toBe('"read /etc"');
+    expect((await same(p, { path: '/fs/files/./read', body: '{"path":"/tmp"}' }, false)).body).toBe('"read /tmp"');
+  });
+
+  it('leaves refused hosts to the host guard, and reads the Host header as the guard does', async () => {
+    const p = await pair({ allowedHosts: LOOPBACK_HOST_NAMES });
+    const body = '{"text":"x"}';
+    expect((await same(p, { path: '/alpha/echo', body, headers: { host: 'evil.example' } }, false)).status).toBe(403);
+    expect((await same(p, { path: '/alpha/echo', body, headers: { host: 'evil.example:80' } }, false)).status).toBe(403);
+    expect((await same(p, { path: '/alpha/echo', body, headers: { host: 'localhost.evil.example' } }, false)).status).toBe(403);
+    // A user part would make "localhost" the URL's host name: @hono/node-server refuses such a Host.
+    expect((await same(p, { path: '/alpha/echo', body, headers: { host: 'evil@localhost' } }, false)).status).toBe(400);
+    for (const host of ['localhost', 'LOCALHOST:1234', '127.0.0.1:8000', '[::1]:8000']) {
+      expect((await same(p, { path: '/alpha/echo', body, headers: { host } }, true)).status, host).toBe(200);
+    }
+  });
+
+  it('takes calls with the right API key only, under strictAuth too', async () => {
+    for (const strictAuth of [false, true]) {
+      const p = await pair({ apiKey: 's3cret', strictAuth });
+      const body = '{"text":"x"}';
+      expect((await same(p, { path: '/alpha/echo', body, headers: { authorization: 'Bearer s3cret' } }, true)).status).toBe(200);
+      const basic = `Basic ${Buffer.from('me:s3cret').toString('base64')}`;
+      expect((await same(p, { path: '/alpha/echo', body, headers: { authorization: basic } }, true)).status).toBe(200);
+      const wrong = await same(p, { path: '/alpha/echo', body, headers: { authorization: 'Bearer nope' } }, false);
+      expect(wrong.status).toBe(401);
+      expect(wrong.headers['www-authenticate']).toContain('Bearer');
+      expect((await same(p, { path: '/alpha/echo', body }, false)).status).toBe(401);
+    }
+  });
+
+  it('serves under a path prefix, and in single-server mode at the root', async () => {
+    const prefixed = await pair({ pathPrefix: '/api' });
+    expect((await same(prefixed, { path: '/api/alpha/echo', body: '{"text":"x"}' }, true)).status).toBe(200);
+    expect((await same(prefixed, { path: '/alpha/echo', body: '{"text":"x"}' }, false)).status).toBe(404);
+    const single = await pair({ mode: 'single', servers: { solo: createFixtureServer() } });
+    expect((await same(single, { path: '/echo', body: '{"text":"x"}' }, true)).body).toBe('"x"');
+    expect((await same(single, { path: '/solo/echo', body: '{"text":"x"}' }, false)).status).toBe(404);
+  });
+
+  it('writes the same request log line as the app', async () => {
+    const p = await pair({ logLevel: 'info' });
+    await same(p, { path: '/alpha/echo', body: '{"text":"x"}' }, true);
+    await same(p, { path: '/alpha/echo', body: '{"text":1}' }, true);
+    const lines = p.t.logs.filter((l) => l.includes('http request')).map((l) => l.replace(/^\S+ /, '').replace(/ms=[\d.]+/, 'ms=0'));
+    expect(lines).toHaveLength(4);
+    expect(lines[0]).toEqual(lines[1]);
+    expect(lines[2]).toEqual(lines[3]);
+    expect(lines[0]).toBe('INFO  http request method=POST path=/alpha/echo status=200 ms=0');
+    expect(lines[2]).toBe('INFO  http request method=POST path=/alpha/echo status=422 ms=0');
+  });
+
+  it('is not used with CORS, whose headers every answer needs', async () => {
+    const t = await createTestApp({ corsAllowOrigins: ['*'] });
+    try {
+      expect(t.fastPath).toBeUndefined();
+    } finally {
+      await t.dispose();
+    }
+  });
+
+  it('cancels the upstream call when the client goes away', async () => {
+    let aborted = 0;
+    let started!: () => void;
+    const running = new Promise<void>((resolve) => (started = resolve));
+    const p = await pair({ servers: { alpha: createFixtureServer({ onSlowStart: () => started(), onSlowAbort: () => aborted++ }) } });
+    const outgoing = request({ host: '127.0.0.1', port: p.fast.port, method: 'POST', path: '/alpha/slow', headers: { 'content-type': 'application/json' } });
+    outgoing.on('error', () => {});
+    outgoing.end('{"ms":30000}');
+    await running;
+    expect(p.taken).toEqual([true]);
+    outgoing.destroy();
+    await expect.poll(() => aborted, { timeout: 5_000 }).toBe(1);
+  });
+});
