@@ -43,9 +43,25 @@ const DOT_SEGMENT = /\/\.\.?(?:\/|$)/;
 
 const JSON_TYPE = 'application/json; charset=utf-8';
 
+/**
+ * Headers read here of which IncomingMessage.headers keeps only the first line. The app reads every line, joined
+ * with ", " (@hono/node-server reads rawHeaders for them), so a right key followed by a wrong one is refused there.
+ */
+const FIRST_LINE_ONLY: ReadonlySet<string> = new Set(['authorization', 'content-type']);
+
+/** A request header (lower-case `name`) as the app reads it: every line of it, joined with ", ". */
 function header(incoming: IncomingMessage, name: string): string | undefined {
-  const value = incoming.headers[name];
-  return Array.isArray(value) ? value.join(', ') : value;
+  if (!FIRST_LINE_ONLY.has(name)) {
+    const value = incoming.headers[name];
+    return Array.isArray(value) ? value.join(', ') : value;
+  }
+  const raw = incoming.rawHeaders;
+  let value: string | undefined;
+  for (let i = 0; i < raw.length; i += 2) {
+    const rawName = raw[i]!;
+    if (rawName.length === name.length && rawName.toLowerCase() === name) value = value === undefined ? raw[i + 1]! : `${value}, ${raw[i + 1]!}`;
+  }
+  return value;
 }
 
 /** Writes a complete JSON response unless the connection is gone (e.g. the client left mid-body) or an answer was already started. */

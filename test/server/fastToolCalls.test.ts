@@ -18,7 +18,8 @@ import { createTestApp, type TestApp, type TestAppOptions } from './setup.js';
 interface RawRequest {
   method?: string;
   path: string;
-  headers?: Record<string, string>;
+  /** An array sends the header once per value, as separate lines. */
+  headers?: Record<string, string | string[]>;
   /** Sent with Content-Length unless `chunks` is given. */
   body?: string | Buffer;
   /** Sent chunked, one write each. */
@@ -33,7 +34,7 @@ interface RawResponse {
 
 function send(port: number, req: RawRequest): Promise<RawResponse> {
   return new Promise((resolve, reject) => {
-    const headers: Record<string, string> = { host: `127.0.0.1:${port}`, 'content-type': 'application/json', ...req.headers };
+    const headers: Record<string, string | string[]> = { host: `127.0.0.1:${port}`, 'content-type': 'application/json', ...req.headers };
     if (req.body !== undefined) headers['content-length'] = String(Buffer.byteLength(req.body));
     const outgoing = request({ host: '127.0.0.1', port, method: req.method ?? 'POST', path: req.path, headers, agent: false }, (res) => {
       const chunks: Buffer[] = [];
@@ -216,6 +217,21 @@ describe('the tool-call fast path', () => {
       expect(wrong.headers['www-authenticate']).toContain('Bearer');
       expect((await same(p, { path: '/alpha/echo', body }, false)).status).toBe(401);
     }
+  });
+
+  // Regression: Node's IncomingMessage.headers keeps only the first Authorization and Content-Type line, while the
+  // app reads every line (joined with ", "); the fast path took a right key followed by a wrong one, which the app
+  // refuses, and a browser's JSON type followed by a form type, which the app answers with 415.
+  it('reads repeated Authorization and Content-Type headers as the app does: every line, not the first', async () => {
+    const keyed = await pair({ apiKey: 's3cret' });
+    const body = '{"text":"x"}';
+    const twoKeys = await same(keyed, { path: '/alpha/echo', body, headers: { authorization: ['Bearer s3cret', 'Bearer nope'] } }, false);
+    expect(twoKeys.status).toBe(401);
+    expect((await same(keyed, { path: '/alpha/echo', body, headers: { authorization: ['Bearer nope', 'Bearer s3cret'] } }, false)).status).toBe(401);
+    const open = await pair();
+    const twoTypes = { 'content-type': ['application/json', 'text/plain'], origin: 'http://evil.example' };
+    expect((await same(open, { path: '/alpha/echo', body, headers: twoTypes }, true)).status).toBe(415);
+    expect((await same(open, { path: '/alpha/echo', body, headers: { 'content-type': ['application/json', 'text/plain'] } }, true)).status).toBe(200);
   });
 
   it('serves under a path prefix, and in single-server mode at the root', async () => {
