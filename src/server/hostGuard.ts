@@ -34,14 +34,19 @@ export function hostGuard(options: HostGuardOptions): MiddlewareHandler {
 /** Host header values the fast check reads: a name or IPv4 address, or an IPv6 address in brackets, and a port. */
 const PLAIN_HOST = /^(?:[A-Za-z0-9._-]+|\[[0-9A-Fa-f:.]+\])(?::\d{1,5})?$/;
 
+/** The port at the end of a Host value (an IPv6 address ends with "]", never matched). */
+const PORT = /:\d+$/;
+
 /** How many distinct Host values hostCheck remembers (clients send very few). */
 const HOST_CACHE_SIZE = 32;
 
 /**
  * For handlers outside Hono: whether a Host header value is one the middleware would let through (and that
- * @hono/node-server would accept at all). Conservative: a value outside PLAIN_HOST gets false, so such a
- * request goes the full way and gets the middleware's answer. With `allowedHosts` undefined, any plain
- * host passes. Answers are remembered per value: the URL parse is most of the cost.
+ * @hono/node-server would accept at all). Conservative: a value outside PLAIN_HOST, or one that URL parsing
+ * rewrites (other than lower-casing it and dropping the port), gets false, so such a request goes the full way
+ * and gets the app's answer: @hono/node-server refuses e.g. "[0:0::1]" or "0X7F.1" with 400, though they parse
+ * to allowed names. With `allowedHosts` undefined, any plain host passes. Answers are remembered per value: the
+ * URL parse is most of the cost.
  */
 export function hostCheck(allowedHosts: readonly string[] | undefined): (host: string | undefined) => boolean {
   const allowed = allowedHosts && new Set(allowedHosts.map((h) => h.trim().toLowerCase()));
@@ -54,6 +59,7 @@ export function hostCheck(allowedHosts: readonly string[] | undefined): (host: s
     } catch {
       return false;
     }
+    if (hostname !== host.replace(PORT, '').toLowerCase()) return false;
     return allowed === undefined || allowed.has(hostname);
   };
   return function hostPasses(host) {

@@ -203,6 +203,16 @@ describe('the tool-call fast path', () => {
     for (const host of ['localhost', 'LOCALHOST:1234', '127.0.0.1:8000', '[::1]:8000']) {
       expect((await same(p, { path: '/alpha/echo', body, headers: { host } }, true)).status, host).toBe(200);
     }
+    // Regression: a Host that URL parsing rewrites to an allowed name ([0:0::1] → [::1], 0X7F.1 → 127.0.0.1) is
+    // refused by @hono/node-server (400), but the fast path took it. It now takes a Host only when it names itself.
+    for (const host of ['[0:0::1]', '[0:0::1]:8000', '0X7F.1', '0X7F.1:8000']) {
+      expect((await same(p, { path: '/alpha/echo', body, headers: { host } }, false)).status, host).toBe(400);
+    }
+    // Accepted by @hono/node-server as written and by the guard as 127.0.0.1: left to them.
+    expect((await same(p, { path: '/alpha/echo', body, headers: { host: '127.1' } }, false)).status).toBe(200);
+    const anyHost = await pair();
+    expect((await same(anyHost, { path: '/alpha/echo', body, headers: { host: '[::ffff:127.0.0.1]' } }, false)).status).toBe(400);
+    expect((await same(anyHost, { path: '/alpha/echo', body, headers: { host: 'Mcpo.Example:8000' } }, true)).status).toBe(200);
   });
 
   it('takes calls with the right API key only, under strictAuth too', async () => {
