@@ -117,16 +117,30 @@ export function fastToolCalls(options: FastToolCallsOptions & { cors: boolean })
     }
   }
 
-  return function fastToolCall(incoming, outgoing) {
-    if (incoming.method !== 'POST' || whenOpenApiReady() !== undefined) return false;
+  /** What a request is a call of, when it is one the fast path takes. Reads neither the body nor writes anything. */
+  const take = (incoming: IncomingMessage) => {
+    if (incoming.method !== 'POST' || whenOpenApiReady() !== undefined) return undefined;
     const path = incoming.url ?? '';
     const target = route(path);
-    if (!target || !hostPasses(incoming.headers.host)) return false;
+    if (!target || !hostPasses(incoming.headers.host)) return undefined;
     const handle = registry.get(target.server);
     const compiled = handle && catalogs.get(target.server)?.tools.get(target.tool);
-    if (!handle || !compiled) return false;
-    if (apiKey && apiKey(header(incoming, 'authorization')) !== undefined) return false;
-    answer(incoming, outgoing, { handle, compiled, tool: target.tool, logger }, path).catch(() => outgoing.destroy());
+    if (!handle || !compiled) return undefined;
+    if (apiKey && apiKey(header(incoming, 'authorization')) !== undefined) return undefined;
+    return { path, call: { handle, compiled, tool: target.tool, logger } };
+  };
+
+  return function fastToolCall(incoming, outgoing) {
+    let taken: ReturnType<typeof take>;
+    try {
+      taken = take(incoming);
+    } catch {
+      // Thrown here, inside node:http's request event, a fault would end the process. Nothing is read or written
+      // yet: the app gets the request and answers the fault as it does any other (500, logged).
+      return false;
+    }
+    if (!taken) return false;
+    answer(incoming, outgoing, taken.call, taken.path).catch(() => outgoing.destroy());
     return true;
   };
 }

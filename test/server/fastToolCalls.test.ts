@@ -244,6 +244,21 @@ describe('the tool-call fast path', () => {
     expect((await same(open, { path: '/alpha/echo', body, headers: { 'content-type': ['application/json', 'text/plain'] } }, true)).status).toBe(200);
   });
 
+  // Regression: the fast path runs inside node:http's request event, where a throw is an uncaught exception that
+  // ends the process; the app answers the same fault with 500.
+  it('leaves a request it fails to judge to the app, which answers 500, rather than crashing the process', async () => {
+    const p = await pair({ logLevel: 'error' });
+    const get = p.t.registry.get.bind(p.t.registry);
+    p.t.registry.get = (name) => {
+      if (name === 'alpha') throw new Error('registry fault');
+      return get(name);
+    };
+    const res = await same(p, { path: '/alpha/echo', body: '{"text":"x"}' }, false);
+    expect(res.status).toBe(500);
+    expect(JSON.parse(res.body)).toMatchObject({ error: { code: 'INTERNAL' } });
+    expect((await same(p, { path: '/beta/echo', body: '{"text":"x"}' }, true)).status).toBe(200);
+  });
+
   it('serves under a path prefix, and in single-server mode at the root', async () => {
     const prefixed = await pair({ pathPrefix: '/api' });
     expect((await same(prefixed, { path: '/api/alpha/echo', body: '{"text":"x"}' }, true)).status).toBe(200);
