@@ -3,15 +3,7 @@
  * that readArguments reads from. Same limits and errors as requestBody.ts.
  */
 import type { IncomingMessage } from 'node:http';
-import { McpoError } from '../errors.js';
-import { tooLarge } from './requestBody.js';
-
-/** The client closed the connection before its body arrived: there is nobody left to answer. */
-export class BodyAbortedError extends McpoError {
-  constructor() {
-    super('CANCELLED', 'The client closed the connection before sending the whole request body');
-  }
-}
+import { BodyAbortedError, tooLarge } from './requestBody.js';
 
 /**
  * The body of `incoming`, at most `limitBytes` long: more (declared or sent) rejects with PAYLOAD_TOO_LARGE;

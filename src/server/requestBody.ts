@@ -9,6 +9,7 @@
  *   may leave out the body only for a same-origin request (Sec-Fetch-Site, which pages cannot forge).
  * - Invalid UTF-8 or JSON → 400 BAD_REQUEST; valid JSON that is not an object → 422 VALIDATION_FAILED.
  * - More than `limitBytes` → 413 PAYLOAD_TOO_LARGE, before parsing.
+ * - The connection closed before the body ended → CANCELLED (BodyAbortedError): nobody is left to answer.
  * - Nested deeper than MAX_BODY_DEPTH → 400 BAD_REQUEST: validating or forwarding such a value would
  *   overflow the stack, which must not read as a failure of the MCP server.
  */
@@ -51,6 +52,18 @@ export function tooLarge(limitBytes: number): McpoError {
     details: { limitBytes },
     headers: { Connection: 'close' },
   });
+}
+
+/** The client closed the connection before its body arrived: there is nobody left to answer. */
+export class BodyAbortedError extends McpoError {
+  constructor() {
+    super('CANCELLED', 'The client closed the connection before sending the whole request body');
+  }
+}
+
+/** Node's report of a request whose connection closed before its body ended (an Error with code ECONNRESET). */
+function connectionReset(error: unknown): boolean {
+  return error instanceof Error && (error as NodeJS.ErrnoException).code === 'ECONNRESET';
 }
 
 function isJsonContentType(contentType: string): boolean {
@@ -101,7 +114,13 @@ async function readLimited(request: Request, limitBytes: number): Promise<Uint8A
 
 /** The tool arguments carried by `request`. */
 export async function readArguments(request: Request, limitBytes: number): Promise<Record<string, unknown>> {
-  const bytes = await readLimited(request, limitBytes);
+  let bytes: Uint8Array;
+  try {
+    bytes = await readLimited(request, limitBytes);
+  } catch (error) {
+    // A client that went away is a cancelled request (as on the fast path), not an unexpected failure to log.
+    throw connectionReset(error) ? new BodyAbortedError() : error;
+  }
   return parseArguments(bytes, (name) => request.headers.get(name) ?? undefined);
 }
 

@@ -5,6 +5,7 @@
  * must have taken the request or passed it on as the case says (so the comparison is never Hono against itself).
  */
 import { request } from 'node:http';
+import { connect } from 'node:net';
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { afterEach, describe, expect, it } from 'vitest';
 import { z } from 'zod';
@@ -76,6 +77,18 @@ function sendWithoutEnd(port: number): Promise<{ status?: number; connection?: s
     });
     outgoing.on('close', () => stop(true));
     outgoing.write(`{"text":"${'x'.repeat(100)}`);
+  });
+}
+
+/** Sends the head of a request and part of its body over a raw socket, then closes the connection. */
+function leaveMidBody(port: number, head: string, partialBody: string): Promise<void> {
+  return new Promise((resolve) => {
+    const socket = connect(port, '127.0.0.1', () => {
+      socket.write(`${head}\r\n\r\n${partialBody}`);
+      setTimeout(() => socket.destroy(), 50);
+    });
+    socket.on('error', () => {});
+    socket.on('close', () => resolve());
   });
 }
 
@@ -278,6 +291,25 @@ describe('the tool-call fast path', () => {
     expect(lines[2]).toEqual(lines[3]);
     expect(lines[0]).toBe('INFO  http request method=POST path=/alpha/echo status=200 ms=0');
     expect(lines[2]).toBe('INFO  http request method=POST path=/alpha/echo status=422 ms=0');
+  });
+
+  // Regression: the app read a body cut short by the client as an unexpected failure (an ERROR line with a stack,
+  // status 500) while the fast path logged it as cancelled (499).
+  it('logs a client that leaves mid-body as a cancelled request on both paths, not as an internal error', async () => {
+    const p = await pair({ logLevel: 'info' });
+    const declared = 'POST /alpha/echo HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: 100';
+    const chunked = 'POST /alpha/echo HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked';
+    const lines = async (port: number) => {
+      await leaveMidBody(port, declared, '{"text":');
+      await leaveMidBody(port, chunked, '8\r\n{"text":\r\n');
+      await expect.poll(() => p.t.logs.filter((l) => l.includes('http request')).length).toBe(2);
+      return p.t.logs.splice(0).map((l) => l.replace(/^\S+ /, '').replace(/ms=[\d.]+/, 'ms=0'));
+    };
+    const viaFast = await lines(p.fast.port);
+    const viaApp = await lines(p.plain.port);
+    expect(p.taken).toEqual([true, true]);
+    expect(viaFast).toEqual(viaApp);
+    expect(viaFast).toEqual(Array(2).fill('INFO  http request method=POST path=/alpha/echo status=499 ms=0'));
   });
 
   it('is not used with CORS, whose headers every answer needs', async () => {
