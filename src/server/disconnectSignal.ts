@@ -23,9 +23,17 @@ class ResponseCloseSignal {
 
   constructor(outgoing: ServerResponse) {
     // Same condition as @hono/node-server's own close handler: closed before the response finished.
-    outgoing.once('close', () => {
+    const closed = (): void => {
       if (!outgoing.writableFinished) this.abort(new Error(PREMATURE_CLOSE));
-    });
+    };
+    outgoing.once('close', closed);
+    // A pipelined response waits without a socket for the ones before it, and gets no close event if the
+    // connection ends meanwhile: watch the connection itself until the response closes.
+    const waiting = outgoing.socket === null ? outgoing.req.socket : null;
+    if (waiting) {
+      waiting.once('close', closed);
+      outgoing.once('close', () => waiting.off('close', closed));
+    }
   }
 
   throwIfAborted(): void {
@@ -63,7 +71,9 @@ function nodeResponse(c: Context): ServerResponse | undefined {
  * connection is gone by now, e.g. while the body was read: its close event will not come again).
  */
 export function responseCloseSignal(outgoing: ServerResponse): AbortSignal {
-  if (outgoing.destroyed || outgoing.socket === null || outgoing.socket.destroyed) return AbortSignal.abort(new Error(PREMATURE_CLOSE));
+  // No socket of its own yet: a pipelined response waiting for its turn, on its request's connection.
+  const socket = outgoing.socket ?? outgoing.req.socket;
+  if (outgoing.destroyed || socket === null || socket.destroyed) return AbortSignal.abort(new Error(PREMATURE_CLOSE));
   // The SDK and our callers only use the members ResponseCloseSignal implements.
   return new ResponseCloseSignal(outgoing) as unknown as AbortSignal;
 }

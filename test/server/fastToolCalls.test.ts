@@ -92,6 +92,18 @@ function leaveMidBody(port: number, head: string, partialBody: string): Promise<
   });
 }
 
+/** Writes `requests` (raw HTTP/1.1 text) back to back on one connection, without waiting for answers. */
+function pipeline(port: number, requests: string[]): { socket: ReturnType<typeof connect>; received: Promise<string> } {
+  const socket = connect(port, '127.0.0.1', () => socket.write(requests.join('')));
+  socket.on('error', () => {});
+  let text = '';
+  socket.on('data', (chunk: Buffer) => (text += chunk.toString('utf8')));
+  return { socket, received: new Promise((resolve) => socket.on('close', () => resolve(text))) };
+}
+
+const rawCall = (path: string, body: string, extra = '') =>
+  `POST ${path} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: ${body.length}\r\n${extra}\r\n${body}`;
+
 interface Pair {
   t: TestApp;
   fast: Listening;
@@ -310,6 +322,30 @@ describe('the tool-call fast path', () => {
     expect(p.taken).toEqual([true, true]);
     expect(viaFast).toEqual(viaApp);
     expect(viaFast).toEqual(Array(2).fill('INFO  http request method=POST path=/alpha/echo status=499 ms=0'));
+  });
+
+  // Regression: a pipelined request's response has no socket until the ones before it are written, and the
+  // disconnect signal read that as a client already gone: the call was cancelled (499) before it started.
+  it('answers pipelined calls in turn, and cancels the waiting ones only when the client goes away', async () => {
+    let started = 0;
+    let aborted = 0;
+    const fixture = createFixtureServer({ onSlowStart: () => started++, onSlowAbort: () => aborted++ });
+    const p = await pair({ servers: { alpha: fixture } });
+    for (const port of [p.fast.port, p.plain.port]) {
+      const { received } = pipeline(port, [rawCall('/alpha/slow', '{"ms":100}'), rawCall('/alpha/echo', '{"text":"second"}', 'Connection: close\r\n')]);
+      const answers = (await received).split('HTTP/1.1 ').slice(1);
+      expect(answers.map((a) => a.slice(0, 3)), String(port)).toEqual(['200', '200']);
+      expect(answers[1]!.endsWith('"second"'), answers[1]).toBe(true);
+    }
+    for (const port of [p.fast.port, p.plain.port]) {
+      [started, aborted] = [0, 0];
+      const { socket, received } = pipeline(port, [rawCall('/alpha/slow', '{"ms":30000}'), rawCall('/alpha/slow', '{"ms":30000}')]);
+      await expect.poll(() => started, { timeout: 5_000 }).toBe(2);
+      socket.destroy();
+      await received;
+      await expect.poll(() => aborted, { timeout: 5_000 }).toBe(2);
+    }
+    expect(p.taken).toEqual([true, true, true, true]);
   });
 
   it('is not used with CORS, whose headers every answer needs', async () => {
