@@ -181,6 +181,12 @@ describe('the tool-call fast path', () => {
     expect((await same(p, { path: '/alpha/echo', body: big }, true)).status).toBe(413);
     expect((await same(p, { path: '/alpha/echo', chunks: [big.slice(0, 50), big.slice(50)] }, true)).status).toBe(413);
     expect((await same(p, { path: '/alpha/echo', body: JSON.stringify({ text: 'x'.repeat(40) }) }, true)).status).toBe(200);
+    const atLimit = JSON.stringify({ text: 'x'.repeat(53) });
+    expect(atLimit).toHaveLength(64);
+    expect((await same(p, { path: '/alpha/echo', body: atLimit }, true)).status).toBe(200);
+    expect((await same(p, { path: '/alpha/echo', chunks: [atLimit.slice(0, 30), atLimit.slice(30)] }, true)).status).toBe(200);
+    expect((await same(p, { path: '/alpha/echo', body: `${atLimit} ` }, true)).status).toBe(413);
+    expect((await same(p, { path: '/alpha/echo', body: atLimit, headers: { expect: '100-continue' } }, true)).status).toBe(200);
   });
 
   it('closes the connection after refusing a chunked body over the limit, rather than reading the rest of it', async () => {
@@ -205,6 +211,10 @@ describe('the tool-call fast path', () => {
     expect((await same(p, { path: '/alpha/echo?x=1', body: '{"text":"x"}' }, false)).status).toBe(200);
     expect((await same(p, { path: '/alpha/./echo', body: '{"text":"x"}' }, false)).status).toBe(200);
     expect((await same(p, { path: '/beta/../alpha/echo', body: '{"text":"x"}' }, false)).status).toBe(200);
+    expect((await same(p, { path: '//alpha/echo', body: '{"text":"x"}' }, false)).status).toBe(404);
+    expect((await same(p, { path: '/alpha//echo', body: '{"text":"x"}' }, false)).status).toBe(404);
+    expect((await same(p, { method: 'HEAD', path: '/alpha/echo' }, false)).status).toBe(405);
+    expect((await same(p, { method: 'OPTIONS', path: '/alpha/echo' }, false)).status).toBe(405);
   });
 
   it('routes tool names that contain a slash, as the app does', async () => {
@@ -225,6 +235,8 @@ describe('the tool-call fast path', () => {
     expect((await same(p, { path: '/alpha/echo', body, headers: { host: 'localhost.evil.example' } }, false)).status).toBe(403);
     // A user part would make "localhost" the URL's host name: @hono/node-server refuses such a Host.
     expect((await same(p, { path: '/alpha/echo', body, headers: { host: 'evil@localhost' } }, false)).status).toBe(400);
+    // An absolute-form target names its own host, which the guard judges instead of the Host header.
+    expect((await same(p, { path: 'http://evil.example/alpha/echo', body }, false)).status).toBe(403);
     for (const host of ['localhost', 'LOCALHOST:1234', '127.0.0.1:8000', '[::1]:8000']) {
       expect((await same(p, { path: '/alpha/echo', body, headers: { host } }, true)).status, host).toBe(200);
     }
