@@ -235,6 +235,12 @@ describe('the tool-call fast path', () => {
     expect((await same(p, { path: '/alpha/echo', body, headers: { host: 'localhost.evil.example' } }, false)).status).toBe(403);
     // A user part would make "localhost" the URL's host name: @hono/node-server refuses such a Host.
     expect((await same(p, { path: '/alpha/echo', body, headers: { host: 'evil@localhost' } }, false)).status).toBe(400);
+    // Of two Host lines, Node keeps the first, and the app builds its URL from that one too.
+    for (const [first, second, status, taken] of [['localhost', 'evil.example', '200', true], ['evil.example', 'localhost', '403', false]] as const) {
+      const raw = `POST /alpha/echo HTTP/1.1\r\nHost: ${first}\r\nHost: ${second}\r\nContent-Type: application/json\r\nContent-Length: ${body.length}\r\nConnection: close\r\n\r\n${body}`;
+      for (const port of [p.fast.port, p.plain.port]) expect((await pipeline(port, [raw]).received).slice(9, 12), `${first} ${port}`).toBe(status);
+      expect(p.taken.at(-1)).toBe(taken);
+    }
     // An absolute-form target names its own host, which the guard judges instead of the Host header.
     expect((await same(p, { path: 'http://evil.example/alpha/echo', body }, false)).status).toBe(403);
     for (const host of ['localhost', 'LOCALHOST:1234', '127.0.0.1:8000', '[::1]:8000']) {
