@@ -3,152 +3,17 @@
  * and take only the requests it can answer that way. Each case is sent over real sockets to two listeners on the
  * same app: one with the fast path in front, one without. Status, headers and body must match, and the fast path
  * must have taken the request or passed it on as the case says (so the comparison is never Hono against itself).
+ * Connection handling (refusals that close, clients that leave, pipelining): fastToolCallsConnections.test.ts.
  */
-import { request } from 'node:http';
-import { connect } from 'node:net';
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { afterEach, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { LOOPBACK_HOST_NAMES } from '../../src/server/app.js';
-import type { NodeHandler } from '../../src/server/fastToolCalls.js';
-import { listen, type Listening } from '../../src/server/listen.js';
-import { loadOpenApiBuilders } from '../../src/server/openapiBuilders.js';
 import { createFixtureServer } from '../helpers/inProcessRegistry.js';
-import { createTestApp, type TestApp, type TestAppOptions } from './setup.js';
+import { disposePairs, pair, pipeline, same } from './fastPathPair.js';
+import { createTestApp } from './setup.js';
 
-interface RawRequest {
-  method?: string;
-  path: string;
-  /** An array sends the header once per value, as separate lines. */
-  headers?: Record<string, string | string[]>;
-  /** Sent with Content-Length unless `chunks` is given. */
-  body?: string | Buffer;
-  /** Sent chunked, one write each. */
-  chunks?: string[];
-}
-
-interface RawResponse {
-  status: number;
-  headers: Record<string, string | string[] | undefined>;
-  body: string;
-}
-
-function send(port: number, req: RawRequest): Promise<RawResponse> {
-  return new Promise((resolve, reject) => {
-    const headers: Record<string, string | string[]> = { host: `127.0.0.1:${port}`, 'content-type': 'application/json', ...req.headers };
-    if (req.body !== undefined) headers['content-length'] = String(Buffer.byteLength(req.body));
-    const outgoing = request({ host: '127.0.0.1', port, method: req.method ?? 'POST', path: req.path, headers, agent: false }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks).toString('utf8') }));
-      res.on('error', reject);
-    });
-    outgoing.on('error', reject);
-    if (req.chunks) for (const chunk of req.chunks) outgoing.write(chunk);
-    outgoing.end(req.body);
-  });
-}
-
-/** Headers that differ between any two responses (time, connection handling). */
-const VOLATILE = new Set(['date', 'connection', 'keep-alive', 'transfer-encoding']);
-const stable = (res: RawResponse) => ({
-  status: res.status,
-  body: res.body,
-  headers: Object.fromEntries(Object.entries(res.headers).filter(([name]) => !VOLATILE.has(name))),
-});
-
-/** Streams a chunked body that never ends; reports the answer and whether the server closed the connection (2 s at most). */
-function sendWithoutEnd(port: number): Promise<{ status?: number; connection?: string; socketClosed: boolean }> {
-  return new Promise((resolve) => {
-    let answer: { status?: number; connection?: string } = {};
-    const outgoing = request({ host: '127.0.0.1', port, method: 'POST', path: '/alpha/echo', headers: { 'content-type': 'application/json' } });
-    outgoing.on('error', () => {});
-    // The client keeps sending after the answer; the server must not keep reading.
-    const more = setInterval(() => outgoing.write('x'.repeat(100)), 10);
-    const stop = (socketClosed: boolean) => {
-      clearInterval(more);
-      clearTimeout(limit);
-      resolve({ ...answer, socketClosed });
-    };
-    const limit = setTimeout(() => stop(false), 2_000);
-    outgoing.on('response', (res) => {
-      res.resume();
-      answer = { status: res.statusCode, connection: res.headers.connection };
-    });
-    outgoing.on('close', () => stop(true));
-    outgoing.write(`{"text":"${'x'.repeat(100)}`);
-  });
-}
-
-/** Sends the head of a request and part of its body over a raw socket, then closes the connection. */
-function leaveMidBody(port: number, head: string, partialBody: string): Promise<void> {
-  return new Promise((resolve) => {
-    const socket = connect(port, '127.0.0.1', () => {
-      socket.write(`${head}\r\n\r\n${partialBody}`);
-      setTimeout(() => socket.destroy(), 50);
-    });
-    socket.on('error', () => {});
-    socket.on('close', () => resolve());
-  });
-}
-
-/** Writes `requests` (raw HTTP/1.1 text) back to back on one connection, without waiting for answers. */
-function pipeline(port: number, requests: string[]): { socket: ReturnType<typeof connect>; received: Promise<string> } {
-  const socket = connect(port, '127.0.0.1', () => socket.write(requests.join('')));
-  socket.on('error', () => {});
-  let text = '';
-  socket.on('data', (chunk: Buffer) => (text += chunk.toString('utf8')));
-  return { socket, received: new Promise((resolve) => socket.on('close', () => resolve(text))) };
-}
-
-const rawCall = (path: string, body: string, extra = '') =>
-  `POST ${path} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: ${body.length}\r\n${extra}\r\n${body}`;
-
-interface Pair {
-  t: TestApp;
-  fast: Listening;
-  plain: Listening;
-  /** What the fast path answered for each request it saw: true when it took it. */
-  taken: boolean[];
-}
-
-const pairs: Pair[] = [];
-afterEach(async () => {
-  for (const p of pairs.splice(0)) {
-    await Promise.all([p.fast.close(), p.plain.close()]);
-    await p.t.dispose();
-  }
-});
-
-async function pair(options: TestAppOptions = {}): Promise<Pair> {
-  const t = await createTestApp(options);
-  // Until the catalog code has loaded, calls go to the app (which waits for it); run() preloads it at start-up.
-  await loadOpenApiBuilders();
-  const fastPath = t.fastPath;
-  if (!fastPath) throw new Error('expected a fast path for these options');
-  const taken: boolean[] = [];
-  const recording: NodeHandler = (incoming, outgoing) => {
-    const took = fastPath(incoming, outgoing);
-    taken.push(took);
-    return took;
-  };
-  const fast = await listen(t.app, { host: '127.0.0.1', port: 0, fastPath: recording });
-  const plain = await listen(t.app, { host: '127.0.0.1', port: 0 });
-  const p = { t, fast, plain, taken };
-  pairs.push(p);
-  return p;
-}
-
-/** Sends `req` to both listeners; asserts equal answers and whether the fast path took it. Returns the answer. */
-async function same(p: Pair, req: RawRequest, expectTaken: boolean): Promise<RawResponse> {
-  const before = p.taken.length;
-  const viaFast = await send(p.fast.port, req);
-  const viaApp = await send(p.plain.port, req);
-  const label = `${req.method ?? 'POST'} ${req.path} ${JSON.stringify(req.headers ?? {})}`;
-  expect(p.taken.slice(before), label).toEqual([expectTaken]);
-  expect(stable(viaFast), label).toEqual(stable(viaApp));
-  return viaFast;
-}
+afterEach(disposePairs);
 
 describe('the tool-call fast path', () => {
   it('takes ordinary calls and answers them exactly as the app does: results, tool errors, bad bodies', async () => {
@@ -187,14 +52,6 @@ describe('the tool-call fast path', () => {
     expect((await same(p, { path: '/alpha/echo', chunks: [atLimit.slice(0, 30), atLimit.slice(30)] }, true)).status).toBe(200);
     expect((await same(p, { path: '/alpha/echo', body: `${atLimit} ` }, true)).status).toBe(413);
     expect((await same(p, { path: '/alpha/echo', body: atLimit, headers: { expect: '100-continue' } }, true)).status).toBe(200);
-  });
-
-  it('closes the connection after refusing a chunked body over the limit, rather than reading the rest of it', async () => {
-    const p = await pair({ bodyLimitBytes: 64 });
-    for (const port of [p.fast.port, p.plain.port]) {
-      expect(await sendWithoutEnd(port), String(port)).toEqual({ status: 413, connection: 'close', socketClosed: true });
-    }
-    expect(p.taken).toEqual([true]);
   });
 
   it('passes on everything it does not answer itself: unknown names, other methods, encoded or unusual paths', async () => {
@@ -323,49 +180,6 @@ describe('the tool-call fast path', () => {
     expect(lines[2]).toBe('INFO  http request method=POST path=/alpha/echo status=422 ms=0');
   });
 
-  // Regression: the app read a body cut short by the client as an unexpected failure (an ERROR line with a stack,
-  // status 500) while the fast path logged it as cancelled (499).
-  it('logs a client that leaves mid-body as a cancelled request on both paths, not as an internal error', async () => {
-    const p = await pair({ logLevel: 'info' });
-    const declared = 'POST /alpha/echo HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: 100';
-    const chunked = 'POST /alpha/echo HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked';
-    const lines = async (port: number) => {
-      await leaveMidBody(port, declared, '{"text":');
-      await leaveMidBody(port, chunked, '8\r\n{"text":\r\n');
-      await expect.poll(() => p.t.logs.filter((l) => l.includes('http request')).length).toBe(2);
-      return p.t.logs.splice(0).map((l) => l.replace(/^\S+ /, '').replace(/ms=[\d.]+/, 'ms=0'));
-    };
-    const viaFast = await lines(p.fast.port);
-    const viaApp = await lines(p.plain.port);
-    expect(p.taken).toEqual([true, true]);
-    expect(viaFast).toEqual(viaApp);
-    expect(viaFast).toEqual(Array(2).fill('INFO  http request method=POST path=/alpha/echo status=499 ms=0'));
-  });
-
-  // Regression: a pipelined request's response has no socket until the ones before it are written, and the
-  // disconnect signal read that as a client already gone: the call was cancelled (499) before it started.
-  it('answers pipelined calls in turn, and cancels the waiting ones only when the client goes away', async () => {
-    let started = 0;
-    let aborted = 0;
-    const fixture = createFixtureServer({ onSlowStart: () => started++, onSlowAbort: () => aborted++ });
-    const p = await pair({ servers: { alpha: fixture } });
-    for (const port of [p.fast.port, p.plain.port]) {
-      const { received } = pipeline(port, [rawCall('/alpha/slow', '{"ms":100}'), rawCall('/alpha/echo', '{"text":"second"}', 'Connection: close\r\n')]);
-      const answers = (await received).split('HTTP/1.1 ').slice(1);
-      expect(answers.map((a) => a.slice(0, 3)), String(port)).toEqual(['200', '200']);
-      expect(answers[1]!.endsWith('"second"'), answers[1]).toBe(true);
-    }
-    for (const port of [p.fast.port, p.plain.port]) {
-      [started, aborted] = [0, 0];
-      const { socket, received } = pipeline(port, [rawCall('/alpha/slow', '{"ms":30000}'), rawCall('/alpha/slow', '{"ms":30000}')]);
-      await expect.poll(() => started, { timeout: 5_000 }).toBe(2);
-      socket.destroy();
-      await received;
-      await expect.poll(() => aborted, { timeout: 5_000 }).toBe(2);
-    }
-    expect(p.taken).toEqual([true, true, true, true]);
-  });
-
   it('is not used with CORS, whose headers every answer needs', async () => {
     const t = await createTestApp({ corsAllowOrigins: ['*'] });
     try {
@@ -373,19 +187,5 @@ describe('the tool-call fast path', () => {
     } finally {
       await t.dispose();
     }
-  });
-
-  it('cancels the upstream call when the client goes away', async () => {
-    let aborted = 0;
-    let started!: () => void;
-    const running = new Promise<void>((resolve) => (started = resolve));
-    const p = await pair({ servers: { alpha: createFixtureServer({ onSlowStart: () => started(), onSlowAbort: () => aborted++ }) } });
-    const outgoing = request({ host: '127.0.0.1', port: p.fast.port, method: 'POST', path: '/alpha/slow', headers: { 'content-type': 'application/json' } });
-    outgoing.on('error', () => {});
-    outgoing.end('{"ms":30000}');
-    await running;
-    expect(p.taken).toEqual([true]);
-    outgoing.destroy();
-    await expect.poll(() => aborted, { timeout: 5_000 }).toBe(1);
   });
 });
