@@ -36,6 +36,12 @@ export interface Scenario {
   bin?: string;
   /** Direct scenarios: whose transports the SDK Client uses (default 'mcpo'). */
   client?: DirectClientKind;
+  /**
+   * Direct scenarios: a third process spins on one core for the whole run. The mcpo rows always have one, the
+   * load generator, while H and M are measured with two processes each; on a 2-core machine that third process
+   * takes CPU from the MCP side. For reference beside M, not a ceiling (the targets use M).
+   */
+  busyCore?: boolean;
 }
 
 export interface ScenarioResult extends Scenario, LoadResult {
@@ -69,11 +75,15 @@ export interface ScenarioContext {
   mcpoBin?: string;
 }
 
-const TOPOLOGY: Record<System | 'sdk', Record<string, string>> = {
+const TOPOLOGY: Record<System | 'sdk' | 'busy', Record<string, string>> = {
   hono: { none: 'autocannon (orchestrator) -HTTP-> bare Hono echo (child)' },
   direct: {
     stdio: 'SDK client loop over mcpo\'s transports (child) -stdio-> MCP server (its child)',
     'streamable-http': 'SDK client loop over mcpo\'s transports (child) -streamable HTTP-> MCP server (child)',
+  },
+  busy: {
+    stdio: 'SDK client loop over mcpo\'s transports (child) -stdio-> MCP server (its child), one core kept busy by a spin loop (child)',
+    'streamable-http': 'SDK client loop over mcpo\'s transports (child) -streamable HTTP-> MCP server (child), one core kept busy by a spin loop (child)',
   },
   sdk: {
     stdio: 'SDK client loop over the SDK\'s stock transport (child) -stdio-> MCP server (its child)',
@@ -114,12 +124,19 @@ async function runHono(s: Scenario, ctx: ScenarioContext): Promise<Omit<Scenario
   }
 }
 
+/** A process that keeps one core busy until stopped (Scenario.busyCore). */
+function spinOneCore(): Child {
+  return spawnChild(process.execPath, ['-e', 'for (;;) {}']);
+}
+
 async function runDirectScenario(s: Scenario, ctx: ScenarioContext): Promise<Omit<ScenarioResult, keyof Scenario | 'topology'>> {
   const http = s.transport === 'streamable-http' ? await startHttpServer(ctx.repoRoot) : undefined;
+  const spinner = s.busyCore ? spinOneCore() : undefined;
   try {
     const target: DirectTarget = http ? { kind: 'streamable-http', url: http.url } : { kind: 'stdio', ...stdioServer(ctx.repoRoot) };
     return await runDirect(ctx.repoRoot, { target, client: s.client ?? 'mcpo', workload: s.workload, connections: s.connections, warmupConnections: s.warmup?.connections ?? s.connections, warmupS: ctx.warmupS * (s.warmup?.times ?? 1), durationS: s.durationS });
   } finally {
+    await spinner?.stop();
     await http?.child.stop();
   }
 }
@@ -150,7 +167,8 @@ const RUNNERS: Record<System, typeof runHono> = { hono: runHono, direct: runDire
 
 export async function runScenario(s: Scenario, ctx: ScenarioContext): Promise<ScenarioResult> {
   const measured = await RUNNERS[s.system](s, ctx);
-  return { ...s, ...measured, topology: TOPOLOGY[s.client === 'sdk' ? 'sdk' : s.system][s.transport ?? 'none']! };
+  const topology = s.client === 'sdk' ? 'sdk' : s.busyCore ? 'busy' : s.system;
+  return { ...s, ...measured, topology: TOPOLOGY[topology][s.transport ?? 'none']! };
 }
 
 /**
@@ -176,7 +194,10 @@ function basePlan(options: { connections: number; durationS: number; stressConne
     const warm = connections < c ? { warmup: { connections: c, times: C1_WARMUP_TIMES } } : {};
     out.push({ id: `direct-${tag}`, group: group === 'mcpo' ? 'direct' : group, system: 'direct', transport, workload: work, connections, durationS: d, ...warm });
     // The stock SDK client beside it at the throughput concurrency, for reference (not a ceiling).
-    if (group === 'mcpo' && connections === c) out.push({ id: `sdk-${tag}`, group: 'direct', system: 'direct', client: 'sdk', transport, workload: work, connections, durationS: d });
+    if (group === 'mcpo' && connections === c) {
+      out.push({ id: `sdk-${tag}`, group: 'direct', system: 'direct', client: 'sdk', transport, workload: work, connections, durationS: d });
+      out.push({ id: `busy-${tag}`, group: 'direct', system: 'direct', busyCore: true, transport, workload: work, connections, durationS: d });
+    }
     out.push({ id: `mcpo-${tag}`, group, system: 'mcpo', transport, workload: work, connections, durationS: d, ...warm });
   };
   for (const connections of [c, 1]) for (const transport of ['streamable-http', 'stdio'] as const) pair(transport, 'echo', connections, 'mcpo');

@@ -79,9 +79,12 @@ export function evaluate(results: readonly ScenarioResult[], scale: ScaleResult 
     else {
       const C = ceiling(hono.rps, direct.rps);
       const sdk = get(`sdk-${t}-c${c}`);
+      // For reference (not the target): the ceiling with M measured beside a busy core, as mcpo runs beside the load generator.
+      const busy = get(`busy-${t}-c${c}`);
+      const busyNote = busy ? `; with M beside a busy core ${fmt(busy.rps)}/s: ${fmt((100 * mcpo.rps) / ceiling(hono.rps, busy.rps))}% of that C` : '';
       out.push({
         target,
-        measured: `${fmt(mcpo.rps)}/s = ${fmt((100 * mcpo.rps) / C)}% of C ${fmt(C)}/s (H ${fmt(hono.rps)}/s, M ${fmt(direct.rps)}/s over mcpo's transports${sdk ? `; stock SDK client ${fmt(sdk.rps)}/s` : ''})`,
+        measured: `${fmt(mcpo.rps)}/s = ${fmt((100 * mcpo.rps) / C)}% of C ${fmt(C)}/s (H ${fmt(hono.rps)}/s, M ${fmt(direct.rps)}/s over mcpo's transports${sdk ? `; stock SDK client ${fmt(sdk.rps)}/s` : ''}${busyNote})`,
         verdict: verdict(mcpo.rps >= THROUGHPUT_SHARE_OF_CEILING * C),
       });
     }
