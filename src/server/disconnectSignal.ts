@@ -5,11 +5,34 @@
  * instead and builds nothing else unless the client really leaves.
  */
 import { ServerResponse } from 'node:http';
+import type { Socket } from 'node:net';
 import type { Context } from 'hono';
 
 type Listener = (event: Event) => void;
 
 const PREMATURE_CLOSE = 'Client connection prematurely closed.';
+
+/**
+ * Callbacks of the pipelined responses waiting for their turn on a connection: one close listener per
+ * connection for all of them (one each made Node warn of a listener leak past ten waiting calls).
+ */
+const waitingOn = new WeakMap<Socket, Set<() => void>>();
+
+/** Calls `callback` when `socket` closes; returns the function that cancels that. */
+function onConnectionClose(socket: Socket, callback: () => void): () => void {
+  let waiting = waitingOn.get(socket);
+  if (!waiting) {
+    const callbacks = new Set<() => void>();
+    waitingOn.set(socket, callbacks);
+    socket.once('close', () => {
+      waitingOn.delete(socket);
+      for (const waiter of callbacks) waiter();
+    });
+    waiting = callbacks;
+  }
+  waiting.add(callback);
+  return () => waiting.delete(callback);
+}
 
 /**
  * The subset of AbortSignal that the MCP SDK's Protocol.request, the session and waitForTools use
@@ -30,10 +53,7 @@ class ResponseCloseSignal {
     // A pipelined response waits without a socket for the ones before it, and gets no close event if the
     // connection ends meanwhile: watch the connection itself until the response closes.
     const waiting = outgoing.socket === null ? outgoing.req.socket : null;
-    if (waiting) {
-      waiting.once('close', closed);
-      outgoing.once('close', () => waiting.off('close', closed));
-    }
+    if (waiting) outgoing.once('close', onConnectionClose(waiting, closed));
   }
 
   throwIfAborted(): void {

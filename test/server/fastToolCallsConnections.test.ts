@@ -75,4 +75,24 @@ describe('the tool-call fast path and the connection', () => {
     outgoing.destroy();
     await expect.poll(() => aborted, { timeout: 5_000 }).toBe(1);
   });
+
+  it('lets many pipelined calls wait on one connection without a listener-leak warning', async () => {
+    const warnings: string[] = [];
+    const onWarning = (warning: Error) => warnings.push(warning.name);
+    process.on('warning', onWarning);
+    try {
+      const p = await pair();
+      // Behind a slow first call, 14 more wait for their turn; the last one closes the connection once answered.
+      const waiting = Array.from({ length: 14 }, (_, i) => rawCall('/alpha/echo', `{"text":"${i}"}`));
+      const calls = [rawCall('/alpha/slow', '{"ms":200}'), ...waiting, rawCall('/alpha/echo', '{"text":"last"}', 'Connection: close\r\n')];
+      const { received } = pipeline(p.fast.port, calls);
+      const answers = (await received).split('HTTP/1.1 ').slice(1);
+      expect(answers.map((a) => a.slice(0, 3))).toEqual(Array(16).fill('200'));
+      await new Promise((resolve) => setImmediate(resolve));
+      expect(warnings).not.toContain('MaxListenersExceededWarning');
+      expect(p.taken).toEqual(Array(16).fill(true));
+    } finally {
+      process.off('warning', onWarning);
+    }
+  });
 });
