@@ -103,7 +103,7 @@ export class SessionCalls {
       try {
         return await this.request(fresh, call);
       } catch (retryError) {
-        throw mapCallError(retryError, this.failureContext(call));
+        throw this.namingPendingAuthorization(mapCallError(retryError, this.failureContext(call)));
       }
     }
   }

@@ -1,9 +1,11 @@
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { afterEach, describe, expect, it } from 'vitest';
+import type { McpoError } from '../../src/errors.js';
 import { endSession } from '../../src/mcp/connect.js';
 import { StreamableHttpTransport } from '../../src/mcp/http/streamableHttpTransport.js';
 import { mcpHttpFetch } from '../../src/mcp/httpFetch.js';
 import type { Manager } from '../../src/mcp/manager.js';
+import type { PendingAuthorization, SessionAuth } from '../../src/mcp/types.js';
 import { startHttpMcpServer, type HttpMcpServer } from '../helpers/httpMcpServer.js';
 import { testManager } from './fixtures.js';
 
@@ -93,5 +95,39 @@ describe('calls in flight when the session expires', () => {
     const results = await Promise.all(calls);
     expect(results).toEqual(Array.from({ length: 40 }, (_, i) => [{ type: 'text', text: `m${i}` }]));
     expect(upstream.counts.initializations).toBe(2); // one new session for all of them
+  });
+});
+
+describe('a call retried on a new session while a step-up authorization waits for the user', () => {
+  it('fails naming the URL to open, as a first attempt does', async () => {
+    // Regression: the retry after an expired session mapped its failure without the pending step-up, so a call
+    // that timed out waiting for the user's authorization did not say where to go.
+    const upstream = await server();
+    const pending: PendingAuthorization = { url: 'https://as.example/authorize?step=up', reason: 'insufficient_scope', scope: 'tools:write' };
+    let toolCalls = 0;
+    // mcpo's OAuth fetch holds a request that needs the wider scope until the user approves it: here, for ever.
+    const fetch: SessionAuth['fetch'] = (url, init) => {
+      if (typeof init?.body === 'string' && init.body.includes('"tools/call"') && ++toolCalls > 1) {
+        return new Promise((_, reject) => init.signal?.addEventListener('abort', () => reject(init.signal?.reason)));
+      }
+      return mcpHttpFetch(url, init);
+    };
+    const auth: SessionAuth = {
+      fetch,
+      prepare: async () => ({ ready: true }),
+      authorizationUrl: () => undefined,
+      pendingAuthorization: () => (toolCalls > 1 ? pending : undefined),
+      onChange: () => () => {},
+      credentialsRejected: () => false,
+    };
+    const { m } = testManager(managers, { transportFor: () => ({ auth }) });
+    m.start([{ kind: 'streamable-http', name: 'remote', url: upstream.url, headers: {}, disabledTools: [] }]);
+    await m.settled();
+    upstream.forgetSessions();
+    const failure = await m.get('remote')!.callTool('echo', { message: 'x' }, { timeoutMs: 1_000 }).catch((e: unknown) => e as McpoError);
+    expect(upstream.counts.initializations).toBe(2); // the first attempt met the expired session and was retried
+    expect(failure.code).toBe('TIMEOUT');
+    expect((failure.details as { authorizationUrl?: string } | undefined)?.authorizationUrl).toBe(pending.url);
+    expect(failure.message).toContain(pending.url);
   });
 });
