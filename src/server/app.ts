@@ -5,6 +5,8 @@
  *
  * Middleware order: request log (sees the final status) → host guard (DNS rebinding) → CORS (answers preflights before auth) →
  * API key (everything under strictAuth, else tool routes only) → routes. One onError renders every error.
+ * Ordinary tool calls are answered before they reach this app, by fastToolCalls.ts (the hot path, on node:http),
+ * with the same answers: this app decides every other request, refusals included.
  */
 import { Hono, type MiddlewareHandler } from 'hono';
 import { cors } from 'hono/cors';

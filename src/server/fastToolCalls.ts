@@ -32,6 +32,8 @@ export interface FastToolCallsOptions {
   allowedHosts: readonly string[] | undefined;
   /** The API-key check tool calls need (strictAuth or not), if a key is set. */
   apiKey: ApiKeyCheck | undefined;
+  /** CORS is configured: then there is no fast path (every answer needs the CORS middleware's headers). */
+  cors: boolean;
 }
 
 /**
@@ -81,7 +83,7 @@ function sendError(outgoing: ServerResponse, error: McpoError): void {
  * The fast path for `options.ctx`'s tool routes, or undefined when it must not be used: with CORS configured,
  * every answer needs the CORS middleware's headers.
  */
-export function fastToolCalls(options: FastToolCallsOptions & { cors: boolean }): NodeHandler | undefined {
+export function fastToolCalls(options: FastToolCallsOptions): NodeHandler | undefined {
   if (options.cors) return undefined;
   const { ctx, apiKey } = options;
   const { registry, catalogs, logger } = ctx;
