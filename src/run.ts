@@ -77,7 +77,7 @@ export async function run(options: RunOptions): Promise<Running> {
     host: options.host,
     port: options.port,
     ...(options.tls ? { tls: options.tls } : {}),
-    ...(fastPath ? { fastPath } : {}),
+    fastPath,
   });
   options.logger.info('listening', { url: server.url, servers: options.servers.length });
   manager.start(options.servers);

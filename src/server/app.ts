@@ -8,8 +8,7 @@
  * Ordinary tool calls are answered before they reach this app, by fastToolCalls.ts (the hot path, on node:http),
  * with the same answers: this app decides every other request, refusals included.
  */
-import { Hono, type MiddlewareHandler } from 'hono';
-import { cors } from 'hono/cors';
+import { Hono } from 'hono';
 import { UsageError } from '../errors.js';
 import type { Logger } from '../log/logger.js';
 import type { ServerRegistry } from '../mcp/types.js';
@@ -17,6 +16,7 @@ import type { DocumentInfo } from '../openapi/document.js';
 import { apiKeyAuth, apiKeyCheck } from './auth.js';
 import { CatalogCache } from './catalogCache.js';
 import type { ServerContext } from './context.js';
+import { CORS_MAX_AGE_SECONDS, corsMiddleware } from './cors.js';
 import { registerDocsRoutes } from './docsRoutes.js';
 import { DocumentCache } from './documentCache.js';
 import { registerDocumentRoutes } from './documentRoutes.js';
@@ -30,13 +30,10 @@ import { DEFAULT_BODY_LIMIT_BYTES } from './requestBody.js';
 import { requestLog } from './requestLog.js';
 import { registerToolRoutes } from './toolRoutes.js';
 
-export { DEFAULT_BODY_LIMIT_BYTES, LOOPBACK_HOST_NAMES };
+export { CORS_MAX_AGE_SECONDS, DEFAULT_BODY_LIMIT_BYTES, LOOPBACK_HOST_NAMES };
 
 /** Default app mode: every server under its own name. */
 export const DEFAULT_MODE = 'multi';
-
-/** How long browsers may cache a CORS preflight answer, in seconds. */
-export const CORS_MAX_AGE_SECONDS = 600;
 
 /** What createApp needs; every optional field documents its default. */
 export interface AppOptions {
@@ -68,23 +65,10 @@ export interface AppOptions {
 
 export interface McpoApp {
   app: Hono;
-  /**
-   * Answers ordinary tool calls on node:http before they reach `app` (see fastToolCalls.ts); give it to
-   * listen(). Undefined when it does not apply (CORS configured).
-   */
-  fastPath: NodeHandler | undefined;
+  /** Answers ordinary tool calls on node:http before they reach `app` (see fastToolCalls.ts); give it to listen(). */
+  fastPath: NodeHandler;
   /** Unsubscribes from the registry. */
   close(): void;
-}
-
-function corsMiddleware(origins: string[]): MiddlewareHandler {
-  return cors({
-    origin: origins.includes('*') ? '*' : origins,
-    allowMethods: ['GET', 'POST', 'OPTIONS'],
-    allowHeaders: ['Authorization', 'Content-Type'],
-    exposeHeaders: ['Retry-After', 'WWW-Authenticate', 'ETag'],
-    maxAge: CORS_MAX_AGE_SECONDS,
-  });
 }
 
 /**
@@ -143,7 +127,8 @@ export function createApp(options: AppOptions): McpoApp {
   // Below info level nothing is logged per request: no middleware at all on the hot path.
   if (logger.isEnabled('info')) app.use(requestLog({ logger }));
   if (options.allowedHosts !== undefined) app.use(hostGuard({ allowedHosts: options.allowedHosts }));
-  if (options.corsAllowOrigins && options.corsAllowOrigins.length > 0) app.use(corsMiddleware(options.corsAllowOrigins));
+  const corsOrigins = options.corsAllowOrigins && options.corsAllowOrigins.length > 0 ? options.corsAllowOrigins : undefined;
+  if (corsOrigins) app.use(corsMiddleware(corsOrigins));
   if (strictAuth && auth) app.use(auth);
 
   // Static paths first: in multi mode they would otherwise read as a server called "docs" or "healthz".
@@ -152,7 +137,6 @@ export function createApp(options: AppOptions): McpoApp {
   registerDocumentRoutes(app, ctx);
   registerToolRoutes(app, ctx);
 
-  const cors = Boolean(options.corsAllowOrigins && options.corsAllowOrigins.length > 0);
-  const fastPath = fastToolCalls({ ctx, allowedHosts: options.allowedHosts, apiKey: keyCheck, cors });
+  const fastPath = fastToolCalls({ ctx, allowedHosts: options.allowedHosts, apiKey: keyCheck, ...(corsOrigins ? { corsOrigins } : {}) });
   return { app, fastPath, close: unsubscribe };
 }

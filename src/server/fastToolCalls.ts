@@ -2,19 +2,20 @@
  * Tool calls answered on plain node:http, in front of the Hono app: the hot path of a proxy. A request is
  * taken only when it is an ordinary successful-so-far call — POST to a tool the server has listed, a plain
  * path and Host, the right API key if one is set — and everything else (every refusal, unknown names,
- * documents, CORS) goes on to the Hono app, which stays the one place that decides those answers.
+ * documents, CORS preflights) goes on to the Hono app, which stays the one place that decides those answers.
  *
  * Why: @hono/node-server's web Request/Response adaptation and Hono's routing and middleware were ~14% of
  * mcpo's CPU per proxied call (profile of the benchmark's stdio scenario at 32 connections).
  *
  * What a taken request gets is what the Hono route would give: the same body rules (requestBody.ts), the
- * same validation and upstream call (toolCall.ts), the same error envelope and headers, the same request
- * log line at info level, and cancellation of the upstream call when the client goes away.
+ * same validation and upstream call (toolCall.ts), the same error envelope and headers (CORS ones included),
+ * the same request log line at info level, and cancellation of the upstream call when the client goes away.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { McpoError } from '../errors.js';
 import type { ApiKeyCheck } from './auth.js';
 import { singleServerName, type ServerContext } from './context.js';
+import { corsAnswerHeaders } from './cors.js';
 import { responseCloseSignal } from './disconnectSignal.js';
 import { toMcpoError } from './errorHandler.js';
 import { hostCheck } from './hostGuard.js';
@@ -32,8 +33,8 @@ export interface FastToolCallsOptions {
   allowedHosts: readonly string[] | undefined;
   /** The API-key check tool calls need (strictAuth or not), if a key is set. */
   apiKey: ApiKeyCheck | undefined;
-  /** CORS is configured: then there is no fast path (every answer needs the CORS middleware's headers). */
-  cors: boolean;
+  /** As AppOptions.corsAllowOrigins (non-empty), when CORS is configured: answers carry the same CORS headers. */
+  corsOrigins?: readonly string[];
 }
 
 /**
@@ -73,19 +74,18 @@ function send(outgoing: ServerResponse, status: number, headers: Readonly<Record
   outgoing.end(body);
 }
 
-/** The error envelope, with the headers the Hono app's renderError gives it. */
-function sendError(outgoing: ServerResponse, error: McpoError): void {
-  const headers = { ...error.headers, 'cache-control': 'no-store', 'content-type': 'application/json' };
+/** The error envelope, with the headers the Hono app's renderError gives it (and `extra`: CORS). */
+function sendError(outgoing: ServerResponse, error: McpoError, extra: Readonly<Record<string, string>>): void {
+  const headers = { ...extra, ...error.headers, 'cache-control': 'no-store', 'content-type': 'application/json' };
   send(outgoing, error.status, headers, JSON.stringify(error.toJSON()));
 }
 
-/**
- * The fast path for `options.ctx`'s tool routes, or undefined when it must not be used: with CORS configured,
- * every answer needs the CORS middleware's headers.
- */
-export function fastToolCalls(options: FastToolCallsOptions): NodeHandler | undefined {
-  if (options.cors) return undefined;
+const NO_HEADERS: Readonly<Record<string, string>> = {};
+
+/** The fast path for `options.ctx`'s tool routes. */
+export function fastToolCalls(options: FastToolCallsOptions): NodeHandler {
   const { ctx, apiKey } = options;
+  const corsFor = options.corsOrigins && corsAnswerHeaders(options.corsOrigins);
   const { registry, catalogs, logger } = ctx;
   const hostPasses = hostCheck(options.allowedHosts);
   const prefix = `${ctx.pathPrefix}/`;
@@ -104,16 +104,17 @@ export function fastToolCalls(options: FastToolCallsOptions): NodeHandler | unde
 
   async function answer(incoming: IncomingMessage, outgoing: ServerResponse, call: Omit<Parameters<typeof invokeTool>[0], 'args' | 'signal'>, path: string): Promise<void> {
     const start = logger.isEnabled('info') ? performance.now() : undefined;
+    const cors = corsFor ? corsFor(header(incoming, 'origin')) : NO_HEADERS;
     let status = 200;
     try {
       const bytes = await readNodeBody(incoming, ctx.bodyLimitBytes);
       const args = parseArguments(bytes, (name) => header(incoming, name));
       const body = await invokeTool({ ...call, args, signal: responseCloseSignal(outgoing) });
-      send(outgoing, status, { 'Content-Type': JSON_TYPE, ...TOOL_RESPONSE_HEADERS }, body);
+      send(outgoing, status, { ...cors, 'Content-Type': JSON_TYPE, ...TOOL_RESPONSE_HEADERS }, body);
     } catch (thrown) {
       const error = toMcpoError(thrown, logger, { method: 'POST', path });
       status = error.status;
-      sendError(outgoing, error);
+      sendError(outgoing, error, cors);
     } finally {
       if (start !== undefined) logger.info('http request', { method: 'POST', path, status, ms: Math.round((performance.now() - start) * 10) / 10 });
     }

@@ -180,12 +180,29 @@ describe('the tool-call fast path', () => {
     expect(lines[2]).toBe('INFO  http request method=POST path=/alpha/echo status=422 ms=0');
   });
 
-  it('is not used with CORS, whose headers every answer needs', async () => {
-    const t = await createTestApp({ corsAllowOrigins: ['*'] });
-    try {
-      expect(t.fastPath).toBeUndefined();
-    } finally {
-      await t.dispose();
-    }
+  it('gives answers the CORS headers the app gives them, for any origin or a list of them', async () => {
+    const body = '{"text":"x"}';
+    const browser = (origin: string) => ({ origin, 'sec-fetch-site': 'cross-site', 'sec-fetch-mode': 'cors' });
+    const any = await pair({ corsAllowOrigins: ['*'] });
+    const ok = await same(any, { path: '/alpha/echo', body, headers: browser('https://app.example') }, true);
+    expect(ok.headers['access-control-allow-origin']).toBe('*');
+    expect(ok.headers['access-control-expose-headers']).toBe('Retry-After,WWW-Authenticate,ETag');
+    expect((await same(any, { path: '/alpha/echo', body }, true)).headers['access-control-allow-origin']).toBe('*');
+    expect((await same(any, { path: '/alpha/echo', body: '{"text":1}', headers: browser('https://app.example') }, true)).status).toBe(422);
+    // A cross-site form post is still refused, with CORS headers that let the page read why.
+    const form = await same(any, { path: '/alpha/echo', body, headers: { ...browser('https://app.example'), 'content-type': 'text/plain' } }, true);
+    expect(form.status).toBe(415);
+    expect(form.headers['access-control-allow-origin']).toBe('*');
+    // Preflights are the app's.
+    expect((await same(any, { method: 'OPTIONS', path: '/alpha/echo', headers: { ...browser('https://app.example'), 'access-control-request-method': 'POST' } }, false)).status).toBe(204);
+
+    const listed = await pair({ corsAllowOrigins: ['https://app.example', 'https://other.example'] });
+    const allowed = await same(listed, { path: '/alpha/echo', body, headers: browser('https://other.example') }, true);
+    expect(allowed.headers['access-control-allow-origin']).toBe('https://other.example');
+    expect(allowed.headers.vary).toBe('Origin');
+    const stranger = await same(listed, { path: '/alpha/echo', body, headers: browser('https://evil.example') }, true);
+    expect(stranger.headers['access-control-allow-origin']).toBeUndefined();
+    expect((await same(listed, { path: '/alpha/fail', body: '{}', headers: browser('https://app.example') }, true)).status).toBe(424);
+    expect((await same(listed, { path: '/alpha/echo', body }, true)).headers.vary).toBe('Origin');
   });
 });
