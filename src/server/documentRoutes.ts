@@ -5,12 +5,13 @@
 import type { Context, Hono } from 'hono';
 import type { CachedDocument } from './documentCache.js';
 import { serverNotFound, type ServerContext } from './context.js';
+import { JSON_CONTENT_TYPE } from './lightResponse.js';
 import { whenOpenApiReady } from './openapiBuilders.js';
 
 function sendDocument(c: Context, cached: CachedDocument): Response {
   const headers = { ETag: cached.etag, 'Cache-Control': 'no-cache' };
   if (c.req.header('If-None-Match') === cached.etag) return c.body(null, 304, headers);
-  return c.body(cached.body, 200, { ...headers, 'Content-Type': 'application/json; charset=utf-8' });
+  return c.body(cached.body, 200, { ...headers, 'Content-Type': JSON_CONTENT_TYPE });
 }
 
 /** Adds the openapi.json routes to `app`. */

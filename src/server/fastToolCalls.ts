@@ -19,6 +19,7 @@ import { corsAnswerHeaders } from './cors.js';
 import { responseCloseSignal } from './disconnectSignal.js';
 import { toMcpoError } from './errorHandler.js';
 import { hostCheck } from './hostGuard.js';
+import { JSON_CONTENT_TYPE } from './lightResponse.js';
 import { readNodeBody } from './nodeBody.js';
 import { whenOpenApiReady } from './openapiBuilders.js';
 import { parseArguments } from './requestBody.js';
@@ -43,8 +44,6 @@ export interface FastToolCallsOptions {
  */
 const PLAIN_PATH = /^\/[A-Za-z0-9\-._~!$&'()*+,;=:@/]*$/;
 const DOT_SEGMENT = /\/\.\.?(?:\/|$)/;
-
-const JSON_TYPE = 'application/json; charset=utf-8';
 
 /**
  * Headers read here of which IncomingMessage.headers keeps only the first line. The app reads every line, joined
@@ -110,7 +109,7 @@ export function fastToolCalls(options: FastToolCallsOptions): NodeHandler {
       const bytes = await readNodeBody(incoming, ctx.bodyLimitBytes);
       const args = parseArguments(bytes, (name) => header(incoming, name));
       const body = await invokeTool({ ...call, args, signal: responseCloseSignal(outgoing) });
-      send(outgoing, status, { ...cors, 'Content-Type': JSON_TYPE, ...TOOL_RESPONSE_HEADERS }, body);
+      send(outgoing, status, { ...cors, 'Content-Type': JSON_CONTENT_TYPE, ...TOOL_RESPONSE_HEADERS }, body);
     } catch (thrown) {
       const error = toMcpoError(thrown, logger, { method: 'POST', path });
       status = error.status;

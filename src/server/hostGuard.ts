@@ -15,10 +15,15 @@ export interface HostGuardOptions {
   allowedHosts: readonly string[];
 }
 
+/** The allowed host names as compared: trimmed, lower case. */
+function allowedSet(allowedHosts: readonly string[]): Set<string> {
+  return new Set(allowedHosts.map((h) => h.trim().toLowerCase()));
+}
+
 /** Middleware answering 403 HOST_NOT_ALLOWED for a request whose Host is not one of `allowedHosts`. */
 export function hostGuard(options: HostGuardOptions): MiddlewareHandler {
   if (options.allowedHosts.length === 0) throw new UsageError('allowedHosts must name at least one host');
-  const allowed = new Set(options.allowedHosts.map((h) => h.trim().toLowerCase()));
+  const allowed = allowedSet(options.allowedHosts);
   return async function hostGuardMiddleware(c, next) {
     // The URL is built from the Host header; URL parsing lowercases it and drops the port.
     const host = new URL(c.req.url).hostname;
@@ -49,7 +54,7 @@ const HOST_CACHE_SIZE = 32;
  * URL parse is most of the cost.
  */
 export function hostCheck(allowedHosts: readonly string[] | undefined): (host: string | undefined) => boolean {
-  const allowed = allowedHosts && new Set(allowedHosts.map((h) => h.trim().toLowerCase()));
+  const allowed = allowedHosts && allowedSet(allowedHosts);
   const known = new Map<string, boolean>();
   const decide = (host: string): boolean => {
     if (!PLAIN_HOST.test(host)) return false;

@@ -29,7 +29,10 @@ function captureLightResponse(): typeof Response {
 /** Response class whose string-bodied instances @hono/node-server writes without a web stream. */
 export const LightResponse: typeof Response = captureLightResponse();
 
+/** Content-Type of every JSON answer mcpo writes. */
+export const JSON_CONTENT_TYPE = 'application/json; charset=utf-8';
+
 /** A JSON response built with LightResponse (status, JSON text and extra headers as given). */
 export function jsonResponse(body: string, status: number, headers: Record<string, string> = {}): Response {
-  return new LightResponse(body, { status, headers: { 'Content-Type': 'application/json; charset=utf-8', ...headers } });
+  return new LightResponse(body, { status, headers: { 'Content-Type': JSON_CONTENT_TYPE, ...headers } });
 }
