@@ -7,6 +7,7 @@ import { McpoError } from '../errors.js';
 import { redactText } from '../log/redactText.js';
 import type { PendingAuthorization } from './types.js';
 import { CallQueueTimeoutError } from './callLimiter.js';
+import { isUnreachable } from './sessionLoss.js';
 
 export interface CallFailureContext {
   server: string;
@@ -46,6 +47,9 @@ export function mapCallError(error: unknown, context: CallFailureContext): McpoE
       cause: error,
     });
   }
+  // The server could not be reached (refused, reset, no route): it is unavailable, not answering wrongly. The
+  // session is checked and reconnected meanwhile (session.ts), hence the short Retry-After.
+  if (isUnreachable(error)) return unavailable(server, `it cannot be reached: ${describeError(error)}`, error, 2);
   return new McpoError('UPSTREAM_ERROR', `Call to ${server}/${tool} failed: ${describeError(error)}`, { details, cause: error });
 }
 

@@ -99,11 +99,6 @@ export function isDroppedSseStream(error: unknown): boolean {
   return error instanceof SseError;
 }
 
-/** A streamable-HTTP session the server no longer knows (spec: 404 → start a new session). */
-export function isExpiredSession(error: unknown): boolean {
-  return error instanceof StreamableHTTPError && error.code === 404;
-}
-
 /** How long stopping a server waits for its streamable-HTTP session to be ended (DELETE) before closing anyway. */
 export const DEFAULT_END_SESSION_MS = 2_000;
 
