@@ -33,6 +33,12 @@ export const DEFAULT_CONNECT_TIMEOUT_MS = 30_000;
 export const DEFAULT_CALL_WAIT_MS = 5_000;
 /** A connection that stayed up this long resets the backoff. */
 export const STABLE_CONNECTION_MS = 30_000;
+/**
+ * A call to a reconnecting server starts an attempt now, rather than waiting for a backoff that may have grown
+ * to a minute, when the last attempt began at least this long ago: a server that is back answers the next call,
+ * and one that is still down is tried no more often than this however many calls come.
+ */
+export const ON_DEMAND_ATTEMPT_SPACING_MS = 2_000;
 
 export interface SessionOptions {
   entry: ServerEntry;
@@ -64,6 +70,8 @@ export class Session implements ServerHandle {
   private opening: Client | undefined;
   /** Attempts that failed so far: a call waits for the outcome of one attempt, not for a series of them. */
   private failedAttempts = 0;
+  /** When the last attempt began (the session's clock). */
+  private lastAttemptAt = Number.NEGATIVE_INFINITY;
   private connectedAt = 0;
   private currentTools: readonly Tool[] = [];
   private transportKind: TransportKind | 'auto';
@@ -138,6 +146,7 @@ export class Session implements ServerHandle {
   async awaitReady(waitMs: number, signal?: AbortSignal): Promise<Client> {
     // The user did not complete an authorization: a call starts a new one (its URL comes back in the 503).
     if (this.phase.state === 'failed') void this.connect();
+    else if (this.phase.state === 'reconnecting' && this.now() - this.lastAttemptAt >= ON_DEMAND_ATTEMPT_SPACING_MS) void this.connect();
     const deadline = this.now() + waitMs;
     const failuresBefore = this.failedAttempts;
     const onAbort = () => this.wakeup.wakeAll();
@@ -202,6 +211,7 @@ export class Session implements ServerHandle {
   /** One connect attempt: authorization if needed, then transport + initialize + tools/list within the connect timeout. */
   private async attempt(): Promise<void> {
     if (!this.transition(['connecting', 'reconnecting', 'failed', 'needs_authorization'], { state: 'connecting' })) return;
+    this.lastAttemptAt = this.now();
     let prepared = false;
     try {
       const readiness = await this.options.transport.auth?.prepare();

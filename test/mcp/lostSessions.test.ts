@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Manager, ManagerOptions } from '../../src/mcp/manager.js';
+import { ON_DEMAND_ATTEMPT_SPACING_MS } from '../../src/mcp/session.js';
 import { startHttpMcpServer, type HttpMcpServer, type HttpMcpServerOptions, type LostSessionAnswer } from '../helpers/httpMcpServer.js';
 import { testManager } from './fixtures.js';
 
@@ -93,6 +94,21 @@ describe('a server that cannot be reached', () => {
     await expect.poll(() => m.get('remote')!.status().state, { timeout: 10_000 }).toBe('connected');
     expect((await m.get('remote')!.callTool('echo', { message: 'after' })).content).toEqual([{ type: 'text', text: 'after' }]);
     expect(back.runs.get('echo')).toBe(1);
+  });
+
+  it('a call to a server that is back does not wait for a long backoff: it starts an attempt and is served', async () => {
+    const probe = await startHttpMcpServer();
+    await probe.close();
+    const { m } = manager({ backoff: { initialMs: 60_000, maxMs: 60_000 } });
+    m.start([remote(probe.url)]);
+    await m.settled();
+    expect(m.get('remote')!.status()).toMatchObject({ state: 'reconnecting', attempt: 1 });
+    await server({ port: probe.port });
+    // The first attempt began just now: on demand, attempts are at least ON_DEMAND_ATTEMPT_SPACING_MS apart.
+    await expect(m.get('remote')!.callTool('echo', { message: 'soon' })).rejects.toMatchObject({ code: 'SERVER_UNAVAILABLE' });
+    await new Promise((resolve) => setTimeout(resolve, ON_DEMAND_ATTEMPT_SPACING_MS));
+    expect((await m.get('remote')!.callTool('echo', { message: 'served' })).content).toEqual([{ type: 'text', text: 'served' }]);
+    expect(m.get('remote')!.status().state).toBe('connected');
   });
 
   it('a call the server may have run when the connection broke is answered 503 and never retried', async () => {
