@@ -74,6 +74,8 @@ export class Session implements ServerHandle {
   private lastAttemptAt = Number.NEGATIVE_INFINITY;
   private connectedAt = 0;
   private currentTools: readonly Tool[] = [];
+  /** Tools the server runs only as tasks (execution.taskSupport "required"). */
+  private taskTools: ReadonlySet<string> = new Set();
   private transportKind: TransportKind | 'auto';
   private retryTimer: NodeJS.Timeout | undefined;
   private liveness: Liveness | undefined;
@@ -202,6 +204,7 @@ export class Session implements ServerHandle {
       state: () => this.phase.state,
       replace: (client, reason) => this.replace(client, reason),
       touch: () => this.liveness?.touch(),
+      runsAsTask: (tool) => this.taskTools.has(tool),
       credentialsRejected: () => this.options.transport.auth?.credentialsRejected() ?? false,
       authorizationUrl: () => this.authorizationUrl(),
       pendingAuthorization: () => this.pendingAuthorization(),
@@ -407,6 +410,7 @@ export class Session implements ServerHandle {
 
   private setTools(tools: readonly Tool[]): void {
     this.currentTools = tools.filter((tool) => !this.disabled.has(tool.name));
+    this.taskTools = new Set(this.currentTools.filter((tool) => tool.execution?.taskSupport === 'required').map((tool) => tool.name));
     this.options.onChange('tools');
   }
 

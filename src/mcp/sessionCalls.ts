@@ -11,6 +11,7 @@ import type { Logger } from '../log/logger.js';
 import type { CallLimiter } from './callLimiter.js';
 import { callTimedOut, mapCallError, needsAuthorization, withPendingAuthorization } from './callErrors.js';
 import { isSessionLost } from './sessionLoss.js';
+import { callAsTask } from './taskCall.js';
 import type { PhaseName } from './sessionPhase.js';
 import type { CallOptions, CallToolResult, PendingAuthorization } from './types.js';
 
@@ -32,6 +33,8 @@ export interface CallHost {
   replace(client: Client, reason: string): Promise<void>;
   /** Traffic on the session (the idle-time liveness check starts again). */
   touch(): void;
+  /** The tool must be called as an MCP task (its execution.taskSupport is "required"). */
+  runsAsTask(tool: string): boolean;
   /** The server refused our credentials and no refresh helped. */
   credentialsRejected(): boolean;
   authorizationUrl(): string | undefined;
@@ -121,6 +124,9 @@ export class SessionCalls {
     this.inFlight.set(client, flight);
     this.host.touch();
     try {
+      if (this.host.runsAsTask(call.tool)) {
+        return await callAsTask(client, { tool: call.tool, args: call.args, deadline: call.deadline, ...(call.signal ? { signal: call.signal } : {}) });
+      }
       // client.request rather than client.callTool: the proxy passes the server's result through as it is;
       // callTool's client-side outputSchema check would turn a server's bad output into a misleading -32602.
       return (await client.request({ method: 'tools/call', params: { name: call.tool, arguments: call.args } }, CallToolResultSchema, {
