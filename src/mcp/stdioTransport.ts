@@ -8,20 +8,32 @@
  *
  * Reading, each line from the child is checked by LineReadBuffer (stdioReadBuffer.ts) instead of the SDK's zod
  * parse, which the SDK's Protocol repeats anyway.
+ *
+ * A child that cannot be started rejects start() with a SpawnError saying why (spawnFailure.ts).
  */
 import type { ChildProcess } from 'node:child_process';
 import type { Writable } from 'node:stream';
 import { StdioClientTransport, type StdioServerParameters } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { ReadBuffer, serializeMessage } from '@modelcontextprotocol/sdk/shared/stdio.js';
 import type { JSONRPCMessage } from '@modelcontextprotocol/sdk/types.js';
+import { explainSpawnFailure, type ChildExit, type FileChecks } from './spawnFailure.js';
 import { LineReadBuffer } from './stdioReadBuffer.js';
+
+export interface StdioTransportOptions {
+  /** The file checks that explain a failed start. Default: node:fs. */
+  fileChecks?: FileChecks;
+}
 
 export class BatchingStdioTransport extends StdioClientTransport {
   private flushScheduled = false;
   /** Settles every send waiting for the buffer to drain, with one listener however many wait. */
   private drained: Promise<void> | undefined;
+  private exit: ChildExit | undefined;
 
-  constructor(server: StdioServerParameters) {
+  constructor(
+    private readonly server: StdioServerParameters,
+    private readonly options: StdioTransportOptions = {},
+  ) {
     super(server);
     // The SDK keeps its read buffer in a private field; if it is ever renamed, its own buffer stays (a test watches).
     const fields = this as unknown as { _readBuffer?: unknown };
@@ -31,6 +43,24 @@ export class BatchingStdioTransport extends StdioClientTransport {
   /** Whether lines from the child are checked by LineReadBuffer rather than the SDK's zod parse. */
   get quickReads(): boolean {
     return (this as unknown as { _readBuffer?: unknown })._readBuffer instanceof LineReadBuffer;
+  }
+
+  /** Starts the child; a child that cannot be started rejects with a SpawnError naming the reason. */
+  override async start(): Promise<void> {
+    try {
+      await super.start();
+    } catch (error) {
+      const { command, cwd, env } = this.server;
+      throw await explainSpawnFailure(error, { command, ...(cwd === undefined ? {} : { cwd }), ...(env?.PATH === undefined ? {} : { path: env.PATH }) }, this.options.fileChecks);
+    }
+    const child = this.child();
+    if (!child) return;
+    child.once('exit', (code, signal) => (this.exit = { code, signal }));
+  }
+
+  /** How the child ended, once it has (before the transport's onclose). */
+  get exited(): ChildExit | undefined {
+    return this.exit;
   }
 
   override send(message: JSONRPCMessage): Promise<void> {
@@ -78,7 +108,11 @@ export class BatchingStdioTransport extends StdioClientTransport {
   }
 
   private childStdin(): Writable | undefined {
-    // The SDK keeps the child in a private field and exposes no stdin; reading it is the one coupling here.
-    return (this as unknown as { _process?: ChildProcess })._process?.stdin ?? undefined;
+    return this.child()?.stdin ?? undefined;
+  }
+
+  private child(): ChildProcess | undefined {
+    // The SDK keeps the child in a private field and exposes only its pid; reading it is the one coupling here.
+    return (this as unknown as { _process?: ChildProcess })._process;
   }
 }
