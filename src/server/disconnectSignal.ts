@@ -49,19 +49,17 @@ class ResponseCloseSignal {
   private listeners: Listener[] | undefined;
 
   constructor(outgoing: ServerResponse, shutdown: ShuttingDown | undefined) {
+    const stopListening = shutdown?.onStop(() => {
+      // The 503 is the connection's last answer: mcpo is about to close it.
+      outgoing.shouldKeepAlive = false;
+      this.abort(shutdown.reason);
+    });
     // Same condition as @hono/node-server's own close handler: closed before the response finished.
     const closed = (): void => {
+      stopListening?.();
       if (!outgoing.writableFinished) this.abort(new Error(PREMATURE_CLOSE));
     };
     outgoing.once('close', closed);
-    if (shutdown) {
-      const stopped = () => {
-        // The 503 is the connection's last answer: mcpo is about to close it.
-        outgoing.shouldKeepAlive = false;
-        this.abort(shutdown.reason);
-      };
-      outgoing.once('close', shutdown.onStop(stopped));
-    }
     // A pipelined response waits without a socket for the ones before it, and gets no close event if the
     // connection ends meanwhile: watch the connection itself until the response closes.
     const waiting = outgoing.socket === null ? outgoing.req.socket : null;
