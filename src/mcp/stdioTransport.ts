@@ -11,7 +11,7 @@
  *
  * Its life: a child that cannot be started rejects start() with a SpawnError saying why (spawnFailure.ts);
  * a started one is tracked in LiveChildren until it exits; closing ends stdin, then sends SIGTERM and SIGKILL
- * sooner than the SDK would (CLOSE_STEPS), so stopping mcpo stays within its bound.
+ * sooner than the SDK would (DEFAULT_CLOSE_STEPS), so stopping mcpo stays within its bound.
  */
 import type { ChildProcess } from 'node:child_process';
 import type { Writable } from 'node:stream';
