@@ -118,7 +118,7 @@ describe('closing BatchingStdioTransport', () => {
   it('ends a child deaf to stdin closing and SIGTERM within DEFAULT_CLOSE_STEPS (SIGKILL at 1 s; the SDK alone takes 4 s)', async () => {
     const t = new BatchingStdioTransport({ command: process.execPath, args: ['-e', DEAF], stderr: 'pipe' });
     let stderr = '';
-    (t.stderr as NodeJS.ReadableStream).on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    t.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
     await t.start();
     const started = performance.now();
     await t.close();
