@@ -1,9 +1,9 @@
 /**
  * The moment mcpo stops waiting for the tool calls in flight while it shuts down. From then on every call
  * is answered 503 SERVER_UNAVAILABLE ("mcpo is shutting down", with Retry-After) rather than having its
- * connection cut: the signal each call runs with (disconnectSignal.ts) aborts with that error as its reason,
- * which the upstream request, the turn queue and the wait for a connection all reject with, and the server
- * is told to cancel (notifications/cancelled).
+ * connection cut: the signal each call runs with (disconnectSignal.ts) aborts with that error as its reason;
+ * the wait for a turn or a connection ends, the upstream request is cancelled (notifications/cancelled), and
+ * mapCallError (src/mcp/callErrors.ts) answers the call with the reason.
  */
 import { McpoError } from '../errors.js';
 
