@@ -13,7 +13,10 @@ export interface CallFailureContext {
   server: string;
   tool: string;
   timeoutMs: number;
-  /** The caller's signal: an abort by the REST client is CANCELLED, not a timeout. */
+  /**
+   * The caller's signal: an abort by the REST client is CANCELLED, not a timeout; an abort whose reason is an
+   * McpoError (mcpo shutting down: 503) is answered with that error, whatever the SDK made of it.
+   */
   signal?: AbortSignal;
 }
 
@@ -22,6 +25,8 @@ export function mapCallError(error: unknown, context: CallFailureContext): McpoE
   const { server, tool } = context;
   const details = { server, tool };
   if (context.signal?.aborted) {
+    // The SDK wraps an abort's reason into McpError(RequestTimeout, String(reason)): the signal still has it.
+    if (context.signal.reason instanceof McpoError) return context.signal.reason;
     return new McpoError('CANCELLED', `Call to ${server}/${tool} was cancelled by the client`, { details, cause: error });
   }
   if (error instanceof CallQueueTimeoutError) {

@@ -215,6 +215,7 @@ export class Session implements ServerHandle {
   private async attempt(): Promise<void> {
     if (!this.transition(['connecting', 'reconnecting', 'failed', 'needs_authorization'], { state: 'connecting' })) return;
     this.lastAttemptAt = this.now();
+    this.stderrTail.clear();
     let prepared = false;
     try {
       const readiness = await this.options.transport.auth?.prepare();

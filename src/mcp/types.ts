@@ -53,7 +53,10 @@ export interface PendingAuthorization {
 }
 
 export interface CallOptions {
-  /** Aborts the upstream call (sends notifications/cancelled). */
+  /**
+   * Aborts the upstream call (sends notifications/cancelled). The call then rejects with CANCELLED, or with the
+   * abort's reason when that is an McpoError (how a shutdown answers calls 503).
+   */
   signal?: AbortSignal;
   /** Overrides the server's configured per-call timeout, in milliseconds. */
   timeoutMs?: number;
