@@ -38,6 +38,6 @@ it('names a missing command, a missing cwd and the error a crashing server print
   expect(shown.nowhere).toContain(`cwd ${join(dir, 'gone')} does not exist`);
   expect(shown.crashing).toBe("the server process exited with code 1 while starting (stderr: Error: Cannot find module 'nope-not-here')");
   for (const [name, error] of Object.entries(shown)) {
-    expect(mcpo.output()).toContain(`WARN  server state changed server=${name} state=failed error=${JSON.stringify(error)}`);
+    expect(mcpo.output()).toContain(`WARN  server state changed server=${name} state=reconnecting error=${JSON.stringify(error)}`);
   }
 });

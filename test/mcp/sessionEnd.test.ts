@@ -73,7 +73,7 @@ describe('a session the server ended', () => {
     await m.settled();
     await expect.poll(() => upstream.counts.gets).toBe(1);
     await new Promise((resolve) => setTimeout(resolve, 1_500));
-    expect(upstream.counts).toEqual({ initializations: 1, gets: 1 });
+    expect(upstream.counts).toEqual({ initializations: 1, gets: 1, pings: 0 });
     expect(m.get('remote')!.status().state).toBe('connected');
   });
 });
