@@ -100,7 +100,7 @@ class DocumentBuilder {
     } catch (error) {
       const reason = error instanceof Error ? error.message : String(error);
       this.names.releaseSince(mark);
-      const operation = buildOperation(withoutSchemas(compiled, reason), operationId, { ...context, schemas: this.schemas });
+      const operation = buildOperation(withoutSchemas(compiled, reason), operationId, { ...context, schemas: this.schemas, schemaReplaced: true });
       return { ...operation, [SCHEMA_ERROR_KEY]: reason };
     }
   }
