@@ -113,7 +113,8 @@ class DocumentBuilder {
         [BEARER_SCHEME]: {
           type: 'http',
           scheme: 'bearer',
-          description: 'The API key mcpo was started with, sent as "Authorization: Bearer <key>".',
+          // A code span: Swagger UI renders descriptions as Markdown, where a bare <key> is an HTML tag it drops.
+          description: 'The API key mcpo was started with (`--api-key`), sent as `Authorization: Bearer <key>`.',
         },
       };
     }
