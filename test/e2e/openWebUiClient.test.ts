@@ -116,6 +116,15 @@ describe('Open WebUI connected to mcpo at its root URL', () => {
     expect(graph).toMatchObject({ sent: true, status: 200, result: { entities: expect.arrayContaining([expect.objectContaining(entity)]) } });
   });
 
+  it('hands the model an error that names every variant when it picks none of them, so it can correct itself', async () => {
+    const outcome = await server.call('demo__describe_shape', { shape: { kind: 'triangle', side: 3 } });
+    expect(outcome).toMatchObject({ sent: true, status: 422 });
+    // What the model reads: "HTTP error 422: " and mcpo's error envelope.
+    const text = (outcome as { result: { error: string } }).result.error;
+    const envelope = JSON.parse(text.replace(/^HTTP error 422: /, '')) as { error: { details: { problems: unknown[] } } };
+    expect(envelope.error.details.problems).toEqual([{ path: '/shape/kind', message: expect.stringContaining('Must be one of "circle", "rectangle"') }]);
+  });
+
   it('still refuses, as Open WebUI does, a tool whose arguments are all optional when the model sends none', async () => {
     // Open WebUI's rule, not mcpo's: the operation must keep its body to let the model pass `count` at all.
     expect(await server.call('everything__get-resource-links', {})).toEqual({
