@@ -100,7 +100,7 @@ class DocumentBuilder {
     } catch (error) {
       const reason = error instanceof Error ? error.message : String(error);
       this.names.releaseSince(mark);
-      const operation = buildOperation(withoutSchemas(compiled, reason), operationId, { ...context, schemas: this.schemas });
+      const operation = buildOperation(withoutSchemas(compiled, reason), operationId, { ...context, schemas: this.schemas, schemaReplaced: true });
       return { ...operation, [SCHEMA_ERROR_KEY]: reason };
     }
   }
@@ -113,7 +113,8 @@ class DocumentBuilder {
         [BEARER_SCHEME]: {
           type: 'http',
           scheme: 'bearer',
-          description: 'The API key mcpo was started with, sent as "Authorization: Bearer <key>".',
+          // A code span: Swagger UI renders descriptions as Markdown, where a bare <key> is an HTML tag it drops.
+          description: 'The API key mcpo was started with (`--api-key`), sent as `Authorization: Bearer <key>`.',
         },
       };
     }

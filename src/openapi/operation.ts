@@ -17,6 +17,8 @@ export interface OperationContext {
   /** Tag of the server the tool belongs to. */
   tag: string;
   apiKey: boolean;
+  /** The tool's own input schema could not be documented (a stand-in replaces it): its arguments are unknown. */
+  schemaReplaced?: boolean;
 }
 
 /** The path of a tool below its server: "/" + the percent-encoded tool name (names may contain "/", "{"). */
@@ -46,11 +48,42 @@ export function describeTaskExecution(tool: Tool): string | undefined {
   return 'Runs as an MCP task: mcpo creates the task, polls it and answers with its result once it has finished; the call\'s timeout covers the whole task, which is cancelled if the time runs out or the client leaves.';
 }
 
-/** The POST operation of one tool; hoists its schemas into `ctx.schemas`. Throws when a schema cannot be copied (too deep). */
-export function buildOperation(compiled: CompiledTool, operationId: string, ctx: OperationContext): Record<string, unknown> {
+/**
+ * Keywords an input schema may hold and still declare no argument: what it says is only "an object", with
+ * words about it. Any other keyword (properties, patternProperties, a schema for additionalProperties,
+ * allOf/anyOf/oneOf, $ref, if, dependentSchemas, …) may describe arguments, and keeps the requestBody.
+ */
+const NO_ARGUMENT_KEYWORDS: ReadonlySet<string> = new Set([
+  '$schema', '$id', '$comment', '$defs', 'definitions', 'title', 'description', 'default', 'examples',
+  'type', 'properties', 'required', 'additionalProperties', 'unevaluatedProperties',
+]);
+
+/**
+ * Whether an input schema declares no argument: an object schema without properties (`{"type": "object"}`,
+ * `{"type": "object", "properties": {}}`). Such a tool's operation has no requestBody, as the Python mcpo's
+ * (FastAPI declares no body for a handler without fields). Open WebUI turns an operation into a function whose
+ * parameters are the body's properties and refuses to call one that declares a requestBody when the model's
+ * arguments are empty ("Request body expected for operation … but none found": execute_tool_server in
+ * open-webui backend/open_webui/utils/tools.py), which for a function without parameters they always are.
+ */
+export function declaresNoArguments(schema: unknown): boolean {
+  if (typeof schema !== 'object' || schema === null || Array.isArray(schema)) return false;
+  const s = schema as Record<string, unknown>;
+  if (!Object.keys(s).every((key) => NO_ARGUMENT_KEYWORDS.has(key))) return false;
+  const absentOr = (value: unknown, ok: (v: unknown) => boolean) => value === undefined || ok(value);
+  const isBoolean = (v: unknown) => typeof v === 'boolean';
+  return (
+    absentOr(s.type, (t) => t === 'object') &&
+    absentOr(s.properties, (p) => typeof p === 'object' && p !== null && Object.keys(p).length === 0) &&
+    absentOr(s.required, (r) => Array.isArray(r) && r.length === 0) &&
+    absentOr(s.additionalProperties, isBoolean) &&
+    absentOr(s.unevaluatedProperties, isBoolean)
+  );
+}
+
+/** The requestBody of a tool that takes arguments; hoists its schemas into `ctx.schemas`. */
+function requestBody(compiled: CompiledTool, operationId: string, ctx: OperationContext): Record<string, unknown> {
   const { tool } = compiled;
-  const summary = tool.title ?? tool.annotations?.title;
-  const description = [tool.description, describeHints(tool.annotations), describeTaskExecution(tool)].filter(Boolean).join('\n\n');
   const input = hoistSchema(tool.inputSchema, {
     name: `${operationId}.Input`,
     names: ctx.names,
@@ -59,17 +92,30 @@ export function buildOperation(compiled: CompiledTool, operationId: string, ctx:
   });
   const bodyRequired = isBodyRequired(compiled);
   return {
+    required: bodyRequired,
+    description: bodyRequired
+      ? `Arguments of the MCP tool "${tool.name}".`
+      : `Arguments of the MCP tool "${tool.name}". Optional: an empty body is sent as {}.`,
+    content: { 'application/json': { schema: input } },
+  };
+}
+
+/**
+ * The POST operation of one tool; hoists its schemas into `ctx.schemas`. Throws when a schema cannot be copied
+ * (too deep). A tool that declares no argument gets no requestBody (see declaresNoArguments); its route still
+ * takes an empty body, `{}` or no Content-Type.
+ */
+export function buildOperation(compiled: CompiledTool, operationId: string, ctx: OperationContext): Record<string, unknown> {
+  const { tool } = compiled;
+  const summary = tool.title ?? tool.annotations?.title;
+  const description = [tool.description, describeHints(tool.annotations), describeTaskExecution(tool)].filter(Boolean).join('\n\n');
+  const withBody = ctx.schemaReplaced === true || !declaresNoArguments(tool.inputSchema);
+  return {
     operationId,
     ...(summary ? { summary } : {}),
     ...(description ? { description } : {}),
     tags: [ctx.tag],
-    requestBody: {
-      required: bodyRequired,
-      description: bodyRequired
-        ? `Arguments of the MCP tool "${tool.name}".`
-        : `Arguments of the MCP tool "${tool.name}". Optional: an empty body is sent as {}.`,
-      content: { 'application/json': { schema: input } },
-    },
+    ...(withBody ? { requestBody: requestBody(compiled, operationId, ctx) } : {}),
     responses: { '200': successResponse(tool, operationId, ctx), ...errorResponseRefs(ctx.apiKey) },
     'x-mcp-tool': tool.name,
     ...(tool.annotations ? { 'x-mcp-annotations': tool.annotations } : {}),

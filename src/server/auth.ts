@@ -1,8 +1,13 @@
 /**
  * API-key middleware. Accepts the key as `Authorization: Bearer <key>` (API clients) or
- * `Authorization: Basic base64(<any user>:<key>)` (so a browser's login prompt works for /docs under
- * strictAuth). The key is hashed once when the factory runs; each request compares SHA-256 digests in
- * constant time, so neither the key's content nor its length leaks through timing.
+ * `Authorization: Basic base64(<any user>:<key>)` (a browser's login prompt). The key is hashed once when the
+ * factory runs; each request compares SHA-256 digests in constant time, so neither the key's content nor its
+ * length leaks through timing.
+ *
+ * The 401 challenges with Bearer only: a Basic challenge makes a browser put its own password dialog over the
+ * page whose fetch was refused (Swagger UI's "Try it out" without the key). Basic is offered only to a request
+ * that tried it (so the user can try again) and to a top-level navigation (under strictAuth, typing /docs in the
+ * address bar), where the browser's dialog is the only way to present the key.
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { MiddlewareHandler } from 'hono';
@@ -39,22 +44,36 @@ export function presentedKey(authorization: string | undefined): string | undefi
   return undefined;
 }
 
+/** What else about a request decides which challenges its 401 carries. */
+export interface ChallengeHints {
+  /** A browser's top-level navigation (Sec-Fetch-Mode: navigate, Sec-Fetch-Dest: document). */
+  navigation?: boolean;
+}
+
 /**
  * Checks an Authorization header value against the key: undefined when it carries the right key, else the
- * 401 UNAUTHORIZED error to answer with (Bearer + Basic challenges). The key is hashed once, here.
+ * 401 UNAUTHORIZED error to answer with (a Bearer challenge, and Basic as the top of this file says). The key is
+ * hashed once, here.
  */
-export type ApiKeyCheck = (authorization: string | undefined) => McpoError | undefined;
+export type ApiKeyCheck = (authorization: string | undefined, hints?: ChallengeHints) => McpoError | undefined;
+
+/** Whether an Authorization header value uses the Basic scheme. */
+function triedBasic(authorization: string | undefined): boolean {
+  return authorization !== undefined && /^\s*basic(?:\s|$)/i.test(authorization);
+}
 
 /** The check behind apiKeyAuth, for handlers outside Hono (the tool-call fast path). */
 export function apiKeyCheck(options: ApiKeyAuthOptions): ApiKeyCheck {
   if (!options.apiKey) throw new UsageError('The API key must not be empty');
   const expected = digest(options.apiKey);
   const realm = options.realm ?? DEFAULT_AUTH_REALM;
-  // One header value with both challenges (RFC 9110 §11.6.1). Basic comes first because browsers use
-  // the first challenge they support to decide whether to show a login prompt.
-  const headers = { 'WWW-Authenticate': `Basic realm="${realm}", Bearer realm="${realm}"` };
+  const bearerOnly = { 'WWW-Authenticate': `Bearer realm="${realm}"` };
+  // Both in one header value (RFC 9110 §11.6.1), Basic first: browsers decide on a login prompt by the first
+  // challenge they support.
+  const withBasic = { 'WWW-Authenticate': `Basic realm="${realm}", Bearer realm="${realm}"` };
 
-  return function checkApiKey(authorization) {
+  return function checkApiKey(authorization, hints) {
+    const headers = triedBasic(authorization) || hints?.navigation ? withBasic : bearerOnly;
     const key = presentedKey(authorization);
     if (key === undefined) {
       // Say which mistake it is: a header in a scheme we do not read looks like a wrong key otherwise.
@@ -65,11 +84,12 @@ export function apiKeyCheck(options: ApiKeyAuthOptions): ApiKeyCheck {
   };
 }
 
-/** Middleware rejecting requests without the right key with 401 UNAUTHORIZED and Bearer + Basic challenges. */
+/** Middleware rejecting requests without the right key with 401 UNAUTHORIZED and its challenges. */
 export function apiKeyAuth(options: ApiKeyAuthOptions | ApiKeyCheck): MiddlewareHandler {
   const check = typeof options === 'function' ? options : apiKeyCheck(options);
   return async function apiKeyAuthMiddleware(c, next) {
-    const refused = check(c.req.header('Authorization'));
+    const navigation = c.req.header('Sec-Fetch-Mode') === 'navigate' && c.req.header('Sec-Fetch-Dest') === 'document';
+    const refused = check(c.req.header('Authorization'), { navigation });
     if (refused) throw refused;
     await next();
   };

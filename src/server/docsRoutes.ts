@@ -1,7 +1,7 @@
 /**
  * Swagger UI: GET {prefix}/docs (all servers), GET {prefix}/{server}/docs (one server, multi mode) and
- * the local assets under {prefix}/docs/assets/. Page URLs include rootPath because the browser sees
- * the proxy's paths, not ours.
+ * the local assets under {prefix}/docs/assets/; GET / and GET {prefix}/ redirect to the page. Page URLs
+ * include rootPath because the browser sees the proxy's paths, not ours.
  */
 import type { Hono } from 'hono';
 import { serverNotFound, type ServerContext } from './context.js';
@@ -34,6 +34,10 @@ export function registerDocsRoutes(app: Hono, ctx: ServerContext, assets = new S
 
   // Relative links typed by hand often end in a slash; Hono routes are strict about it.
   app.get(`${p}/docs/`, (c) => c.redirect(browserPath('docs'), 301));
+
+  // The address printed at start-up, opened in a browser, lands on the page rather than a 404. Temporary (302):
+  // what the root shows may change, and a browser keeps a 301 for good.
+  for (const landing of new Set(['/', `${p}/`, p].filter(Boolean))) app.get(landing, (c) => c.redirect(browserPath('docs'), 302));
 
   app.get(`${p}/docs/assets/:file`, (c) => {
     const name = c.req.param('file');

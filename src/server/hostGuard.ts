@@ -28,9 +28,9 @@ export function hostGuard(options: HostGuardOptions): MiddlewareHandler {
     // The URL is built from the Host header; URL parsing lowercases it and drops the port.
     const host = new URL(c.req.url).hostname;
     if (!allowed.has(host)) {
-      throw new McpoError('HOST_NOT_ALLOWED', `Requests for host "${host}" are not served here (DNS-rebinding protection)`, {
-        details: { host },
-      });
+      // The way out is named: behind a reverse proxy or on a LAN name, the fix is one flag, not a code change.
+      const message = `Requests for host "${host}" are not served here (DNS-rebinding protection); to serve them, start mcpo with --allowed-hosts ${host}`;
+      throw new McpoError('HOST_NOT_ALLOWED', message, { details: { host } });
     }
     await next();
   };

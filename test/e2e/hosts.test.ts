@@ -46,6 +46,8 @@ it('a loopback mcpo refuses requests addressed to another host name with 403 HOS
   const evil = await echoWithHost(proxy.port, `evil.example:${proxy.port}`);
   expect(evil.status).toBe(403);
   expect(JSON.parse(evil.body)).toMatchObject({ error: { code: 'HOST_NOT_ALLOWED' } });
+  // The refusal names the flag that would serve the host, so nobody has to find it in the README.
+  expect(JSON.parse(evil.body).error.message).toContain('--allowed-hosts evil.example');
   for (const host of [`localhost:${proxy.port}`, `127.0.0.1:${proxy.port}`, `[::1]:${proxy.port}`]) {
     expect((await echoWithHost(proxy.port, host)).status).toBe(200);
   }

@@ -6,6 +6,7 @@ import type { Tool } from '@modelcontextprotocol/sdk/types.js';
 import { describe, expect, it } from 'vitest';
 import { STATUS_BY_CODE } from '../../src/errors.js';
 import { buildRootDocument, buildServerDocument } from '../../src/openapi/document.js';
+import { declaresNoArguments } from '../../src/openapi/operation.js';
 import { CODES_NOT_FROM_OPERATIONS } from '../../src/openapi/error-responses.js';
 import { RESULT_MAPPING_DESCRIPTION } from '../../src/openapi/result.js';
 import {
@@ -36,6 +37,7 @@ const weather = tool(
   },
 );
 const ping = tool('ping', { type: 'object' }, { annotations: { title: 'Ping it', destructiveHint: false } });
+const pingHost = tool('ping', { type: 'object', properties: { host: { type: 'string' } } });
 const list = tool('list', { type: 'object', properties: { limit: { type: 'integer', default: 10 } } });
 
 const catalog = catalogOf('weather', [weather, ping, list]);
@@ -71,9 +73,14 @@ describe('per-server document', () => {
 
   it('makes the body optional exactly when an empty object is valid arguments', () => {
     expect(op(doc, '/get_weather').requestBody.required).toBe(true);
-    expect(op(doc, '/ping').requestBody.required).toBe(false);
     expect(op(doc, '/list').requestBody.required).toBe(false);
     expect(op(doc, '/list').requestBody.description).toMatch(/empty body is sent as \{\}/);
+  });
+
+  it('declares no requestBody for a tool without arguments, as the Python mcpo does (Open WebUI refuses to call it otherwise)', () => {
+    expect(op(doc, '/ping')).not.toHaveProperty('requestBody');
+    const schemas = (doc.components as Json).schemas;
+    expect(Object.keys(schemas).filter((name) => name.startsWith('weather__ping.'))).toEqual([]);
   });
 
   it('documents structuredContent with the output schema, its $defs hoisted like the input', () => {
@@ -139,8 +146,8 @@ describe('per-server document', () => {
 
 describe('root document', () => {
   const files = catalogOf('files', [tool('read file', { type: 'object', properties: { path: { type: 'string' } } })]);
-  const describedCatalog = { ...catalogOf('a b', [ping]), description: 'Custom server description.' };
-  const lookalike = catalogOf('a_b', [ping]);
+  const describedCatalog = { ...catalogOf('a b', [pingHost]), description: 'Custom server description.' };
+  const lookalike = catalogOf('a_b', [pingHost]);
   const root = buildRootDocument([catalog, files, describedCatalog, lookalike], { info: INFO, serverUrl: '/' }) as Json;
 
   it('is valid OpenAPI 3.1 with every tool of every server at /{server}/{tool}', async () => {
@@ -180,11 +187,40 @@ describe('root document', () => {
   });
 });
 
+describe('which input schemas declare no argument (no requestBody)', () => {
+  it('counts only object schemas without properties, whatever words they carry', () => {
+    for (const schema of [
+      {},
+      { type: 'object' },
+      { type: 'object', properties: {} },
+      { $schema: 'http://json-schema.org/draft-07/schema#', type: 'object', properties: {}, additionalProperties: false },
+      { type: 'object', title: 'Args', description: 'none', required: [], $defs: { Unused: { type: 'string' } } },
+    ]) {
+      expect(declaresNoArguments(schema), JSON.stringify(schema)).toBe(true);
+    }
+  });
+
+  it('keeps the body of every schema that may describe arguments', () => {
+    for (const schema of [
+      { type: 'object', properties: { a: { type: 'string' } } },
+      { type: 'object', required: ['a'] },
+      { type: 'object', additionalProperties: { type: 'string' } },
+      { type: 'object', patternProperties: { '^x': { type: 'string' } } },
+      { type: 'object', oneOf: [{ properties: { a: { const: 1 } } }, { properties: { b: { const: 2 } } }] },
+      { $ref: '#/$defs/Args', $defs: { Args: { type: 'object', properties: { a: {} } } } },
+      { type: ['object', 'null'] },
+      true,
+    ]) {
+      expect(declaresNoArguments(schema), JSON.stringify(schema)).toBe(false);
+    }
+  });
+});
+
 describe('the independent validator used above', () => {
   it('rejects a document with a dangling $ref, so passing it means something', async () => {
     const { Validator } = await import('@seriousme/openapi-schema-validator');
     const broken = structuredClone(doc) as Json;
-    broken.paths['/ping'].post.requestBody.content['application/json'].schema = { $ref: '#/components/schemas/Nope' };
+    broken.paths['/list'].post.requestBody.content['application/json'].schema = { $ref: '#/components/schemas/Nope' };
     expect((await new Validator().validate(broken)).valid).toBe(false);
   });
 });

@@ -138,6 +138,31 @@ describe('unions are explained by the alternative the caller aimed for', () => {
     ]);
   });
 
+  it('names every variant when the discriminator matches none, instead of the first variant\'s complaints', () => {
+    // Regression: {"kind": "triangle"} was told `Must be "circle"` and that "r" is missing (the first alternative).
+    expect(validate({ shape: { kind: 'triangle' } })).toEqual([
+      { path: '/shape/kind', message: 'Must be one of "circle", "square" (what the alternatives of the oneOf accept here), but got string "triangle".' },
+    ]);
+    expect(validate({ shape: { kind: 3, r: 1 } })).toEqual([
+      { path: '/shape/kind', message: 'Must be one of "circle", "square" (what the alternatives of the oneOf accept here), but got integer 3.' },
+    ]);
+    const tagged = compileValidator({
+      type: 'object',
+      properties: {
+        event: {
+          anyOf: [
+            { type: 'object', properties: { type: { enum: ['click', 'tap'] }, x: { type: 'number' } }, required: ['type', 'x'] },
+            { type: 'object', properties: { type: { const: 'key' }, code: { type: 'string' } }, required: ['type', 'code'] },
+            { type: 'object', properties: { type: { const: 'tap' } }, required: ['type'] },
+          ],
+        },
+      },
+    });
+    expect(tagged({ event: { type: 'scroll' } })).toEqual([
+      { path: '/event/type', message: 'Must be one of "click", "tap", "key" (what the alternatives of the anyOf accept here), but got string "scroll".' },
+    ]);
+  });
+
   it('says which types were allowed when no alternative has the right type', () => {
     expect(validate({ parent: 'p1' })).toEqual([{ path: '/parent', message: 'Must be object or null, but got string "p1".' }]);
     expect(validate({ shape: 7 })).toEqual([{ path: '/shape', message: 'Must be object, but got integer 7.' }]);

@@ -26,14 +26,26 @@ describe('API key', () => {
     }
   });
 
-  it('answers 401 with both challenges when the key is missing', async () => {
+  it('answers 401 with a Bearer challenge only when the key is missing or wrong, so browsers show no password dialog', async () => {
+    // Regression: "Basic realm=..., Bearer ..." made the browser put its own login dialog over Swagger UI
+    // whenever "Try it out" was used without the key.
     t = await createTestApp({ apiKey: KEY });
+    for (const authorization of [undefined, 'Bearer wrong', `Token ${KEY}`]) {
+      const res = await post(t.app, '/alpha/echo', { text: 'hi' }, authorization ? { Authorization: authorization } : {});
+      expect(res.status, authorization).toBe(401);
+      expect(res.headers.get('www-authenticate'), authorization).toBe('Bearer realm="mcpo"');
+    }
     const res = await post(t.app, '/alpha/echo', { text: 'hi' });
-    expect(res.status).toBe(401);
-    const challenge = res.headers.get('www-authenticate') ?? '';
-    expect(challenge).toContain('Bearer');
-    expect(challenge).toContain('Basic realm="mcpo"');
     expect(await res.json()).toEqual({ error: { code: 'UNAUTHORIZED', message: expect.stringContaining('Missing API key') } });
+  });
+
+  it('offers Basic again to a request that tried Basic, so the user can retype the key', async () => {
+    t = await createTestApp({ apiKey: KEY });
+    for (const authorization of [basic('me', 'wrong'), 'Basic bm8tY29sb24=', 'basic']) {
+      const res = await post(t.app, '/alpha/echo', { text: 'hi' }, { Authorization: authorization });
+      expect(res.status, authorization).toBe(401);
+      expect(res.headers.get('www-authenticate'), authorization).toBe('Basic realm="mcpo", Bearer realm="mcpo"');
+    }
   });
 
   it('answers 401 for a wrong key, a key with extra characters, or an unsupported scheme', async () => {
@@ -73,7 +85,11 @@ describe('API key', () => {
     for (const path of ['/docs', '/openapi.json', '/alpha/openapi.json', '/alpha/docs', '/healthz', '/docs/assets/swagger-ui.css', '/unknown']) {
       const denied = await t.app.request(path);
       expect(denied.status, path).toBe(401);
-      expect(denied.headers.get('www-authenticate'), path).toContain('Basic');
+      expect(denied.headers.get('www-authenticate'), path).toBe('Bearer realm="mcpo"');
+      // Typed into the address bar, the browser's login dialog is the only way to present the key.
+      const navigation = await t.app.request(path, { headers: { 'Sec-Fetch-Mode': 'navigate', 'Sec-Fetch-Dest': 'document' } });
+      expect(navigation.status, path).toBe(401);
+      expect(navigation.headers.get('www-authenticate'), path).toBe('Basic realm="mcpo", Bearer realm="mcpo"');
       const allowed = await t.app.request(path, { headers: { Authorization: basic('me', KEY) } });
       expect(allowed.status, path).toBe(path === '/unknown' ? 404 : 200);
     }

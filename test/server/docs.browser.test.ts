@@ -127,6 +127,18 @@ describe('Swagger UI in Chromium', () => {
     await s.context.close();
   });
 
+  it('shows "Authorization: Bearer <key>" in the Authorize dialog, <key> included', async () => {
+    // Regression: the scheme's description said it in plain Markdown, where <key> is an HTML tag Swagger UI drops.
+    const base = await start({ apiKey: 'browser-key' });
+    const s = await open(`${base}/docs`);
+    await s.page.locator('button.authorize').first().click();
+    const dialog = s.page.locator('.dialog-ux .modal-ux');
+    await dialog.waitFor();
+    expect(await dialog.innerText()).toContain('Authorization: Bearer <key>');
+    expect(s.external).toEqual([]);
+    await s.context.close();
+  });
+
   it('shows servers waiting for authorization on /docs with a link to authorize', async () => {
     const { url, t } = await startApp();
     const authorize = 'https://auth.example/authorize?client_id=mcpo&state=abc';

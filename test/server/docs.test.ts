@@ -44,6 +44,20 @@ describe('Swagger UI pages and assets', () => {
     expect(slash.headers.get('location')).toBe('/proxy/api/docs');
   });
 
+  it('redirects GET / and GET {prefix}/ to the docs page, rootPath included', async () => {
+    t = await createTestApp();
+    const root = await t.app.request('/');
+    expect(root.status).toBe(302);
+    expect(root.headers.get('location')).toBe('/docs');
+    await t.dispose();
+    t = await createTestApp({ rootPath: '/ext', pathPrefix: '/api' });
+    for (const path of ['/', '/api/', '/api']) {
+      const res = await t.app.request(path);
+      expect(res.status, path).toBe(302);
+      expect(res.headers.get('location'), path).toBe('/ext/api/docs');
+    }
+  });
+
   it('serves the swagger-ui-dist files and the initializer with content types and cache headers', async () => {
     t = await createTestApp();
     const expected: Record<string, string> = {

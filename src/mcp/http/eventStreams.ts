@@ -3,6 +3,13 @@
  * reads each, resumes a dropped one after the server's `retry` delay or the backoff (MCP 2025-11-25,
  * "Resumability and Redelivery"), and settles the request waiting on a stream that is gone for good. The
  * transport does the HTTP: `open` GETs a stream.
+ *
+ * Reconnections in a row are counted across streams that end cleanly, not only across failed GETs: a server
+ * that ends every GET stream at once would otherwise be polled every initialDelayMs for ever (the SDK's
+ * transport does that: modelcontextprotocol/typescript-sdk#2682). The count starts again only when a stream
+ * proved to work: it delivered a message, or stayed open for maxDelayMs (an idle timeout of a proxy, which
+ * the SDK wrongly gives up on: typescript-sdk#2098). A stream that carried a `retry` field is the server's
+ * SSE polling (MCP 2025-11-25): it is reopened after that delay for as long as the server asks.
  */
 import type { Readable } from 'node:stream';
 import { StreamableHTTPError } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
@@ -18,7 +25,10 @@ export interface ReconnectionOptions {
   initialDelayMs: number;
   maxDelayMs: number;
   growFactor: number;
-  /** Attempts in a row before the stream is given up (a server's `retry` field sets the delay instead). */
+  /**
+   * Reconnections in a row without proof that the stream works (a message, or maxDelayMs open) before the
+   * stream is given up. A server's `retry` field sets the delay instead, and its polling is never given up.
+   */
   maxRetries: number;
 }
 
@@ -82,10 +92,15 @@ export class EventStreams {
   }
 
   /** GETs a stream and reads it; false when the server offers none. Throws what the GET threw. */
-  async open(context: StreamContext): Promise<boolean> {
+  open(context: StreamContext): Promise<boolean> {
+    return this.reopen(context, 0);
+  }
+
+  /** As open(), for the `attempt`th reconnection in a row without proof that the stream works. */
+  private async reopen(context: StreamContext, attempt: number): Promise<boolean> {
     const stream = await this.options.open(context);
     if (!stream) return false;
-    this.consume(stream, context, true);
+    this.consume(stream, context, true, attempt);
     return true;
   }
 
@@ -118,8 +133,10 @@ export class EventStreams {
     this.waiting.clear();
   }
 
-  private consume(stream: Readable, context: StreamContext, reconnectable: boolean): void {
+  /** Reads `stream`; `attempt` counts the reconnections in a row that led to it without proof of a working stream. */
+  private consume(stream: Readable, context: StreamContext, reconnectable: boolean, attempt = 0): void {
     if (context.awaiting) context.awaiting.stream = stream;
+    const openedAt = Date.now();
     const reading = readSseStream(
       stream,
       {
@@ -130,10 +147,15 @@ export class EventStreams {
       },
       { maxEventBytes: this.options.maxEventBytes, ...(context.replayMessageId === undefined ? {} : { replayMessageId: context.replayMessageId }) },
     );
-    this.detached(reading.then((end) => this.ended(end, context, reconnectable)));
+    this.detached(reading.then((end) => this.ended(end, context, reconnectable, this.worked(end, openedAt) ? 0 : attempt)));
   }
 
-  private ended(end: SseStreamEnd, context: StreamContext, reconnectable: boolean): void {
+  /** Whether a stream that ended restarts the count of reconnections in a row (see the top of this file). */
+  private worked(end: SseStreamEnd, openedAt: number): boolean {
+    return end.delivered || end.retried || Date.now() - openedAt >= this.options.reconnection.maxDelayMs;
+  }
+
+  private ended(end: SseStreamEnd, context: StreamContext, reconnectable: boolean, attempt: number): void {
     const request = context.awaiting;
     if (request) request.stream = undefined;
     if (this.closed || request?.cancelled) return; // our own close() or cancel() cut it
@@ -149,7 +171,7 @@ export class EventStreams {
     }
     // A stream with an event id can be resumed; the GET stream is reopened even without one.
     if (reconnectable || end.lastEventId !== undefined) {
-      this.reconnect({ ...context, ...(end.lastEventId === undefined ? {} : { resumptionToken: end.lastEventId }) }, 0);
+      this.reconnect({ ...context, ...(end.lastEventId === undefined ? {} : { resumptionToken: end.lastEventId }) }, attempt);
     } else {
       this.unanswered(context);
     }
@@ -158,7 +180,7 @@ export class EventStreams {
   private reconnect(context: StreamContext, attempt: number): void {
     const { maxRetries, initialDelayMs, growFactor, maxDelayMs } = this.options.reconnection;
     if (attempt >= maxRetries) {
-      this.report(new Error(`Maximum reconnection attempts (${maxRetries}) exceeded.`));
+      this.report(new StreamGivenUpError(maxRetries, context.awaiting === undefined));
       return this.unanswered(context);
     }
     // Capped: a longer delay overflows Node's timer, which then fires after 1 ms (and warns on stderr).
@@ -166,7 +188,7 @@ export class EventStreams {
     const timer = setTimeout(() => {
       this.timers.delete(timer);
       if (context.awaiting?.cancelled) return;
-      const reopening = this.open(context).then(
+      const reopening = this.reopen(context, attempt + 1).then(
         (opened) => opened || this.unanswered(context),
         (error: unknown) => {
           if (this.closed) return;
@@ -211,6 +233,19 @@ export class EventStreams {
       } catch {
         // The error handler itself threw: there is nowhere left to say so.
       }
+    });
+  }
+}
+
+/**
+ * A stream was given up after maxRetries reconnections in a row that brought no message. For the GET stream
+ * this means that the server's own requests and notifications (tools/list_changed) no longer arrive.
+ */
+export class StreamGivenUpError extends McpoError {
+  constructor(maxRetries: number, getStream: boolean) {
+    const which = getStream ? 'the GET event stream (server notifications such as tools/list_changed)' : 'a response event stream';
+    super('UPSTREAM_ERROR', `Maximum reconnection attempts (${maxRetries}) exceeded: gave up ${which} after ${maxRetries} reconnections in a row that brought no message`, {
+      details: { maxRetries },
     });
   }
 }

@@ -30,6 +30,10 @@ export interface SseStreamEnd {
   lastEventId: string | undefined;
   /** Whether any response (result or error) came on this stream. */
   answered: boolean;
+  /** Whether any message (request, notification or response) came on this stream: proof that it works. */
+  delivered: boolean;
+  /** Whether this stream carried a `retry` field: the server means to close it and be polled (SSE polling). */
+  retried: boolean;
   /** Why the stream stopped early: a network error, an abort, an oversized event. undefined after a clean end. */
   error: Error | undefined;
 }
@@ -38,9 +42,14 @@ export interface SseStreamEnd {
 export function readSseStream(stream: Readable, handlers: SseStreamHandlers, options: SseStreamOptions = {}): Promise<SseStreamEnd> {
   let lastEventId: string | undefined;
   let answered = false;
+  let delivered = false;
+  let retried = false;
   const parser = new SseParser(
     {
-      onRetry: handlers.onRetry,
+      onRetry: (ms) => {
+        retried = true;
+        handlers.onRetry(ms);
+      },
       onEvent: (event) => {
         if (event.id) {
           lastEventId = event.id;
@@ -59,6 +68,7 @@ export function readSseStream(stream: Readable, handlers: SseStreamHandlers, opt
           answered = true;
           if (options.replayMessageId !== undefined) (message as { id: string | number }).id = options.replayMessageId;
         }
+        delivered = true;
         try {
           handlers.onMessage(message);
         } catch (error) {
@@ -75,7 +85,7 @@ export function readSseStream(stream: Readable, handlers: SseStreamHandlers, opt
     const finish = (error: Error | undefined) => {
       if (done) return;
       done = true;
-      resolve({ lastEventId, answered, error });
+      resolve({ lastEventId, answered, delivered, retried, error });
     };
     stream.on('data', (chunk: Buffer) => {
       try {

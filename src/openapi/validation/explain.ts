@@ -4,6 +4,9 @@
  * needs the errors of the alternative they were aiming for. So for each failed union we validate the
  * value against each alternative separately (validators compiled up front, see unions.ts) and report:
  * - when no alternative even has the right type/const/enum: one problem, "Must be object or null";
+ * - when every alternative that has the right type rejects the same property's value (a discriminator,
+ *   such as `kind`, matching none of the variants): one problem there naming every variant's value,
+ *   `Must be one of "circle", "rectangle"`, rather than the first variant's complaints;
  * - else the alternative with the fewest problems, preferring those whose discriminator-like
  *   const/enum properties match (a discriminated union's variant);
  * - on a tie: one problem at the union summarising each tied alternative.
@@ -12,7 +15,8 @@
  */
 import type { ErrorObject } from 'ajv';
 import type { ValidationProblem } from '../../errors.js';
-import { describeValue, problemFromError, type DetailedProblem } from './messages.js';
+import { unescapePointerToken } from '../schema/pointer.js';
+import { describeValue, listValues, problemFromError, type DetailedProblem } from './messages.js';
 import type { BranchValidator, UnionBranches } from './unions.js';
 
 const MISMATCH = new Set(['type', 'const', 'enum']);
@@ -87,6 +91,10 @@ function chooseBranch(branches: Branch[], base: string, keyword: string, data: u
     return [{ ...problemAt(base, `Must be ${words}, but got ${describeValue(data)}.`, 'type'), expected: words }];
   }
   const matching = candidates.filter((b) => !b.problems.some((p) => isDirectChild(p.path, base) && MISMATCH.has(p.keyword)));
+  if (matching.length === 0 && candidates.length > 1) {
+    const discriminators = explainDiscriminators(candidates, base, keyword, data);
+    if (discriminators.length > 0) return discriminators;
+  }
   const pool = matching.length > 0 ? matching : candidates;
   const fewest = Math.min(...pool.map((b) => b.problems.length));
   const tied = pool.filter((b) => b.problems.length === fewest);
@@ -95,6 +103,38 @@ function chooseBranch(branches: Branch[], base: string, keyword: string, data: u
     .map((b) => `#${b.index + 1}: ${b.problems.map((p) => sentencePart(p, base)).join(', ')}`)
     .join('; ');
   return [problemAt(base, `Does not match any of the allowed alternatives (${keyword}). Closest: ${summary}.`, keyword)];
+}
+
+/**
+ * For properties whose value every alternative in `branches` rejects by type, const or enum: one problem each,
+ * naming what the alternatives accept there together. No alternative can be meant, so the complaints of any
+ * one of them (its other required properties) would only mislead.
+ */
+function explainDiscriminators(branches: Branch[], base: string, keyword: string, data: unknown): DetailedProblem[] {
+  const mismatchesAt = (branch: Branch, path: string) => branch.problems.filter((p) => p.path === path && MISMATCH.has(p.keyword));
+  const paths = [...new Set(branches[0]!.problems.filter((p) => isDirectChild(p.path, base) && MISMATCH.has(p.keyword)).map((p) => p.path))];
+  return paths
+    .filter((path) => branches.every((branch) => mismatchesAt(branch, path).length > 0))
+    .map((path) => {
+      const mismatches = branches.flatMap((branch) => mismatchesAt(branch, path));
+      const values = mismatches.every((p) => p.allowed !== undefined) ? uniqueValues(mismatches.flatMap((p) => p.allowed!)) : undefined;
+      const words = values
+        ? values.length === 1
+          ? JSON.stringify(values[0])
+          : `one of ${listValues(values)}`
+        : [...new Set(mismatches.map((p) => p.expected ?? 'another value'))].join(' or ');
+      const name = path.slice(base.length + 1);
+      const value = data !== null && typeof data === 'object' ? (data as Record<string, unknown>)[unescapePointerToken(name)] : undefined;
+      const message = `Must be ${words} (what the alternatives of the ${keyword} accept here), but got ${describeValue(value)}.`;
+      return { ...problemAt(path, message, keyword), expected: words };
+    });
+}
+
+/** Values in order of first appearance, compared as JSON. */
+function uniqueValues(values: readonly unknown[]): unknown[] {
+  const seen = new Map<string, unknown>();
+  for (const value of values) if (!seen.has(JSON.stringify(value))) seen.set(JSON.stringify(value), value);
+  return [...seen.values()];
 }
 
 function isDirectChild(path: string, base: string): boolean {

@@ -12,6 +12,8 @@ export interface DetailedProblem {
   keyword: string;
   /** For type/const/enum problems: the expected value(s) in words, e.g. `string or null`. */
   expected?: string;
+  /** For const/enum problems: the values allowed. */
+  allowed?: readonly unknown[];
 }
 
 const MAX_LISTED_VALUES = 20;
@@ -40,7 +42,8 @@ export function describeValue(value: unknown): string {
   return `${type} ${text.length > MAX_PREVIEW ? text.slice(0, MAX_PREVIEW) + '…' : text}`;
 }
 
-function listValues(values: readonly unknown[]): string {
+/** `"a", "b", … (25 values)`: JSON values for a message, the first MAX_LISTED_VALUES of them. */
+export function listValues(values: readonly unknown[]): string {
   const shown = values.slice(0, MAX_LISTED_VALUES).map((v) => JSON.stringify(v));
   return shown.join(', ') + (values.length > MAX_LISTED_VALUES ? `, … (${values.length} values)` : '');
 }
@@ -56,11 +59,12 @@ function child(error: ErrorObject, name: unknown): string {
 /** Translates one ajv error; undefined for errors that only repeat others (`if`, `propertyNames`). */
 export function problemFromError(error: ErrorObject): DetailedProblem | undefined {
   const p = error.params as Record<string, unknown>;
-  const at = (message: string, path = error.instancePath, expected?: string): DetailedProblem => ({
+  const at = (message: string, path = error.instancePath, expected?: string, allowed?: readonly unknown[]): DetailedProblem => ({
     path,
     message,
     keyword: error.keyword,
     ...(expected === undefined ? {} : { expected }),
+    ...(allowed === undefined ? {} : { allowed }),
   });
   // Errors about a property name (under propertyNames) carry the name; the summary error is dropped below.
   if (error.propertyName !== undefined) {
@@ -85,10 +89,10 @@ export function problemFromError(error: ErrorObject): DetailedProblem | undefine
       return at(`Must be ${expected}, but got ${describeValue(error.data)}.`, undefined, expected);
     }
     case 'const':
-      return at(`Must be ${JSON.stringify(p.allowedValue)}.`, undefined, JSON.stringify(p.allowedValue));
+      return at(`Must be ${JSON.stringify(p.allowedValue)}.`, undefined, JSON.stringify(p.allowedValue), [p.allowedValue]);
     case 'enum': {
       const values = Array.isArray(p.allowedValues) ? p.allowedValues : [];
-      return at(`Must be one of ${listValues(values)}.`, undefined, `one of ${listValues(values)}`);
+      return at(`Must be one of ${listValues(values)}.`, undefined, `one of ${listValues(values)}`, values);
     }
     case 'format':
       return at(`Must be a valid ${String(p.format)} (format "${String(p.format)}").`);
