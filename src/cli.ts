@@ -48,6 +48,7 @@ function program(): Command {
     .option('-H, --header <header>', 'single-server mode: header for the remote server, "Name: value" or a JSON object (repeatable)', collect)
     .option('-e, --env <KEY=VALUE>', 'environment variable for the server (repeatable)', collect)
     .option('--env-path <file>', 'dotenv file with environment variables')
+    .option('--isolated-env', 'stdio servers get only a minimal environment (PATH, HOME, …) plus their "env", not mcpo\'s whole environment', false)
     .addOption(new Option('--log-level <level>', 'log level').choices(['debug', 'info', 'warn', 'error', 'silent']).default('info'))
     .option('--ssl-certfile <file>', 'TLS certificate (PEM); serve HTTPS')
     .option('--ssl-keyfile <file>', 'TLS private key (PEM)')

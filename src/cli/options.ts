@@ -30,6 +30,8 @@ export interface CliFlags {
   header?: string[];
   env?: string[];
   envPath?: string;
+  /** --isolated-env: every stdio server gets the minimal environment, as `"inheritEnv": false` gives one. */
+  isolatedEnv: boolean;
   logLevel: LogLevel;
   sslCertfile?: string;
   sslKeyfile?: string;
@@ -56,9 +58,13 @@ export async function buildRunOptions(flags: CliFlags, serverArgs: string[], con
     throw new UsageError('nothing to serve: give --config FILE, or a server after -- (e.g. mcpo -- uvx mcp-server-time)');
   }
   const fileEnv = flags.envPath ? parseDotenv(await readText(flags.envPath, '--env-path'), flags.envPath) : {};
-  const flagEnv = parseEnvAssignments(flags.env ?? []);
-  // --env-path and --env values are visible to ${VAR} expansion; in single-server mode they also go to the server.
-  const expansionEnv = { ...context.env, ...fileEnv, ...flagEnv };
+  const flagEnv = parseEnvAssignments(flags.env ?? [], context.env);
+  // --env-path and --env values join mcpo's environment (as the Python mcpo sets them in os.environ): ${VAR}
+  // expansion sees them and inheriting children get them. In single-server mode they are also the server's
+  // own `env`, so they reach it with --isolated-env too.
+  const mcpoEnv = { ...context.env, ...fileEnv, ...flagEnv };
+  const isolate = (entries: readonly ServerEntry[]): ServerEntry[] =>
+    entries.map((entry) => (flags.isolatedEnv && entry.kind === 'stdio' ? { ...entry, inheritEnv: false } : entry));
 
   let servers: ServerEntry[];
   let mode: 'multi' | 'single';
@@ -66,12 +72,12 @@ export async function buildRunOptions(flags: CliFlags, serverArgs: string[], con
   if (flags.hotReload && !flags.config) throw new UsageError('--hot-reload needs --config FILE');
   if (flags.config) {
     const file = flags.config;
-    const load = async () => (await loadConfig(file, { env: expansionEnv, warn: (message) => logger.warn(message) })).servers;
+    const load = async () => isolate((await loadConfig(file, { env: mcpoEnv, warn: (message) => logger.warn(message) })).servers);
     servers = await load();
     mode = 'multi';
     if (flags.hotReload) hotReload = { file, load };
   } else {
-    servers = [
+    servers = isolate([
       entryFromCommandLine(
         {
           command: serverArgs,
@@ -79,9 +85,9 @@ export async function buildRunOptions(flags: CliFlags, serverArgs: string[], con
           headers: parseHeaders(flags.header ?? []),
           env: { ...fileEnv, ...flagEnv },
         },
-        { env: expansionEnv },
+        { env: mcpoEnv },
       ),
-    ];
+    ]);
     mode = 'single';
   }
 
@@ -91,7 +97,7 @@ export async function buildRunOptions(flags: CliFlags, serverArgs: string[], con
     host: flags.host,
     port: parsePort(flags.port),
     logger,
-    parentEnv: context.env,
+    parentEnv: mcpoEnv,
     info: {
       title: flags.name,
       version: flags.openapiVersion,

@@ -46,7 +46,7 @@ export function normalizeEntry(name: string, entry: ServerEntryFile): ServerEntr
     maxConcurrentCalls: entry.maxConcurrentCalls,
   });
   if (entry.command !== undefined) {
-    return defined({ ...common, kind: 'stdio' as const, command: entry.command, args: entry.args ?? [], env: entry.env ?? {}, cwd: entry.cwd });
+    return defined({ ...common, kind: 'stdio' as const, command: entry.command, args: entry.args ?? [], env: entry.env ?? {}, inheritEnv: entry.inheritEnv ?? true, cwd: entry.cwd });
   }
   const transport = entry.type ?? entry.transport;
   return defined({

@@ -86,6 +86,8 @@ export const serverEntrySchema = z
     command: z.string().min(1, 'must not be empty').optional(),
     args: z.array(z.string()).optional(),
     env: envSchema.optional(),
+    /** false: the child gets only a minimal safe environment plus `env`, not mcpo's whole environment. */
+    inheritEnv: z.boolean().optional(),
     cwd: z.string().min(1, 'must not be empty').optional(),
     type: transportSchema.optional(),
     /** Alias of `type`. */

@@ -23,6 +23,8 @@ export interface StdioEntry extends CommonEntry {
   args: string[];
   /** Only the entry's own variables; see childEnvironment() for what the child actually gets. */
   env: Record<string, string>;
+  /** true: the child gets mcpo's whole environment (minus MCPO_*) under `env`; false: a minimal safe set. Default true. */
+  inheritEnv: boolean;
   cwd?: string;
 }
 

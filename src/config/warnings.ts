@@ -15,7 +15,7 @@ const ENTRY_KEYS = Object.keys(serverEntrySchema.shape);
 const OAUTH_KEYS = Object.keys(oauthSchema.shape);
 const CLIENT_METADATA_KEYS = Object.keys(clientMetadataSchema.shape);
 
-const STDIO_ONLY_KEYS = ['args', 'env', 'cwd'];
+const STDIO_ONLY_KEYS = ['args', 'env', 'inheritEnv', 'cwd'];
 const REMOTE_ONLY_KEYS = ['headers'];
 
 function unknownKeys(

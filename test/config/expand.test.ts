@@ -66,6 +66,7 @@ describe('${VAR} expansion in config files', () => {
           command: '/home/ada/bin/server',
           args: ['--token', 's3cret', '--port=8080'],
           env: { API_TOKEN: 's3cret', LITERAL: '${NOT_EXPANDED}' },
+          inheritEnv: true,
           cwd: '/home/ada/work',
           disabledTools: ['dangerous'],
         },

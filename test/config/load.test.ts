@@ -20,13 +20,14 @@ describe('loading a config file', () => {
     const { config, warnings } = await load(join(FIXTURES, 'claude-desktop.json'));
     expect(warnings).toEqual([]);
     expect(config.servers).toEqual([
-      { name: 'memory', kind: 'stdio', command: 'npx', args: ['-y', '@modelcontextprotocol/server-memory'], env: {}, disabledTools: [] },
+      { name: 'memory', kind: 'stdio', command: 'npx', args: ['-y', '@modelcontextprotocol/server-memory'], env: {}, inheritEnv: true, disabledTools: [] },
       {
         name: 'time',
         kind: 'stdio',
         command: 'uvx',
         args: ['mcp-server-time', '--local-timezone=America/New_York'],
         env: { TZ_FALLBACK: 'UTC' },
+        inheritEnv: true,
         cwd: '/tmp',
         disabledTools: [],
       },
@@ -70,6 +71,13 @@ describe('loading a config file', () => {
     const [a, b] = parseConfig(text, { file: 'c.json', ...noWarnings }).servers;
     expect(a?.timeoutMs).toBe(1);
     expect(b?.timeoutMs).toBe(1500);
+  });
+
+  it('reads inheritEnv: absent means inherit, false isolates, anything but a boolean is an error naming it', () => {
+    const text = JSON.stringify({ mcpServers: { a: { command: 'x' }, b: { command: 'x', inheritEnv: false } } });
+    expect(parseConfig(text, { file: 'c.json', ...noWarnings }).servers.map((s) => s.kind === 'stdio' && s.inheritEnv)).toEqual([true, false]);
+    const bad = thrown(() => parseConfig('{"mcpServers": {"a": {"command": "x", "inheritEnv": "no"}}}', { file: 'c.json', ...noWarnings }));
+    expect((bad as Error).message).toContain("c.json: mcpServers.a.inheritEnv: must be true or false (got a string)");
   });
 
   it('leaves out servers marked "disabled": true without checking them', async () => {

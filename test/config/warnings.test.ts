@@ -44,12 +44,12 @@ describe('warnings about keys mcpo does not use', () => {
     expect(warningsFor(JSON.stringify({ $schema: 'https://example.com/schema.json', mcpServers: { x: { command: 'n' } } }))).toEqual([]);
   });
 
-  it('warns that headers do nothing for a stdio server and args, env and cwd nothing for a remote one', () => {
+  it('warns that headers do nothing for a stdio server and args, env, inheritEnv and cwd nothing for a remote one', () => {
     const warnings = warningsFor(
       JSON.stringify({
         mcpServers: {
           local: { command: 'n', headers: { A: 'b' } },
-          remote: { url: 'https://h/m', args: [], env: {}, cwd: '/tmp' },
+          remote: { url: 'https://h/m', args: [], env: {}, inheritEnv: false, cwd: '/tmp' },
         },
       }),
     );
@@ -57,6 +57,7 @@ describe('warnings about keys mcpo does not use', () => {
       'config.json: mcpServers.local.headers: is ignored: "headers" applies only to remote (url) servers',
       'config.json: mcpServers.remote.args: is ignored: "args" applies only to local (command) servers',
       'config.json: mcpServers.remote.env: is ignored: "env" applies only to local (command) servers',
+      'config.json: mcpServers.remote.inheritEnv: is ignored: "inheritEnv" applies only to local (command) servers',
       'config.json: mcpServers.remote.cwd: is ignored: "cwd" applies only to local (command) servers',
     ]);
   });
