@@ -6,6 +6,7 @@
  * Expansion of `${VAR}` happens before validation, so URLs are checked after expansion.
  */
 import { z } from 'zod';
+import { headerForwardingSchema } from './headerForwarding.js';
 import { isJsonObject } from './jsonPath.js';
 import { serverNameProblem } from './names.js';
 import { oauthSchema } from './oauthSchema.js';
@@ -80,6 +81,8 @@ const envSchema = z.record(z.string(), z.string()).superRefine(
   { when: (payload) => isJsonObject(payload.value) },
 );
 
+const toolNamesSchema = z.array(z.string().min(1, 'must not be empty'));
+
 /** One entry under `mcpServers` (stdio or remote; which one is decided by the presence of command or url). */
 export const serverEntrySchema = z
   .object({
@@ -96,7 +99,11 @@ export const serverEntrySchema = z
     /** Alias of `url` (Windsurf). */
     serverUrl: httpUrlSchema.optional(),
     headers: headersSchema.optional(),
-    disabledTools: z.array(z.string().min(1, 'must not be empty')).optional(),
+    disabledTools: toolNamesSchema.optional(),
+    /** The Python mcpo's other spelling of `disabledTools`; given both, the tools of both lists are hidden. */
+    disabled_tools: toolNamesSchema.optional(),
+    /** The Python mcpo's header forwarding; see ./headerForwarding.ts. */
+    client_header_forwarding: headerForwardingSchema.optional(),
     /** Seconds per tool call. */
     timeout: z
       .number()

@@ -3,6 +3,7 @@
  * keys that do nothing for this kind of server, duplicate keys. The known keys come from the zod
  * schemas' shapes, so the schema stays the single source of truth.
  */
+import { headerForwardingSchema } from './headerForwarding.js';
 import { isJsonObject, type JsonPath } from './jsonPath.js';
 import type { JsonDocumentMap } from './jsonScan.js';
 import { clientMetadataSchema, oauthSchema, PASSTHROUGH_CLIENT_METADATA_KEYS } from './oauthSchema.js';
@@ -14,6 +15,7 @@ const ROOT_KEYS = Object.keys(configFileSchema.shape);
 const ENTRY_KEYS = Object.keys(serverEntrySchema.shape);
 const OAUTH_KEYS = Object.keys(oauthSchema.shape);
 const CLIENT_METADATA_KEYS = Object.keys(clientMetadataSchema.shape);
+const HEADER_FORWARDING_KEYS = Object.keys(headerForwardingSchema.shape);
 
 const STDIO_ONLY_KEYS = ['args', 'env', 'inheritEnv', 'cwd'];
 const REMOTE_ONLY_KEYS = ['headers'];
@@ -43,6 +45,16 @@ function entryWarnings(entry: Record<string, unknown>, path: JsonPath, warnings:
         ? `is ignored: "${key}" applies only to remote (url) servers`
         : `is ignored: "${key}" applies only to local (command) servers`;
       warnings.push({ path: [...path, key], message });
+    }
+  }
+  if (entry.disabledTools !== undefined && entry.disabled_tools !== undefined) {
+    warnings.push({ path: [...path, 'disabled_tools'], message: 'and "disabledTools" are the same setting: the tools of both lists are hidden' });
+  }
+  const forwarding = entry.client_header_forwarding;
+  if (isJsonObject(forwarding)) {
+    unknownKeys(forwarding, [...path, 'client_header_forwarding'], HEADER_FORWARDING_KEYS, warnings);
+    if (forwarding.enabled !== true && Object.keys(forwarding).some((key) => key !== 'enabled')) {
+      warnings.push({ path: [...path, 'client_header_forwarding'], message: 'is ignored: nothing is forwarded without "enabled": true' });
     }
   }
   if (isJsonObject(entry.oauth)) {

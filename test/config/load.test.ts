@@ -80,6 +80,29 @@ describe('loading a config file', () => {
     expect((bad as Error).message).toContain("c.json: mcpServers.a.inheritEnv: must be true or false (got a string)");
   });
 
+  it('hides the tools of disabledTools and of disabled_tools (the Python mcpo accepts both), together when both are given', () => {
+    const text = JSON.stringify({
+      mcpServers: { a: { command: 'x', disabled_tools: ['drop'] }, b: { command: 'x', disabledTools: ['one', 'both'], disabled_tools: ['both', 'two'] } },
+    });
+    const servers = parseConfig(text, { file: 'c.json', env: {}, warn: () => {} }).servers;
+    expect(servers.map((s) => s.disabledTools)).toEqual([['drop'], ['one', 'both', 'two']]);
+  });
+
+  it('reads client_header_forwarding into lowercase allow/deny patterns; off unless enabled; bad patterns named', () => {
+    const entry = (block: object) =>
+      parseConfig(JSON.stringify({ mcpServers: { a: { url: 'https://h/mcp', client_header_forwarding: block } } }), { file: 'c.json', env: {}, warn: () => {} }).servers[0];
+    expect(entry({ enabled: true, whitelist: ['X-User-*', 'X-Tenant'], blacklist: ['X-User-Secret'], debug_headers: true })?.headerForwarding).toEqual({
+      allow: ['x-user-*', 'x-tenant'],
+      deny: ['x-user-secret'],
+      logNames: true,
+    });
+    expect(entry({ enabled: true })?.headerForwarding).toEqual({ allow: ['*'], deny: [], logNames: false });
+    expect(entry({ enabled: false, whitelist: ['X-A'] })).not.toHaveProperty('headerForwarding');
+    const bad = thrown(() => entry({ enabled: 'yes', whitelist: ['X User'] })) as Error;
+    expect(bad.message).toContain('mcpServers.a.client_header_forwarding.enabled: must be true or false');
+    expect(bad.message).toContain('mcpServers.a.client_header_forwarding.whitelist[0]: must be a header name, a prefix ending in "*"');
+  });
+
   it('leaves out servers marked "disabled": true without checking them', async () => {
     const file = await dir.write('config.json', {
       mcpServers: {
