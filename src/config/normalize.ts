@@ -62,5 +62,5 @@ export function normalizeEntry(name: string, entry: ServerEntryFile): ServerEntr
 
 /** All entries, in file order. */
 export function normalizeConfig(file: ConfigFile): McpoConfig {
-  return { servers: Object.entries(file.mcpServers).map(([name, entry]) => normalizeEntry(name, entry)) };
+  return { servers: Object.entries(file.mcpServers ?? file.servers ?? {}).map(([name, entry]) => normalizeEntry(name, entry)) };
 }

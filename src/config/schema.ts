@@ -1,7 +1,8 @@
 /**
  * The config file as written: `{"mcpServers": {NAME: entry}}` in the format of Claude Desktop and the
- * Python mcpo, plus the spellings other clients write (`transport` for `type`, Windsurf's `serverUrl`
- * for `url`, `http`/`streamable_http`/`streamableHttp` for streamable HTTP). This is the single source
+ * Python mcpo, or VS Code's `{"servers": {NAME: entry}, "inputs": […]}`, plus the spellings other
+ * clients write (`transport` for `type`, Windsurf's `serverUrl` for `url`, `http`/`streamable_http`/
+ * `streamableHttp` for streamable HTTP). This is the single source
  * of truth for what is valid; ./normalize.ts turns the parsed result into the McpoConfig types.
  * Expansion of `${VAR}` happens before validation, so URLs are checked after expansion.
  */
@@ -89,6 +90,8 @@ export const serverEntrySchema = z
     command: z.string().min(1, 'must not be empty').optional(),
     args: z.array(z.string()).optional(),
     env: envSchema.optional(),
+    /** VS Code: a .env file whose variables the child gets under `env` (see ./envFile.ts). */
+    envFile: z.string().min(1, 'must not be empty').optional(),
     /** false: the child gets only a minimal safe environment plus `env`, not mcpo's whole environment. */
     inheritEnv: z.boolean().optional(),
     cwd: z.string().min(1, 'must not be empty').optional(),
@@ -157,19 +160,30 @@ function checkEntryShape(entry: Record<string, unknown>, ctx: z.RefinementCtx): 
   }
 }
 
-/** The whole file, after `${VAR}` expansion and with disabled entries removed. */
+/** The servers of a file: names (URL path segments) → entries. */
+const serverListSchema = z.record(z.string(), serverEntrySchema).superRefine(
+  (servers, ctx) => {
+    for (const name of Object.keys(servers)) {
+      const problem = serverNameProblem(name);
+      if (problem) ctx.addIssue({ code: 'custom', path: [name], message: problem });
+    }
+  },
+  { when: (payload) => isJsonObject(payload.value) },
+);
+
+/** Where a file keeps its servers: `mcpServers` (Claude Desktop and Code, Cursor, the Python mcpo) or `servers` (VS Code's mcp.json). */
+export const SERVER_LIST_KEYS = ['mcpServers', 'servers'] as const;
+export type ServerListKey = (typeof SERVER_LIST_KEYS)[number];
+
+/** The whole file, after `${VAR}` expansion and with disabled entries removed. ./load.ts sees to it that exactly one server list is present. */
 export const configFileSchema = z.object({
   /** Editors' JSON schema hint; accepted and ignored. */
   $schema: z.string().optional(),
-  mcpServers: z.record(z.string(), serverEntrySchema).superRefine(
-    (servers, ctx) => {
-      for (const name of Object.keys(servers)) {
-        const problem = serverNameProblem(name);
-        if (problem) ctx.addIssue({ code: 'custom', path: [name], message: problem });
-      }
-    },
-    { when: (payload) => isJsonObject(payload.value) },
-  ),
+  mcpServers: serverListSchema.optional(),
+  /** VS Code's name for `mcpServers`. */
+  servers: serverListSchema.optional(),
+  /** VS Code's prompts for `${input:…}` values. mcpo cannot prompt: ignored, with a warning. */
+  inputs: z.array(z.unknown()).optional(),
 });
 
 export type ServerEntryFile = z.infer<typeof serverEntrySchema>;

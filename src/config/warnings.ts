@@ -8,7 +8,7 @@ import { isJsonObject, type JsonPath } from './jsonPath.js';
 import type { JsonDocumentMap } from './jsonScan.js';
 import { clientMetadataSchema, oauthSchema, PASSTHROUGH_CLIENT_METADATA_KEYS } from './oauthSchema.js';
 import type { ConfigProblem } from './problems.js';
-import { configFileSchema, serverEntrySchema } from './schema.js';
+import { configFileSchema, SERVER_LIST_KEYS, serverEntrySchema } from './schema.js';
 import { closestKey } from './suggest.js';
 
 const ROOT_KEYS = Object.keys(configFileSchema.shape);
@@ -17,7 +17,7 @@ const OAUTH_KEYS = Object.keys(oauthSchema.shape);
 const CLIENT_METADATA_KEYS = Object.keys(clientMetadataSchema.shape);
 const HEADER_FORWARDING_KEYS = Object.keys(headerForwardingSchema.shape);
 
-const STDIO_ONLY_KEYS = ['args', 'env', 'inheritEnv', 'cwd'];
+const STDIO_ONLY_KEYS = ['args', 'env', 'envFile', 'inheritEnv', 'cwd'];
 const REMOTE_ONLY_KEYS = ['headers'];
 
 function unknownKeys(
@@ -74,9 +74,14 @@ export function configWarnings(root: Record<string, unknown>, map: JsonDocumentM
     warnings.push({ path: duplicate.path, message: 'duplicate key: only the last one is used', location: duplicate.location });
   }
   unknownKeys(root, [], ROOT_KEYS, warnings);
-  if (isJsonObject(root.mcpServers)) {
-    for (const [name, entry] of Object.entries(root.mcpServers)) {
-      if (isJsonObject(entry)) entryWarnings(entry, ['mcpServers', name], warnings);
+  if (Array.isArray(root.inputs) && root.inputs.length > 0) {
+    warnings.push({ path: ['inputs'], message: 'is ignored: mcpo cannot prompt for VS Code inputs; give their values as environment variables and write ${NAME} for ${input:…}' });
+  }
+  for (const key of SERVER_LIST_KEYS) {
+    const servers = root[key];
+    if (!isJsonObject(servers)) continue;
+    for (const [name, entry] of Object.entries(servers)) {
+      if (isJsonObject(entry)) entryWarnings(entry, [key, name], warnings);
     }
   }
   return warnings.map((warning) => ({ ...warning, location: warning.location ?? map.locate(warning.path) }));

@@ -5,12 +5,15 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { REPO, startMcpo, type McpoProcess } from '../helpers/spawnMcpo.js';
+import { EVERYTHING_ENTRY, startEverything, type RunningEverything } from '../helpers/everything.js';
+import { REPO, runMcpo, startMcpo, type McpoProcess } from '../helpers/spawnMcpo.js';
 
 const DEMO = join(REPO, 'examples/stdio-demo/server.mjs');
 const running: McpoProcess[] = [];
+const peers: RunningEverything[] = [];
 afterEach(async () => {
   await Promise.all(running.splice(0).map((p) => p.stop('SIGKILL')));
+  await Promise.all(peers.splice(0).map((p) => p.close()));
 });
 
 function writeConfig(config: unknown, name = 'config.json'): string {
@@ -68,5 +71,53 @@ describe('a Python mcpo config', () => {
     await toolsOf(mcpo.url, 'demo');
     expect(mcpo.output()).not.toContain('client_header_forwarding');
     expect(mcpo.output()).toContain('mcpServers.demo.enviroment: unknown key (did you mean "env"?)');
+  });
+});
+
+describe("VS Code's mcp.json", () => {
+  it('is served as it is: JSONC, servers, inputs (warned about), envFile and ${env:VAR}, "http" falling back to SSE like VS Code', async () => {
+    const sse = await startEverything('sse');
+    peers.push(sse);
+    const config = writeConfig(
+      `{
+  // written by VS Code
+  "inputs": [{ "type": "promptString", "id": "api-key", "description": "API key", "password": true }],
+  "servers": {
+    "local": {
+      "type": "stdio",
+      "command": ${JSON.stringify(process.execPath)},
+      "args": [${JSON.stringify(EVERYTHING_ENTRY)}, "stdio"],
+      "envFile": ".env",
+      "env": { "FROM_ENV_SYNTAX": "\${env:VSCODE_STYLE}" },
+    },
+    "remote": { "type": "http", "url": "${sse.url}" },
+  },
+}`,
+      'mcp.json',
+    );
+    writeFileSync(join(config, '..', '.env'), 'FROM_ENV_FILE=loaded\n');
+    const mcpo = await start(config, { VSCODE_STYLE: 'expanded' });
+    expect(mcpo.output()).toContain('inputs: is ignored: mcpo cannot prompt for VS Code inputs');
+
+    let env: Record<string, string> = {};
+    await expect
+      .poll(async () => {
+        const response = await call(`${mcpo.url}/local/get-env`);
+        if (response.status === 200) env = (await response.json()) as Record<string, string>;
+        return response.status;
+      }, { timeout: 20_000 })
+      .toBe(200);
+    expect(env).toMatchObject({ FROM_ENV_FILE: 'loaded', FROM_ENV_SYNTAX: 'expanded' });
+
+    // server-everything's SSE endpoint: "http" in a VS Code file tries streamable HTTP, then falls back to SSE.
+    const tools = await toolsOf(mcpo.url, 'remote');
+    expect(tools).toContain('echo');
+  });
+
+  it('an ${input:…} reference exits 2, naming it and where it is', async () => {
+    const config = writeConfig('{"servers": {"gh": {"type": "http", "url": "https://h/mcp", "headers": {"Authorization": "Bearer ${input:token}"}}}}', 'mcp.json');
+    const { code, stderr } = await runMcpo(['--config', config]);
+    expect(code).toBe(2);
+    expect(stderr).toContain('servers.gh.headers.Authorization: "${input:token}" is a VS Code input, which mcpo cannot prompt for');
   });
 });
