@@ -5,6 +5,7 @@
 import { readFile } from 'node:fs/promises';
 import { loadConfig } from '../config/load.js';
 import { entryFromCommandLine } from '../config/single.js';
+import { isMcpoVariable } from '../config/childEnv.js';
 import { parseDotenv, parseEnvAssignments } from '../config/dotenv.js';
 import type { ServerEntry } from '../config/types.js';
 import { ConfigError, UsageError } from '../errors.js';
@@ -86,7 +87,8 @@ export async function buildRunOptions(flags: CliFlags, serverArgs: string[], con
           command: serverArgs,
           ...(flags.serverType ? { serverType: flags.serverType } : {}),
           headers: parseHeaders(flags.header ?? []),
-          env: { ...fileEnv, ...flagEnv },
+          // An --env-path file may hold mcpo's own settings too (one .env for a container): those stay with mcpo.
+          env: Object.fromEntries(Object.entries({ ...fileEnv, ...flagEnv }).filter(([name]) => !isMcpoVariable(name))),
         },
         { env: mcpoEnv },
       ),

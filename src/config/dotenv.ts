@@ -78,7 +78,7 @@ export function parseDotenv(text: string, file: string): Record<string, string> 
 /**
  * Parses repeatable `--env` flags: `KEY=VALUE` (the value may be empty or contain "="), or a bare `KEY`,
  * which takes KEY's value from `env` (mcpo's environment), as `docker run -e KEY` does. A bare KEY that
- * is not set there, or that is one of mcpo's own MCPO_* variables, is a UsageError. Later flags win.
+ * is not set there, and any of mcpo's own MCPO_* variables, are a UsageError. Later flags win.
  */
 export function parseEnvAssignments(pairs: readonly string[], env: Environment): Record<string, string> {
   const result = new Map<string, string>();
@@ -89,11 +89,13 @@ export function parseEnvAssignments(pairs: readonly string[], env: Environment):
       const shown = equals === -1 ? key : `${key}=…`;
       throw new UsageError(`--env ${JSON.stringify(shown)}: ${key ? `"${key}"` : 'an empty name'} is not a valid variable name (use KEY=VALUE, or KEY to pass on mcpo's own value)`);
     }
+    if (isMcpoVariable(key)) {
+      throw new UsageError(`--env ${equals === -1 ? key : `${key}=…`}: mcpo's own ${MCPO_ENV_PREFIX}* variables are never passed on to servers (to configure mcpo, set ${key} in its environment)`);
+    }
     if (equals !== -1) {
       result.set(key, pair.slice(equals + 1));
       continue;
     }
-    if (isMcpoVariable(key)) throw new UsageError(`--env ${key}: mcpo's own ${MCPO_ENV_PREFIX}* variables are never passed on to servers`);
     const value = Object.hasOwn(env, key) ? env[key] : undefined;
     if (value === undefined) throw new UsageError(`--env ${key}: ${key} is not set in mcpo's environment (use ${key}=VALUE to give a value)`);
     result.set(key, value);

@@ -92,11 +92,14 @@ describe('--env KEY=VALUE and --env KEY flags', () => {
     expect((error as Error).message).toBe("--env TOKEN: TOKEN is not set in mcpo's environment (use TOKEN=VALUE to give a value)");
   });
 
-  it("never passes on one of mcpo's own MCPO_* variables by name", () => {
+  it("never passes on one of mcpo's own MCPO_* variables, by name or with a value", () => {
     const error = thrown(() => parseEnvAssignments(['MCPO_API_KEY'], { MCPO_API_KEY: 'top-secret' })) as Error;
     expect(error).toBeInstanceOf(UsageError);
-    expect(error.message).toBe("--env MCPO_API_KEY: mcpo's own MCPO_* variables are never passed on to servers");
+    expect(error.message).toBe("--env MCPO_API_KEY: mcpo's own MCPO_* variables are never passed on to servers (to configure mcpo, set MCPO_API_KEY in its environment)");
     expect(error.message).not.toContain('top-secret');
+    const given = thrown(() => parseEnvAssignments(['MCPO_API_KEY=other-secret'], {})) as Error;
+    expect(given.message).toMatch(/^--env MCPO_API_KEY=…: mcpo's own MCPO_\* variables are never passed on/);
+    expect(given.message).not.toContain('other-secret');
   });
 
   it('rejects an invalid name without echoing the value', () => {

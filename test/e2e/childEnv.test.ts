@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { EVERYTHING_ENTRY } from '../helpers/everything.js';
-import { startMcpo, type McpoProcess } from '../helpers/spawnMcpo.js';
+import { runMcpo, startMcpo, type McpoProcess } from '../helpers/spawnMcpo.js';
 
 const running: McpoProcess[] = [];
 afterEach(async () => {
@@ -84,10 +84,20 @@ describe("a stdio server's environment", () => {
     expect(Object.keys(env).filter((name) => name.startsWith('MCPO_'))).toEqual([]);
   });
 
-  it('single-server mode with --isolated-env: only the minimal set and the -e variables', async () => {
-    const mcpo = await start(['--isolated-env', '-e', 'GIVEN=on-the-command-line', '-e', 'PASS_ME', '--', everything.command, ...everything.args]);
+  it('single-server mode with --isolated-env: only the minimal set and the -e/--env-path variables, never an MCPO_* one of the file', async () => {
+    const dotenv = join(mkdtempSync(join(tmpdir(), 'mcpo-env-')), '.env');
+    writeFileSync(dotenv, 'FROM_FILE=file-value\nMCPO_STRICT_AUTH=false\n');
+    const args = ['--isolated-env', '--env-path', dotenv, '-e', 'GIVEN=on-the-command-line', '-e', 'PASS_ME', '--', everything.command, ...everything.args];
+    const mcpo = await start(args);
     const env = await environmentOf(`${mcpo.url}/get-env`);
-    expect(env).toMatchObject({ GIVEN: 'on-the-command-line', PASS_ME: 'passed-by-name', PATH: process.env.PATH });
+    expect(env).toMatchObject({ GIVEN: 'on-the-command-line', PASS_ME: 'passed-by-name', FROM_FILE: 'file-value', PATH: process.env.PATH });
     expect(env).not.toHaveProperty('FOO');
+    expect(Object.keys(env).filter((name) => name.startsWith('MCPO_'))).toEqual([]);
+  });
+
+  it('-e MCPO_…=VALUE is refused with exit 2: mcpo settings are not for servers', async () => {
+    const { code, stderr } = await runMcpo(['-e', 'MCPO_API_KEY=leak', '--', everything.command, ...everything.args]);
+    expect(code).toBe(2);
+    expect(stderr).toContain("--env MCPO_API_KEY=…: mcpo's own MCPO_* variables are never passed on to servers");
   });
 });
