@@ -34,8 +34,16 @@ function unknownKeys(
   }
 }
 
+/** Keys other clients give an entry that mean nothing to a proxy: named as such rather than as unknown. */
+const OTHER_CLIENTS_KEYS: Readonly<Record<string, string>> = {
+  dev: "is ignored: VS Code's development mode (watch and debug) is for VS Code only",
+};
+
 function entryWarnings(entry: Record<string, unknown>, path: JsonPath, warnings: ConfigProblem[]): void {
-  unknownKeys(entry, path, ENTRY_KEYS, warnings);
+  for (const [key, message] of Object.entries(OTHER_CLIENTS_KEYS)) {
+    if (entry[key] !== undefined) warnings.push({ path: [...path, key], message });
+  }
+  unknownKeys(entry, path, ENTRY_KEYS, warnings, Object.keys(OTHER_CLIENTS_KEYS));
   const hasCommand = entry.command !== undefined;
   const hasUrl = entry.url !== undefined || entry.serverUrl !== undefined;
   if (hasCommand !== hasUrl) {

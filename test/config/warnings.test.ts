@@ -47,6 +47,12 @@ describe('warnings about keys mcpo does not use', () => {
     ]);
   });
 
+  it("says VS Code's dev block is ignored rather than unknown", () => {
+    expect(warningsFor(JSON.stringify({ servers: { x: { type: 'stdio', command: 'n', dev: { watch: 'src/**' } } } }))).toEqual([
+      expect.stringMatching(/^config\.json: servers\.x\.dev: is ignored: VS Code's development mode \(watch and debug\) is for VS Code only/),
+    ]);
+  });
+
   it('knows disabled_tools (the Python mcpo spelling) and says when both spellings are given', () => {
     expect(warningsFor(JSON.stringify({ mcpServers: { x: { command: 'n', disabled_tools: ['a'] } } }))).toEqual([]);
     expect(warningsFor(JSON.stringify({ mcpServers: { x: { command: 'n', disabledTools: ['a'], disabled_tools: ['b'] } } }))).toEqual([
