@@ -1,7 +1,11 @@
 /**
  * argv → options → run(). The only file that touches `process`: exit codes (0 normal shutdown,
  * 1 runtime failure, 2 bad usage or invalid config) and signals (first SIGINT/SIGTERM shuts down
- * cleanly, a second one exits at once).
+ * cleanly within SHUTDOWN_DEADLINE_MS, a second one exits at once).
+ *
+ * However mcpo exits (normally, on a second signal, past the deadline, or on an uncaught exception or
+ * unhandled rejection) it first ends every stdio child still running, synchronously: process.exit does not
+ * wait for the sessions' asynchronous closing, and a child must never outlive mcpo.
  */
 import { readFileSync } from 'node:fs';
 import { McpoError } from './errors.js';
@@ -10,12 +14,42 @@ import { buildRunOptions } from './cli/options.js';
 import { parseCommandLine } from './cli/program.js';
 import { run } from './run.js';
 import { DEFAULT_MAX_CONCURRENT_CALLS } from './mcp/callLimiter.js';
+import { liveChildren } from './mcp/liveChildren.js';
 
 const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
 
 export const EXIT_OK = 0;
 export const EXIT_FAILURE = 1;
 export const EXIT_USAGE = 2;
+
+/**
+ * From the first signal, the longest a clean shutdown may take before mcpo ends its children and exits anyway
+ * (exit status 1). The shutdown itself takes at most 4.2 s (src/shutdown.ts); this leaves room to exit under 5 s.
+ */
+export const SHUTDOWN_DEADLINE_MS = 4_750;
+
+/** Once main() has a logger, fatal errors are logged through it. */
+let logger: Logger | undefined;
+
+/** Ends every stdio child still running (SIGKILL: there is no time left to wait for anything) and exits. */
+function exitNow(code: number): never {
+  liveChildren.killAll('SIGKILL');
+  process.exit(code);
+}
+
+/** An uncaught exception or unhandled rejection: a bug. Logged with its stack; the children end with mcpo. */
+function fatal(what: string, error: unknown): never {
+  const detail = error instanceof Error ? (error.stack ?? error.message) : String(error);
+  try {
+    if (logger) logger.error(`${what}; exiting`, { error: detail });
+    else process.stderr.write(`mcpo: ${what}: ${detail}\n`);
+  } finally {
+    exitNow(EXIT_FAILURE);
+  }
+}
+
+process.on('uncaughtException', (error) => fatal('uncaught exception', error));
+process.on('unhandledRejection', (reason) => fatal('unhandled rejection', reason));
 
 async function main(argv: string[]): Promise<number> {
   // `mcpo auth ...` is its own command tree: the root command's [server...] argument would swallow it.
@@ -33,11 +67,12 @@ async function main(argv: string[]): Promise<number> {
   });
   if (commandLine.kind === 'exit') return commandLine.code;
   const { flags, serverArgs } = commandLine;
-  const logger: Logger = createLogger({ level: flags.logLevel });
-  for (const warning of commandLine.warnings) logger.warn(warning);
+  const log: Logger = createLogger({ level: flags.logLevel });
+  logger = log;
+  for (const warning of commandLine.warnings) log.warn(warning);
   let options;
   try {
-    options = await buildRunOptions(flags, serverArgs, { env: process.env, logger, version: pkg.version });
+    options = await buildRunOptions(flags, serverArgs, { env: process.env, logger: log, version: pkg.version });
   } catch (error) {
     if (error instanceof McpoError && (error.code === 'CONFIG_INVALID' || error.code === 'USAGE')) {
       process.stderr.write(`mcpo: ${error.message}\n`);
@@ -52,14 +87,18 @@ async function main(argv: string[]): Promise<number> {
     const onSignal = (signal: NodeJS.Signals) => {
       signals += 1;
       if (signals > 1) {
-        logger.warn('second signal: exiting now', { signal });
-        process.exit(EXIT_FAILURE);
+        log.warn('second signal: exiting now', { signal, children: liveChildren.pids().length });
+        exitNow(EXIT_FAILURE);
       }
-      logger.info('shutting down', { signal });
+      log.info('shutting down', { signal });
+      setTimeout(() => {
+        log.error('shutdown took too long: exiting now', { deadlineMs: SHUTDOWN_DEADLINE_MS, children: liveChildren.pids().length });
+        exitNow(EXIT_FAILURE);
+      }, SHUTDOWN_DEADLINE_MS).unref();
       running.close().then(
         () => resolve(EXIT_OK),
         (error) => {
-          logger.error('shutdown failed', { error });
+          log.error('shutdown failed', { error });
           resolve(EXIT_FAILURE);
         },
       );
@@ -70,10 +109,10 @@ async function main(argv: string[]): Promise<number> {
 }
 
 main(process.argv).then(
-  (code) => process.exit(code),
+  (code) => exitNow(code),
   (error: unknown) => {
     const message = error instanceof Error ? error.message : String(error);
     process.stderr.write(`mcpo: ${message}\n`);
-    process.exit(error instanceof McpoError && error.code === 'CONFIG_INVALID' ? EXIT_USAGE : EXIT_FAILURE);
+    exitNow(error instanceof McpoError && error.code === 'CONFIG_INVALID' ? EXIT_USAGE : EXIT_FAILURE);
   },
 );

@@ -12,6 +12,7 @@ import { LOOPBACK_HOST_NAMES } from './server/hostGuard.js';
 import { listen } from './server/listen.js';
 import { preloadOpenApiBuilders } from './server/openapiBuilders.js';
 import { startHotReload } from './reload.js';
+import { shutDown, type ShutdownOptions } from './shutdown.js';
 
 export interface RunOptions {
   servers: readonly ServerEntry[];
@@ -46,13 +47,18 @@ export interface RunOptions {
   oauth?: OAuthSupport;
   /** --no-browser: the default OAuth support prints authorization URLs and launches no browser. Default false. */
   noBrowser?: boolean;
+  /** Bounds of close() (defaults in DEFAULT_SHUTDOWN: 3 s for calls in flight, 4.2 s in all). */
+  shutdown?: Partial<ShutdownOptions>;
 }
 
 export interface Running {
   url: string;
   port: number;
   manager: Manager;
-  /** Stops accepting, closes every session (stdio children end), closes the socket. */
+  /**
+   * Stops accepting, gives calls in flight up to 3 s and answers the rest 503, closes every session (stdio
+   * children end) and the socket: see src/shutdown.ts. Never rejects.
+   */
   close(): Promise<void>;
 }
 
@@ -65,7 +71,7 @@ export async function run(options: RunOptions): Promise<Running> {
     ...(options.defaultTimeoutMs === undefined ? {} : { defaultTimeoutMs: options.defaultTimeoutMs }),
     ...(options.defaultMaxConcurrentCalls === undefined ? {} : { defaultMaxConcurrentCalls: options.defaultMaxConcurrentCalls }),
   });
-  const { app, fastPath, close: closeApp } = createApp({
+  const { app, fastPath, stopCalls, close: closeApp } = createApp({
     registry: manager,
     logger: options.logger,
     mode: options.mode ?? 'multi',
@@ -95,10 +101,12 @@ export async function run(options: RunOptions): Promise<Running> {
     close: () =>
       (closing ??= (async () => {
         reloader?.close();
-        // Stop accepting first and let calls in flight finish; then end the sessions they were using.
-        await server.close();
-        closeApp();
-        await manager.stop();
+        const stopSessions = () => {
+          // The routes stop following the registry first: removing every server need not rebuild their documents.
+          closeApp();
+          return manager.stop();
+        };
+        await shutDown({ server, stopCalls, stopSessions }, options.shutdown);
       })()),
   };
 }

@@ -31,16 +31,19 @@ export interface ExampleAppParts {
   options: ResolvedOptions;
   /** Adds RFC 9207 `iss` to authorization responses (and lets tests make it misbehave). */
   issuerResponse: AuthorizationResponseIssuer;
+  /** The metadata's `issuer`. */
+  issuer: string;
 }
 
 /**
  * RFC 8414 metadata: the SDK's, plus client_secret_basic, which clientAuth.ts adds support for, and the
  * RFC 9207 flag when authorization responses carry `iss`.
  */
-export function authorizationServerMetadata(urls: ServerUrls, provider: DemoOAuthProvider, issuerIdentification = true): OAuthMetadata {
+export function authorizationServerMetadata(urls: ServerUrls, provider: DemoOAuthProvider, issuerIdentification = true, issuer?: string): OAuthMetadata {
   const metadata = createOAuthMetadata({ provider, issuerUrl: new URL(urls.origin), scopesSupported: [...SUPPORTED_SCOPES] });
   return {
     ...metadata,
+    ...(issuer === undefined ? {} : { issuer }),
     token_endpoint_auth_methods_supported: [...CLIENT_AUTH_METHODS],
     revocation_endpoint_auth_methods_supported: [...CLIENT_AUTH_METHODS],
     ...(provider.clientsStore.acceptsMetadataDocuments ? { client_id_metadata_document_supported: true } : {}),
@@ -90,18 +93,23 @@ function errorHandler(log: ((line: string) => void) | undefined): ErrorRequestHa
 }
 
 export function createExampleApp(parts: ExampleAppParts): Express {
-  const { urls, provider, consents, sessions, counters, options, issuerResponse } = parts;
+  const { urls, provider, consents, sessions, counters, options, issuerResponse, issuer } = parts;
   // Host-header validation against DNS rebinding on loopback, and express.json() for the MCP endpoints.
   const app = createMcpExpressApp({ host: options.host });
   app.disable('x-powered-by');
   if (options.log) app.use(requestLogger(options.log, options.now));
 
-  const asMetadata = authorizationServerMetadata(urls, provider, options.issuerIdentification);
+  const asMetadata = authorizationServerMetadata(urls, provider, options.issuerIdentification, issuer);
   const stampIssuer = issuerResponse.middleware();
   // Mounted before mcpAuthRouter, so these win over the router's own (which lacks client_secret_basic and /sse).
   app.use('/.well-known/oauth-authorization-server', metadataHandler(asMetadata));
-  app.use('/.well-known/oauth-protected-resource/mcp', metadataHandler(protectedResourceMetadata(urls.mcp, asMetadata.issuer)));
-  app.use('/.well-known/oauth-protected-resource/sse', metadataHandler(protectedResourceMetadata(urls.sse, asMetadata.issuer)));
+  if (options.legacyMetadata) {
+    // 2025-03-26: no RFC 9728 document anywhere (also not the one mcpAuthRouter would serve).
+    app.use('/.well-known/oauth-protected-resource', (_req, res) => void res.status(404).json({ error: 'not_found' }));
+  } else {
+    app.use('/.well-known/oauth-protected-resource/mcp', metadataHandler(protectedResourceMetadata(urls.mcp, asMetadata.issuer)));
+    app.use('/.well-known/oauth-protected-resource/sse', metadataHandler(protectedResourceMetadata(urls.sse, asMetadata.issuer)));
+  }
 
   app.use(
     '/authorize',
@@ -129,7 +137,7 @@ export function createExampleApp(parts: ExampleAppParts): Express {
     }),
   );
   app.use(CONSENT_PATH, stampIssuer, consentRouter(provider, consents));
-  app.use(mcpRouter({ verifier: provider, urls, sessions, scopeChallenge: options.scopeChallenge }));
+  app.use(mcpRouter({ verifier: provider, urls, sessions, scopeChallenge: options.scopeChallenge, resourceMetadata: !options.legacyMetadata }));
   app.use(errorHandler(options.log));
   return app;
 }

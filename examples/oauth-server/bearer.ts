@@ -23,6 +23,8 @@ export interface BearerGuardOptions {
   urls: ServerUrls;
   /** Which MCP resource this route belongs to; the token must be bound to it or to the origin. */
   target: McpResource;
+  /** Challenges name the RFC 9728 document (resource_metadata). Default true; false for a legacy-shaped server. */
+  resourceMetadata?: boolean;
 }
 
 /** RFC 6750 §3 auth-param list, values quoted; our values never contain quotes or backslashes. */
@@ -33,13 +35,14 @@ function challenge(params: Record<string, string | undefined>): string {
   return `Bearer ${parts.join(', ')}`;
 }
 
-function metadataUrl(urls: ServerUrls, target: McpResource): string {
-  return target === 'mcp' ? urls.mcpResourceMetadata : urls.sseResourceMetadata;
+function metadataUrl(options: Pick<BearerGuardOptions, 'urls' | 'target' | 'resourceMetadata'>): string | undefined {
+  if (options.resourceMetadata === false) return undefined;
+  return options.target === 'mcp' ? options.urls.mcpResourceMetadata : options.urls.sseResourceMetadata;
 }
 
 /** 401 unless the request carries a live access token bound to this route's resource. */
 export function requireBearer(options: BearerGuardOptions): RequestHandler {
-  const resourceMetadata = metadataUrl(options.urls, options.target);
+  const resourceMetadata = metadataUrl(options);
   const scope = BASELINE_SCOPES.join(' ');
   return async function requireBearerToken(req: Request, res: Response, next: NextFunction): Promise<void> {
     const header = req.headers.authorization;
@@ -74,7 +77,7 @@ export function requireBearer(options: BearerGuardOptions): RequestHandler {
  * before the message reaches the MCP transport. Needs `express.json()` and `requireBearer` before it.
  */
 export function requireScopesForBody(options: Omit<BearerGuardOptions, 'verifier'> & { style: ScopeChallengeStyle }): RequestHandler {
-  const resourceMetadata = metadataUrl(options.urls, options.target);
+  const resourceMetadata = metadataUrl(options);
   return function requireScopes(req: Request, res: Response, next: NextFunction): void {
     const granted = (req as AuthenticatedRequest).auth?.scopes ?? [];
     const required = requiredScopesForBody(req.body);

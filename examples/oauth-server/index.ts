@@ -106,10 +106,11 @@ export async function startOAuthExampleServer(options: OAuthExampleServerOptions
   const sessions = new McpSessions();
   const counters = new RequestCounters();
   // The metadata's issuer is the origin as a URL (with its "/"): `iss` must be that exact string (RFC 9207 §2.3).
-  const issuer = new URL(urls.origin).href;
+  // A legacy-shaped server publishes an issuer with a path, at the origin's well-known location.
+  const issuer = resolved.legacyMetadata ? `${urls.origin}/oauth` : new URL(urls.origin).href;
   const issuerResponse = new AuthorizationResponseIssuer(resolved.issuerIdentification ? issuer : null);
   try {
-    server.on('request', createExampleApp({ urls, provider, consents, sessions, counters, options: resolved, issuerResponse }));
+    server.on('request', createExampleApp({ urls, provider, consents, sessions, counters, options: resolved, issuerResponse, issuer }));
   } catch (error) {
     server.close();
     throw error;

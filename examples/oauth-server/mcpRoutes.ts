@@ -24,6 +24,8 @@ export interface McpRoutesOptions {
   urls: ServerUrls;
   sessions: McpSessions;
   scopeChallenge: ScopeChallengeStyle;
+  /** Challenges name the RFC 9728 document. Default true. */
+  resourceMetadata?: boolean;
 }
 
 function jsonRpcError(res: Response, status: number, code: number, message: string): void {
@@ -37,11 +39,11 @@ function clientIdOf(req: Request): string {
 }
 
 export function mcpRouter(options: McpRoutesOptions): Router {
-  const { verifier, urls, sessions } = options;
+  const { verifier, urls, sessions, resourceMetadata = true } = options;
   const router = express.Router();
   const guard = (target: 'mcp' | 'sse') => [
-    requireBearer({ verifier, urls, target }),
-    requireScopesForBody({ urls, target, style: options.scopeChallenge }),
+    requireBearer({ verifier, urls, target, resourceMetadata }),
+    requireScopesForBody({ urls, target, style: options.scopeChallenge, resourceMetadata }),
   ];
 
   router.all('/mcp', ...guard('mcp'), async (req: Request, res: Response) => {

@@ -60,6 +60,12 @@ export interface OAuthExampleServerOptions {
    * Default true.
    */
   issuerIdentification?: boolean;
+  /**
+   * Imitate a server of the MCP 2025-03-26 era: no protected resource metadata (404, and no resource_metadata in
+   * challenges), and authorization server metadata at the origin whose `issuer` carries a path (`<origin>/oauth`),
+   * as the MCP conformance scenario auth/2025-03-26-oauth-metadata-backcompat serves it. Default false.
+   */
+  legacyMetadata?: boolean;
 }
 
 export interface ResolvedOptions {
@@ -75,6 +81,7 @@ export interface ResolvedOptions {
   scopeChallenge: ScopeChallengeStyle;
   clientIdMetadataDocuments: boolean;
   issuerIdentification: boolean;
+  legacyMetadata: boolean;
 }
 
 /** Thrown for option values the server cannot run with. */
@@ -118,5 +125,6 @@ export function resolveOptions(options: OAuthExampleServerOptions): ResolvedOpti
     scopeChallenge: options.scopeChallenge ?? DEFAULT_SCOPE_CHALLENGE_STYLE,
     clientIdMetadataDocuments: options.clientIdMetadataDocuments ?? false,
     issuerIdentification: options.issuerIdentification ?? true,
+    legacyMetadata: options.legacyMetadata ?? false,
   };
 }

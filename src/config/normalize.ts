@@ -56,6 +56,7 @@ export function normalizeEntry(name: string, entry: ServerEntryFile): ServerEntr
     kind: transport === 'sse' || transport === 'streamable-http' ? transport : ('auto' as const),
     url: entry.url ?? entry.serverUrl ?? '',
     headers: entry.headers ?? {},
+    pingIntervalMs: entry.pingInterval === undefined ? undefined : Math.ceil(entry.pingInterval * 1000),
     oauth: entry.oauth ? normalizeOAuth(entry.oauth) : undefined,
   });
 }

@@ -115,6 +115,12 @@ export const serverEntrySchema = z
       .optional(),
     /** Tool calls in flight to this server at once; more wait their turn (first come, first served). */
     maxConcurrentCalls: z.number().int('must be a whole number').positive('must be at least 1').max(MAX_CONCURRENT_CALLS, `must be at most ${MAX_CONCURRENT_CALLS}`).optional(),
+    /** Remote servers: seconds of idle time after which the session is checked with MCP ping; 0 = never. */
+    pingInterval: z
+      .number()
+      .nonnegative('must be 0 (off) or a positive number of seconds')
+      .max(MAX_TIMEOUT_SECONDS, `must be at most ${MAX_TIMEOUT_SECONDS} seconds (about 24 days)`)
+      .optional(),
     oauth: oauthSchema.optional(),
     /** `"disabled": true` (as Cline and Claude Code write it) leaves the server out. */
     disabled: z.boolean().optional(),
@@ -150,6 +156,9 @@ function checkEntryShape(entry: Record<string, unknown>, ctx: z.RefinementCtx): 
 
   if (entry.oauth !== undefined && (hasCommand || transport === 'stdio')) {
     problem(['oauth'], 'only applies to remote (url) servers: a stdio server cannot use OAuth');
+  }
+  if (entry.pingInterval !== undefined && (hasCommand || transport === 'stdio')) {
+    problem(['pingInterval'], 'only applies to remote (url) servers: a stdio server that dies is noticed at once');
   }
   if (entry.oauth !== undefined && isJsonObject(entry.headers)) {
     for (const name of Object.keys(entry.headers)) {

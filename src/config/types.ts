@@ -39,6 +39,8 @@ export interface RemoteEntry extends CommonEntry {
   /** Absolute http(s) URL. */
   url: string;
   headers: Record<string, string>;
+  /** Idle time after which the session is checked with MCP ping, ms; 0 = never. Undefined: the caller's default. */
+  pingIntervalMs?: number;
   oauth?: OAuthConfig;
 }
 

@@ -7,12 +7,16 @@ import { McpoError } from '../errors.js';
 import { redactText } from '../log/redactText.js';
 import type { PendingAuthorization } from './types.js';
 import { CallQueueTimeoutError } from './callLimiter.js';
+import { isUnreachable } from './sessionLoss.js';
 
 export interface CallFailureContext {
   server: string;
   tool: string;
   timeoutMs: number;
-  /** The caller's signal: an abort by the REST client is CANCELLED, not a timeout. */
+  /**
+   * The caller's signal: an abort by the REST client is CANCELLED, not a timeout; an abort whose reason is an
+   * McpoError (mcpo shutting down: 503) is answered with that error, whatever the SDK made of it.
+   */
   signal?: AbortSignal;
 }
 
@@ -21,6 +25,8 @@ export function mapCallError(error: unknown, context: CallFailureContext): McpoE
   const { server, tool } = context;
   const details = { server, tool };
   if (context.signal?.aborted) {
+    // The SDK wraps an abort's reason into McpError(RequestTimeout, String(reason)): the signal still has it.
+    if (context.signal.reason instanceof McpoError) return context.signal.reason;
     return new McpoError('CANCELLED', `Call to ${server}/${tool} was cancelled by the client`, { details, cause: error });
   }
   if (error instanceof CallQueueTimeoutError) {
@@ -46,6 +52,9 @@ export function mapCallError(error: unknown, context: CallFailureContext): McpoE
       cause: error,
     });
   }
+  // The server could not be reached (refused, reset, no route): it is unavailable, not answering wrongly. The
+  // session is checked and reconnected meanwhile (session.ts), hence the short Retry-After.
+  if (isUnreachable(error)) return unavailable(server, `it cannot be reached: ${describeError(error)}`, error, 2);
   return new McpoError('UPSTREAM_ERROR', `Call to ${server}/${tool} failed: ${describeError(error)}`, { details, cause: error });
 }
 

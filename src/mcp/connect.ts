@@ -5,10 +5,12 @@
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { SseError } from '@modelcontextprotocol/sdk/client/sse.js';
 import { StreamableHTTPError } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
-import { ToolListChangedNotificationSchema } from '@modelcontextprotocol/sdk/types.js';
+import { ErrorCode, McpError, ToolListChangedNotificationSchema } from '@modelcontextprotocol/sdk/types.js';
 import type { JsonSchemaValidator, jsonSchemaValidator } from '@modelcontextprotocol/sdk/validation/types.js';
 import type { ServerEntry } from '../config/types.js';
 import { StreamableHttpTransport } from './http/streamableHttpTransport.js';
+import { ExitedWhileStartingError } from './spawnFailure.js';
+import { BatchingStdioTransport } from './stdioTransport.js';
 import { createTransport, type TransportContext } from './transport.js';
 import type { Tool, TransportKind } from './types.js';
 
@@ -55,7 +57,7 @@ async function connectWith(kind: TransportKind, options: OpenClientOptions): Pro
     await client.connect(transport);
   } catch (error) {
     await client.close().catch(() => {});
-    throw error;
+    throw startFailure(error, transport);
   } finally {
     options.onAttempt(undefined);
   }
@@ -73,6 +75,15 @@ const UNUSED_OUTPUT_VALIDATION: jsonSchemaValidator = {
     return (input) => ({ valid: true, data: input as T, errorMessage: undefined });
   },
 };
+
+/**
+ * A stdio child that exited before answering initialize fails the connect with the SDK's "Connection closed";
+ * its exit status says more (and its stderr, which the session adds, says why).
+ */
+function startFailure(error: unknown, transport: unknown): unknown {
+  const exited = transport instanceof BatchingStdioTransport ? transport.exited : undefined;
+  return exited && error instanceof McpError && error.code === ErrorCode.ConnectionClosed ? new ExitedWhileStartingError(exited) : error;
+}
 
 /** A streamable-HTTP POST answered 400/404/405 is how legacy SSE-only servers respond to it. */
 function looksLikeLegacySse(error: unknown): boolean {
@@ -97,11 +108,6 @@ export async function listAllTools(client: Client): Promise<Tool[]> {
  */
 export function isDroppedSseStream(error: unknown): boolean {
   return error instanceof SseError;
-}
-
-/** A streamable-HTTP session the server no longer knows (spec: 404 → start a new session). */
-export function isExpiredSession(error: unknown): boolean {
-  return error instanceof StreamableHTTPError && error.code === 404;
 }
 
 /** How long stopping a server waits for its streamable-HTTP session to be ended (DELETE) before closing anyway. */

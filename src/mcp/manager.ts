@@ -22,6 +22,8 @@ export interface ManagerOptions {
   connectTimeoutMs?: number;
   /** Reconnect backoff (defaults in DEFAULT_BACKOFF). */
   backoff?: BackoffOptions;
+  /** Idle time before a remote session is pinged, for entries without `pingInterval`; 0 = never. Default DEFAULT_PING_INTERVAL_MS (60 s). */
+  pingIntervalMs?: number;
   /** How long calls wait for a (re)connecting server before 503. Default DEFAULT_CALL_WAIT_MS (5 s). */
   callWaitMs?: number;
   /** Extra transport context per entry (the OAuth provider, for one). */
@@ -87,6 +89,7 @@ export class Manager implements ServerRegistry {
       ...(this.options.defaultMaxConcurrentCalls === undefined ? {} : { defaultMaxConcurrentCalls: this.options.defaultMaxConcurrentCalls }),
       ...(this.options.connectTimeoutMs === undefined ? {} : { connectTimeoutMs: this.options.connectTimeoutMs }),
       ...(this.options.callWaitMs === undefined ? {} : { callWaitMs: this.options.callWaitMs }),
+      ...(this.options.pingIntervalMs === undefined ? {} : { defaultPingIntervalMs: this.options.pingIntervalMs }),
       ...(this.options.backoff === undefined ? {} : { backoff: this.options.backoff }),
     };
     const session = new Session(sessionOptions);

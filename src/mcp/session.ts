@@ -1,21 +1,29 @@
 /**
- * One MCP client session for one configured server: connect, keep the tool list current, and recover:
- * reconnect with backoff after a crash or a failed start, start a new session when the server ends one.
- * Tool calls multiplexed over the session (and their one retry on an expired session) are in sessionCalls.ts.
+ * One MCP client session for one configured server, as an explicit state machine (sessionPhase.ts):
+ * connect and list tools, keep the list current, and recover — a new session at once when the server no
+ * longer knows ours, reconnection with backoff when the server crashed, closed or cannot be reached, and
+ * idle-time pings (liveness.ts) so an outage is found before a user's call finds it. Every change of state
+ * goes through transition(), which logs it once and wakes the calls waiting in awaitReady().
+ * The tool-call path (with its one retry on a lost session) is in sessionCalls.ts.
  */
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { ErrorCode, McpError } from '@modelcontextprotocol/sdk/types.js';
 import type { ServerEntry } from '../config/types.js';
+import type { McpoError } from '../errors.js';
 import type { Logger } from '../log/logger.js';
 import { Backoff, type BackoffOptions } from './backoff.js';
 import { CallLimiter, DEFAULT_MAX_CONCURRENT_CALLS } from './callLimiter.js';
-import { describeError, unavailable } from './callErrors.js';
+import { describeError, needsAuthorization, unavailable } from './callErrors.js';
 import { SessionEndedError } from './http/eventStreams.js';
 import { endSession, isDroppedSseStream, listAllTools, openClient } from './connect.js';
+import { DEFAULT_PING_INTERVAL_MS, Liveness, PING_TIMEOUT_MS } from './liveness.js';
 import { SessionCalls, type CallHost } from './sessionCalls.js';
+import { isSessionLost, isUnreachable } from './sessionLoss.js';
+import { LIVE_PHASES, publicState, type PhaseName, type SessionPhase } from './sessionPhase.js';
 import { StderrTail } from './stderrTail.js';
 import { Wakeup } from './wakeup.js';
 import type { TransportContext } from './transport.js';
-import type { CallOptions, CallToolResult, PendingAuthorization, ServerHandle, ServerState, ServerStatus, Tool, TransportKind } from './types.js';
+import type { CallOptions, CallToolResult, PendingAuthorization, ServerHandle, ServerStatus, Tool, TransportKind } from './types.js';
 
 /** Default per-call timeout when the entry sets none: 60 s, as the SDK's own default. */
 export const DEFAULT_CALL_TIMEOUT_MS = 60_000;
@@ -25,6 +33,12 @@ export const DEFAULT_CONNECT_TIMEOUT_MS = 30_000;
 export const DEFAULT_CALL_WAIT_MS = 5_000;
 /** A connection that stayed up this long resets the backoff. */
 export const STABLE_CONNECTION_MS = 30_000;
+/**
+ * A call to a reconnecting server starts an attempt now, rather than waiting for a backoff that may have grown
+ * to a minute, when the last attempt began at least this long ago: a server that is back answers the next call,
+ * and one that is still down is tried no more often than this however many calls come.
+ */
+export const ON_DEMAND_ATTEMPT_SPACING_MS = 2_000;
 
 export interface SessionOptions {
   entry: ServerEntry;
@@ -34,6 +48,8 @@ export interface SessionOptions {
   defaultTimeoutMs?: number;
   /** Calls in flight at once unless the entry says otherwise. Default DEFAULT_MAX_CONCURRENT_CALLS. */
   defaultMaxConcurrentCalls?: number;
+  /** Idle time before a remote session is pinged, unless the entry says otherwise; 0 = never. Default DEFAULT_PING_INTERVAL_MS. */
+  defaultPingIntervalMs?: number;
   connectTimeoutMs?: number;
   callWaitMs?: number;
   backoff?: BackoffOptions;
@@ -44,29 +60,36 @@ export interface SessionOptions {
 
 export class Session implements ServerHandle {
   readonly name: string;
-  private state: ServerState = 'connecting';
+  private phase: SessionPhase = { state: 'connecting' };
   private since: number;
+  /** Why the server is not connected, kept across attempts until one succeeds. */
   private lastError: string | undefined;
-  private client: Client | undefined;
-  private attempt: Client | undefined;
-  private connecting: Promise<void> | undefined;
+  /** The connect attempt under way; one at a time. */
+  private attemptRun: Promise<void> | undefined;
+  /** The attempt's client while it connects, so a timeout or close() can close it. */
+  private opening: Client | undefined;
+  /** Attempts that failed so far: a call waits for the outcome of one attempt, not for a series of them. */
+  private failedAttempts = 0;
+  /** When the last attempt began (the session's clock). */
+  private lastAttemptAt = Number.NEGATIVE_INFINITY;
   private connectedAt = 0;
   private currentTools: readonly Tool[] = [];
+  /** Tools the server runs only as tasks (execution.taskSupport "required"). */
+  private taskTools: ReadonlySet<string> = new Set();
   private transportKind: TransportKind | 'auto';
   private retryTimer: NodeJS.Timeout | undefined;
-  private nextAttemptAt: number | undefined;
-  private stopping = false;
+  private liveness: Liveness | undefined;
+  /** The ping under way for the ready client, if any: one check at a time. */
+  private probing: Promise<void> | undefined;
+  private closing: Promise<void> | undefined;
   private readonly backoff: Backoff;
   private readonly stderrTail = new StderrTail();
   private readonly disabled: ReadonlySet<string>;
   private readonly wakeup = new Wakeup();
   private readonly limiter: CallLimiter;
-  // The last attempt ended because the user did not complete an authorization: no automatic retry (it
-  // would prompt again and again); the next tool call starts a new authorization instead.
-  private authorizationFailed = false;
   private readonly unsubscribeAuth: (() => void) | undefined;
   private readonly calls: SessionCalls;
-  /** Clients a restart replaced, still open for the calls in flight on them. */
+  /** Clients a new session replaced, still open for the calls in flight on them. */
   private readonly retired = new Set<Client>();
 
   constructor(private readonly options: SessionOptions) {
@@ -84,16 +107,19 @@ export class Session implements ServerHandle {
   }
 
   status(): ServerStatus {
+    const phase = this.phase;
+    const authorizationUrl = this.authorizationUrl();
+    const pendingAuthorization = this.pendingAuthorization();
     return {
       name: this.name,
-      state: this.state,
+      state: publicState(phase),
       transport: this.transportKind,
       tools: this.currentTools.length,
       since: new Date(this.since).toISOString(),
-      ...(this.lastError === undefined ? {} : { error: this.lastError }),
-      ...(this.authorizationUrl() === undefined ? {} : { authorizationUrl: this.authorizationUrl() }),
-      ...(this.pendingAuthorization() === undefined ? {} : { pendingAuthorization: this.pendingAuthorization() }),
-      ...(this.nextAttemptAt === undefined ? {} : { nextAttemptAt: new Date(this.nextAttemptAt).toISOString() }),
+      ...(phase.state !== 'ready' && this.lastError !== undefined ? { error: this.lastError } : {}),
+      ...(phase.state === 'reconnecting' ? { attempt: phase.attempt, nextAttemptAt: new Date(phase.nextAttemptAt).toISOString() } : {}),
+      ...(authorizationUrl === undefined ? {} : { authorizationUrl }),
+      ...(pendingAuthorization === undefined ? {} : { pendingAuthorization }),
       calls: { ...this.limiter.load, limit: this.limiter.limit },
     };
   }
@@ -104,187 +130,273 @@ export class Session implements ServerHandle {
 
   /** Connects and lists tools; one attempt at a time. Never throws: failure is a state, then a retry. */
   connect(): Promise<void> {
-    // A reconnect already on its way when close() ran (a restart, say) must not bring a stopped session back.
-    if (this.stopping) return Promise.resolve();
-    this.connecting ??= this.attemptConnect().finally(() => (this.connecting = undefined));
-    return this.connecting;
-  }
-
-  private defaultCallTimeoutMs(): number {
-    return this.options.entry.timeoutMs ?? this.options.defaultTimeoutMs ?? DEFAULT_CALL_TIMEOUT_MS;
+    if (this.is('stopping', 'stopped')) return Promise.resolve();
+    this.attemptRun ??= this.attempt().finally(() => (this.attemptRun = undefined));
+    return this.attemptRun;
   }
 
   callTool(tool: string, args: Record<string, unknown>, options: CallOptions = {}): Promise<CallToolResult> {
     return this.calls.callTool(tool, args, options);
   }
 
-  /** What the call path (sessionCalls.ts) reads and may do: a live view of the connection and the ways to recover it. */
+  /**
+   * The ready client for a call, waiting up to `waitMs` while a connection is on its way: an attempt under
+   * way, or one due within the wait. A call waits for the outcome of one attempt at most (a server that
+   * stays unreachable answers 503 at once, not after a series of retries). Rejects with an McpoError (503
+   * SERVER_UNAVAILABLE with Retry-After, NEEDS_AUTHORIZATION), or with the signal's reason when it aborts.
+   */
+  async awaitReady(waitMs: number, signal?: AbortSignal): Promise<Client> {
+    // The user did not complete an authorization: a call starts a new one (its URL comes back in the 503).
+    if (this.phase.state === 'failed') void this.connect();
+    else if (this.phase.state === 'reconnecting' && this.now() - this.lastAttemptAt >= ON_DEMAND_ATTEMPT_SPACING_MS) void this.connect();
+    const deadline = this.now() + waitMs;
+    const failuresBefore = this.failedAttempts;
+    const onAbort = () => this.wakeup.wakeAll();
+    signal?.addEventListener('abort', onAbort, { once: true });
+    try {
+      for (;;) {
+        const phase = this.phase;
+        if (phase.state === 'ready') return phase.client;
+        if (signal?.aborted) throw signal.reason;
+        if (phase.state === 'needs_authorization') throw needsAuthorization(this.name, this.authorizationUrl());
+        const remaining = deadline - this.now();
+        const expected =
+          this.failedAttempts === failuresBefore &&
+          (phase.state === 'connecting' || (phase.state === 'reconnecting' && phase.nextAttemptAt < deadline));
+        if (remaining <= 0 || !expected) throw this.notReady();
+        await this.wakeup.wait(remaining);
+      }
+    } finally {
+      signal?.removeEventListener('abort', onAbort);
+    }
+  }
+
+  async close(): Promise<void> {
+    this.closing ??= this.shutDown();
+    return this.closing;
+  }
+
+  private async shutDown(): Promise<void> {
+    const phase = this.phase;
+    const client = phase.state === 'ready' ? phase.client : undefined;
+    this.transition(LIVE_PHASES, { state: 'stopping' });
+    // Calls waiting for a turn are answered now, not when the calls ahead of them end.
+    this.limiter.close(unavailable(this.name, 'the server was stopped'));
+    this.unsubscribeAuth?.();
+    // Waited for: a cancelled authorization must not register, exchange or write tokens after close().
+    const cancelled = this.options.transport.auth?.cancel?.();
+    // The server is told its session is over (spec: clients SHOULD), within a bound, before the connection closes.
+    const ended = client ? endSession(client).then(() => client.close()) : undefined;
+    const attempt = this.opening;
+    await Promise.all([cancelled, ended?.catch(() => {}), attempt?.close().catch(() => {}), ...[...this.retired].map((old) => this.retire(old))]);
+    this.transition(['stopping'], { state: 'stopped' });
+  }
+
+  /** What the call path (sessionCalls.ts) may read and do. */
   private callHost(): CallHost {
     return {
       server: this.name,
       logger: this.options.logger,
       limiter: this.limiter,
-      wakeup: this.wakeup,
       defaultTimeoutMs: this.defaultCallTimeoutMs(),
       callWaitMs: this.options.callWaitMs ?? DEFAULT_CALL_WAIT_MS,
-      now: () => this.now(),
-      connection: () => ({
-        client: this.client,
-        state: this.state,
-        connecting: this.connecting !== undefined,
-        stopping: this.stopping,
-        nextAttemptAt: this.nextAttemptAt,
-        lastError: this.lastError,
-        authorizationFailed: this.authorizationFailed,
-      }),
-      connect: () => this.connect(),
-      restart: (client, reason) => this.restart(client, reason),
+      awaitReady: (waitMs, signal) => this.awaitReady(waitMs, signal),
+      state: () => this.phase.state,
+      replace: (client, reason) => this.replace(client, reason),
+      touch: () => this.liveness?.touch(),
+      runsAsTask: (tool) => this.taskTools.has(tool),
       credentialsRejected: () => this.options.transport.auth?.credentialsRejected() ?? false,
       authorizationUrl: () => this.authorizationUrl(),
       pendingAuthorization: () => this.pendingAuthorization(),
     };
   }
 
-  async close(): Promise<void> {
-    this.stopping = true;
-    // Calls waiting for a turn are answered now, not when the calls ahead of them end.
-    this.limiter.close(unavailable(this.name, 'the server was stopped'));
-    this.unsubscribeAuth?.();
-    // Waited for: a cancelled authorization must not register, exchange or write tokens after close().
-    const cancelled = this.options.transport.auth?.cancel?.();
-    clearTimeout(this.retryTimer);
-    this.nextAttemptAt = undefined;
-    const [connected, attempt] = [this.client, this.attempt];
-    this.client = undefined;
-    // The server is told its session is over (spec: clients SHOULD), within a bound, before the connection closes.
-    const ended = connected ? endSession(connected).then(() => connected.close()) : undefined;
-    await Promise.all([cancelled, ended?.catch(() => {}), attempt?.close().catch(() => {}), ...[...this.retired].map((client) => this.retire(client))]);
-    this.setState('stopped');
-    this.wakeup.wakeAll();
-  }
-
-  private async attemptConnect(): Promise<void> {
-    clearTimeout(this.retryTimer);
-    this.nextAttemptAt = undefined;
-    this.setState('connecting');
-    this.authorizationFailed = false;
-    const timeoutMs = this.options.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS;
-    let timer: NodeJS.Timeout | undefined;
+  /** One connect attempt: authorization if needed, then transport + initialize + tools/list within the connect timeout. */
+  private async attempt(): Promise<void> {
+    if (!this.transition(['connecting', 'reconnecting', 'failed', 'needs_authorization'], { state: 'connecting' })) return;
+    this.lastAttemptAt = this.now();
+    this.stderrTail.clear();
     let prepared = false;
     try {
       const readiness = await this.options.transport.auth?.prepare();
+      if (!this.is('connecting')) return;
       if (readiness && !readiness.ready) return this.awaitAuthorization(readiness.completion);
       prepared = true;
-      const opening = openClient({
-        entry: this.options.entry,
-        context: { ...this.options.transport, callTimeoutMs: this.defaultCallTimeoutMs(), onStderrLine: (line) => this.recordStderr(line) },
-        clientInfo: this.options.clientInfo,
-        onToolListChanged: () => void this.refreshTools().catch((e) => this.warn('could not refresh the tool list', e)),
-        onClose: (client) => this.handleClose(client),
-        onTransportError: (client, error) => {
-          if (this.client !== client || this.stopping) return;
-          if (isDroppedSseStream(error)) {
-            this.options.logger.info('SSE stream dropped; starting a new session', { server: this.name });
-            this.handleClose(client);
-            void client.close().catch(() => {});
-          } else if (error instanceof SessionEndedError) {
-            // The server's event stream came back 404 (it restarted, or expired the session): a new session now,
-            // rather than at the next call, so its notifications and tool list are current meanwhile.
-            this.options.logger.info('the server ended the session; starting a new one', { server: this.name });
-            void this.restart(client, 'session expired');
-          }
-        },
-        onAttempt: (client) => (this.attempt = client),
-        onFallback: () => this.options.logger.info('server answered like a legacy SSE server; using SSE', { server: this.name }),
-      });
-      const timeout = new Promise<never>((_, reject) => {
-        timer = setTimeout(() => {
-          // The attempt may still finish in the background: close what it opened, so no child is left behind.
-          void this.attempt?.close().catch(() => {});
-          void opening.then((opened) => opened.client.close()).catch(() => {});
-          reject(new Error(`connecting took longer than ${timeoutMs / 1000} s`));
-        }, timeoutMs);
-      });
-      const { client, kind } = await Promise.race([opening, timeout]);
-      if (this.stopping) return void (await client.close());
-      this.client = client;
+      const { client, kind, tools } = await this.open();
+      if (!this.is('connecting')) return void (await client.close().catch(() => {}));
       this.transportKind = kind;
-      await this.refreshTools();
+      this.setTools(tools);
       this.lastError = undefined;
       this.connectedAt = this.now();
-      this.setState('connected');
+      this.transition(['connecting'], { state: 'ready', client });
     } catch (error) {
-      const client = this.client;
-      this.client = undefined;
-      await client?.close().catch(() => {});
-      if (this.stopping) return;
-      this.lastError = this.describe(error);
-      this.setState('failed');
+      if (!this.is('connecting')) return;
+      this.failedAttempts++;
       // Refused credentials: authorize at once rather than after a backoff delay.
-      this.scheduleReconnect(prepared && this.options.transport.auth?.credentialsRejected() ? 0 : undefined);
+      const delay = prepared && this.options.transport.auth?.credentialsRejected() ? 0 : this.backoff.next();
+      this.scheduleRetry(this.describe(error), delay);
+    }
+  }
+
+  /** Opens a client and lists its tools, bounded by the connect timeout; whatever an abandoned attempt opened is closed. */
+  private async open(): Promise<{ client: Client; kind: TransportKind; tools: Tool[] }> {
+    const timeoutMs = this.options.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS;
+    let timer: NodeJS.Timeout | undefined;
+    const opening = openClient({
+      entry: this.options.entry,
+      context: { ...this.options.transport, callTimeoutMs: this.defaultCallTimeoutMs(), onStderrLine: (line) => this.recordStderr(line) },
+      clientInfo: this.options.clientInfo,
+      onToolListChanged: () => void this.refreshTools().catch((e) => this.warn('could not refresh the tool list', e)),
+      onClose: (client) => this.lost(client, `connection closed${this.stderrTail.suffix()}`),
+      onTransportError: (client, error) => this.transportError(client, error),
+      onAttempt: (client) => (this.opening = client),
+      onFallback: () => this.options.logger.info('server answered like a legacy SSE server; using SSE', { server: this.name }),
+    }).then(async (opened) => {
+      try {
+        return { ...opened, tools: await listAllTools(opened.client) };
+      } catch (error) {
+        await opened.client.close().catch(() => {});
+        throw error;
+      }
+    });
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => {
+        // The attempt may still finish in the background: close what it opened, so no child is left behind.
+        void this.opening?.close().catch(() => {});
+        void opening.then((opened) => opened.client.close()).catch(() => {});
+        reject(new Error(`connecting took longer than ${timeoutMs / 1000} s`));
+      }, timeoutMs);
+    });
+    try {
+      return await Promise.race([opening, timeout]);
     } finally {
       clearTimeout(timer);
-      this.wakeup.wakeAll();
     }
   }
 
   /** Waits (without blocking anything else) for the user to authorize, then connects. */
   private awaitAuthorization(completion: Promise<void>): void {
     this.lastError = undefined;
-    this.setState('needs_authorization');
+    this.transition(['connecting'], { state: 'needs_authorization' });
     completion.then(
       () => {
-        if (!this.stopping) void this.connect();
+        if (this.is('needs_authorization')) void this.connect();
       },
       (error: unknown) => {
-        if (this.stopping) return;
         this.lastError = `authorization failed: ${this.describe(error)}`;
-        this.authorizationFailed = true;
-        this.setState('failed');
-        this.wakeup.wakeAll();
+        this.transition(['needs_authorization'], { state: 'failed', error: this.lastError });
       },
     );
   }
 
-  private pendingAuthorization(): PendingAuthorization | undefined {
-    return this.options.transport.auth?.pendingAuthorization?.();
+  /** What the transport reports outside any request's answer. */
+  private transportError(client: Client, error: Error): void {
+    if (!this.isReadyWith(client)) return;
+    if (isDroppedSseStream(error)) {
+      // A legacy SSE stream that dropped: the server's session behind it is gone, so the whole client starts over.
+      this.options.logger.info('SSE stream dropped; starting a new session', { server: this.name });
+      this.lost(client, `SSE stream dropped: ${describeError(error)}`);
+    } else if (error instanceof SessionEndedError) {
+      // The server's event stream says it no longer knows the session (it restarted, or expired it): a new one now,
+      // rather than at the next call, so its notifications and tool list are current meanwhile.
+      this.options.logger.info('the server ended the session; starting a new one', { server: this.name });
+      void this.replace(client, 'session ended by the server');
+    } else if (isUnreachable(error)) {
+      // A request or the event stream could not reach the server: find out whether the session still works.
+      void this.probe(client, `the server cannot be reached: ${describeError(error)}`);
+    }
   }
 
-  private authorizationUrl(): string | undefined {
-    return this.options.transport.auth?.authorizationUrl();
-  }
-
-  private scheduleReconnect(delayMs?: number): void {
-    if (this.stopping) return;
-    const delay = delayMs ?? this.backoff.next();
-    this.nextAttemptAt = this.now() + delay;
-    this.options.logger.info('reconnect scheduled', { server: this.name, inMs: delay, attempt: this.backoff.attempts });
-    this.retryTimer = setTimeout(() => void this.connect(), delay);
-    this.retryTimer.unref?.();
-    this.options.onChange('status');
-  }
-
-  private handleClose(client: Client): void {
-    if (this.stopping || this.client !== client) return;
-    this.client = undefined;
-    if (this.now() - this.connectedAt >= STABLE_CONNECTION_MS) this.backoff.reset();
-    this.lastError = `connection closed${this.stderrTail.suffix()}`;
-    this.setState('failed');
-    this.scheduleReconnect();
-  }
-
-  /** Closes a client that went bad and reconnects at once (an expired session is not a crash). */
-  private async restart(client: Client, reason: string): Promise<void> {
-    // Already replaced (another call's 404 came first): the new connection is there or on its way. Connecting
-    // again would open one more session per late 404 and drop the current client without closing it.
-    if (this.client !== client) return void (await this.connecting);
-    this.client = undefined;
+  /** The server no longer knows `client`'s session: a new session at once (no backoff: nothing crashed). */
+  private async replace(client: Client, reason: string): Promise<void> {
+    // Another call's refusal came first: the new connection is there or on its way. Connecting again would open
+    // one more session per late refusal.
+    if (!this.isReadyWith(client)) return void (await this.attemptRun);
     this.lastError = reason;
-    // Closed once the calls still in flight on it have their own answers (on an expired session, a 404 each,
-    // which they retry on the new one): closing it now failed them with 503 though the server never ran them.
+    // Closed once the calls still in flight on it have their own answers (on a lost session, a refusal each,
+    // which they retry on the new one): closing it now would fail them with 503 though the server never ran them.
     this.retired.add(client);
     void this.calls.idle(client).then(() => this.retire(client));
+    this.transition(['ready'], { state: 'connecting' });
     await this.connect();
+  }
+
+  /** `client`'s connection is gone or the server is unreachable: close it and reconnect with backoff. */
+  private lost(client: Client, reason: string): void {
+    if (!this.isReadyWith(client)) return;
+    if (this.now() - this.connectedAt >= STABLE_CONNECTION_MS) this.backoff.reset();
+    this.scheduleRetry(reason, this.backoff.next());
+    // Calls still waiting on it answer now (503) rather than at their timeouts.
+    void client.close().catch(() => {});
+  }
+
+  /**
+   * Checks the ready session with an MCP ping. A JSON-RPC answer of any kind shows the server is there; a
+   * lost session starts a new one; no answer (refused, reset, timed out) means the server is unreachable.
+   */
+  private probe(client: Client, reason?: string): Promise<void> {
+    this.probing ??= client
+      .ping({ timeout: Math.min(PING_TIMEOUT_MS, this.pingIntervalMs() || PING_TIMEOUT_MS) })
+      .then(
+        () => {},
+        (error: unknown) => {
+          if (!this.isReadyWith(client) || answered(error)) return;
+          if (isSessionLost(error)) return this.replace(client, 'session lost (found by ping)');
+          this.lost(client, reason ?? `ping failed: ${describeError(error)}`);
+        },
+      )
+      .finally(() => (this.probing = undefined));
+    return this.probing;
+  }
+
+  private scheduleRetry(error: string, delay: number): void {
+    this.lastError = error;
+    this.transition(['connecting', 'ready'], { state: 'reconnecting', attempt: this.backoff.attempts, nextAttemptAt: this.now() + delay, error });
+    this.options.logger.info('reconnect scheduled', { server: this.name, inMs: delay, attempt: this.backoff.attempts });
+  }
+
+  /**
+   * Moves to `to` if the session is in one of `from`; false (nothing done) otherwise. Runs the exit action of
+   * the state left and the entry action of the state entered, logs the change once, and wakes waiting calls.
+   */
+  private transition(from: readonly PhaseName[], to: SessionPhase): boolean {
+    const previous = this.phase;
+    if (!from.includes(previous.state)) return false;
+    this.exit(previous);
+    this.phase = to;
+    this.since = this.now();
+    this.enter(to);
+    if (previous.state !== to.state) {
+      const fields = { server: this.name, state: publicState(to), ...('error' in to ? { error: to.error } : {}) };
+      if (to.state === 'reconnecting' || to.state === 'failed') this.options.logger.warn('server state changed', fields);
+      else this.options.logger.info('server state changed', fields);
+    }
+    this.options.onChange('status');
+    this.wakeup.wakeAll();
+    return true;
+  }
+
+  private enter(phase: SessionPhase): void {
+    if (phase.state === 'reconnecting') {
+      this.retryTimer = setTimeout(() => void this.connect(), Math.max(0, phase.nextAttemptAt - this.now()));
+      this.retryTimer.unref?.();
+    } else if (phase.state === 'ready' && this.options.entry.kind !== 'stdio' && this.pingIntervalMs() > 0) {
+      const client = phase.client;
+      this.liveness = new Liveness({
+        intervalMs: this.pingIntervalMs(),
+        probe: () => this.probe(client),
+        busy: () => this.limiter.load.inFlight > 0,
+        now: () => this.now(),
+      });
+    }
+  }
+
+  private exit(phase: SessionPhase): void {
+    if (phase.state === 'reconnecting') clearTimeout(this.retryTimer);
+    if (phase.state === 'ready') {
+      this.liveness?.stop();
+      this.liveness = undefined;
+    }
   }
 
   private async retire(client: Client): Promise<void> {
@@ -293,11 +405,54 @@ export class Session implements ServerHandle {
   }
 
   private async refreshTools(): Promise<void> {
-    const client = this.client;
-    if (!client) return;
-    const tools = await listAllTools(client);
+    if (this.phase.state !== 'ready') return;
+    this.setTools(await listAllTools(this.phase.client));
+  }
+
+  private setTools(tools: readonly Tool[]): void {
     this.currentTools = tools.filter((tool) => !this.disabled.has(tool.name));
+    this.taskTools = new Set(this.currentTools.filter((tool) => tool.execution?.taskSupport === 'required').map((tool) => tool.name));
     this.options.onChange('tools');
+  }
+
+  /** 503 for a call that cannot be served now, with Retry-After until the next attempt. */
+  private notReady(): McpoError {
+    const phase = this.phase;
+    const retryIn = phase.state === 'reconnecting' ? Math.max(1, Math.ceil((phase.nextAttemptAt - this.now()) / 1000)) : 5;
+    const why =
+      phase.state === 'stopping' || phase.state === 'stopped'
+        ? 'the server was stopped'
+        : phase.state === 'connecting'
+          ? 'still connecting'
+          : phase.state === 'reconnecting' || phase.state === 'failed'
+            ? `${phase.state === 'reconnecting' ? 'reconnecting' : 'failed'}: ${phase.error}`
+            : phase.state;
+    return unavailable(this.name, why, undefined, retryIn);
+  }
+
+  private is(...states: PhaseName[]): boolean {
+    return states.includes(this.phase.state);
+  }
+
+  private isReadyWith(client: Client): boolean {
+    return this.phase.state === 'ready' && this.phase.client === client;
+  }
+
+  private defaultCallTimeoutMs(): number {
+    return this.options.entry.timeoutMs ?? this.options.defaultTimeoutMs ?? DEFAULT_CALL_TIMEOUT_MS;
+  }
+
+  private pingIntervalMs(): number {
+    const entry = this.options.entry;
+    return (entry.kind === 'stdio' ? undefined : entry.pingIntervalMs) ?? this.options.defaultPingIntervalMs ?? DEFAULT_PING_INTERVAL_MS;
+  }
+
+  private pendingAuthorization(): PendingAuthorization | undefined {
+    return this.options.transport.auth?.pendingAuthorization?.();
+  }
+
+  private authorizationUrl(): string | undefined {
+    return this.options.transport.auth?.authorizationUrl();
   }
 
   private recordStderr(line: string): void {
@@ -313,19 +468,12 @@ export class Session implements ServerHandle {
     this.options.logger.warn(message, { server: this.name, error: this.describe(error) });
   }
 
-  private setState(state: ServerState): void {
-    const previous = this.state;
-    this.state = state;
-    this.since = this.now();
-    if (previous !== state) {
-      const fields = { server: this.name, state, ...(state === 'failed' ? { error: this.lastError } : {}) };
-      if (state === 'failed') this.options.logger.warn('server state changed', fields);
-      else this.options.logger.info('server state changed', fields);
-    }
-    this.options.onChange('status');
-  }
-
   private now(): number {
     return this.options.now?.() ?? Date.now();
   }
+}
+
+/** The server answered the ping, if only with a JSON-RPC error: it is there (a timeout or a closed connection is no answer). */
+function answered(error: unknown): boolean {
+  return error instanceof McpError && error.code !== ErrorCode.RequestTimeout && error.code !== ErrorCode.ConnectionClosed;
 }

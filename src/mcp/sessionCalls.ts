@@ -1,6 +1,6 @@
 /**
  * One tool call over a server's session: wait for a turn, wait for a connection, send with what is left of
- * the call's timeout, and retry once on an expired streamable-HTTP session. The Session that owns the
+ * the call's timeout, and retry once on a session the server no longer knows. The Session that owns the
  * connection (and its recovery) lends what a call needs through CallHost.
  */
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
@@ -9,25 +9,11 @@ import { MAX_TIMER_MS } from '../config/schema.js';
 import type { McpoError } from '../errors.js';
 import type { Logger } from '../log/logger.js';
 import type { CallLimiter } from './callLimiter.js';
-import { callTimedOut, mapCallError, needsAuthorization, unavailable, withPendingAuthorization } from './callErrors.js';
-import { isExpiredSession } from './connect.js';
-import type { Wakeup } from './wakeup.js';
-import type { CallOptions, CallToolResult, PendingAuthorization, ServerState } from './types.js';
-
-/** The session's connection as it is at one moment; a call reads it again after every wait. */
-export interface ConnectionView {
-  client: Client | undefined;
-  state: ServerState;
-  /** A connect attempt is under way. */
-  connecting: boolean;
-  /** close() ran: nothing connects again. */
-  stopping: boolean;
-  /** When the scheduled reconnect runs (the host's now() time), if one is scheduled. */
-  nextAttemptAt: number | undefined;
-  lastError: string | undefined;
-  /** The last attempt ended because the user did not complete an authorization. */
-  authorizationFailed: boolean;
-}
+import { callTimedOut, mapCallError, needsAuthorization, withPendingAuthorization } from './callErrors.js';
+import { isSessionLost } from './sessionLoss.js';
+import { callAsTask } from './taskCall.js';
+import type { PhaseName } from './sessionPhase.js';
+import type { CallOptions, CallToolResult, PendingAuthorization } from './types.js';
 
 /** What a call needs from the Session that owns the connection. */
 export interface CallHost {
@@ -36,19 +22,19 @@ export interface CallHost {
   readonly logger: Logger;
   /** Bounds the calls in flight; a call holds a turn from before it waits for a connection until it ends. */
   readonly limiter: CallLimiter;
-  /** Woken on every change of the connection, so waiting calls look again. */
-  readonly wakeup: Wakeup;
   /** Per-call timeout when the caller sets none, ms. */
   readonly defaultTimeoutMs: number;
   /** How long a call waits for a (re)connecting server before 503, ms. */
   readonly callWaitMs: number;
-  /** The session's clock (ms); deadlines of calls use performance.now() instead. */
-  now(): number;
-  connection(): ConnectionView;
-  /** Starts a connect attempt unless one is under way; resolves when it is over (never throws). */
-  connect(): Promise<void>;
-  /** Replaces `client` if it is still the current one (closed once its calls are answered) and reconnects; else waits for the connection under way. */
-  restart(client: Client, reason: string): Promise<void>;
+  /** The ready client, waiting up to `waitMs` for one on its way (Session.awaitReady). */
+  awaitReady(waitMs: number, signal?: AbortSignal): Promise<Client>;
+  state(): PhaseName;
+  /** The server no longer knows `client`'s session: a new one (once, however many calls found out), resolved when it is ready or failed. */
+  replace(client: Client, reason: string): Promise<void>;
+  /** Traffic on the session (the idle-time liveness check starts again). */
+  touch(): void;
+  /** The tool must be called as an MCP task (its execution.taskSupport is "required"). */
+  runsAsTask(tool: string): boolean;
   /** The server refused our credentials and no refresh helped. */
   credentialsRejected(): boolean;
   authorizationUrl(): string | undefined;
@@ -79,7 +65,7 @@ export class SessionCalls {
       throw mapCallError(error, this.failureContext(call));
     });
     try {
-      return await this.callOnce(await this.connectedClient(call), call);
+      return await this.callOnce(await this.readyClient(call), call);
     } finally {
       release();
     }
@@ -90,16 +76,16 @@ export class SessionCalls {
     try {
       return await this.request(client, call);
     } catch (error) {
-      if (host.credentialsRejected() && !host.connection().stopping) {
+      if (host.credentialsRejected() && !this.stopping()) {
         // The server refused our credentials and no refresh helped: a new authorization, then a new session.
-        await host.restart(client, 'the server refused the credentials');
-        throw host.connection().state === 'needs_authorization' ? needsAuthorization(host.server, host.authorizationUrl()) : mapCallError(error, this.failureContext(call));
+        await host.replace(client, 'the server refused the credentials');
+        throw host.state() === 'needs_authorization' ? needsAuthorization(host.server, host.authorizationUrl()) : mapCallError(error, this.failureContext(call));
       }
-      // Retry once, and only when the server refused the session before running anything (404).
-      if (!isExpiredSession(error) || host.connection().stopping) throw this.namingPendingAuthorization(mapCallError(error, this.failureContext(call)));
-      host.logger.info('session expired; starting a new one and retrying the call once', { server: host.server });
-      await host.restart(client, 'session expired');
-      const fresh = await this.connectedClient(call);
+      // Retry once, and only when the server refused the session, which proves the call never ran.
+      if (!isSessionLost(error) || this.stopping()) throw this.namingPendingAuthorization(mapCallError(error, this.failureContext(call)));
+      host.logger.info('session lost; starting a new one and retrying the call once', { server: host.server });
+      await host.replace(client, 'session lost');
+      const fresh = await this.readyClient(call);
       try {
         return await this.request(fresh, call);
       } catch (retryError) {
@@ -108,37 +94,17 @@ export class SessionCalls {
     }
   }
 
-  /**
-   * The connected client, waiting a bounded time while a (re)connect is under way; else 503. The wait
-   * never passes the call's deadline, and ends (CANCELLED) when the call's client leaves.
-   */
-  private async connectedClient(call: CallInProgress): Promise<Client> {
-    const { signal } = call;
-    const host = this.host;
-    const deadline = host.now() + host.callWaitMs;
-    const before = host.connection();
-    // A call after a failed authorization starts a new one (its URL comes back in the 503).
-    if (before.authorizationFailed && !before.connecting && !before.stopping) void host.connect();
-    const current = host.connection();
-    if (current.client && current.state === 'connected') return current.client;
-    // A client that left must not keep its turn until the connection comes.
-    const onAbort = () => host.wakeup.wakeAll();
-    signal?.addEventListener('abort', onAbort, { once: true });
-    try {
-      for (;;) {
-        const connection = host.connection();
-        if (connection.client && connection.state === 'connected') return connection.client;
-        if (signal?.aborted) throw mapCallError(signal.reason, this.failureContext(call));
-        if (connection.state === 'needs_authorization') throw needsAuthorization(host.server, host.authorizationUrl());
-        const remaining = Math.min(deadline - host.now(), call.deadline - performance.now());
-        // Wait only when a connection can come within the window: an attempt under way or due soon.
-        const expected = connection.state === 'connecting' || (connection.nextAttemptAt !== undefined && connection.nextAttemptAt < deadline);
-        if (connection.stopping || remaining <= 0 || !expected) throw this.notConnectedError(connection);
-        await host.wakeup.wait(remaining);
-      }
-    } finally {
-      signal?.removeEventListener('abort', onAbort);
-    }
+  /** The ready client, waiting a bounded time (never past the call's deadline) while a (re)connect is on its way; else 503. */
+  private async readyClient(call: CallInProgress): Promise<Client> {
+    const waitMs = Math.min(this.host.callWaitMs, call.deadline - performance.now());
+    return this.host.awaitReady(Math.max(0, waitMs), call.signal).catch((error: unknown) => {
+      throw mapCallError(error, this.failureContext(call));
+    });
+  }
+
+  private stopping(): boolean {
+    const state = this.host.state();
+    return state === 'stopping' || state === 'stopped';
   }
 
   /** Resolves once no call is in flight on `client` (at once if none is). */
@@ -156,7 +122,11 @@ export class SessionCalls {
     const flight = this.inFlight.get(client) ?? { count: 0 };
     flight.count++;
     this.inFlight.set(client, flight);
+    this.host.touch();
     try {
+      if (this.host.runsAsTask(call.tool)) {
+        return await callAsTask(client, { tool: call.tool, args: call.args, deadline: call.deadline, ...(call.signal ? { signal: call.signal } : {}) });
+      }
       // client.request rather than client.callTool: the proxy passes the server's result through as it is;
       // callTool's client-side outputSchema check would turn a server's bad output into a misleading -32602.
       return (await client.request({ method: 'tools/call', params: { name: call.tool, arguments: call.args } }, CallToolResultSchema, {
@@ -164,6 +134,7 @@ export class SessionCalls {
         ...(call.signal ? { signal: call.signal } : {}),
       })) as CallToolResult;
     } finally {
+      this.host.touch();
       if (--flight.count === 0) {
         this.inFlight.delete(client);
         flight.resolve?.();
@@ -178,12 +149,5 @@ export class SessionCalls {
 
   private failureContext(call: CallInProgress) {
     return { server: this.host.server, tool: call.tool, timeoutMs: call.timeoutMs, ...(call.signal ? { signal: call.signal } : {}) };
-  }
-
-  private notConnectedError(connection: ConnectionView) {
-    const { nextAttemptAt, stopping, state, lastError } = connection;
-    const retryIn = nextAttemptAt === undefined ? 5 : Math.max(1, Math.ceil((nextAttemptAt - this.host.now()) / 1000));
-    const why = stopping ? 'the server was stopped' : state === 'failed' ? `failed: ${lastError ?? 'unknown error'}` : state === 'connecting' ? 'still connecting' : state;
-    return unavailable(this.host.server, why, undefined, retryIn);
   }
 }

@@ -8,20 +8,46 @@
  *
  * Reading, each line from the child is checked by LineReadBuffer (stdioReadBuffer.ts) instead of the SDK's zod
  * parse, which the SDK's Protocol repeats anyway.
+ *
+ * Its life: a child that cannot be started rejects start() with a SpawnError saying why (spawnFailure.ts);
+ * a started one is tracked in LiveChildren until it exits; closing ends stdin, then sends SIGTERM and SIGKILL
+ * sooner than the SDK would (DEFAULT_CLOSE_STEPS), so stopping mcpo stays within its bound.
  */
 import type { ChildProcess } from 'node:child_process';
 import type { Writable } from 'node:stream';
 import { StdioClientTransport, type StdioServerParameters } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { ReadBuffer, serializeMessage } from '@modelcontextprotocol/sdk/shared/stdio.js';
 import type { JSONRPCMessage } from '@modelcontextprotocol/sdk/types.js';
+import { liveChildren, type LiveChildren } from './liveChildren.js';
+import { explainSpawnFailure, type ChildExit, type FileChecks } from './spawnFailure.js';
 import { LineReadBuffer } from './stdioReadBuffer.js';
+
+/**
+ * After close() has ended the child's stdin: when it gets SIGTERM, then SIGKILL, if it has not exited (MCP spec,
+ * lifecycle, stdio shutdown: close stdin, wait, SIGTERM, wait, SIGKILL). The SDK waits 2 s before each step,
+ * 4 s in all, more than mcpo's whole shutdown may take after its 3 s for calls in flight.
+ */
+export const DEFAULT_CLOSE_STEPS = { termAfterMs: 500, killAfterMs: 1_000 } as const;
+
+export interface StdioTransportOptions {
+  /** Where the started child is tracked until it exits. Default: the process-wide liveChildren. */
+  children?: LiveChildren;
+  /** Default DEFAULT_CLOSE_STEPS. */
+  closeSteps?: { termAfterMs: number; killAfterMs: number };
+  /** The file checks that explain a failed start. Default: node:fs. */
+  fileChecks?: FileChecks;
+}
 
 export class BatchingStdioTransport extends StdioClientTransport {
   private flushScheduled = false;
   /** Settles every send waiting for the buffer to drain, with one listener however many wait. */
   private drained: Promise<void> | undefined;
+  private exit: ChildExit | undefined;
 
-  constructor(server: StdioServerParameters) {
+  constructor(
+    private readonly server: StdioServerParameters,
+    private readonly options: StdioTransportOptions = {},
+  ) {
     super(server);
     // The SDK keeps its read buffer in a private field; if it is ever renamed, its own buffer stays (a test watches).
     const fields = this as unknown as { _readBuffer?: unknown };
@@ -31,6 +57,39 @@ export class BatchingStdioTransport extends StdioClientTransport {
   /** Whether lines from the child are checked by LineReadBuffer rather than the SDK's zod parse. */
   get quickReads(): boolean {
     return (this as unknown as { _readBuffer?: unknown })._readBuffer instanceof LineReadBuffer;
+  }
+
+  /** Starts the child; a child that cannot be started rejects with a SpawnError naming the reason. */
+  override async start(): Promise<void> {
+    try {
+      await super.start();
+    } catch (error) {
+      const { command, cwd, env } = this.server;
+      throw await explainSpawnFailure(error, { command, ...(cwd === undefined ? {} : { cwd }), ...(env?.PATH === undefined ? {} : { path: env.PATH }) }, this.options.fileChecks);
+    }
+    const child = this.child();
+    if (!child) return;
+    (this.options.children ?? liveChildren).add(child);
+    child.once('exit', (code, signal) => (this.exit = { code, signal }));
+  }
+
+  /** How the child ended, once it has (before the transport's onclose). */
+  get exited(): ChildExit | undefined {
+    return this.exit;
+  }
+
+  /** The SDK's close (stdin ended, the exit awaited), with SIGTERM and SIGKILL sent sooner (DEFAULT_CLOSE_STEPS). */
+  override async close(): Promise<void> {
+    const child = this.child();
+    const running = child !== undefined && child.exitCode === null && child.signalCode === null;
+    const { termAfterMs, killAfterMs } = this.options.closeSteps ?? DEFAULT_CLOSE_STEPS;
+    const timers = running ? [setTimeout(() => child.kill('SIGTERM'), termAfterMs), setTimeout(() => child.kill('SIGKILL'), killAfterMs)] : [];
+    for (const timer of timers) timer.unref();
+    try {
+      await super.close();
+    } finally {
+      for (const timer of timers) clearTimeout(timer);
+    }
   }
 
   override send(message: JSONRPCMessage): Promise<void> {
@@ -78,7 +137,11 @@ export class BatchingStdioTransport extends StdioClientTransport {
   }
 
   private childStdin(): Writable | undefined {
-    // The SDK keeps the child in a private field and exposes no stdin; reading it is the one coupling here.
-    return (this as unknown as { _process?: ChildProcess })._process?.stdin ?? undefined;
+    return this.child()?.stdin ?? undefined;
+  }
+
+  private child(): ChildProcess | undefined {
+    // The SDK keeps the child in a private field and exposes only its pid; reading it is the one coupling here.
+    return (this as unknown as { _process?: ChildProcess })._process;
   }
 }

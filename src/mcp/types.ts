@@ -7,7 +7,12 @@ import type { CallToolResult, Tool } from '@modelcontextprotocol/sdk/types.js';
 
 export type { CallToolResult, Tool };
 
-export type ServerState = 'connecting' | 'connected' | 'failed' | 'needs_authorization' | 'stopped';
+/**
+ * connecting: an attempt is under way; connected: calls are served; reconnecting: the last attempt failed or the
+ * connection was lost, another is scheduled (`nextAttemptAt`); needs_authorization: waiting for the user's OAuth
+ * approval; failed: no automatic retry (the next call starts one); stopping/stopped: mcpo is ending the session.
+ */
+export type ServerState = 'connecting' | 'connected' | 'reconnecting' | 'needs_authorization' | 'failed' | 'stopping' | 'stopped';
 
 export type TransportKind = 'stdio' | 'streamable-http' | 'sse';
 
@@ -19,8 +24,10 @@ export interface ServerStatus {
   transport: TransportKind | 'auto';
   /** Number of tools served (after disabledTools). */
   tools: number;
-  /** Last error message, when state is failed (or a retry is pending). */
+  /** Why the server is not connected: the last error, until a connection succeeds again. */
   error?: string;
+  /** When reconnecting: the number of the attempt scheduled (1 for the first retry). */
+  attempt?: number;
   /** When state is needs_authorization: the URL the user must open. */
   authorizationUrl?: string;
   /**
@@ -46,7 +53,10 @@ export interface PendingAuthorization {
 }
 
 export interface CallOptions {
-  /** Aborts the upstream call (sends notifications/cancelled). */
+  /**
+   * Aborts the upstream call (sends notifications/cancelled). The call then rejects with CANCELLED, or with the
+   * abort's reason when that is an McpoError (how a shutdown answers calls 503).
+   */
   signal?: AbortSignal;
   /** Overrides the server's configured per-call timeout, in milliseconds. */
   timeoutMs?: number;

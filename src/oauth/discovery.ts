@@ -11,7 +11,8 @@
  *    included (the SDK's discoverAuthorizationServerMetadata). A legacy server without any metadata gets
  *    the default /authorize, /token and /register endpoints (the SDK derives them when metadata is absent).
  * 4. Its `issuer` must be the authorization server URL it was fetched for (RFC 8414 §3.3), compared as
- *    parsed URLs and tolerating one trailing slash (`https://as/` advertised, `https://as` in the document).
+ *    parsed URLs and tolerating one trailing slash (`https://as/` advertised, `https://as` in the document);
+ *    for a 2025-03-26 server (metadata at the MCP server's own origin), any issuer on that origin.
  *    Its endpoints must be http(s) URLs: the authorization URL goes to the system's URL opener, where a
  *    file: or custom-scheme URL would start a local handler instead of a browser.
  * 5. PKCE: metadata that does not list S256 in code_challenge_methods_supported → PkceUnsupportedError
@@ -63,7 +64,12 @@ export async function discover(options: DiscoverOptions): Promise<StoredDiscover
   if (!authorizationServerMetadata && advertised) {
     throw new DiscoveryError(`the authorization server metadata of ${authorizationServerUrl} (no RFC 8414 or OpenID document)`);
   }
-  if (authorizationServerMetadata && !issuersMatch(authorizationServerMetadata.issuer, authorizationServerUrl)) {
+  // MCP 2025-03-26 (no RFC 9728): the metadata is looked up at the MCP server's own origin, and servers of that era
+  // publish an issuer with a path there (`https://host/oauth`). An issuer on that same origin is that server's; one on
+  // another origin is still refused.
+  const legacyOrigin = !advertised && options.fallbackServerUrl === undefined;
+  const issuerAccepted = (issuer: string) => issuersMatch(issuer, authorizationServerUrl) || (legacyOrigin && sameOrigin(issuer, authorizationServerUrl));
+  if (authorizationServerMetadata && !issuerAccepted(authorizationServerMetadata.issuer)) {
     // Else a document served for one server could send the user, the code and the client secret to another.
     throw new IssuerMismatchError(authorizationServerMetadata.issuer, authorizationServerUrl);
   }
@@ -157,6 +163,10 @@ function issuersMatch(issuer: string, authorizationServerUrl: string): boolean {
     return false;
   }
   return a === b || a === `${b}/` || b === `${a}/`;
+}
+
+function sameOrigin(issuer: string, authorizationServerUrl: string): boolean {
+  return URL.canParse(issuer) && new URL(issuer).origin === new URL(authorizationServerUrl).origin;
 }
 
 const ENDPOINT_FIELDS = ['authorization_endpoint', 'token_endpoint', 'registration_endpoint', 'revocation_endpoint'] as const;

@@ -40,11 +40,17 @@ export function describeHints(annotations: Tool['annotations']): string | undefi
   return words.length > 0 ? `MCP hints: ${words.join(', ')}.` : undefined;
 }
 
+/** For a tool the server runs only as an MCP task: what a REST caller should expect of the call. */
+export function describeTaskExecution(tool: Tool): string | undefined {
+  if (tool.execution?.taskSupport !== 'required') return undefined;
+  return 'Runs as an MCP task: mcpo creates the task, polls it and answers with its result once it has finished; the call\'s timeout covers the whole task, which is cancelled if the time runs out or the client leaves.';
+}
+
 /** The POST operation of one tool; hoists its schemas into `ctx.schemas`. Throws when a schema cannot be copied (too deep). */
 export function buildOperation(compiled: CompiledTool, operationId: string, ctx: OperationContext): Record<string, unknown> {
   const { tool } = compiled;
   const summary = tool.title ?? tool.annotations?.title;
-  const description = [tool.description, describeHints(tool.annotations)].filter(Boolean).join('\n\n');
+  const description = [tool.description, describeHints(tool.annotations), describeTaskExecution(tool)].filter(Boolean).join('\n\n');
   const input = hoistSchema(tool.inputSchema, {
     name: `${operationId}.Input`,
     names: ctx.names,
@@ -67,6 +73,7 @@ export function buildOperation(compiled: CompiledTool, operationId: string, ctx:
     responses: { '200': successResponse(tool, operationId, ctx), ...errorResponseRefs(ctx.apiKey) },
     'x-mcp-tool': tool.name,
     ...(tool.annotations ? { 'x-mcp-annotations': tool.annotations } : {}),
+    ...(tool.execution?.taskSupport ? { 'x-mcp-task-support': tool.execution.taskSupport } : {}),
   };
 }
 

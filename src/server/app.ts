@@ -28,6 +28,7 @@ import { createNotFoundHandler } from './notFound.js';
 import { normalizePrefix } from './paths.js';
 import { DEFAULT_BODY_LIMIT_BYTES } from './requestBody.js';
 import { requestLog } from './requestLog.js';
+import { ShuttingDown } from './shuttingDown.js';
 import { registerToolRoutes } from './toolRoutes.js';
 
 export { CORS_MAX_AGE_SECONDS, DEFAULT_BODY_LIMIT_BYTES, LOOPBACK_HOST_NAMES };
@@ -67,6 +68,11 @@ export interface McpoApp {
   app: Hono;
   /** Answers ordinary tool calls on node:http before they reach `app` (see fastToolCalls.ts); give it to listen(). */
   fastPath: NodeHandler;
+  /**
+   * Shutdown: answers every tool call still in flight with 503 SERVER_UNAVAILABLE ("mcpo is shutting down",
+   * Retry-After) and cancels it upstream; later calls get the same answer at once.
+   */
+  stopCalls(): void;
   /** Unsubscribes from the registry. */
   close(): void;
 }
@@ -119,6 +125,7 @@ export function createApp(options: AppOptions): McpoApp {
     bodyLimitBytes,
     strictAuth,
     toolAuth: strictAuth ? undefined : auth,
+    shutdown: new ShuttingDown(),
   };
 
   const app = new Hono();
@@ -138,5 +145,5 @@ export function createApp(options: AppOptions): McpoApp {
   registerToolRoutes(app, ctx);
 
   const fastPath = fastToolCalls({ ctx, allowedHosts: options.allowedHosts, apiKey: keyCheck, ...(corsOrigins ? { corsOrigins } : {}) });
-  return { app, fastPath, close: unsubscribe };
+  return { app, fastPath, stopCalls: () => ctx.shutdown.stopCalls(), close: unsubscribe };
 }

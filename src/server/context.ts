@@ -8,6 +8,7 @@ import type { ServerRegistry } from '../mcp/types.js';
 import type { DocumentInfo } from '../openapi/document.js';
 import type { CatalogCache } from './catalogCache.js';
 import type { DocumentCache } from './documentCache.js';
+import type { ShuttingDown } from './shuttingDown.js';
 import { didYouMean } from './suggest.js';
 
 export interface ServerContext {
@@ -26,6 +27,8 @@ export interface ServerContext {
   strictAuth: boolean;
   /** Guards tool routes when an API key is set and auth is not already applied to every route. */
   toolAuth: MiddlewareHandler | undefined;
+  /** Stops the tool calls in flight when mcpo shuts down; every call's signal listens to it. */
+  shutdown: ShuttingDown;
 }
 
 /** 404 SERVER_NOT_FOUND for `name`, suggesting close names among the configured servers. */

@@ -3,10 +3,14 @@
  * response is written. Reading `c.req.raw.signal` makes @hono/node-server build an AbortController per
  * request (measurably costly on Node 20 on the hot path); this listens to the Node response's `close`
  * instead and builds nothing else unless the client really leaves.
+ *
+ * While mcpo shuts down, the same signal aborts when it stops waiting for calls in flight (ShuttingDown), with
+ * the 503 they are to be answered with as its reason.
  */
 import { ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import type { Context } from 'hono';
+import type { ShuttingDown } from './shuttingDown.js';
 
 type Listener = (event: Event) => void;
 
@@ -44,9 +48,15 @@ class ResponseCloseSignal {
   onabort: Listener | null = null;
   private listeners: Listener[] | undefined;
 
-  constructor(outgoing: ServerResponse) {
+  constructor(outgoing: ServerResponse, shutdown: ShuttingDown | undefined) {
+    const stopListening = shutdown?.onStop(() => {
+      // The 503 is the connection's last answer: mcpo is about to close it.
+      outgoing.shouldKeepAlive = false;
+      this.abort(shutdown.reason);
+    });
     // Same condition as @hono/node-server's own close handler: closed before the response finished.
     const closed = (): void => {
+      stopListening?.();
       if (!outgoing.writableFinished) this.abort(new Error(PREMATURE_CLOSE));
     };
     outgoing.once('close', closed);
@@ -88,22 +98,28 @@ function nodeResponse(c: Context): ServerResponse | undefined {
 
 /**
  * A signal that aborts when the client disconnects before `outgoing` is complete (already aborted when the
- * connection is gone by now, e.g. while the body was read: its close event will not come again).
+ * connection is gone by now, e.g. while the body was read: its close event will not come again), or when
+ * `shutdown` stops the calls in flight.
  */
-export function responseCloseSignal(outgoing: ServerResponse): AbortSignal {
+export function responseCloseSignal(outgoing: ServerResponse, shutdown?: ShuttingDown): AbortSignal {
   // No socket of its own yet: a pipelined response waiting for its turn, on its request's connection.
   const socket = outgoing.socket ?? outgoing.req.socket;
   if (outgoing.destroyed || socket === null || socket.destroyed) return AbortSignal.abort(new Error(PREMATURE_CLOSE));
+  if (shutdown?.reason) {
+    outgoing.shouldKeepAlive = false;
+    return AbortSignal.abort(shutdown.reason);
+  }
   // The SDK and our callers only use the members ResponseCloseSignal implements.
-  return new ResponseCloseSignal(outgoing) as unknown as AbortSignal;
+  return new ResponseCloseSignal(outgoing, shutdown) as unknown as AbortSignal;
 }
 
 /**
- * A signal that aborts when the client disconnects before the response is complete. Served by
- * @hono/node-server: a light listener on the Node response; otherwise (app.request in tests, other
- * runtimes) the request's own signal.
+ * A signal that aborts when the client disconnects before the response is complete, or when `shutdown` stops
+ * the calls in flight. Served by @hono/node-server: a light listener on the Node response; otherwise
+ * (app.request in tests, other runtimes) the request's own signal.
  */
-export function disconnectSignal(c: Context): AbortSignal {
+export function disconnectSignal(c: Context, shutdown?: ShuttingDown): AbortSignal {
   const outgoing = nodeResponse(c);
-  return outgoing ? responseCloseSignal(outgoing) : c.req.raw.signal;
+  if (outgoing) return responseCloseSignal(outgoing, shutdown);
+  return shutdown ? AbortSignal.any([c.req.raw.signal, shutdown.signal()]) : c.req.raw.signal;
 }

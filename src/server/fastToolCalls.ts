@@ -108,7 +108,7 @@ export function fastToolCalls(options: FastToolCallsOptions): NodeHandler {
     try {
       const bytes = await readNodeBody(incoming, ctx.bodyLimitBytes);
       const args = parseArguments(bytes, (name) => header(incoming, name));
-      const body = await invokeTool({ ...call, args, signal: responseCloseSignal(outgoing) });
+      const body = await invokeTool({ ...call, args, signal: responseCloseSignal(outgoing, ctx.shutdown) });
       send(outgoing, status, { ...cors, 'Content-Type': JSON_CONTENT_TYPE, ...TOOL_RESPONSE_HEADERS }, body);
     } catch (thrown) {
       const error = toMcpoError(thrown, logger, { method: 'POST', path });

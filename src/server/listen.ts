@@ -10,8 +10,12 @@ import type { Hono } from 'hono';
 import { McpoError } from '../errors.js';
 import type { NodeHandler } from './fastToolCalls.js';
 
-/** On close(), how long in-flight requests may finish before their connections are cut. */
-export const DEFAULT_CLOSE_GRACE_MS = 3000;
+/**
+ * While closing, how often connections that have fallen idle are closed. Node's server.close() closes the ones
+ * idle at that moment only: a keep-alive connection whose response ends later would stay open until its
+ * keep-alive timeout (5 s), and hold up the exit.
+ */
+const IDLE_SWEEP_MS = 25;
 
 export interface ListenOptions {
   host: string;
@@ -19,8 +23,6 @@ export interface ListenOptions {
   port: number;
   /** PEM certificate chain and private key: serve HTTPS instead of HTTP. */
   tls?: { cert: string | Buffer; key: string | Buffer };
-  /** Default DEFAULT_CLOSE_GRACE_MS. */
-  closeGraceMs?: number;
   /** Sees every request first; what it does not take goes to `app` (createApp's fastPath). */
   fastPath?: NodeHandler;
 }
@@ -29,8 +31,14 @@ export interface Listening {
   /** Base URL, e.g. http://127.0.0.1:8000 (IPv6 hosts in brackets). */
   url: string;
   port: number;
-  /** Stops accepting, lets in-flight requests finish (up to the grace period) and resolves when closed. */
+  /**
+   * Stops accepting connections and closes each open one as soon as it is idle (requests arriving on one meanwhile
+   * are answered with `Connection: close`); resolves once every connection has ended. How long in-flight
+   * requests may take is the caller's decision (src/shutdown.ts): closeAllConnections() ends them.
+   */
   close(): Promise<void>;
+  /** Ends every connection still open, requests in flight included. */
+  closeAllConnections(): void;
 }
 
 /** The socket could not be bound: port in use, not permitted, or address not on this machine. */
@@ -63,11 +71,11 @@ export async function listen(app: Hono, options: ListenOptions): Promise<Listeni
   // "invalid", turning a refused refresh (invalid_grant) into an endless retry. Keep the globals.
   const appListener = getRequestListener(app.fetch, { overrideGlobalObjects: false });
   const { fastPath } = options;
-  const listener: RequestListener = fastPath
-    ? (incoming, outgoing) => {
-        if (!fastPath(incoming, outgoing)) void appListener(incoming, outgoing);
-      }
-    : appListener;
+  let closing: Promise<void> | undefined;
+  const listener: RequestListener = (incoming, outgoing) => {
+    if (closing) outgoing.shouldKeepAlive = false;
+    if (!fastPath?.(incoming, outgoing)) void appListener(incoming, outgoing);
+  };
   const server: Server = tls ? createHttpsServer({ cert: tls.cert, key: tls.key }, listener) : createHttpServer(listener);
 
   await new Promise<void>((resolve, reject) => {
@@ -81,20 +89,16 @@ export async function listen(app: Hono, options: ListenOptions): Promise<Listeni
 
   const port = (server.address() as AddressInfo).port;
   const url = `${tls ? 'https' : 'http'}://${host.includes(':') ? `[${host}]` : host}:${port}`;
-  const graceMs = options.closeGraceMs ?? DEFAULT_CLOSE_GRACE_MS;
-
-  let closing: Promise<void> | undefined;
   const close = (): Promise<void> => {
     closing ??= new Promise<void>((resolve) => {
-      const timer = setTimeout(() => server.closeAllConnections(), graceMs);
-      timer.unref();
+      const sweep = setInterval(() => server.closeIdleConnections(), IDLE_SWEEP_MS);
+      sweep.unref();
       server.close(() => {
-        clearTimeout(timer);
+        clearInterval(sweep);
         resolve();
       });
-      server.closeIdleConnections();
     });
     return closing;
   };
-  return { url, port, close };
+  return { url, port, close, closeAllConnections: () => server.closeAllConnections() };
 }

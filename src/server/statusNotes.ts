@@ -7,8 +7,10 @@ import type { ServerStatus } from '../mcp/types.js';
 const STATE_LABEL: Readonly<Record<ServerStatus['state'], string>> = {
   connecting: 'connecting',
   connected: 'connected',
+  reconnecting: 'reconnecting',
   failed: 'failed',
   needs_authorization: 'needs authorization',
+  stopping: 'stopping',
   stopped: 'stopped',
 };
 

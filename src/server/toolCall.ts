@@ -14,7 +14,7 @@ export interface ToolInvocation {
   compiled: CompiledTool | undefined;
   tool: string;
   args: Record<string, unknown>;
-  /** Aborts the upstream call (the HTTP client went away). */
+  /** Aborts the upstream call: the HTTP client went away (CANCELLED), or mcpo is shutting down (its reason, a 503, is the answer). */
   signal: AbortSignal;
   logger: Logger;
 }

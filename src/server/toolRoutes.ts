@@ -21,6 +21,8 @@ export function toolNotFound(server: string, tool: string, known: Iterable<strin
 }
 
 async function callTool(ctx: ServerContext, c: Context, server: string, tool: string): Promise<Response> {
+  // Aborts when the client goes away (@hono/node-server: before the response is written) or mcpo stops the calls in flight.
+  const signal = disconnectSignal(c, ctx.shutdown);
   // Only the first calls after start-up can find the catalog code still loading; the rest do not await.
   const loading = whenOpenApiReady();
   if (loading) await loading;
@@ -28,7 +30,7 @@ async function callTool(ctx: ServerContext, c: Context, server: string, tool: st
   let catalog = ctx.catalogs.get(server);
   if (!handle || !catalog) throw serverNotFound(ctx.registry, server);
   if (!catalog.tools.has(tool) && handle.status().state === 'connecting') {
-    await waitForTools(ctx.registry, server, { signal: c.req.raw.signal });
+    await waitForTools(ctx.registry, server, { signal });
     catalog = ctx.catalogs.get(server) ?? catalog;
   }
   const compiled = catalog.tools.get(tool);
@@ -37,8 +39,7 @@ async function callTool(ctx: ServerContext, c: Context, server: string, tool: st
   if (!compiled && handle.status().state === 'connected') throw toolNotFound(server, tool, catalog.tools.keys());
 
   const args = await readArguments(c.req.raw, ctx.bodyLimitBytes);
-  // @hono/node-server aborts this signal when the client disconnects before the response is written.
-  const body = await invokeTool({ handle, compiled, tool, args, signal: disconnectSignal(c), logger: ctx.logger });
+  const body = await invokeTool({ handle, compiled, tool, args, signal, logger: ctx.logger });
   return jsonResponse(body, 200, TOOL_RESPONSE_HEADERS);
 }
 

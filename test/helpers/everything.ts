@@ -46,7 +46,7 @@ export async function startEverything(transport: 'sse' | 'streamableHttp', port 
     child,
     close: () =>
       new Promise<void>((resolve) => {
-        if (child.exitCode !== null) return resolve();
+        if (child.exitCode !== null || child.signalCode !== null) return resolve();
         child.once('exit', () => resolve());
         child.kill('SIGTERM');
       }),

@@ -18,8 +18,8 @@ export interface HttpMcpServer {
   runs: Map<string, number>;
   /** Session ids the client ended (DELETE), in order. */
   ended: string[];
-  /** How many sessions were initialized, and how many event-stream GETs came. */
-  counts: { initializations: number; gets: number };
+  /** How many sessions were initialized, event-stream GETs and pings came. */
+  counts: { initializations: number; gets: number; pings: number };
   /** Ends every session's standalone event stream (the client reconnects it), as a server restart would. */
   endEventStreams(): void;
   /** Drops every session, as a server restart or an expiry would: clients get 404 next. */
@@ -29,10 +29,30 @@ export interface HttpMcpServer {
   close(): Promise<void>;
 }
 
-export async function startHttpMcpServer(options: { port?: number; ignoreDeletes?: boolean; getNotFound?: boolean } = {}): Promise<HttpMcpServer> {
+/**
+ * How the server answers a request for a session it does not have, as servers in the field do:
+ * - 'spec-404': 404 "Session not found" (the spec; the SDK's own transport for a wrong id);
+ * - 'everything-400': 400 "Bad Request: No valid session ID provided" (server-everything's streamableHttp.js);
+ * - 'sdk-restarted': a fresh, uninitialized SDK StreamableHTTPServerTransport handles it, as in a server with one
+ *   transport that restarted: 400 "Bad Request: Server not initialized";
+ * - 'invalid-401': 401 "Invalid or expired session" without an authentication challenge.
+ */
+export type LostSessionAnswer = 'spec-404' | 'everything-400' | 'sdk-restarted' | 'invalid-401';
+
+export interface HttpMcpServerOptions {
+  port?: number;
+  ignoreDeletes?: boolean;
+  getNotFound?: boolean;
+  /** Default 'spec-404'. */
+  lostSession?: LostSessionAnswer;
+  /** Answer the event-stream GET with 405 (no stream offered), as many stateless-leaning servers do. */
+  noEventStream?: boolean;
+}
+
+export async function startHttpMcpServer(options: HttpMcpServerOptions = {}): Promise<HttpMcpServer> {
   const sessions = new Map<string, { transport: StreamableHTTPServerTransport; server: McpServer }>();
   const ended: string[] = [];
-  const counts = { initializations: 0, gets: 0 };
+  const counts = { initializations: 0, gets: 0, pings: 0 };
   const runs = new Map<string, number>();
   const extraTools: string[] = [];
   const count = (name: string) => runs.set(name, (runs.get(name) ?? 0) + 1);
@@ -58,15 +78,20 @@ export async function startHttpMcpServer(options: { port?: number; ignoreDeletes
     if (req.method === 'GET') counts.gets++;
     // A server that offers no event stream and says so with 404 rather than the 405 the spec asks for.
     if (req.method === 'GET' && options.getNotFound) return void res.writeHead(404).end('Cannot GET /mcp');
+    if (req.method === 'GET' && options.noEventStream) return void res.writeHead(405, { allow: 'POST, DELETE' }).end();
     const body = req.method === 'POST' ? await readJson(req) : undefined;
+    const message = body as { method?: string; params?: { name?: string } } | undefined;
+    if (message?.method === 'ping') counts.pings++;
+    // A server that dies in the middle of a call: the call may have run, so it must never be retried.
+    if (message?.method === 'tools/call' && message.params?.name === 'crash') {
+      count('crash');
+      return void req.socket.destroy();
+    }
     if (typeof sessionId === 'string') {
       const session = sessions.get(sessionId);
       // A server that never answers a DELETE (how long does stopping wait?).
       if (req.method === 'DELETE' && options.ignoreDeletes) return;
-      if (!session) {
-        res.writeHead(404, { 'content-type': 'application/json' }).end(JSON.stringify({ jsonrpc: '2.0', error: { code: -32001, message: 'Session not found' }, id: null }));
-        return;
-      }
+      if (!session) return lostSession(req, res, body);
       return session.transport.handleRequest(req, res, body);
     }
     if (req.method === 'POST' && isInitializeRequest(body)) {
@@ -84,6 +109,24 @@ export async function startHttpMcpServer(options: { port?: number; ignoreDeletes
       return transport.handleRequest(req, res, body);
     }
     res.writeHead(400).end('no session');
+  };
+
+  const lostSession = async (req: IncomingMessage, res: ServerResponse, body: unknown) => {
+    const json = (status: number, code: number, message: string) =>
+      res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify({ jsonrpc: '2.0', error: { code, message }, id: null }));
+    switch (options.lostSession ?? 'spec-404') {
+      case 'spec-404':
+        return json(404, -32001, 'Session not found');
+      case 'everything-400':
+        return json(400, -32000, 'Bad Request: No valid session ID provided');
+      case 'invalid-401':
+        return json(401, -32000, 'Invalid or expired session');
+      case 'sdk-restarted': {
+        const transport = new StreamableHTTPServerTransport({ sessionIdGenerator: () => randomUUID() });
+        await newServer().connect(transport);
+        return transport.handleRequest(req, res, body);
+      }
+    }
   };
 
   const http: Server = createServer((req, res) => void handle(req, res).catch(() => res.writeHead(500).end()));

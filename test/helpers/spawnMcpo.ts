@@ -16,11 +16,13 @@ export interface McpoProcess {
 export interface SpawnOptions {
   cwd?: string;
   env?: Record<string, string | undefined>;
+  /** Node options before bin/mcpo.js (e.g. --import of a test preload). */
+  nodeArgs?: string[];
 }
 
 /** Starts mcpo and waits for its "listening" log line. */
 export async function startMcpo(args: string[], options: SpawnOptions = {}): Promise<McpoProcess> {
-  const child = spawn(process.execPath, [BIN, ...args], {
+  const child = spawn(process.execPath, [...(options.nodeArgs ?? []), BIN, ...args], {
     cwd: options.cwd ?? REPO,
     env: { ...process.env, ...options.env },
     stdio: ['ignore', 'pipe', 'pipe'],

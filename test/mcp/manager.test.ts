@@ -30,23 +30,23 @@ describe('Manager', () => {
     expect(demo.status().tools).toBe(names.length);
   });
 
-  it('reports a server that cannot start as failed while the others connect', async () => {
+  it('reports a server that cannot start as reconnecting (with its error) while the others connect', async () => {
     const { m, logger } = manager();
     m.start([demoEntry(), demoEntry({ name: 'broken', command: '/nonexistent/mcp-server' })]);
     await m.settled();
     expect(m.get('demo')!.status().state).toBe('connected');
     const broken = m.get('broken')!.status();
-    expect(broken.state).toBe('failed');
+    expect(broken).toMatchObject({ state: 'reconnecting', attempt: 1, nextAttemptAt: expect.any(String) });
     expect(broken.error).toMatch(/ENOENT|nonexistent|closed/);
-    expect(logger.lines.some((l) => l.includes('server state changed') && l.includes('server=broken') && l.includes('state=failed'))).toBe(true);
+    expect(logger.lines.some((l) => l.includes('server state changed') && l.includes('server=broken') && l.includes('state=reconnecting'))).toBe(true);
   });
 
-  it('a server that never answers initialize is marked failed after the connect timeout and its child is ended', async () => {
+  it('a server that never answers initialize is retried after the connect timeout and its child is ended', async () => {
     const { m } = manager({ connectTimeoutMs: 500 });
     // `sleep` reads stdin and never answers: a stand-in for a hung server.
     m.start([demoEntry({ name: 'hung', command: 'sleep', args: ['30'] })]);
     await m.settled();
-    expect(m.get('hung')!.status()).toMatchObject({ state: 'failed', error: expect.stringMatching(/longer than 0.5 s/) });
+    expect(m.get('hung')!.status()).toMatchObject({ state: 'reconnecting', error: expect.stringMatching(/longer than 0.5 s/) });
   });
 
   it('multiplexes calls: a quick call finishes while a slow one on the same session is still running', async () => {

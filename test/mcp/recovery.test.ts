@@ -48,7 +48,7 @@ describe('session recovery', () => {
     await m.settled();
     const [pid] = await processesWith(marker);
     process.kill(pid!, 'SIGKILL');
-    await expect.poll(() => m.get('demo')!.status().state).toBe('failed');
+    await expect.poll(() => m.get('demo')!.status().state).toBe('reconnecting');
     expect(m.get('demo')!.status().nextAttemptAt).toBeDefined();
     const result = await m.get('demo')!.callTool('echo', { message: 'waited' });
     expect(result.content).toEqual([{ type: 'text', text: 'waited' }]);
@@ -61,7 +61,7 @@ describe('session recovery', () => {
     const delays = logger.lines.filter((l) => l.includes('reconnect scheduled')).map((l) => Number(/inMs=(\d+)/.exec(l)![1]));
     expect(delays.slice(0, 4)).toEqual([40, 80, 160, 320]);
     const status = m.get('crashy')!.status();
-    expect(['failed', 'connecting']).toContain(status.state);
+    expect(['reconnecting', 'connecting']).toContain(status.state);
     await expect.poll(() => m.get('crashy')!.status().error ?? '').toContain('boom: missing API key');
   });
 
@@ -72,7 +72,7 @@ describe('session recovery', () => {
     const { m } = manager({ backoff: { initialMs: 100, maxMs: 200 } });
     m.start([remote('late', `http://127.0.0.1:${port}/mcp`)]);
     await m.settled();
-    expect(m.get('late')!.status()).toMatchObject({ state: 'failed', nextAttemptAt: expect.any(String) });
+    expect(m.get('late')!.status()).toMatchObject({ state: 'reconnecting', nextAttemptAt: expect.any(String) });
     servers.push(await startHttpMcpServer({ port }));
     await expect.poll(() => m.get('late')!.status().state, { timeout: 10_000 }).toBe('connected');
     expect((await m.get('late')!.callTool('echo', { message: 'hi' })).content).toEqual([{ type: 'text', text: 'hi' }]);

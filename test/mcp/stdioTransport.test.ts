@@ -110,3 +110,20 @@ describe('BatchingStdioTransport', () => {
     expect(settled).toBe('settled');
   });
 });
+
+describe('closing BatchingStdioTransport', () => {
+  // Deaf to its stdin closing and to SIGTERM: only SIGKILL ends it.
+  const DEAF = "process.on('SIGTERM', () => process.stderr.write('ignored SIGTERM\\n')); setInterval(() => {}, 60_000); process.stdin.resume();";
+
+  it('ends a child deaf to stdin closing and SIGTERM within DEFAULT_CLOSE_STEPS (SIGKILL at 1 s; the SDK alone takes 4 s)', async () => {
+    const t = new BatchingStdioTransport({ command: process.execPath, args: ['-e', DEAF], stderr: 'pipe' });
+    let stderr = '';
+    t.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    await t.start();
+    const started = performance.now();
+    await t.close();
+    expect(performance.now() - started).toBeLessThan(2_000);
+    expect(t.exited).toEqual({ code: null, signal: 'SIGKILL' });
+    expect(stderr).toContain('ignored SIGTERM');
+  });
+});

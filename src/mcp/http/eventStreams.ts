@@ -11,6 +11,7 @@ import { MAX_TIMER_MS } from '../../config/schema.js';
 import { McpoError } from '../../errors.js';
 import { SseEventTooLargeError } from './sseParser.js';
 import { readSseStream, type SseStreamEnd } from './sseStream.js';
+import { SessionLostError } from '../sessionLoss.js';
 
 /** How a dropped event stream is resumed; DEFAULT_RECONNECTION are the SDK transport's values. */
 export interface ReconnectionOptions {
@@ -169,9 +170,10 @@ export class EventStreams {
         (opened) => opened || this.unanswered(context),
         (error: unknown) => {
           if (this.closed) return;
-          if (error instanceof StreamableHTTPError && error.code === 404) {
+          if (error instanceof SessionLostError) {
             // Spec (Session Management): a 404 to a request with the session id means the session is over and the
-            // client MUST start a new one. Trying again cannot help. Only here, where the stream was open before:
+            // client MUST start a new one (servers in the field say so with a 400 too: sessionLoss.ts). Trying
+            // again cannot help. Only here, where the stream was open before:
             // a server that answers the first GET with 404 merely has no stream to offer, and a new session would
             // get the same answer.
             this.report(new SessionEndedError(error));
@@ -213,9 +215,9 @@ export class EventStreams {
   }
 }
 
-/** The event stream could not be resumed: the server answered 404, so the session it belonged to is over. */
+/** The event stream could not be resumed: the server no longer knows the session it belonged to. */
 export class SessionEndedError extends McpoError {
   constructor(cause: StreamableHTTPError) {
-    super('SERVER_UNAVAILABLE', 'the server ended the session (its event stream came back 404)', { cause });
+    super('SERVER_UNAVAILABLE', `the server ended the session (its event stream came back ${cause.code})`, { cause });
   }
 }

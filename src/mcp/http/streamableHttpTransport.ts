@@ -28,6 +28,7 @@ import { asJsonRpcMessage, responseId } from '../jsonRpcMessage.js';
 import { utf8Text, withNodeBody } from './nodeResponse.js';
 import { discardBody, readBody, readErrorText, takeBody } from './responseBody.js';
 import { DEFAULT_MAX_EVENT_BYTES } from './sseParser.js';
+import { isSessionGoneAnswer, SessionLostError } from '../sessionLoss.js';
 
 export { DEFAULT_RECONNECTION, type ReconnectionOptions } from './eventStreams.js';
 
@@ -161,7 +162,7 @@ export class StreamableHttpTransport implements Transport {
       if (sessionId) this.session = sessionId;
       if (!response.ok) {
         const text = await readErrorText(response).catch(() => null);
-        throw new StreamableHTTPError(response.status, `Error POSTing to endpoint: ${this.unfollowed(response) ?? text}`);
+        throw this.refusal(response, headers, text, `Error POSTing to endpoint: ${this.unfollowed(response) ?? text}`);
       }
       if (response.status === 202) {
         discardBody(response);
@@ -209,9 +210,9 @@ export class StreamableHttpTransport implements Transport {
     if (context.resumptionToken) headers['last-event-id'] = context.resumptionToken;
     const response = await this.fetch(this.url, withNodeBody({ method: 'GET', headers, signal: this.controller.signal }));
     if (!response.ok) {
-      discardBody(response);
-      if (response.status === 405) return undefined;
-      throw new StreamableHTTPError(response.status, `Failed to open SSE stream: ${this.unfollowed(response) ?? response.statusText}`);
+      if (response.status === 405) return void discardBody(response);
+      const text = await readErrorText(response).catch(() => null);
+      throw this.refusal(response, headers, text, `Failed to open SSE stream: ${this.unfollowed(response) ?? (text || response.statusText)}`);
     }
     // The spec allows an event stream or 405 here. Read as a stream, anything else (an HTML page) would end at
     // once and be reopened after every delay, for as long as the transport lives.
@@ -229,6 +230,12 @@ export class StreamableHttpTransport implements Transport {
     if (this.protocol) headers['mcp-protocol-version'] = this.protocol;
     // Configured headers win, as with the SDK's transport.
     return Object.assign(headers, this.configured);
+  }
+
+  /** The error for a refused request: SessionLostError when it carried our session id and the answer says the session is gone. */
+  private refusal(response: Response, sent: Record<string, string>, text: string | null, message: string): StreamableHTTPError {
+    const lost = sent['mcp-session-id'] !== undefined && isSessionGoneAnswer(response.status, text, response.headers);
+    return lost ? new SessionLostError(response.status, message) : new StreamableHTTPError(response.status, message);
   }
 
   private unfollowed(response: Response): string | undefined {

@@ -1,0 +1,31 @@
+/**
+ * The states of one server's session, as a tagged union: what each state holds is only there in that
+ * state (a client only when ready, a retry time only when reconnecting), so a ready session without a
+ * client, or a stopped one with a retry pending, cannot be written.
+ */
+import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import type { ServerState } from './types.js';
+
+export type SessionPhase =
+  /** A connect attempt is under way (or about to start). */
+  | { readonly state: 'connecting' }
+  /** Connected, tools listed; calls go to `client`. */
+  | { readonly state: 'ready'; readonly client: Client }
+  /** The last attempt failed or the connection was lost: attempt `attempt` runs at `nextAttemptAt` (the session's clock). */
+  | { readonly state: 'reconnecting'; readonly attempt: number; readonly nextAttemptAt: number; readonly error: string }
+  /** Waiting for the user to complete an OAuth authorization. */
+  | { readonly state: 'needs_authorization' }
+  /** No automatic retry (the user did not complete an authorization): the next call starts a new attempt. */
+  | { readonly state: 'failed'; readonly error: string }
+  | { readonly state: 'stopping' }
+  | { readonly state: 'stopped' };
+
+export type PhaseName = SessionPhase['state'];
+
+/** The name /healthz and the HTTP layer see: `connected` has always been the ready state's public name. */
+export function publicState(phase: SessionPhase): ServerState {
+  return phase.state === 'ready' ? 'connected' : phase.state;
+}
+
+/** Every state a session can leave for `stopping`. */
+export const LIVE_PHASES: readonly PhaseName[] = ['connecting', 'ready', 'reconnecting', 'needs_authorization', 'failed'];

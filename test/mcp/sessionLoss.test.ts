@@ -1,0 +1,56 @@
+import { describe, expect, it } from 'vitest';
+import { isSessionGoneAnswer, isUnreachable } from '../../src/mcp/sessionLoss.js';
+
+describe('isSessionGoneAnswer (for a request that carried Mcp-Session-Id)', () => {
+  it('takes any 404 (the spec)', () => {
+    expect(isSessionGoneAnswer(404, '')).toBe(true);
+  });
+
+  it('takes the 400s servers in the field send for a session they do not have', () => {
+    // server-everything (src/everything/transports/streamableHttp.ts), the SDK's transport before initialize,
+    // and wordings seen in other servers.
+    for (const text of [
+      '{"jsonrpc":"2.0","error":{"code":-32000,"message":"Bad Request: No valid session ID provided"},"id":null}',
+      '{"jsonrpc":"2.0","error":{"code":-32000,"message":"Bad Request: Server not initialized"},"id":null}',
+      'Invalid session ID',
+      'Session expired',
+      'unknown session: 5c1f',
+      'session not found',
+      'Session-Id does not exist',
+      'Bad Request: Session terminated',
+    ]) {
+      expect(isSessionGoneAnswer(400, text), text).toBe(true);
+    }
+  });
+
+  it('does not take a 400 about something else, or a 5xx', () => {
+    expect(isSessionGoneAnswer(400, 'Bad Request: Unsupported protocol version: 1999-01-01')).toBe(false);
+    expect(isSessionGoneAnswer(400, 'Parse error: invalid JSON')).toBe(false);
+    expect(isSessionGoneAnswer(400, '')).toBe(false);
+    expect(isSessionGoneAnswer(500, 'session not found')).toBe(false);
+  });
+
+  it('takes a 401/403 about the session only when it does not challenge for credentials', () => {
+    expect(isSessionGoneAnswer(401, 'Invalid or expired session')).toBe(true);
+    expect(isSessionGoneAnswer(401, 'Invalid or expired session', new Headers({ 'www-authenticate': 'Bearer error="invalid_token"' }))).toBe(false);
+    expect(isSessionGoneAnswer(403, 'insufficient_scope')).toBe(false);
+  });
+});
+
+describe('isUnreachable', () => {
+  const socketError = (code: string) => Object.assign(new Error(`connect ${code} 127.0.0.1:9`), { code });
+
+  it('finds refused, reset and timed-out connections through the causes fetch wraps them in', () => {
+    expect(isUnreachable(new TypeError('fetch failed', { cause: socketError('ECONNREFUSED') }))).toBe(true);
+    expect(isUnreachable(new Error('Failed to reconnect SSE stream', { cause: new TypeError('fetch failed', { cause: socketError('ECONNRESET') }) }))).toBe(true);
+    expect(isUnreachable(socketError('UND_ERR_CONNECT_TIMEOUT'))).toBe(true);
+  });
+
+  it('does not take other errors, and stops on a circular cause chain', () => {
+    expect(isUnreachable(new Error('Bad Request'))).toBe(false);
+    expect(isUnreachable(socketError('EACCES'))).toBe(false);
+    const loop = new Error('loop');
+    (loop as { cause?: unknown }).cause = loop;
+    expect(isUnreachable(loop)).toBe(false);
+  });
+});
