@@ -21,7 +21,7 @@ export interface RunOptions {
   host: string;
   port: number;
   logger: Logger;
-  /** The environment mcpo runs with (stdio children get a safe subset of it). */
+  /** The environment mcpo runs with (stdio children inherit it, or a safe subset, see childEnvironment()). */
   parentEnv: Readonly<Record<string, string | undefined>>;
   info: DocumentInfo;
   apiKey?: string;

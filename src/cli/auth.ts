@@ -4,6 +4,7 @@
  *                    --no-browser prints the URL without opening a browser
  *   status           every OAuth server: token state and expiry, never token values
  *   logout <server>  revoke at the RFC 7009 endpoint when advertised, then delete the saved tokens
+ * The config file is -c/--config or MCPO_CONFIG.
  * Exit codes: 0 ok, 1 failure (authorization failed, revocation refused), 2 usage or config error.
  */
 import { Command, CommanderError } from 'commander';
@@ -22,7 +23,7 @@ export const AUTH_EXIT_FAILURE = 1;
 export const AUTH_EXIT_USAGE = 2;
 
 export interface AuthCliDeps {
-  /** Environment for `${VAR}` expansion and MCPO_HOME. */
+  /** Environment for `${VAR}` expansion, MCPO_HOME and MCPO_CONFIG. */
   env: Readonly<Record<string, string | undefined>>;
   /** Results (status table, confirmations). */
   stdout: NodeJS.WritableStream;
@@ -56,21 +57,21 @@ export function registerAuthCommands(program: Command, deps: AuthCliDeps): AuthC
     .command('login')
     .description('authorize mcpo for a server now')
     .argument('<server>', 'server name in the config file')
-    .requiredOption('-c, --config <file>', 'mcpServers config file')
+    .option('-c, --config <file>', 'mcpServers config file (default: $MCPO_CONFIG)')
     .option('--force', 'authorize again even when a valid token is saved', false)
     .option('--no-browser', 'do not open a browser; only print the authorization URL')
-    .action(async (server: string, flags: LoginFlags) => login(context, server, flags));
+    .action(async (server: string, flags: LoginFlags) => login(context, server, { ...flags, config: configFile(context, flags) }));
   auth
     .command('status')
     .description('list OAuth servers with their token state and expiry')
-    .requiredOption('-c, --config <file>', 'mcpServers config file')
-    .action(async (flags: { config: string }) => status(context, flags));
+    .option('-c, --config <file>', 'mcpServers config file (default: $MCPO_CONFIG)')
+    .action(async (flags: { config?: string }) => status(context, { config: configFile(context, flags) }));
   auth
     .command('logout')
     .description('revoke the saved tokens (when the server supports it) and delete them')
     .argument('<server>', 'server name in the config file')
-    .requiredOption('-c, --config <file>', 'mcpServers config file')
-    .action(async (server: string, flags: { config: string }) => logout(context, server, flags));
+    .option('-c, --config <file>', 'mcpServers config file (default: $MCPO_CONFIG)')
+    .action(async (server: string, flags: { config?: string }) => logout(context, server, { config: configFile(context, flags) }));
   return { command: auth, exitCode: () => context.exitCode };
 }
 
@@ -109,6 +110,13 @@ async function findEntry(context: Context, file: string, name: string): Promise<
 
 function oauthDeps(context: Context, noBrowser = false): OAuthDeps {
   return defaultOAuthDeps({ env: context.deps.env, logger: context.logger, noBrowser, overrides: context.deps.oauth ?? {} });
+}
+
+/** -c/--config, else MCPO_CONFIG (as for serving); a UsageError when neither is given. */
+function configFile(context: Context, flags: { config?: string }): string {
+  const file = flags.config ?? (context.deps.env.MCPO_CONFIG || undefined);
+  if (file === undefined) throw new UsageError('-c/--config FILE is required (or set MCPO_CONFIG)');
+  return file;
 }
 
 interface LoginFlags {

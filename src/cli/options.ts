@@ -5,6 +5,7 @@
 import { readFile } from 'node:fs/promises';
 import { loadConfig } from '../config/load.js';
 import { entryFromCommandLine } from '../config/single.js';
+import { isMcpoVariable } from '../config/childEnv.js';
 import { parseDotenv, parseEnvAssignments } from '../config/dotenv.js';
 import type { ServerEntry } from '../config/types.js';
 import { ConfigError, UsageError } from '../errors.js';
@@ -30,6 +31,8 @@ export interface CliFlags {
   header?: string[];
   env?: string[];
   envPath?: string;
+  /** --isolated-env: every stdio server gets the minimal environment, as `"inheritEnv": false` gives one. */
+  isolatedEnv: boolean;
   logLevel: LogLevel;
   sslCertfile?: string;
   sslKeyfile?: string;
@@ -39,6 +42,8 @@ export interface CliFlags {
   maxBodySize: string;
   /** False with --no-browser (OAuth: print authorization URLs only). */
   browser?: boolean;
+  /** Options set by an MCPO_* variable, e.g. {"--port": "MCPO_PORT"}: messages name what the user wrote. */
+  fromEnvironment?: Readonly<Record<string, string>>;
 }
 
 export interface BuildContext {
@@ -49,16 +54,21 @@ export interface BuildContext {
 
 export async function buildRunOptions(flags: CliFlags, serverArgs: string[], context: BuildContext): Promise<RunOptions> {
   const { logger } = context;
+  const named = (flag: string): string => flags.fromEnvironment?.[flag] ?? flag;
   if (flags.config && serverArgs.length) {
     throw new UsageError('use either --config FILE or a single server after --, not both');
   }
   if (!flags.config && !serverArgs.length) {
     throw new UsageError('nothing to serve: give --config FILE, or a server after -- (e.g. mcpo -- uvx mcp-server-time)');
   }
-  const fileEnv = flags.envPath ? parseDotenv(await readText(flags.envPath, '--env-path'), flags.envPath) : {};
-  const flagEnv = parseEnvAssignments(flags.env ?? []);
-  // --env-path and --env values are visible to ${VAR} expansion; in single-server mode they also go to the server.
-  const expansionEnv = { ...context.env, ...fileEnv, ...flagEnv };
+  const fileEnv = flags.envPath ? parseDotenv(await readText(flags.envPath, named('--env-path')), flags.envPath) : {};
+  const flagEnv = parseEnvAssignments(flags.env ?? [], context.env);
+  // --env-path and --env values join mcpo's environment (as the Python mcpo sets them in os.environ): ${VAR}
+  // expansion sees them and inheriting children get them. In single-server mode they are also the server's
+  // own `env`, so they reach it with --isolated-env too.
+  const mcpoEnv = { ...context.env, ...fileEnv, ...flagEnv };
+  const isolate = (entries: readonly ServerEntry[]): ServerEntry[] =>
+    entries.map((entry) => (flags.isolatedEnv && entry.kind === 'stdio' ? { ...entry, inheritEnv: false } : entry));
 
   let servers: ServerEntry[];
   let mode: 'multi' | 'single';
@@ -66,22 +76,23 @@ export async function buildRunOptions(flags: CliFlags, serverArgs: string[], con
   if (flags.hotReload && !flags.config) throw new UsageError('--hot-reload needs --config FILE');
   if (flags.config) {
     const file = flags.config;
-    const load = async () => (await loadConfig(file, { env: expansionEnv, warn: (message) => logger.warn(message) })).servers;
+    const load = async () => isolate((await loadConfig(file, { env: mcpoEnv, warn: (message) => logger.warn(message) })).servers);
     servers = await load();
     mode = 'multi';
     if (flags.hotReload) hotReload = { file, load };
   } else {
-    servers = [
+    servers = isolate([
       entryFromCommandLine(
         {
           command: serverArgs,
           ...(flags.serverType ? { serverType: flags.serverType } : {}),
           headers: parseHeaders(flags.header ?? []),
-          env: { ...fileEnv, ...flagEnv },
+          // An --env-path file may hold mcpo's own settings too (one .env for a container): those stay with mcpo.
+          env: Object.fromEntries(Object.entries({ ...fileEnv, ...flagEnv }).filter(([name]) => !isMcpoVariable(name))),
         },
-        { env: expansionEnv },
+        { env: mcpoEnv },
       ),
-    ];
+    ]);
     mode = 'single';
   }
 
@@ -89,9 +100,9 @@ export async function buildRunOptions(flags: CliFlags, serverArgs: string[], con
     servers,
     mode,
     host: flags.host,
-    port: parsePort(flags.port),
+    port: parsePort(flags.port, named('--port')),
     logger,
-    parentEnv: context.env,
+    parentEnv: mcpoEnv,
     info: {
       title: flags.name,
       version: flags.openapiVersion,
@@ -100,22 +111,22 @@ export async function buildRunOptions(flags: CliFlags, serverArgs: string[], con
     ...(flags.apiKey ? { apiKey: flags.apiKey } : {}),
     strictAuth: flags.strictAuth,
     ...(flags.corsAllowOrigins?.length ? { corsAllowOrigins: flags.corsAllowOrigins } : {}),
-    ...(flags.allowedHosts?.length ? { allowedHosts: flags.allowedHosts.includes('*') ? '*' : flags.allowedHosts.map(hostName) } : {}),
-    rootPath: normalizePrefix(flags.rootPath, '--root-path'),
-    pathPrefix: normalizePrefix(flags.pathPrefix, '--path-prefix'),
-    defaultTimeoutMs: parseSeconds(flags.timeout, '--timeout') * 1000,
-    defaultMaxConcurrentCalls: parseCount(flags.maxConcurrentCalls, '--max-concurrent-calls'),
-    bodyLimitBytes: parseByteSize(flags.maxBodySize, '--max-body-size'),
+    ...(flags.allowedHosts?.length ? { allowedHosts: flags.allowedHosts.includes('*') ? '*' : flags.allowedHosts.map((host) => hostName(host, named('--allowed-hosts'))) } : {}),
+    rootPath: normalizePrefix(flags.rootPath, named('--root-path')),
+    pathPrefix: normalizePrefix(flags.pathPrefix, named('--path-prefix')),
+    defaultTimeoutMs: parseSeconds(flags.timeout, named('--timeout')) * 1000,
+    defaultMaxConcurrentCalls: parseCount(flags.maxConcurrentCalls, named('--max-concurrent-calls')),
+    bodyLimitBytes: parseByteSize(flags.maxBodySize, named('--max-body-size')),
     ...(hotReload ? { hotReload } : {}),
     ...(flags.browser === false ? { noBrowser: true } : {}),
     clientInfo: { name: 'mcpo', version: context.version },
-    ...(await readTls(flags)),
+    ...(await readTls(flags, named)),
   };
 }
 
-function parsePort(value: string): number {
+function parsePort(value: string, flag: string): number {
   const port = Number(value);
-  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`--port must be a whole number from 0 to 65535, got "${value}"`);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`${flag} must be a whole number from 0 to 65535, got "${value}"`);
   return port;
 }
 
@@ -134,10 +145,10 @@ function parseSeconds(value: string, flag: string): number {
 }
 
 /** A Host allow-list entry: a name or an IP, IPv6 in brackets, no port, no scheme. */
-export function hostName(value: string): string {
+export function hostName(value: string, flag = '--allowed-hosts'): string {
   const host = value.trim().toLowerCase();
   if (!/^(\[[0-9a-f:.]+\]|[a-z0-9.-]+)$/.test(host)) {
-    throw new UsageError(`--allowed-hosts takes host names like mcpo.internal or [::1] (no scheme or port), got "${value}"`);
+    throw new UsageError(`${flag} takes host names like mcpo.internal or [::1] (no scheme or port), got "${value}"`);
   }
   return host;
 }
@@ -190,10 +201,10 @@ export function parseHeaders(values: string[]): Record<string, string> {
   return headers;
 }
 
-async function readTls(flags: CliFlags): Promise<Pick<RunOptions, 'tls'>> {
+async function readTls(flags: CliFlags, named: (flag: string) => string): Promise<Pick<RunOptions, 'tls'>> {
   if (!flags.sslCertfile && !flags.sslKeyfile) return {};
   if (!flags.sslCertfile || !flags.sslKeyfile) throw new UsageError('--ssl-certfile and --ssl-keyfile go together');
-  const [cert, key] = await Promise.all([readText(flags.sslCertfile, '--ssl-certfile'), readText(flags.sslKeyfile, '--ssl-keyfile')]);
+  const [cert, key] = await Promise.all([readText(flags.sslCertfile, named('--ssl-certfile')), readText(flags.sslKeyfile, named('--ssl-keyfile'))]);
   return { tls: { cert, key } };
 }
 

@@ -1,6 +1,8 @@
 /**
- * The environment a stdio server is started with: a minimal safe set from mcpo's own environment
- * plus the entry's `env`, never the whole parent environment (which may hold cloud keys, tokens…).
+ * The environment a stdio server is started with. By default (`inheritEnv`, as the Python mcpo, Claude
+ * Code and VS Code do it) mcpo's whole environment with the entry's `env` on top; with `"inheritEnv":
+ * false` or `--isolated-env` only a minimal safe set plus `env`. Either way mcpo's own `MCPO_*`
+ * variables (the API key among them) and exported shell functions are never passed on.
  */
 import { DEFAULT_INHERITED_ENV_VARS } from '@modelcontextprotocol/sdk/client/stdio.js';
 import type { Environment } from './expand.js';
@@ -11,19 +13,45 @@ import type { Environment } from './expand.js';
  */
 export const EXTRA_INHERITED_ENV_VARS: readonly string[] = ['LANG', 'LC_ALL', 'TZ', 'TMPDIR'];
 
-/** Every variable a child inherits from the parent environment (when set there). */
+/** Every variable an isolated child inherits from the parent environment (when set there). */
 export const INHERITED_ENV_VARS: readonly string[] = [...DEFAULT_INHERITED_ENV_VARS, ...EXTRA_INHERITED_ENV_VARS];
 
+/** Prefix of mcpo's own settings (MCPO_API_KEY, MCPO_HOME…): configuration of mcpo, not of its servers. */
+export const MCPO_ENV_PREFIX = 'MCPO_';
+
+/** True for a variable of mcpo's own (compared case-insensitively: Windows names are). */
+export function isMcpoVariable(name: string): boolean {
+  return name.toUpperCase().startsWith(MCPO_ENV_PREFIX);
+}
+
+/** Whether a parent variable may be handed to a child at all. */
+function passable(name: string, value: string | undefined): value is string {
+  // Values starting with "()" are exported shell functions, a known injection vector (Shellshock); the SDK skips them too.
+  return typeof value === 'string' && !value.startsWith('()') && !isMcpoVariable(name);
+}
+
+export interface ChildEnvironmentOptions {
+  /** true: every passable parent variable; false: only INHERITED_ENV_VARS. */
+  inherit: boolean;
+}
+
 /**
- * `parentEnv`'s safe variables overlaid with `entryEnv`. The parent is passed in (not process.env) so
- * callers and tests decide what "the parent" is. Like the SDK, values starting with "()" are skipped:
- * they are exported shell functions, a known injection vector (Shellshock).
+ * `parentEnv`'s variables (all of them or the safe set, see ChildEnvironmentOptions) overlaid with
+ * `entryEnv`, which is passed as written (a `MCPO_*` key there was put on purpose). The parent is passed
+ * in (not process.env) so callers and tests decide what "the parent" is.
  */
-export function childEnvironment(entryEnv: Readonly<Record<string, string>>, parentEnv: Environment): Record<string, string> {
-  const env: Record<string, string> = {};
-  for (const name of INHERITED_ENV_VARS) {
-    const value = Object.hasOwn(parentEnv, name) ? parentEnv[name] : undefined;
-    if (typeof value === 'string' && !value.startsWith('()')) env[name] = value;
+export function childEnvironment(
+  entryEnv: Readonly<Record<string, string>>,
+  parentEnv: Environment,
+  options: ChildEnvironmentOptions,
+): Record<string, string> {
+  const names = options.inherit ? Object.keys(parentEnv) : INHERITED_ENV_VARS.filter((name) => Object.hasOwn(parentEnv, name));
+  // A Map, so a parent variable named "__proto__" is copied like any other.
+  const env = new Map<string, string>();
+  for (const name of names) {
+    const value = parentEnv[name];
+    if (passable(name, value)) env.set(name, value);
   }
-  return { ...env, ...entryEnv };
+  for (const [name, value] of Object.entries(entryEnv)) env.set(name, value);
+  return Object.fromEntries(env);
 }

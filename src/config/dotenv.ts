@@ -1,9 +1,11 @@
 /**
  * Environment variables from the command line: `--env-path FILE` (a .env file) and repeatable
- * `--env KEY=VALUE`. Error messages name keys and line numbers but never echo values (they are
+ * `--env KEY=VALUE` / `--env KEY`. Error messages name keys and line numbers but never echo values (they are
  * usually secrets).
  */
 import { ConfigError, UsageError } from '../errors.js';
+import { isMcpoVariable, MCPO_ENV_PREFIX } from './childEnv.js';
+import type { Environment } from './expand.js';
 
 /** Variable names as dotenv accepts them: a letter or underscore, then letters, digits, `_`, `.`, `-`. */
 export const ENV_ASSIGNMENT_NAME = /^[A-Za-z_][A-Za-z0-9_.-]*$/;
@@ -73,17 +75,30 @@ export function parseDotenv(text: string, file: string): Record<string, string> 
   return Object.fromEntries(result);
 }
 
-/** Parses repeatable `--env KEY=VALUE` flags (the value may be empty or contain "="). Later pairs win. */
-export function parseEnvAssignments(pairs: readonly string[]): Record<string, string> {
+/**
+ * Parses repeatable `--env` flags: `KEY=VALUE` (the value may be empty or contain "="), or a bare `KEY`,
+ * which takes KEY's value from `env` (mcpo's environment), as `docker run -e KEY` does. A bare KEY that
+ * is not set there, and any of mcpo's own MCPO_* variables, are a UsageError. Later flags win.
+ */
+export function parseEnvAssignments(pairs: readonly string[], env: Environment): Record<string, string> {
   const result = new Map<string, string>();
   for (const pair of pairs) {
     const equals = pair.indexOf('=');
-    if (equals === -1) throw new UsageError(`--env ${JSON.stringify(pair)}: expected KEY=VALUE`);
-    const key = pair.slice(0, equals);
+    const key = equals === -1 ? pair : pair.slice(0, equals);
     if (!ENV_ASSIGNMENT_NAME.test(key)) {
-      throw new UsageError(`--env ${JSON.stringify(`${key}=…`)}: ${key ? `"${key}"` : 'an empty name'} is not a valid variable name`);
+      const shown = equals === -1 ? key : `${key}=…`;
+      throw new UsageError(`--env ${JSON.stringify(shown)}: ${key ? `"${key}"` : 'an empty name'} is not a valid variable name (use KEY=VALUE, or KEY to pass on mcpo's own value)`);
     }
-    result.set(key, pair.slice(equals + 1));
+    if (isMcpoVariable(key)) {
+      throw new UsageError(`--env ${equals === -1 ? key : `${key}=…`}: mcpo's own ${MCPO_ENV_PREFIX}* variables are never passed on to servers (to configure mcpo, set ${key} in its environment)`);
+    }
+    if (equals !== -1) {
+      result.set(key, pair.slice(equals + 1));
+      continue;
+    }
+    const value = Object.hasOwn(env, key) ? env[key] : undefined;
+    if (value === undefined) throw new UsageError(`--env ${key}: ${key} is not set in mcpo's environment (use ${key}=VALUE to give a value)`);
+    result.set(key, value);
   }
   return Object.fromEntries(result);
 }

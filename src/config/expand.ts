@@ -4,6 +4,8 @@
  *   ${VAR}            the value of VAR; an error when VAR is not set (set-but-empty expands to "")
  *   ${VAR:-default}   the value of VAR, or `default` when VAR is unset or empty
  *   $${               a literal "${" (so "$${HOME}" stays the text ${HOME})
+ *   ${env:VAR}        VS Code's spelling of ${VAR} (also with :-default)
+ *   ${input:ID}       an error: a VS Code prompt, which mcpo cannot show
  *
  * Any other `$` is literal ("pa$$word" and "$HOME" are left alone). Only string values are expanded,
  * never object keys. The environment is always passed in; this module never reads process.env.
@@ -18,6 +20,9 @@ export interface ExpansionProblem {
 }
 
 const VARIABLE_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
+/** VS Code's predefined variables that mcp.json files use: mcpo has no workspace, so it says so when one is unset. */
+const VS_CODE_VARIABLES = new Set(['workspaceFolder', 'workspaceFolderBasename', 'userHome', 'cwd', 'file', 'fileDirname', 'pathSeparator']);
 
 /** Own properties only, so `${constructor}` on a plain-object env is "not set", not a function. */
 function lookup(env: Environment, name: string): string | undefined {
@@ -46,7 +51,11 @@ export function expandString(text: string, env: Environment): { value: string } 
     }
     const close = text.indexOf('}', dollar + 2);
     if (close === -1) return { error: 'unterminated "${" (write $${ for a literal "${")' };
-    const body = text.slice(dollar + 2, close);
+    const written = text.slice(dollar + 2, close);
+    if (written.startsWith('input:')) {
+      return { error: `"\${${written}}" is a VS Code input, which mcpo cannot prompt for: put the value in an environment variable and write \${NAME} instead` };
+    }
+    const body = written.startsWith('env:') ? written.slice('env:'.length) : written;
     const separator = body.indexOf(':-');
     const name = separator === -1 ? body : body.slice(0, separator);
     if (!VARIABLE_NAME.test(name)) {
@@ -54,7 +63,7 @@ export function expandString(text: string, env: Environment): { value: string } 
     }
     const value = lookup(env, name);
     if (separator !== -1) out += value ? value : body.slice(separator + 2);
-    else if (value === undefined) return { error: `environment variable ${name} is not set` };
+    else if (value === undefined) return { error: `environment variable ${name} is not set${VS_CODE_VARIABLES.has(name) ? ` (a VS Code variable: give mcpo its value, e.g. -e ${name}=/path)` : ''}` };
     else out += value;
     i = close + 1;
   }

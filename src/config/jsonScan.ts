@@ -3,6 +3,10 @@
  * things are. V8's SyntaxError often gives no position ("Unexpected token '}', ... is not valid JSON"),
  * and JSON.parse silently keeps the last of two duplicate keys, so we scan once to report the line and
  * column of a syntax error, where each key sits (for error messages about it), and duplicate keys.
+ *
+ * Comments (`//`, `/* *\/`) and trailing commas are accepted, as in VS Code's JSONC (its mcp.json often
+ * has them, and so does the Python mcpo's README example): the scan returns the text with them blanked
+ * out (same length, same line breaks) for JSON.parse, so every position stays where the user sees it.
  */
 import { jsonPathKey, type JsonPath } from './jsonPath.js';
 
@@ -23,7 +27,8 @@ export interface JsonDocumentMap {
   duplicates: readonly { path: JsonPath; location: SourceLocation }[];
 }
 
-export type JsonScanResult = { ok: true; map: JsonDocumentMap } | { ok: false; error: JsonSyntaxProblem };
+/** `json`: the text with comments and trailing commas turned into spaces, ready for JSON.parse. */
+export type JsonScanResult = { ok: true; map: JsonDocumentMap; json: string } | { ok: false; error: JsonSyntaxProblem };
 
 /** Deeper nesting than any config needs; the limit keeps the recursive scanner off the stack ceiling. */
 const MAX_DEPTH = 256;
@@ -56,6 +61,8 @@ export function scanJson(text: string): JsonScanResult {
   const offsets = new Map<string, number>();
   const duplicates: { path: JsonPath; location: SourceLocation }[] = [];
   let i = text.charCodeAt(0) === 0xfeff ? 1 : 0;
+  /** [start, end) ranges of comments and trailing commas. */
+  const blanks: [number, number][] = [];
 
   const fail = (message: string, at = i): never => {
     throw new Failure(message, at);
@@ -65,9 +72,22 @@ export function scanJson(text: string): JsonScanResult {
     while (!atEnd()) {
       const c = text[i];
       if (c === ' ' || c === '\t' || c === '\n' || c === '\r') i++;
-      else if (c === '/' && (text[i + 1] === '/' || text[i + 1] === '*')) fail('comments are not allowed in JSON');
-      else return;
+      else if (c === '/' && text[i + 1] === '/') {
+        const end = text.indexOf('\n', i);
+        blanks.push([i, end === -1 ? text.length : end]);
+        i = end === -1 ? text.length : end;
+      } else if (c === '/' && text[i + 1] === '*') {
+        const end = text.indexOf('*/', i + 2);
+        if (end === -1) fail('unterminated comment (missing */)');
+        blanks.push([i, end + 2]);
+        i = end + 2;
+      } else return;
     }
+  };
+  /** Blanks the comma at `comma` when the next thing after it (past whitespace and comments) is `close`. */
+  const blankIfTrailing = (comma: number, close: string): void => {
+    skipWhitespace();
+    if (text[i] === close) blanks.push([comma, comma + 1]);
   };
   const describeHere = (): string => {
     WORD.lastIndex = i;
@@ -137,7 +157,10 @@ export function scanJson(text: string): JsonScanResult {
     for (;;) {
       skipWhitespace();
       if (atEnd()) fail('unexpected end of file: expected a property name');
-      if (text[i] === '}') fail('trailing comma before "}" (not allowed in JSON)');
+      if (text[i] === '}') {
+        i++;
+        return;
+      }
       if (text[i] === "'") fail('property names must use double quotes (")');
       if (text[i] !== '"') fail(`unexpected ${describeHere()}: expected a property name in double quotes`);
       const keyOffset = i;
@@ -151,7 +174,7 @@ export function scanJson(text: string): JsonScanResult {
       i++;
       parseValue(childPath, depth + 1);
       skipWhitespace();
-      if (text[i] === ',') i++;
+      if (text[i] === ',') blankIfTrailing(i++, '}');
       else if (text[i] === '}') {
         i++;
         return;
@@ -169,11 +192,14 @@ export function scanJson(text: string): JsonScanResult {
     }
     for (let index = 0; ; index++) {
       skipWhitespace();
-      if (text[i] === ']') fail('trailing comma before "]" (not allowed in JSON)');
+      if (text[i] === ']') {
+        i++;
+        return;
+      }
       offsets.set(jsonPathKey([...path, index]), i);
       parseValue([...path, index], depth + 1);
       skipWhitespace();
-      if (text[i] === ',') i++;
+      if (text[i] === ',') blankIfTrailing(i++, ']');
       else if (text[i] === ']') {
         i++;
         return;
@@ -199,9 +225,21 @@ export function scanJson(text: string): JsonScanResult {
         return toLocation(rootOffset);
       },
     };
-    return { ok: true, map };
+    return { ok: true, map, json: blankOut(text, blanks) };
   } catch (error) {
     if (!(error instanceof Failure)) throw error;
     return { ok: false, error: { message: error.message, ...toLocation(error.offset) } };
   }
+}
+
+/** `text` with each range replaced by spaces (line breaks kept, so lines and columns do not move). */
+function blankOut(text: string, ranges: readonly [number, number][]): string {
+  if (ranges.length === 0) return text;
+  let out = '';
+  let from = 0;
+  for (const [start, end] of ranges) {
+    out += text.slice(from, start) + text.slice(start, end).replace(/[^\r\n]/g, ' ');
+    from = end;
+  }
+  return out + text.slice(from);
 }

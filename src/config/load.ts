@@ -1,16 +1,17 @@
 /**
- * Reading the config: JSON (with line/column on syntax errors) → warnings for unknown keys →
+ * Reading the config (`mcpServers`, or VS Code's `servers`): JSON (with line/column on syntax errors) → warnings for unknown keys →
  * `${VAR}` expansion → zod validation → normalized McpoConfig. Every problem is collected and
  * reported in one ConfigError (InvalidConfigError) naming the file, the JSON path and the line.
  */
 import { readFile } from 'node:fs/promises';
 import { ConfigError } from '../errors.js';
+import { withEnvFiles, type ReadText } from './envFile.js';
 import { expandTree, type Environment, type ExpansionProblem } from './expand.js';
 import { formatJsonPath, isJsonObject } from './jsonPath.js';
 import { scanJson, type JsonDocumentMap } from './jsonScan.js';
 import { normalizeConfig } from './normalize.js';
 import { formatLocation, InvalidConfigError, isWithin, problemFromIssue, sortByLocation, type ConfigProblem } from './problems.js';
-import { configFileSchema } from './schema.js';
+import { configFileSchema, SERVER_LIST_KEYS, type ServerListKey } from './schema.js';
 import type { McpoConfig } from './types.js';
 import { configWarnings } from './warnings.js';
 
@@ -21,6 +22,8 @@ export interface ParseOptions {
   env: Environment;
   /** Receives one line per warning, e.g. `config.json: mcpServers.x.comand: unknown key (did you mean "command"?)`. */
   warn: (message: string) => void;
+  /** Reads VS Code `envFile`s (relative to `file`). Default: readFileSync. */
+  readText?: ReadText;
 }
 
 const EXAMPLE = '{"mcpServers": {"<name>": {"command": "…"} or {"url": "https://…"}}}';
@@ -31,13 +34,29 @@ function withoutDisabled(servers: Record<string, unknown>): { enabled: Record<st
   return { enabled: Object.fromEntries(kept), disabled: Object.keys(servers).length - kept.length };
 }
 
-function validate(root: Record<string, unknown>, options: ParseOptions, map: JsonDocumentMap): McpoConfig {
+/**
+ * VS Code's `"type": "http"` means streamable HTTP with a fallback to SSE, which is what a url without
+ * `type` means here; elsewhere (Claude Code) "http" is streamable HTTP only.
+ */
+function asVsCodeMeansIt(servers: Record<string, unknown>): Record<string, unknown> {
+  return Object.fromEntries(
+    Object.entries(servers).map(([name, entry]) => {
+      if (!isJsonObject(entry) || typeof entry.type !== 'string' || entry.type.toLowerCase() !== 'http') return [name, entry];
+      if (entry.command !== undefined || entry.url === undefined) return [name, entry];
+      const { type: _http, ...auto } = entry;
+      return [name, auto];
+    }),
+  );
+}
+
+function validate(root: Record<string, unknown>, key: ServerListKey, options: ParseOptions, map: JsonDocumentMap): McpoConfig {
   let disabled = 0;
   let candidate: Record<string, unknown> = root;
-  if (isJsonObject(root.mcpServers)) {
-    const split = withoutDisabled(root.mcpServers);
+  const servers = root[key];
+  if (isJsonObject(servers)) {
+    const split = withoutDisabled(servers);
     disabled = split.disabled;
-    candidate = { ...root, mcpServers: split.enabled };
+    candidate = { ...root, [key]: key === 'servers' ? asVsCodeMeansIt(split.enabled) : split.enabled };
   }
   const expansionProblems: ExpansionProblem[] = [];
   const expanded = expandTree(candidate, options.env, expansionProblems);
@@ -49,14 +68,29 @@ function validate(root: Record<string, unknown>, options: ParseOptions, map: Jso
     // A string that failed to expand was replaced by "", which can fail validation too: say it once.
     if (!expansionProblems.some((p) => isWithin(problem.path, p.path))) problems.push(problem);
   }
-  if (isJsonObject(candidate.mcpServers) && Object.keys(candidate.mcpServers).length === 0) {
+  const enabled = candidate[key];
+  if (isJsonObject(enabled) && Object.keys(enabled).length === 0) {
     const message = disabled ? `no servers configured: all ${disabled} are "disabled": true` : `no servers configured: expected ${EXAMPLE}`;
-    problems.push({ path: ['mcpServers'], message });
+    problems.push({ path: [key], message });
   }
-  if (problems.length > 0 || !result.success) {
+  let file = result.data;
+  const listed = file?.[key];
+  if (listed && problems.length === 0) file = { ...file, [key]: withEnvFiles(listed, { key, configFile: options.file, read: options.readText }, problems) };
+  if (problems.length > 0 || !result.success || !file) {
     throw new InvalidConfigError(options.file, sortByLocation(problems.map((p) => ({ ...p, location: map.locate(p.path) }))));
   }
-  return normalizeConfig(result.data);
+  return normalizeConfig(file);
+}
+
+/** Which server list the file has; a ConfigError when it has none or both. */
+function serverListKey(root: Record<string, unknown>, file: string): ServerListKey {
+  const present = SERVER_LIST_KEYS.filter((key) => root[key] !== undefined);
+  if (present.length === 2) {
+    throw new ConfigError('has both "mcpServers" and "servers" (VS Code\'s name for the same list): keep one', { file });
+  }
+  const [key] = present;
+  if (key === undefined) throw new ConfigError(`has no "mcpServers" object (or "servers", as VS Code writes it): expected ${EXAMPLE}`, { file });
+  return key;
 }
 
 /** Parses and validates config text. Throws ConfigError (CONFIG_INVALID) naming `options.file`. */
@@ -67,17 +101,14 @@ export function parseConfig(text: string, options: ParseOptions): McpoConfig {
     const { line, column, message } = scan.error;
     throw new ConfigError(`invalid JSON at line ${line}, column ${column}: ${message}`, { file });
   }
-  const root: unknown = JSON.parse(text.replace(/^\uFEFF/, ''));
+  const root: unknown = JSON.parse(scan.json.replace(/^\uFEFF/, ''));
   if (!isJsonObject(root)) throw new ConfigError(`must contain a JSON object like ${EXAMPLE}`, { file });
 
   for (const warning of configWarnings(root, scan.map)) {
     const path = formatJsonPath(warning.path);
     options.warn(`${file}: ${path ? `${path}: ` : ''}${warning.message}${formatLocation(warning.location)}`);
   }
-  if (root.mcpServers === undefined) {
-    throw new ConfigError(`has no "mcpServers" object: expected ${EXAMPLE}`, { file });
-  }
-  return validate(root, options, scan.map);
+  return validate(root, serverListKey(root, file), options, scan.map);
 }
 
 const READ_ERRORS: Readonly<Record<string, string>> = {

@@ -1,4 +1,5 @@
 /** Validated file config (as the zod schemas parse it) → the camelCase McpoConfig the rest of mcpo uses. */
+import { normalizeHeaderForwarding } from './headerForwarding.js';
 import type { ClientMetadataFileConfig, OAuthFileConfig } from './oauthSchema.js';
 import type { ConfigFile, ServerEntryFile } from './schema.js';
 import type { McpoConfig, OAuthClientMetadataConfig, OAuthConfig, ServerEntry } from './types.js';
@@ -40,13 +41,14 @@ export function normalizeOAuth(oauth: OAuthFileConfig): OAuthConfig {
 export function normalizeEntry(name: string, entry: ServerEntryFile): ServerEntry {
   const common = defined({
     name,
-    disabledTools: entry.disabledTools ?? [],
+    disabledTools: [...new Set([...(entry.disabledTools ?? []), ...(entry.disabled_tools ?? [])])],
     // Round up so a tiny positive timeout never becomes 0 ms (which would mean "no timeout" to some APIs).
     timeoutMs: entry.timeout === undefined ? undefined : Math.ceil(entry.timeout * 1000),
     maxConcurrentCalls: entry.maxConcurrentCalls,
+    headerForwarding: normalizeHeaderForwarding(entry.client_header_forwarding),
   });
   if (entry.command !== undefined) {
-    return defined({ ...common, kind: 'stdio' as const, command: entry.command, args: entry.args ?? [], env: entry.env ?? {}, cwd: entry.cwd });
+    return defined({ ...common, kind: 'stdio' as const, command: entry.command, args: entry.args ?? [], env: entry.env ?? {}, inheritEnv: entry.inheritEnv ?? true, cwd: entry.cwd });
   }
   const transport = entry.type ?? entry.transport;
   return defined({
@@ -61,5 +63,5 @@ export function normalizeEntry(name: string, entry: ServerEntryFile): ServerEntr
 
 /** All entries, in file order. */
 export function normalizeConfig(file: ConfigFile): McpoConfig {
-  return { servers: Object.entries(file.mcpServers).map(([name, entry]) => normalizeEntry(name, entry)) };
+  return { servers: Object.entries(file.mcpServers ?? file.servers ?? {}).map(([name, entry]) => normalizeEntry(name, entry)) };
 }

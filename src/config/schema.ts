@@ -1,11 +1,13 @@
 /**
  * The config file as written: `{"mcpServers": {NAME: entry}}` in the format of Claude Desktop and the
- * Python mcpo, plus the spellings other clients write (`transport` for `type`, Windsurf's `serverUrl`
- * for `url`, `http`/`streamable_http`/`streamableHttp` for streamable HTTP). This is the single source
+ * Python mcpo, or VS Code's `{"servers": {NAME: entry}, "inputs": […]}`, plus the spellings other
+ * clients write (`transport` for `type`, Windsurf's `serverUrl` for `url`, `http`/`streamable_http`/
+ * `streamableHttp` for streamable HTTP). This is the single source
  * of truth for what is valid; ./normalize.ts turns the parsed result into the McpoConfig types.
  * Expansion of `${VAR}` happens before validation, so URLs are checked after expansion.
  */
 import { z } from 'zod';
+import { headerForwardingSchema } from './headerForwarding.js';
 import { isJsonObject } from './jsonPath.js';
 import { serverNameProblem } from './names.js';
 import { oauthSchema } from './oauthSchema.js';
@@ -80,12 +82,18 @@ const envSchema = z.record(z.string(), z.string()).superRefine(
   { when: (payload) => isJsonObject(payload.value) },
 );
 
+const toolNamesSchema = z.array(z.string().min(1, 'must not be empty'));
+
 /** One entry under `mcpServers` (stdio or remote; which one is decided by the presence of command or url). */
 export const serverEntrySchema = z
   .object({
     command: z.string().min(1, 'must not be empty').optional(),
     args: z.array(z.string()).optional(),
     env: envSchema.optional(),
+    /** VS Code: a .env file whose variables the child gets under `env` (see ./envFile.ts). */
+    envFile: z.string().min(1, 'must not be empty').optional(),
+    /** false: the child gets only a minimal safe environment plus `env`, not mcpo's whole environment. */
+    inheritEnv: z.boolean().optional(),
     cwd: z.string().min(1, 'must not be empty').optional(),
     type: transportSchema.optional(),
     /** Alias of `type`. */
@@ -94,7 +102,11 @@ export const serverEntrySchema = z
     /** Alias of `url` (Windsurf). */
     serverUrl: httpUrlSchema.optional(),
     headers: headersSchema.optional(),
-    disabledTools: z.array(z.string().min(1, 'must not be empty')).optional(),
+    disabledTools: toolNamesSchema.optional(),
+    /** The Python mcpo's other spelling of `disabledTools`; given both, the tools of both lists are hidden. */
+    disabled_tools: toolNamesSchema.optional(),
+    /** The Python mcpo's header forwarding; see ./headerForwarding.ts. */
+    client_header_forwarding: headerForwardingSchema.optional(),
     /** Seconds per tool call. */
     timeout: z
       .number()
@@ -157,19 +169,30 @@ function checkEntryShape(entry: Record<string, unknown>, ctx: z.RefinementCtx): 
   }
 }
 
-/** The whole file, after `${VAR}` expansion and with disabled entries removed. */
+/** The servers of a file: names (URL path segments) → entries. */
+const serverListSchema = z.record(z.string(), serverEntrySchema).superRefine(
+  (servers, ctx) => {
+    for (const name of Object.keys(servers)) {
+      const problem = serverNameProblem(name);
+      if (problem) ctx.addIssue({ code: 'custom', path: [name], message: problem });
+    }
+  },
+  { when: (payload) => isJsonObject(payload.value) },
+);
+
+/** Where a file keeps its servers: `mcpServers` (Claude Desktop and Code, Cursor, the Python mcpo) or `servers` (VS Code's mcp.json). */
+export const SERVER_LIST_KEYS = ['mcpServers', 'servers'] as const;
+export type ServerListKey = (typeof SERVER_LIST_KEYS)[number];
+
+/** The whole file, after `${VAR}` expansion and with disabled entries removed. ./load.ts sees to it that exactly one server list is present. */
 export const configFileSchema = z.object({
   /** Editors' JSON schema hint; accepted and ignored. */
   $schema: z.string().optional(),
-  mcpServers: z.record(z.string(), serverEntrySchema).superRefine(
-    (servers, ctx) => {
-      for (const name of Object.keys(servers)) {
-        const problem = serverNameProblem(name);
-        if (problem) ctx.addIssue({ code: 'custom', path: [name], message: problem });
-      }
-    },
-    { when: (payload) => isJsonObject(payload.value) },
-  ),
+  mcpServers: serverListSchema.optional(),
+  /** VS Code's name for `mcpServers`. */
+  servers: serverListSchema.optional(),
+  /** VS Code's prompts for `${input:…}` values. mcpo cannot prompt: ignored, with a warning. */
+  inputs: z.array(z.unknown()).optional(),
 });
 
 export type ServerEntryFile = z.infer<typeof serverEntrySchema>;

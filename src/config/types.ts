@@ -4,16 +4,20 @@
  * described by the zod schemas in ./schema.ts and ./oauthSchema.ts; ./normalize.ts maps one to the other.
  */
 
+import type { HeaderForwarding } from './headerForwarding.js';
+
 /** Fields every server entry has, whatever its transport. */
 export interface CommonEntry {
   /** The key under `mcpServers`; also the URL path segment the tools are served under. */
   name: string;
-  /** Tools never served (matched by exact tool name). Default []. */
+  /** Tools never served (matched by exact tool name), from `disabledTools` and `disabled_tools`. Default []. */
   disabledTools: string[];
   /** Per-call timeout in milliseconds, from the entry's `timeout` in seconds. Undefined: the caller's default. */
   timeoutMs?: number;
   /** Tool calls in flight to this server at once (more wait their turn). Undefined: the caller's default. */
   maxConcurrentCalls?: number;
+  /** Request headers to pass on to the server (`client_header_forwarding` with `"enabled": true`). Undefined: none. */
+  headerForwarding?: HeaderForwarding;
 }
 
 /** A local MCP server started as a child process speaking MCP over stdin/stdout. */
@@ -23,6 +27,8 @@ export interface StdioEntry extends CommonEntry {
   args: string[];
   /** Only the entry's own variables; see childEnvironment() for what the child actually gets. */
   env: Record<string, string>;
+  /** true: the child gets mcpo's whole environment (minus MCPO_*) under `env`; false: a minimal safe set. Default true. */
+  inheritEnv: boolean;
   cwd?: string;
 }
 

@@ -13,7 +13,7 @@ import { BatchingStdioTransport } from './stdioTransport.js';
 import type { SessionAuth, TransportKind } from './types.js';
 
 export interface TransportContext {
-  /** The environment mcpo itself runs with; stdio children get only a safe subset of it. */
+  /** The environment mcpo itself runs with; stdio children inherit it (or a safe subset), see childEnvironment(). */
   parentEnv: Readonly<Record<string, string | undefined>>;
   /**
    * mcpo's OAuth for entries with an `oauth` block: the transport sends through its fetch, which adds the
@@ -36,7 +36,7 @@ export function createTransport(entry: ServerEntry, kind: TransportKind, context
     const transport = new BatchingStdioTransport({
       command: entry.command,
       args: entry.args,
-      env: childEnvironment(entry.env, context.parentEnv),
+      env: childEnvironment(entry.env, context.parentEnv, { inherit: entry.inheritEnv }),
       ...(entry.cwd === undefined ? {} : { cwd: entry.cwd }),
       stderr: 'pipe',
     });

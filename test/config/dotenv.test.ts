@@ -76,22 +76,36 @@ describe('.env files (--env-path)', () => {
   });
 });
 
-describe('--env KEY=VALUE flags', () => {
+describe('--env KEY=VALUE and --env KEY flags', () => {
   it('turns pairs into variables, keeping "=" inside values and empty values', () => {
-    expect(parseEnvAssignments(['A=1', 'B=x=y', 'C=', 'A=2'])).toEqual({ A: '2', B: 'x=y', C: '' });
+    expect(parseEnvAssignments(['A=1', 'B=x=y', 'C=', 'A=2'], {})).toEqual({ A: '2', B: 'x=y', C: '' });
   });
 
-  it('rejects a pair without "=" naming it', () => {
-    const error = thrown(() => parseEnvAssignments(['A=1', 'TOKEN']));
+  it('takes the value of a bare KEY from the environment it is given, like docker run -e KEY', () => {
+    expect(parseEnvAssignments(['TOKEN', 'EMPTY'], { TOKEN: 'from-mcpo', EMPTY: '' })).toEqual({ TOKEN: 'from-mcpo', EMPTY: '' });
+  });
+
+  it("rejects a bare KEY that mcpo's environment does not have, naming it", () => {
+    const error = thrown(() => parseEnvAssignments(['A=1', 'TOKEN'], { OTHER: 'x' }));
     expect(error).toBeInstanceOf(UsageError);
     expect((error as UsageError).code).toBe('USAGE');
-    expect((error as Error).message).toBe('--env "TOKEN": expected KEY=VALUE');
+    expect((error as Error).message).toBe("--env TOKEN: TOKEN is not set in mcpo's environment (use TOKEN=VALUE to give a value)");
+  });
+
+  it("never passes on one of mcpo's own MCPO_* variables, by name or with a value", () => {
+    const error = thrown(() => parseEnvAssignments(['MCPO_API_KEY'], { MCPO_API_KEY: 'top-secret' })) as Error;
+    expect(error).toBeInstanceOf(UsageError);
+    expect(error.message).toBe("--env MCPO_API_KEY: mcpo's own MCPO_* variables are never passed on to servers (to configure mcpo, set MCPO_API_KEY in its environment)");
+    expect(error.message).not.toContain('top-secret');
+    const given = thrown(() => parseEnvAssignments(['MCPO_API_KEY=other-secret'], {})) as Error;
+    expect(given.message).toMatch(/^--env MCPO_API_KEY=…: mcpo's own MCPO_\* variables are never passed on/);
+    expect(given.message).not.toContain('other-secret');
   });
 
   it('rejects an invalid name without echoing the value', () => {
-    const error = thrown(() => parseEnvAssignments(['MY VAR=secret'])) as Error;
+    const error = thrown(() => parseEnvAssignments(['MY VAR=secret'], {})) as Error;
     expect(error).toBeInstanceOf(UsageError);
-    expect(error.message).toBe('--env "MY VAR=…": "MY VAR" is not a valid variable name');
-    expect(() => parseEnvAssignments(['=x'])).toThrow('an empty name is not a valid variable name');
+    expect(error.message).toBe('--env "MY VAR=…": "MY VAR" is not a valid variable name (use KEY=VALUE, or KEY to pass on mcpo\'s own value)');
+    expect(() => parseEnvAssignments(['=x'], {})).toThrow('an empty name is not a valid variable name');
   });
 });

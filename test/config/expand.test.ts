@@ -21,12 +21,17 @@ describe('${VAR} expansion in strings', () => {
     ['cost: $5, pa$$word, $HOME', 'cost: $5, pa$$word, $HOME'],
     ['trailing $', 'trailing $'],
     ['no variables', 'no variables'],
+    ['Bearer ${env:TOKEN}', 'Bearer s3cret'],
+    ['${env:UNSET:-fallback}', 'fallback'],
   ])('expands %j to %j', (input, expected) => {
     expect(expandString(input, env)).toEqual({ value: expected });
   });
 
   it.each([
     ['${MISSING}', 'environment variable MISSING is not set'],
+    ['${env:MISSING}', 'environment variable MISSING is not set'],
+    ['${workspaceFolder}/.env', 'environment variable workspaceFolder is not set (a VS Code variable: give mcpo its value, e.g. -e workspaceFolder=/path)'],
+    ['${input:api-key}', '"${input:api-key}" is a VS Code input, which mcpo cannot prompt for: put the value in an environment variable and write ${NAME} instead'],
     ['${constructor}', 'environment variable constructor is not set'],
     ['${HOME', 'unterminated "${" (write $${ for a literal "${")'],
     ['${}', 'invalid variable reference "${}"'],
@@ -66,6 +71,7 @@ describe('${VAR} expansion in config files', () => {
           command: '/home/ada/bin/server',
           args: ['--token', 's3cret', '--port=8080'],
           env: { API_TOKEN: 's3cret', LITERAL: '${NOT_EXPANDED}' },
+          inheritEnv: true,
           cwd: '/home/ada/work',
           disabledTools: ['dangerous'],
         },

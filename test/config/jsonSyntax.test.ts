@@ -27,9 +27,9 @@ describe('config files that are not valid JSON', () => {
   });
 
   it.each([
-    ['{"mcpServers": {"a": {"command": "x",}}}', 'line 1, column 38: trailing comma before "}" (not allowed in JSON)'],
-    ['{"mcpServers": {"a": {"args": ["x",]}}}', 'line 1, column 36: trailing comma before "]" (not allowed in JSON)'],
-    ['{\n  // my servers\n  "mcpServers": {}\n}', 'line 2, column 3: comments are not allowed in JSON'],
+    ['{"mcpServers": {"a": {"command": "x",,}}}', 'line 1, column 38: unexpected ",": expected a property name in double quotes'],
+    ['{"mcpServers": {"a": {"args": [,"x"]}}}', 'line 1, column 32: unexpected ",": expected a value (strings must be in double quotes)'],
+    ['{\n  /* my servers\n  "mcpServers": {}\n}', 'line 2, column 3: unterminated comment (missing */)'],
     ["{'mcpServers': {}}", 'line 1, column 2: property names must use double quotes (")'],
     ['{mcpServers: {}}', 'line 1, column 2: unexpected "mcpServers": expected a property name in double quotes'],
     ['{"mcpServers": {"a": {"command": \'x\'}}}', 'line 1, column 34: strings must use double quotes (")'],
@@ -71,13 +71,23 @@ describe('the JSON scanner agrees with JSON.parse', () => {
     expect(scanJson(text).ok).toBe(true);
   });
 
-  it.each(['{"a": 1,}', '[1 2]', '{"a" 1}', 'tru', '-', '1.', '.5', '+1', '{"a": NaN}', '"\t"', '[', '{"a": 1}}'])(
+  it.each(['{"a": 1,,}', '[1 2]', '{"a" 1}', 'tru', '-', '1.', '.5', '+1', '{"a": NaN}', '"\t"', '[', '{"a": 1}}'])(
     'rejects invalid JSON %j',
     (text) => {
       expect(() => JSON.parse(text)).toThrow();
       expect(scanJson(text).ok).toBe(false);
     },
   );
+
+  it('accepts comments and trailing commas (JSONC, as VS Code writes mcp.json), keeping every position where it was', () => {
+    const text = '{\n  // my servers\n  "mcpServers": { /* two */\n    "a": {"args": ["x", "//not a comment",],},\n  },\n}\n';
+    const scan = scanJson(text);
+    if (!scan.ok) throw new Error(`expected JSONC to be accepted: ${scan.error.message}`);
+    expect(JSON.parse(scan.json)).toEqual({ mcpServers: { a: { args: ['x', '//not a comment'] } } });
+    expect(scan.json.length).toBe(text.length);
+    expect(scan.json.split('\n')).toHaveLength(text.split('\n').length);
+    expect(scan.map.locate(['mcpServers', 'a'])).toEqual({ line: 4, column: 5 });
+  });
 
   it('locates keys and array elements, and falls back to the nearest present ancestor', () => {
     const scan = scanJson('{\n  "mcpServers": {\n    "a": {\n      "args": ["x",\n               "y"]\n    }\n  }\n}');

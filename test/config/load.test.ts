@@ -20,13 +20,14 @@ describe('loading a config file', () => {
     const { config, warnings } = await load(join(FIXTURES, 'claude-desktop.json'));
     expect(warnings).toEqual([]);
     expect(config.servers).toEqual([
-      { name: 'memory', kind: 'stdio', command: 'npx', args: ['-y', '@modelcontextprotocol/server-memory'], env: {}, disabledTools: [] },
+      { name: 'memory', kind: 'stdio', command: 'npx', args: ['-y', '@modelcontextprotocol/server-memory'], env: {}, inheritEnv: true, disabledTools: [] },
       {
         name: 'time',
         kind: 'stdio',
         command: 'uvx',
         args: ['mcp-server-time', '--local-timezone=America/New_York'],
         env: { TZ_FALLBACK: 'UTC' },
+        inheritEnv: true,
         cwd: '/tmp',
         disabledTools: [],
       },
@@ -70,6 +71,66 @@ describe('loading a config file', () => {
     const [a, b] = parseConfig(text, { file: 'c.json', ...noWarnings }).servers;
     expect(a?.timeoutMs).toBe(1);
     expect(b?.timeoutMs).toBe(1500);
+  });
+
+  it('reads inheritEnv: absent means inherit, false isolates, anything but a boolean is an error naming it', () => {
+    const text = JSON.stringify({ mcpServers: { a: { command: 'x' }, b: { command: 'x', inheritEnv: false } } });
+    expect(parseConfig(text, { file: 'c.json', ...noWarnings }).servers.map((s) => s.kind === 'stdio' && s.inheritEnv)).toEqual([true, false]);
+    const bad = thrown(() => parseConfig('{"mcpServers": {"a": {"command": "x", "inheritEnv": "no"}}}', { file: 'c.json', ...noWarnings }));
+    expect((bad as Error).message).toContain("c.json: mcpServers.a.inheritEnv: must be true or false (got a string)");
+  });
+
+  it('hides the tools of disabledTools and of disabled_tools (the Python mcpo accepts both), together when both are given', () => {
+    const text = JSON.stringify({
+      mcpServers: { a: { command: 'x', disabled_tools: ['drop'] }, b: { command: 'x', disabledTools: ['one', 'both'], disabled_tools: ['both', 'two'] } },
+    });
+    const servers = parseConfig(text, { file: 'c.json', env: {}, warn: () => {} }).servers;
+    expect(servers.map((s) => s.disabledTools)).toEqual([['drop'], ['one', 'both', 'two']]);
+  });
+
+  it('reads client_header_forwarding into lowercase allow/deny patterns; off unless enabled; bad patterns named', () => {
+    const entry = (block: object) =>
+      parseConfig(JSON.stringify({ mcpServers: { a: { url: 'https://h/mcp', client_header_forwarding: block } } }), { file: 'c.json', env: {}, warn: () => {} }).servers[0];
+    expect(entry({ enabled: true, whitelist: ['X-User-*', 'X-Tenant'], blacklist: ['X-User-Secret'], debug_headers: true })?.headerForwarding).toEqual({
+      allow: ['x-user-*', 'x-tenant'],
+      deny: ['x-user-secret'],
+      logNames: true,
+    });
+    expect(entry({ enabled: true })?.headerForwarding).toEqual({ allow: ['*'], deny: [], logNames: false });
+    expect(entry({ enabled: false, whitelist: ['X-A'] })).not.toHaveProperty('headerForwarding');
+    const bad = thrown(() => entry({ enabled: 'yes', whitelist: ['X User'] })) as Error;
+    expect(bad.message).toContain('mcpServers.a.client_header_forwarding.enabled: must be true or false');
+    expect(bad.message).toContain('mcpServers.a.client_header_forwarding.whitelist[0]: must be a header name, a prefix ending in "*"');
+  });
+
+  it("reads VS Code's mcp.json as it is: servers, JSONC, ${env:VAR}, http with SSE fallback; inputs ignored with a warning", async () => {
+    const { config, warnings } = await load(join(FIXTURES, 'vscode-mcp.json'), { GITHUB_TOKEN: 'ghp_test' });
+    expect(warnings).toEqual([expect.stringMatching(/vscode-mcp\.json: inputs: is ignored: mcpo cannot prompt for VS Code inputs.* \(line 3, column 3\)$/)]);
+    expect(config.servers).toEqual([
+      { name: 'memory', kind: 'stdio', command: 'npx', args: ['-y', '@modelcontextprotocol/server-memory'], env: {}, inheritEnv: true, disabledTools: [] },
+      { name: 'github', kind: 'auto', url: 'https://api.githubcopilot.com/mcp/', headers: { Authorization: 'Bearer ghp_test' }, disabledTools: [] },
+      { name: 'legacy', kind: 'sse', url: 'http://localhost:3001/sse', headers: {}, disabledTools: [] },
+    ]);
+  });
+
+  it("reads a VS Code envFile relative to the config file into env (env wins); a missing one is an error naming it", async () => {
+    await mkdir(join(dir.path, 'conf'));
+    await dir.write('conf/.env', '# VS Code envFile\nFROM_FILE=file\nBOTH=file\n');
+    const file = await dir.write('conf/mcp.json', { servers: { a: { type: 'stdio', command: 'x', envFile: '.env', env: { BOTH: 'entry' } } } });
+    const { config } = await load(file);
+    expect(config.servers[0]).toMatchObject({ env: { FROM_FILE: 'file', BOTH: 'entry' } });
+
+    const missing = await dir.write('conf/missing.json', { servers: { a: { command: 'x', envFile: 'nope.env' } } });
+    const error = (await loadConfig(missing, { env: {}, warn: () => {} }).catch((e: unknown) => e)) as Error;
+    expect(error.message).toBe(`${missing}: servers.a.envFile: cannot use ${join(dir.path, 'conf', 'nope.env')}: no such file (line 5, column 7)`);
+  });
+
+  it('refuses a VS Code ${input:…} reference, naming it, where it is, and what to write instead', () => {
+    const text = '{"servers": {\n "gh": {"type": "http", "url": "https://h/mcp", "headers": {"Authorization": "Bearer ${input:github-token}"}}}}';
+    const error = thrown(() => parseConfig(text, { file: 'mcp.json', env: {}, warn: () => {} })) as Error;
+    expect(error.message).toBe(
+      'mcp.json: servers.gh.headers.Authorization: "${input:github-token}" is a VS Code input, which mcpo cannot prompt for: put the value in an environment variable and write ${NAME} instead (line 2, column 61)',
+    );
   });
 
   it('leaves out servers marked "disabled": true without checking them', async () => {
@@ -124,10 +185,17 @@ describe('config files that are not a server list', () => {
     expect(() => parseConfig(text, { file: 'c.json', ...noWarnings })).toThrow('c.json: mcpServers: no servers configured: all 2 are "disabled": true');
   });
 
-  it('rejects a file without mcpServers, showing the expected shape', () => {
-    const error = thrown(() => parseConfig('{"servers": {}}', { file: 'c.json', env: {}, warn: () => {} }));
+  it('rejects a file without mcpServers (or VS Code servers), showing the expected shape', () => {
+    const error = thrown(() => parseConfig('{"tools": {}}', { file: 'c.json', env: {}, warn: () => {} }));
     expect(error).toBeInstanceOf(ConfigError);
-    expect((error as Error).message).toMatch(/^c\.json: has no "mcpServers" object: expected \{"mcpServers": /);
+    expect((error as Error).message).toMatch(/^c\.json: has no "mcpServers" object \(or "servers", as VS Code writes it\): expected \{"mcpServers": /);
+    const empty = thrown(() => parseConfig('{"servers": {}}', { file: 'c.json', env: {}, warn: () => {} }));
+    expect((empty as Error).message).toMatch(/^c\.json: servers: no servers configured/);
+  });
+
+  it('rejects a file with both mcpServers and servers, since it is unclear which list is meant', () => {
+    const error = thrown(() => parseConfig('{"mcpServers": {"a": {"command": "x"}}, "servers": {"b": {"command": "y"}}}', { file: 'c.json', env: {}, warn: () => {} }));
+    expect((error as Error).message).toBe('c.json: has both "mcpServers" and "servers" (VS Code\'s name for the same list): keep one');
   });
 
   it('rejects JSON that is not an object', () => {

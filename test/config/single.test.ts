@@ -14,6 +14,7 @@ describe('a single server from the command line', () => {
       command: 'uvx',
       args: ['mcp-server-time', '--local-timezone=UTC'],
       env: { TZ: 'UTC' },
+      inheritEnv: true,
       disabledTools: [],
     });
   });

@@ -23,13 +23,53 @@ describe('warnings about keys mcpo does not use', () => {
 
   it('suggests keys differing only in case or separators', () => {
     const warnings = warningsFor(
-      JSON.stringify({ mcpServers: { x: { command: 'n', disabled_tools: [], Args: [] }, y: { url: 'https://h/m', oauth: { callbackPort: 1 } } } }),
+      JSON.stringify({ mcpServers: { x: { command: 'n', DisabledTools: [], Args: [] }, y: { url: 'https://h/m', oauth: { callbackPort: 1 } } } }),
     );
     expect(warnings).toEqual([
-      expect.stringMatching(/^config\.json: mcpServers\.x\.disabled_tools: unknown key \(did you mean "disabledTools"\?\)/),
+      expect.stringMatching(/^config\.json: mcpServers\.x\.DisabledTools: unknown key \(did you mean "disabledTools"\?\)/),
       expect.stringMatching(/^config\.json: mcpServers\.x\.Args: unknown key \(did you mean "args"\?\)/),
       expect.stringMatching(/^config\.json: mcpServers\.y\.oauth\.callbackPort: unknown key \(did you mean "callback_port"\?\)/),
     ]);
+  });
+
+  it('suggests env for enviroment, environment and envVars, args for arguments, command for cmd: words edit distance misses', () => {
+    const keys = { enviroment: {}, environment: {}, envVars: {}, arguments: [], cmd: 'n', workingDirectory: '/tmp', timeoutSeconds: 5 };
+    const warnings = warningsFor(JSON.stringify({ mcpServers: { x: { command: 'n', ...keys } } }));
+    const suggested = warnings.map((w) => /mcpServers\.x\.(\w+): unknown key \(did you mean "(\w+)"\?\)/.exec(w)?.slice(1, 3).join(' → '));
+    expect(suggested).toEqual([
+      'enviroment → env',
+      'environment → env',
+      'envVars → env',
+      'arguments → args',
+      'cmd → command',
+      'workingDirectory → cwd',
+      'timeoutSeconds → timeout',
+    ]);
+  });
+
+  it("says VS Code's dev block is ignored rather than unknown", () => {
+    expect(warningsFor(JSON.stringify({ servers: { x: { type: 'stdio', command: 'n', dev: { watch: 'src/**' } } } }))).toEqual([
+      expect.stringMatching(/^config\.json: servers\.x\.dev: is ignored: VS Code's development mode \(watch and debug\) is for VS Code only/),
+    ]);
+  });
+
+  it('knows disabled_tools (the Python mcpo spelling) and says when both spellings are given', () => {
+    expect(warningsFor(JSON.stringify({ mcpServers: { x: { command: 'n', disabled_tools: ['a'] } } }))).toEqual([]);
+    expect(warningsFor(JSON.stringify({ mcpServers: { x: { command: 'n', disabledTools: ['a'], disabled_tools: ['b'] } } }))).toEqual([
+      expect.stringMatching(/^config\.json: mcpServers\.x\.disabled_tools: and "disabledTools" are the same setting: the tools of both lists are hidden/),
+    ]);
+  });
+
+  it('knows client_header_forwarding, warns about keys inside it and about a block that is not enabled', () => {
+    const forwarding = (block: object) => warningsFor(JSON.stringify({ mcpServers: { x: { command: 'n', client_header_forwarding: block } } }));
+    expect(forwarding({ enabled: true, whitelist: ['X-User-*'], blacklist: [], debug_headers: false })).toEqual([]);
+    expect(forwarding({ enabled: true, whitelst: ['X-User-*'] })).toEqual([
+      expect.stringMatching(/mcpServers\.x\.client_header_forwarding\.whitelst: unknown key \(did you mean "whitelist"\?\)/),
+    ]);
+    expect(forwarding({ whitelist: ['X-User-*'] })).toEqual([
+      expect.stringMatching(/mcpServers\.x\.client_header_forwarding: is ignored: nothing is forwarded without "enabled": true/),
+    ]);
+    expect(forwarding({ enabled: false })).toEqual([]);
   });
 
   it('warns about unknown top-level keys too, and keys nothing resembles get no suggestion', () => {
@@ -44,12 +84,12 @@ describe('warnings about keys mcpo does not use', () => {
     expect(warningsFor(JSON.stringify({ $schema: 'https://example.com/schema.json', mcpServers: { x: { command: 'n' } } }))).toEqual([]);
   });
 
-  it('warns that headers do nothing for a stdio server and args, env and cwd nothing for a remote one', () => {
+  it('warns that headers do nothing for a stdio server and args, env, inheritEnv and cwd nothing for a remote one', () => {
     const warnings = warningsFor(
       JSON.stringify({
         mcpServers: {
           local: { command: 'n', headers: { A: 'b' } },
-          remote: { url: 'https://h/m', args: [], env: {}, cwd: '/tmp' },
+          remote: { url: 'https://h/m', args: [], env: {}, inheritEnv: false, cwd: '/tmp' },
         },
       }),
     );
@@ -57,6 +97,7 @@ describe('warnings about keys mcpo does not use', () => {
       'config.json: mcpServers.local.headers: is ignored: "headers" applies only to remote (url) servers',
       'config.json: mcpServers.remote.args: is ignored: "args" applies only to local (command) servers',
       'config.json: mcpServers.remote.env: is ignored: "env" applies only to local (command) servers',
+      'config.json: mcpServers.remote.inheritEnv: is ignored: "inheritEnv" applies only to local (command) servers',
       'config.json: mcpServers.remote.cwd: is ignored: "cwd" applies only to local (command) servers',
     ]);
   });
@@ -98,11 +139,15 @@ describe('did-you-mean suggestions', () => {
     ['disabledTool', 'disabledTools'],
     ['timeot', 'timeout'],
     ['arg', 'args'],
+    ['enviroment', 'env'],
+    ['environment', 'env'],
+    ['Environment_Variables', 'env'],
+    ['envVars', 'env'],
   ])('suggests %j for %j', (typo, expected) => {
     expect(closestKey(typo, keys)).toBe(expected);
   });
 
-  it.each(['description', 'autoApprove', 'x', 'environment'])('suggests nothing for %j', (key) => {
+  it.each(['description', 'autoApprove', 'x', 'alwaysAllow'])('suggests nothing for %j', (key) => {
     expect(closestKey(key, keys)).toBeUndefined();
   });
 });

@@ -17,7 +17,7 @@ beforeAll(async () => {
   const common = { disabledTools: [] };
   proxy = await run({
     servers: [
-      { ...common, kind: 'stdio', name: 'stdio', command: process.execPath, args: [EVERYTHING_ENTRY, 'stdio'], env: {} },
+      { ...common, kind: 'stdio', name: 'stdio', command: process.execPath, args: [EVERYTHING_ENTRY, 'stdio'], env: {}, inheritEnv: false },
       { ...common, kind: 'sse', name: 'sse', url: sse.url, headers: {} },
       { ...common, kind: 'streamable-http', name: 'http', url: http.url, headers: {} },
     ],

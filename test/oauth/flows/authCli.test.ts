@@ -38,7 +38,7 @@ async function setup(openBrowser: OpenBrowser = fetchBrowser(), callbackTimeoutM
     return { code, out };
   };
   const store = new FileTokenStore({ mcpoHome: home, ...storeIdentity(oauthEntry(server.mcpUrl)) });
-  return { server, home, config, cli, term, store, browser: openBrowser };
+  return { server, home, config, cli, term, store, browser: openBrowser, deps };
 }
 
 describe('mcpo auth', () => {
@@ -87,11 +87,22 @@ describe('mcpo auth', () => {
     expect(res.status).toBe(401);
   });
 
+  it('reads the config file from MCPO_CONFIG when -c is not given, as serving does', async () => {
+    const { config, deps } = await setup();
+    let out = '';
+    const stdout = new PassThrough();
+    stdout.on('data', (c: Buffer) => (out += c.toString()));
+    const code = await runAuthCli(['node', 'mcpo', 'auth', 'status'], { ...deps, stdout, env: { ...deps.env, MCPO_CONFIG: config } });
+    expect(code).toBe(0);
+    expect(out).toMatch(/^secure: not authorized/);
+  });
+
   it('exits 2 for an unknown server or one without oauth, and 1 when the authorization fails', async () => {
     const { cli, config, term } = await setup(idleBrowser(), 200);
     expect((await cli('login', 'nope', '--config', config)).code).toBe(2);
     expect((await cli('login', 'local', '--config', config)).code).toBe(2);
-    expect((await cli('status')).code).toBe(2); // --config is required
+    expect((await cli('status')).code).toBe(2); // --config (or MCPO_CONFIG) is required
+    expect(term.text()).toContain('mcpo: -c/--config FILE is required (or set MCPO_CONFIG)');
     expect((await cli('login', 'secure', '--config', config)).code).toBe(1);
     expect(term.text()).toContain('mcpo: Timed out after');
   });
