@@ -16,6 +16,7 @@ import { CallLimiter, DEFAULT_MAX_CONCURRENT_CALLS } from './callLimiter.js';
 import { describeError, needsAuthorization, unavailable } from './callErrors.js';
 import { SessionEndedError, StreamGivenUpError } from './http/eventStreams.js';
 import { endSession, isDroppedSseStream, listAllTools, openClient } from './connect.js';
+import { outsideForwarding, selectForwardedHeaders, type ForwardingRules, type RequestHeaders } from './forwardedHeaders.js';
 import { DEFAULT_PING_INTERVAL_MS, Liveness, PING_TIMEOUT_MS } from './liveness.js';
 import { SessionCalls, type CallHost } from './sessionCalls.js';
 import { isSessionLost, isUnreachable } from './sessionLoss.js';
@@ -91,6 +92,8 @@ export class Session implements ServerHandle {
   private readonly calls: SessionCalls;
   /** Clients a new session replaced, still open for the calls in flight on them. */
   private readonly retired = new Set<Client>();
+  /** What of a REST request goes on to this server (client_header_forwarding), for remote servers that set it. */
+  private readonly forwarding: ForwardingRules | undefined;
 
   constructor(private readonly options: SessionOptions) {
     this.name = options.entry.name;
@@ -104,6 +107,12 @@ export class Session implements ServerHandle {
       this.wakeup.wakeAll();
     });
     this.calls = new SessionCalls(this.callHost());
+    const entry = options.entry;
+    if (entry.headerForwarding && entry.kind === 'stdio') {
+      options.logger.warn('client_header_forwarding applies to remote servers only: a stdio server gets no HTTP headers', { server: this.name });
+    }
+    this.forwarding =
+      entry.headerForwarding && entry.kind !== 'stdio' ? { rules: entry.headerForwarding, configured: entry.headers, oauth: entry.oauth !== undefined } : undefined;
   }
 
   status(): ServerStatus {
@@ -131,7 +140,8 @@ export class Session implements ServerHandle {
   /** Connects and lists tools; one attempt at a time. Never throws: failure is a state, then a retry. */
   connect(): Promise<void> {
     if (this.is('stopping', 'stopped')) return Promise.resolve();
-    this.attemptRun ??= this.attempt().finally(() => (this.attemptRun = undefined));
+    // Started from a call (a lost session, say): the new session must not carry that caller's forwarded headers.
+    this.attemptRun ??= outsideForwarding(() => this.attempt()).finally(() => (this.attemptRun = undefined));
     return this.attemptRun;
   }
 
@@ -205,6 +215,7 @@ export class Session implements ServerHandle {
       replace: (client, reason) => this.replace(client, reason),
       touch: () => this.liveness?.touch(),
       runsAsTask: (tool) => this.taskTools.has(tool),
+      forwardedHeaders: (request) => this.forwardedHeaders(request),
       credentialsRejected: () => this.options.transport.auth?.credentialsRejected() ?? false,
       authorizationUrl: () => this.authorizationUrl(),
       pendingAuthorization: () => this.pendingAuthorization(),
@@ -341,8 +352,7 @@ export class Session implements ServerHandle {
    * lost session starts a new one; no answer (refused, reset, timed out) means the server is unreachable.
    */
   private probe(client: Client, reason?: string): Promise<void> {
-    this.probing ??= client
-      .ping({ timeout: Math.min(PING_TIMEOUT_MS, this.pingIntervalMs() || PING_TIMEOUT_MS) })
+    this.probing ??= outsideForwarding(() => client.ping({ timeout: Math.min(PING_TIMEOUT_MS, this.pingIntervalMs() || PING_TIMEOUT_MS) }))
       .then(
         () => {},
         (error: unknown) => {
@@ -451,6 +461,13 @@ export class Session implements ServerHandle {
   private pingIntervalMs(): number {
     const entry = this.options.entry;
     return (entry.kind === 'stdio' ? undefined : entry.pingIntervalMs) ?? this.options.defaultPingIntervalMs ?? DEFAULT_PING_INTERVAL_MS;
+  }
+
+  private forwardedHeaders(request: RequestHeaders | undefined): Readonly<Record<string, string>> | undefined {
+    if (!this.forwarding || !request) return undefined;
+    const headers = selectForwardedHeaders(request, this.forwarding);
+    if (headers && this.forwarding.rules.logNames) this.options.logger.debug('forwarding headers', { server: this.name, headers: Object.keys(headers).join(',') });
+    return headers;
   }
 
   private pendingAuthorization(): PendingAuthorization | undefined {

@@ -12,6 +12,7 @@ import type { CallLimiter } from './callLimiter.js';
 import { callTimedOut, mapCallError, needsAuthorization, withPendingAuthorization } from './callErrors.js';
 import { isSessionLost } from './sessionLoss.js';
 import { callAsTask } from './taskCall.js';
+import { withForwardedHeaders, type RequestHeaders } from './forwardedHeaders.js';
 import type { PhaseName } from './sessionPhase.js';
 import type { CallOptions, CallToolResult, PendingAuthorization } from './types.js';
 
@@ -35,6 +36,8 @@ export interface CallHost {
   touch(): void;
   /** The tool must be called as an MCP task (its execution.taskSupport is "required"). */
   runsAsTask(tool: string): boolean;
+  /** The headers of the REST request that go on to the server with this call (client_header_forwarding), if any. */
+  forwardedHeaders(request: RequestHeaders | undefined): Readonly<Record<string, string>> | undefined;
   /** The server refused our credentials and no refresh helped. */
   credentialsRejected(): boolean;
   authorizationUrl(): string | undefined;
@@ -48,6 +51,8 @@ interface CallInProgress {
   timeoutMs: number;
   deadline: number;
   signal?: AbortSignal;
+  /** Sent with the call's HTTP requests (client_header_forwarding). */
+  headers?: Readonly<Record<string, string>>;
 }
 
 /** The tool-call path of one Session. */
@@ -60,7 +65,15 @@ export class SessionCalls {
     // Capped: a timer longer than that fires at once (the config caps `timeout`, an option may not).
     const timeoutMs = Math.min(options.timeoutMs ?? this.host.defaultTimeoutMs, MAX_TIMER_MS);
     // The waits for a turn and for a connection count towards the call's timeout: a call never takes longer than it says.
-    const call: CallInProgress = { tool, args, timeoutMs, deadline: performance.now() + timeoutMs, ...(options.signal ? { signal: options.signal } : {}) };
+    const headers = this.host.forwardedHeaders(options.requestHeaders);
+    const call: CallInProgress = {
+      tool,
+      args,
+      timeoutMs,
+      deadline: performance.now() + timeoutMs,
+      ...(options.signal ? { signal: options.signal } : {}),
+      ...(headers ? { headers } : {}),
+    };
     const release = await this.host.limiter.acquire({ maxWaitMs: timeoutMs, ...(options.signal ? { signal: options.signal } : {}) }).catch((error: unknown) => {
       throw mapCallError(error, this.failureContext(call));
     });
@@ -124,15 +137,17 @@ export class SessionCalls {
     this.inFlight.set(client, flight);
     this.host.touch();
     try {
-      if (this.host.runsAsTask(call.tool)) {
-        return await callAsTask(client, { tool: call.tool, args: call.args, deadline: call.deadline, ...(call.signal ? { signal: call.signal } : {}) });
-      }
-      // client.request rather than client.callTool: the proxy passes the server's result through as it is;
-      // callTool's client-side outputSchema check would turn a server's bad output into a misleading -32602.
-      return (await client.request({ method: 'tools/call', params: { name: call.tool, arguments: call.args } }, CallToolResultSchema, {
-        timeout: Math.min(left, call.timeoutMs),
-        ...(call.signal ? { signal: call.signal } : {}),
-      })) as CallToolResult;
+      return await withForwardedHeaders(call.headers, () => {
+        if (this.host.runsAsTask(call.tool)) {
+          return callAsTask(client, { tool: call.tool, args: call.args, deadline: call.deadline, ...(call.signal ? { signal: call.signal } : {}) });
+        }
+        // client.request rather than client.callTool: the proxy passes the server's result through as it is;
+        // callTool's client-side outputSchema check would turn a server's bad output into a misleading -32602.
+        return client.request({ method: 'tools/call', params: { name: call.tool, arguments: call.args } }, CallToolResultSchema, {
+          timeout: Math.min(left, call.timeoutMs),
+          ...(call.signal ? { signal: call.signal } : {}),
+        }) as Promise<CallToolResult>;
+      });
     } finally {
       this.host.touch();
       if (--flight.count === 0) {

@@ -10,6 +10,7 @@ import { childEnvironment } from '../config/childEnv.js';
 import { DEFAULT_REQUEST_IDLE_MS, mcpHttpFetch, withIdleLimit } from './httpFetch.js';
 import { StreamableHttpTransport } from './http/streamableHttpTransport.js';
 import { BatchingStdioTransport } from './stdioTransport.js';
+import { forwardingFetch } from './forwardedHeaders.js';
 import type { SessionAuth, TransportKind } from './types.js';
 
 export interface TransportContext {
@@ -52,7 +53,9 @@ export function createTransport(entry: ServerEntry, kind: TransportKind, context
   // A call may take as long as its timeout: the fetch underneath must not cut a silent one sooner.
   const base = context.auth?.fetch ?? mcpHttpFetch;
   const idleMs = (context.callTimeoutMs ?? 0) + IDLE_MARGIN_MS;
-  const fetch = idleMs > DEFAULT_REQUEST_IDLE_MS ? withIdleLimit(base, idleMs) : base;
+  const limited = idleMs > DEFAULT_REQUEST_IDLE_MS ? withIdleLimit(base, idleMs) : base;
+  // Outermost: OAuth's fetch (inside) sets Authorization after anything forwarded, and forwarding never replaces a header.
+  const fetch = entry.headerForwarding ? forwardingFetch(limited) : limited;
   if (kind === 'sse') {
     // The SDK sends requestInit headers on the event-stream GET and on every POST alike.
     return new SSEClientTransport(url, { requestInit, fetch });

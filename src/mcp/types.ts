@@ -5,6 +5,8 @@
  */
 import type { CallToolResult, Tool } from '@modelcontextprotocol/sdk/types.js';
 
+import type { RequestHeaders } from './forwardedHeaders.js';
+
 export type { CallToolResult, Tool };
 
 /**
@@ -60,6 +62,8 @@ export interface CallOptions {
   signal?: AbortSignal;
   /** Overrides the server's configured per-call timeout, in milliseconds. */
   timeoutMs?: number;
+  /** The REST request's headers: a server with client_header_forwarding passes the allowed ones on. */
+  requestHeaders?: RequestHeaders;
 }
 
 /** One configured MCP server as the HTTP layer sees it. */

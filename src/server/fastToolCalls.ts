@@ -52,6 +52,11 @@ const DOT_SEGMENT = /\/\.\.?(?:\/|$)/;
 const FIRST_LINE_ONLY: ReadonlySet<string> = new Set(['authorization', 'content-type']);
 
 /** A request header (lower-case `name`) as the app reads it: every line of it, joined with ", ". */
+/** Node's raw header list [name, value, name, value…] as pairs. */
+function* headerPairs(raw: readonly string[]): Iterable<readonly [string, string]> {
+  for (let i = 0; i + 1 < raw.length; i += 2) yield [raw[i]!, raw[i + 1]!];
+}
+
 function header(incoming: IncomingMessage, name: string): string | undefined {
   if (!FIRST_LINE_ONLY.has(name)) {
     const value = incoming.headers[name];
@@ -101,14 +106,19 @@ export function fastToolCalls(options: FastToolCallsOptions): NodeHandler {
     return slash <= 0 || slash === rest.length - 1 ? undefined : { server: rest.slice(0, slash), tool: rest.slice(slash + 1) };
   };
 
-  async function answer(incoming: IncomingMessage, outgoing: ServerResponse, call: Omit<Parameters<typeof invokeTool>[0], 'args' | 'signal'>, path: string): Promise<void> {
+  async function answer(
+    incoming: IncomingMessage,
+    outgoing: ServerResponse,
+    call: Omit<Parameters<typeof invokeTool>[0], 'args' | 'signal' | 'requestHeaders'>,
+    path: string,
+  ): Promise<void> {
     const start = logger.isEnabled('info') ? performance.now() : undefined;
     const cors = corsFor ? corsFor(header(incoming, 'origin')) : NO_HEADERS;
     let status = 200;
     try {
       const bytes = await readNodeBody(incoming, ctx.bodyLimitBytes);
       const args = parseArguments(bytes, (name) => header(incoming, name));
-      const body = await invokeTool({ ...call, args, signal: responseCloseSignal(outgoing, ctx.shutdown) });
+      const body = await invokeTool({ ...call, args, signal: responseCloseSignal(outgoing, ctx.shutdown), requestHeaders: () => headerPairs(incoming.rawHeaders) });
       send(outgoing, status, { ...cors, 'Content-Type': JSON_CONTENT_TYPE, ...TOOL_RESPONSE_HEADERS }, body);
     } catch (thrown) {
       const error = toMcpoError(thrown, logger, { method: 'POST', path });

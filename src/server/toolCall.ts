@@ -4,6 +4,7 @@
  */
 import { ValidationError } from '../errors.js';
 import type { Logger } from '../log/logger.js';
+import type { RequestHeaders } from '../mcp/forwardedHeaders.js';
 import type { ServerHandle } from '../mcp/types.js';
 import type { CompiledTool } from '../openapi/catalog.js';
 import { mapToolResult } from '../openapi/result.js';
@@ -16,6 +17,8 @@ export interface ToolInvocation {
   args: Record<string, unknown>;
   /** Aborts the upstream call: the HTTP client went away (CANCELLED), or mcpo is shutting down (its reason, a 503, is the answer). */
   signal: AbortSignal;
+  /** The REST request's headers, read only for servers that forward some (client_header_forwarding). */
+  requestHeaders: RequestHeaders;
   logger: Logger;
 }
 
@@ -31,6 +34,6 @@ export async function invokeTool(call: ToolInvocation): Promise<string> {
     const problems = compiled.validate(args);
     if (problems.length > 0) throw new ValidationError(problems);
   }
-  const result = await handle.callTool(tool, args, { signal: call.signal });
+  const result = await handle.callTool(tool, args, { signal: call.signal, requestHeaders: call.requestHeaders });
   return JSON.stringify(mapToolResult(result) ?? null);
 }

@@ -20,6 +20,12 @@ export function toolNotFound(server: string, tool: string, known: Iterable<strin
   });
 }
 
+function headerPairs(headers: Headers): Array<[string, string]> {
+  const pairs: Array<[string, string]> = [];
+  headers.forEach((value, name) => pairs.push([name, value]));
+  return pairs;
+}
+
 async function callTool(ctx: ServerContext, c: Context, server: string, tool: string): Promise<Response> {
   // Aborts when the client goes away (@hono/node-server: before the response is written) or mcpo stops the calls in flight.
   const signal = disconnectSignal(c, ctx.shutdown);
@@ -39,7 +45,7 @@ async function callTool(ctx: ServerContext, c: Context, server: string, tool: st
   if (!compiled && handle.status().state === 'connected') throw toolNotFound(server, tool, catalog.tools.keys());
 
   const args = await readArguments(c.req.raw, ctx.bodyLimitBytes);
-  const body = await invokeTool({ handle, compiled, tool, args, signal, logger: ctx.logger });
+  const body = await invokeTool({ handle, compiled, tool, args, signal, requestHeaders: () => headerPairs(c.req.raw.headers), logger: ctx.logger });
   return jsonResponse(body, 200, TOOL_RESPONSE_HEADERS);
 }
 

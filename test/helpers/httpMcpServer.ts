@@ -18,6 +18,8 @@ export interface HttpMcpServer {
   runs: Map<string, number>;
   /** Session ids the client ended (DELETE), in order. */
   ended: string[];
+  /** The headers of each POST, with its JSON-RPC method (what a proxy forwarded, and what it did not). */
+  posts: Array<{ method: string | undefined; headers: IncomingMessage['headers'] }>;
   /** How many sessions were initialized, event-stream GETs and pings came. */
   counts: { initializations: number; gets: number; pings: number };
   /** Ends every session's standalone event stream (the client reconnects it), as a server restart would. */
@@ -52,6 +54,7 @@ export interface HttpMcpServerOptions {
 export async function startHttpMcpServer(options: HttpMcpServerOptions = {}): Promise<HttpMcpServer> {
   const sessions = new Map<string, { transport: StreamableHTTPServerTransport; server: McpServer }>();
   const ended: string[] = [];
+  const posts: HttpMcpServer['posts'] = [];
   const counts = { initializations: 0, gets: 0, pings: 0 };
   const runs = new Map<string, number>();
   const extraTools: string[] = [];
@@ -82,6 +85,7 @@ export async function startHttpMcpServer(options: HttpMcpServerOptions = {}): Pr
     const body = req.method === 'POST' ? await readJson(req) : undefined;
     const message = body as { method?: string; params?: { name?: string } } | undefined;
     if (message?.method === 'ping') counts.pings++;
+    if (req.method === 'POST') posts.push({ method: message?.method, headers: req.headers });
     // A server that dies in the middle of a call: the call may have run, so it must never be retried.
     if (message?.method === 'tools/call' && message.params?.name === 'crash') {
       count('crash');
@@ -137,6 +141,7 @@ export async function startHttpMcpServer(options: HttpMcpServerOptions = {}): Pr
     port,
     runs,
     ended,
+    posts,
     counts,
     endEventStreams: () => {
       for (const { transport } of sessions.values()) transport.closeStandaloneSSEStream();
