@@ -63,13 +63,14 @@ describe('a Python mcpo config', () => {
     expect(mcpo.output()).toContain('mcpServers.both.disabled_tools: and "disabledTools" are the same setting');
   });
 
-  it('accepts client_header_forwarding without a warning', async () => {
+  it('knows client_header_forwarding (no unknown-key warning); on a stdio server it says no headers can reach it', async () => {
     const config = writeConfig({
       mcpServers: { demo: { command: 'node', args: [DEMO], client_header_forwarding: { enabled: true, whitelist: ['X-User-*'] }, enviroment: {} } },
     });
     const mcpo = await start(config);
     await toolsOf(mcpo.url, 'demo');
-    expect(mcpo.output()).not.toContain('client_header_forwarding');
+    expect(mcpo.output()).not.toContain('client_header_forwarding: unknown key');
+    expect(mcpo.output()).toContain('client_header_forwarding applies to remote servers only');
     expect(mcpo.output()).toContain('mcpServers.demo.enviroment: unknown key (did you mean "env"?)');
   });
 });
