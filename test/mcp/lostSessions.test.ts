@@ -126,8 +126,8 @@ describe('a server that cannot be reached', () => {
 });
 
 describe('idle sessions are checked with ping', () => {
-  it('a session the server dropped while idle is replaced before the next call, which then runs without a retry', async () => {
-    const upstream = await server({ lostSession: 'everything-400', noEventStream: true });
+  it.each(['spec-404', 'everything-400'] as const)('%s: a session the server dropped while idle is replaced before the next call, which then runs without a retry', async (flavour) => {
+    const upstream = await server({ lostSession: flavour, noEventStream: true });
     const { m, logger } = manager({ pingIntervalMs: 200 });
     m.start([remote(upstream.url)]);
     await m.settled();
