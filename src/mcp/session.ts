@@ -141,8 +141,13 @@ export class Session implements ServerHandle {
   connect(): Promise<void> {
     if (this.is('stopping', 'stopped')) return Promise.resolve();
     // Started from a call (a lost session, say): the new session must not carry that caller's forwarded headers.
-    this.attemptRun ??= outsideForwarding(() => this.attempt()).finally(() => (this.attemptRun = undefined));
-    return this.attemptRun;
+    if (this.attemptRun) return this.attemptRun;
+    const run: Promise<void> = outsideForwarding(() => this.attempt()).finally(() => {
+      if (this.attemptRun === run) this.attemptRun = undefined;
+    });
+    // Unless the attempt already ended (it found the session ready, or stopped), it is the one under way.
+    if (this.is('connecting')) this.attemptRun = run;
+    return run;
   }
 
   callTool(tool: string, args: Record<string, unknown>, options: CallOptions = {}): Promise<CallToolResult> {
@@ -408,6 +413,9 @@ export class Session implements ServerHandle {
   }
 
   private exit(phase: SessionPhase): void {
+    // The attempt is over the moment the session leaves `connecting`, not when its promise settles a few
+    // microtasks later: a lost session found in between must start a new attempt, not join the finished one.
+    if (phase.state === 'connecting') this.attemptRun = undefined;
     if (phase.state === 'reconnecting') clearTimeout(this.retryTimer);
     if (phase.state === 'ready') {
       this.liveness?.stop();
