@@ -171,8 +171,8 @@ export class Session implements ServerHandle {
     try {
       for (;;) {
         const phase = this.phase;
-        if (phase.state === 'ready') return phase.client;
         if (signal?.aborted) throw signal.reason;
+        if (phase.state === 'ready') return phase.client;
         if (phase.state === 'needs_authorization') throw needsAuthorization(this.name, this.authorizationUrl());
         const remaining = deadline - this.now();
         const expected =
@@ -329,7 +329,10 @@ export class Session implements ServerHandle {
     }
   }
 
-  /** The server no longer knows `client`'s session: a new session at once (no backoff: nothing crashed). */
+  /**
+   * The server no longer knows `client`'s session: a new session at once (no backoff: nothing crashed). The
+   * session is `connecting` when this returns its promise (synchronously), so a caller may wait in awaitReady.
+   */
   private async replace(client: Client, reason: string): Promise<void> {
     // Another call's refusal came first: the new connection is there or on its way. Connecting again would open
     // one more session per late refusal.

@@ -97,7 +97,8 @@ export class SessionCalls {
       // Retry once, and only when the server refused the session, which proves the call never ran.
       if (!isSessionLost(error) || this.stopping()) throw this.namingPendingAuthorization(mapCallError(error, this.failureContext(call)));
       host.logger.info('session lost; starting a new one and retrying the call once', { server: host.server });
-      await host.replace(client, 'session lost');
+      // Not awaited: the new session is waited for by readyClient, within the call's deadline and its caller's patience.
+      void host.replace(client, 'session lost');
       const fresh = await this.readyClient(call);
       try {
         return await this.request(fresh, call);

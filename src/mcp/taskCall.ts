@@ -14,11 +14,14 @@ import {
   type CallToolResult,
   type Task,
 } from '@modelcontextprotocol/sdk/types.js';
+import { isSessionLost } from './sessionLoss.js';
 
 /** Polling more often than this would let a server (pollInterval 0) turn a call into a busy loop. */
 export const MIN_POLL_INTERVAL_MS = 100;
 /** When the server suggests no pollInterval. */
 export const DEFAULT_POLL_INTERVAL_MS = 1_000;
+/** The last poll goes out this long before the deadline, so its answer can still make it. */
+export const LAST_LOOK_MARGIN_MS = 50;
 /** How long a cancellation request may wait for its answer. */
 export const CANCEL_TASK_MS = 2_000;
 
@@ -40,8 +43,9 @@ export async function callAsTask(client: Client, call: TaskCall): Promise<CallTo
   try {
     // input_required: the server waits for something it delivers through tasks/result (which blocks until the task ends).
     while (!FINISHED.has(task.status) && task.status !== 'input_required') {
-      const wait = Math.max(MIN_POLL_INTERVAL_MS, task.pollInterval ?? DEFAULT_POLL_INTERVAL_MS);
-      if (timeLeft() <= wait) throw new McpError(ErrorCode.RequestTimeout, `the task ${task.taskId} was still ${task.status} when the call's time ran out`);
+      // The server's interval, but never past the deadline: a last look just before it rather than giving up early.
+      const wait = Math.min(Math.max(MIN_POLL_INTERVAL_MS, task.pollInterval ?? DEFAULT_POLL_INTERVAL_MS), timeLeft() - LAST_LOOK_MARGIN_MS);
+      if (wait <= 0) throw new McpError(ErrorCode.RequestTimeout, `the task ${task.taskId} was still ${task.status} when the call's time ran out`);
       await sleep(wait, call.signal);
       task = await client.request({ method: 'tasks/get', params: { taskId: task.taskId } }, GetTaskResultSchema, options());
     }
@@ -50,7 +54,9 @@ export async function callAsTask(client: Client, call: TaskCall): Promise<CallTo
   } catch (error) {
     // Not awaited: the call's answer must not wait past its deadline for the server to acknowledge.
     if (!FINISHED.has(task.status)) void cancelTask(client, task.taskId);
-    throw error;
+    // The task exists, so the tool has run or is running: whatever failed now (a lost session included) must never
+    // be taken for a refusal that proves the call did not run, which the caller would retry.
+    throw isSessionLost(error) ? new McpError(ErrorCode.ConnectionClosed, `the session was lost while task ${task.taskId} ran; it may have run`) : error;
   }
 }
 
