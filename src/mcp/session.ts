@@ -14,7 +14,7 @@ import type { Logger } from '../log/logger.js';
 import { Backoff, type BackoffOptions } from './backoff.js';
 import { CallLimiter, DEFAULT_MAX_CONCURRENT_CALLS } from './callLimiter.js';
 import { describeError, needsAuthorization, unavailable } from './callErrors.js';
-import { SessionEndedError, StreamGivenUpError } from './http/eventStreams.js';
+import { SessionEndedError, StreamSlowedError } from './http/eventStreams.js';
 import { endSession, isDroppedSseStream, listAllTools, openClient } from './connect.js';
 import { outsideForwarding, selectForwardedHeaders, type ForwardingRules, type RequestHeaders } from './forwardedHeaders.js';
 import { DEFAULT_PING_INTERVAL_MS, Liveness, PING_TIMEOUT_MS } from './liveness.js';
@@ -317,9 +317,9 @@ export class Session implements ServerHandle {
       // rather than at the next call, so its notifications and tool list are current meanwhile.
       this.options.logger.info('the server ended the session; starting a new one', { server: this.name });
       void this.replace(client, 'session ended by the server');
-    } else if (error instanceof StreamGivenUpError) {
-      // The session itself still works (calls, idle pings); only what the server sends on its own is lost.
-      this.options.logger.warn('event stream given up: the server\'s notifications (tools/list_changed) no longer arrive', {
+    } else if (error instanceof StreamSlowedError) {
+      // The session itself still works (calls, idle pings); only what the server sends on its own may come late.
+      this.options.logger.info('event stream slowed: the server\'s notifications (tools/list_changed) may come late', {
         server: this.name,
         error: error.message,
       });

@@ -8,8 +8,10 @@
  * that ends every GET stream at once would otherwise be polled every initialDelayMs for ever (the SDK's
  * transport does that: modelcontextprotocol/typescript-sdk#2682). The count starts again only when a stream
  * proved to work: it delivered a message, or stayed open for maxDelayMs (an idle timeout of a proxy, which
- * the SDK wrongly gives up on: typescript-sdk#2098). A stream that carried a `retry` field is the server's
- * SSE polling (MCP 2025-11-25): it is reopened after that delay for as long as the server asks.
+ * the SDK wrongly gives up on: typescript-sdk#2098). A response stream is given up after maxRetries in a row;
+ * the GET stream, which carries the server's notifications for the session's whole life, is then only slowed
+ * to one attempt per maxDelayMs. A stream that carried a `retry` field is the server's SSE polling (MCP
+ * 2025-11-25): it is reopened after that delay (never less than MIN_SERVER_RETRY_MS) for as long as it asks.
  */
 import type { Readable } from 'node:stream';
 import { StreamableHTTPError } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
@@ -179,12 +181,19 @@ export class EventStreams {
 
   private reconnect(context: StreamContext, attempt: number): void {
     const { maxRetries, initialDelayMs, growFactor, maxDelayMs } = this.options.reconnection;
-    if (attempt >= maxRetries) {
-      this.report(new StreamGivenUpError(maxRetries, context.awaiting === undefined));
+    const getStream = context.awaiting === undefined;
+    if (attempt >= maxRetries && !getStream) {
+      this.report(new StreamGivenUpError(maxRetries));
       return this.unanswered(context);
     }
+    // The GET stream carries the server's notifications for as long as the session lives: never given up, only
+    // slowed to one attempt per maxDelayMs (a proxy that cuts streams just short of that would otherwise end them).
+    if (attempt === maxRetries) this.report(new StreamSlowedError(maxRetries, maxDelayMs));
+    const backoff = attempt >= maxRetries ? maxDelayMs : Math.min(initialDelayMs * growFactor ** attempt, maxDelayMs);
+    // A server's `retry` is honoured, but not below a floor: `retry: 0` would be a hot loop of GETs.
+    const asked = this.retryMs === undefined ? backoff : Math.max(this.retryMs, MIN_SERVER_RETRY_MS);
     // Capped: a longer delay overflows Node's timer, which then fires after 1 ms (and warns on stderr).
-    const delay = Math.min(this.retryMs ?? Math.min(initialDelayMs * growFactor ** attempt, maxDelayMs), MAX_TIMER_MS);
+    const delay = Math.min(asked, MAX_TIMER_MS);
     const timer = setTimeout(() => {
       this.timers.delete(timer);
       if (context.awaiting?.cancelled) return;
@@ -237,15 +246,26 @@ export class EventStreams {
   }
 }
 
-/**
- * A stream was given up after maxRetries reconnections in a row that brought no message. For the GET stream
- * this means that the server's own requests and notifications (tools/list_changed) no longer arrive.
- */
+/** A response stream was given up after maxRetries reconnections in a row that brought no message (its request fails). */
 export class StreamGivenUpError extends McpoError {
-  constructor(maxRetries: number, getStream: boolean) {
-    const which = getStream ? 'the GET event stream (server notifications such as tools/list_changed)' : 'a response event stream';
-    super('UPSTREAM_ERROR', `Maximum reconnection attempts (${maxRetries}) exceeded: gave up ${which} after ${maxRetries} reconnections in a row that brought no message`, {
+  constructor(maxRetries: number) {
+    super('UPSTREAM_ERROR', `Maximum reconnection attempts (${maxRetries}) exceeded: gave up a response event stream after ${maxRetries} reconnections in a row that brought no message`, {
       details: { maxRetries },
+    });
+  }
+}
+
+/** The least delay taken from a server's `retry` field. */
+export const MIN_SERVER_RETRY_MS = 250;
+
+/**
+ * The GET stream needed maxRetries reconnections in a row without proof that it works: from now on it is reopened
+ * once per maxDelayMs (until a stream works again), so the server's notifications may come late.
+ */
+export class StreamSlowedError extends McpoError {
+  constructor(maxRetries: number, maxDelayMs: number) {
+    super('UPSTREAM_ERROR', `the GET event stream ended ${maxRetries} times in a row without a message: reopened every ${maxDelayMs / 1000} s from now on`, {
+      details: { maxRetries, maxDelayMs },
     });
   }
 }
