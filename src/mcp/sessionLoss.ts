@@ -67,12 +67,22 @@ const UNREACHABLE_CODES = new Set([
   'UND_ERR_CLOSED',
 ]);
 
-/** Whether `error` (or one of its causes) is a network failure that means the server is unreachable. */
+/**
+ * What a reverse proxy or load balancer answers for a server that is not there (being redeployed, crashed):
+ * the usual deployment of a remote MCP server, where the connection itself never fails.
+ */
+const GATEWAY_FAILURES = new Set([502, 503, 504]);
+
+/**
+ * Whether `error` (or one of its causes) means the server cannot be reached: a network failure, or a gateway's
+ * 502/503/504 in its place.
+ */
 export function isUnreachable(error: unknown): boolean {
   let current: unknown = error;
   // Bounded: a cause chain may be long or even circular.
   for (let depth = 0; depth < 6 && current instanceof Error; depth++) {
     const code = (current as { code?: unknown }).code;
+    if (current instanceof StreamableHTTPError && typeof code === 'number' && GATEWAY_FAILURES.has(code)) return true;
     if (typeof code === 'string' && UNREACHABLE_CODES.has(code)) return true;
     current = current.cause;
   }

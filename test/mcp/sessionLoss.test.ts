@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { StreamableHTTPError } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { isSessionGoneAnswer, isUnreachable } from '../../src/mcp/sessionLoss.js';
 
 describe('isSessionGoneAnswer (for a request that carried Mcp-Session-Id)', () => {
@@ -44,6 +45,12 @@ describe('isUnreachable', () => {
     expect(isUnreachable(new TypeError('fetch failed', { cause: socketError('ECONNREFUSED') }))).toBe(true);
     expect(isUnreachable(new Error('Failed to reconnect SSE stream', { cause: new TypeError('fetch failed', { cause: socketError('ECONNRESET') }) }))).toBe(true);
     expect(isUnreachable(socketError('UND_ERR_CONNECT_TIMEOUT'))).toBe(true);
+  });
+
+  it("takes a gateway's 502/503/504 in place of the server, also as the cause of a failed stream reconnection", () => {
+    expect(isUnreachable(new StreamableHTTPError(502, 'Bad Gateway'))).toBe(true);
+    expect(isUnreachable(new Error('Failed to reconnect SSE stream', { cause: new StreamableHTTPError(504, 'Gateway Timeout') }))).toBe(true);
+    expect(isUnreachable(new StreamableHTTPError(500, 'Internal Server Error'))).toBe(false);
   });
 
   it('does not take other errors, and stops on a circular cause chain', () => {
