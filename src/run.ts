@@ -68,6 +68,7 @@ export async function run(options: RunOptions): Promise<Running> {
     parentEnv: options.parentEnv,
     clientInfo: options.clientInfo ?? { name: 'mcpo', version: '0.0.0' },
     transportFor: await oauthTransportFor(options),
+    apiKeyInAuthorization: options.apiKey !== undefined,
     ...(options.defaultTimeoutMs === undefined ? {} : { defaultTimeoutMs: options.defaultTimeoutMs }),
     ...(options.defaultMaxConcurrentCalls === undefined ? {} : { defaultMaxConcurrentCalls: options.defaultMaxConcurrentCalls }),
   });

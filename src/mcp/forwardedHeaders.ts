@@ -6,8 +6,9 @@
  *
  * What is never forwarded, whatever the lists say: headers of this hop or of the MCP protocol itself
  * (Host, Content-Length, Mcp-Session-Id…); Authorization, Cookie and Proxy-Authorization unless the allow-list
- * names them exactly (a `*` or `X-*` pattern does not), and Authorization never to a server whose authorization
- * mcpo does itself (OAuth, or a configured Authorization header). A configured header is never overridden.
+ * names them exactly (a `*` or `X-*` pattern does not); Authorization never to a server whose authorization
+ * mcpo does itself (OAuth, or a configured Authorization header), nor when it is mcpo's own API key. A
+ * configured header is never overridden.
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
 import type { HeaderForwarding } from '../config/headerForwarding.js';
@@ -43,8 +44,11 @@ export interface ForwardingRules {
   rules: HeaderForwarding;
   /** The entry's configured headers (they win over forwarded ones). */
   configured: Readonly<Record<string, string>>;
-  /** mcpo authorizes this server itself (OAuth): Authorization is never forwarded. */
-  oauth: boolean;
+  /**
+   * Authorization is never forwarded: mcpo authorizes this server itself (OAuth), or the REST request's
+   * Authorization is mcpo's own API key (with --api-key, the only one that gets past mcpo).
+   */
+  authorizationReserved: boolean;
 }
 
 /** The headers of `request` that the rules let through, names lowercased, repeated ones joined with ", "; undefined when none. */
@@ -56,7 +60,7 @@ export function selectForwardedHeaders(request: RequestHeaders, forwarding: Forw
     const name = rawName.toLowerCase();
     if (NEVER_FORWARDED.has(name) || configured.has(name)) continue;
     if (rules.deny.some((pattern) => matches(pattern, name))) continue;
-    if (CREDENTIALS.has(name) ? !rules.allow.includes(name) || (name === 'authorization' && forwarding.oauth) : !rules.allow.some((pattern) => matches(pattern, name))) continue;
+    if (CREDENTIALS.has(name) ? !rules.allow.includes(name) || (name === 'authorization' && forwarding.authorizationReserved) : !rules.allow.some((pattern) => matches(pattern, name))) continue;
     selected ??= Object.create(null) as Record<string, string>;
     selected[name] = name in selected ? `${selected[name]}, ${value}` : value;
   }

@@ -26,6 +26,8 @@ export interface ManagerOptions {
   pingIntervalMs?: number;
   /** How long calls wait for a (re)connecting server before 503. Default DEFAULT_CALL_WAIT_MS (5 s). */
   callWaitMs?: number;
+  /** mcpo has an API key: a REST request's Authorization is that key, never forwarded to a server. Default false. */
+  apiKeyInAuthorization?: boolean;
   /** Extra transport context per entry (the OAuth provider, for one). */
   transportFor?: (entry: ServerEntry) => Partial<TransportContext>;
 }
@@ -90,6 +92,7 @@ export class Manager implements ServerRegistry {
       ...(this.options.connectTimeoutMs === undefined ? {} : { connectTimeoutMs: this.options.connectTimeoutMs }),
       ...(this.options.callWaitMs === undefined ? {} : { callWaitMs: this.options.callWaitMs }),
       ...(this.options.pingIntervalMs === undefined ? {} : { defaultPingIntervalMs: this.options.pingIntervalMs }),
+      ...(this.options.apiKeyInAuthorization ? { apiKeyInAuthorization: true } : {}),
       ...(this.options.backoff === undefined ? {} : { backoff: this.options.backoff }),
     };
     const session = new Session(sessionOptions);

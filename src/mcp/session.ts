@@ -53,6 +53,8 @@ export interface SessionOptions {
   defaultPingIntervalMs?: number;
   connectTimeoutMs?: number;
   callWaitMs?: number;
+  /** mcpo has an API key: a REST request's Authorization is that key, never forwarded. Default false. */
+  apiKeyInAuthorization?: boolean;
   backoff?: BackoffOptions;
   /** Called after every change the HTTP layer must know about. */
   onChange: (kind: 'tools' | 'status') => void;
@@ -112,7 +114,9 @@ export class Session implements ServerHandle {
       options.logger.warn('client_header_forwarding applies to remote servers only: a stdio server gets no HTTP headers', { server: this.name });
     }
     this.forwarding =
-      entry.headerForwarding && entry.kind !== 'stdio' ? { rules: entry.headerForwarding, configured: entry.headers, oauth: entry.oauth !== undefined } : undefined;
+      entry.headerForwarding && entry.kind !== 'stdio'
+        ? { rules: entry.headerForwarding, configured: entry.headers, authorizationReserved: entry.oauth !== undefined || options.apiKeyInAuthorization === true }
+        : undefined;
   }
 
   status(): ServerStatus {

@@ -4,7 +4,7 @@ import { selectForwardedHeaders, type ForwardingRules } from '../../src/mcp/forw
 const rules = (allow: string[], deny: string[] = [], extra: Partial<ForwardingRules> = {}): ForwardingRules => ({
   rules: { allow, deny, logNames: false },
   configured: {},
-  oauth: false,
+  authorizationReserved: false,
   ...extra,
 });
 const request = (pairs: Array<[string, string]>) => () => pairs;
@@ -32,7 +32,7 @@ describe('selectForwardedHeaders', () => {
     ]);
     expect(selectForwardedHeaders(headers, rules(['*']))).toBeUndefined();
     expect(selectForwardedHeaders(headers, rules(['authorization', 'cookie']))).toEqual({ authorization: 'Bearer x', cookie: 'a=b' });
-    expect(selectForwardedHeaders(headers, rules(['authorization'], [], { oauth: true }))).toBeUndefined();
+    expect(selectForwardedHeaders(headers, rules(['authorization'], [], { authorizationReserved: true }))).toBeUndefined();
   });
 
   it('never forwards protocol or hop headers, nor a header the entry configures', () => {
