@@ -6,6 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { ConfigError } from '../errors.js';
+import { isMcpoVariable } from './childEnv.js';
 import { parseDotenv } from './dotenv.js';
 import type { ConfigProblem } from './problems.js';
 import type { ServerEntryFile, ServerListKey } from './schema.js';
@@ -32,7 +33,9 @@ export function withEnvFiles(
       if (entry.envFile === undefined || entry.command === undefined) return [name, entry];
       const file = resolve(dirname(where.configFile), entry.envFile);
       try {
-        return [name, { ...entry, env: { ...parseDotenv(read(file), file), ...entry.env } }];
+        // One .env is often shared by a whole container, mcpo's own settings included: those never reach a server.
+        const fromFile = Object.fromEntries(Object.entries(parseDotenv(read(file), file)).filter(([key]) => !isMcpoVariable(key)));
+        return [name, { ...entry, env: { ...fromFile, ...entry.env } }];
       } catch (error) {
         const reason =
           error instanceof ConfigError ? error.message : (REASONS[(error as NodeJS.ErrnoException).code ?? ''] ?? (error as Error).message);
