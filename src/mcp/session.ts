@@ -269,7 +269,10 @@ export class Session implements ServerHandle {
       onToolListChanged: () => void this.refreshTools().catch((e) => this.warn('could not refresh the tool list', e)),
       onClose: (client) => this.lost(client, `connection closed${this.stderrTail.suffix()}`),
       onTransportError: (client, error) => this.transportError(client, error),
-      onAttempt: (client) => (this.opening = client),
+      // Kept until open() settles, not only while initialize runs: a close() during tools/list must end the child too.
+      onAttempt: (client) => {
+        if (client) this.opening = client;
+      },
       onFallback: () => this.options.logger.info('server answered like a legacy SSE server; using SSE', { server: this.name }),
     }).then(async (opened) => {
       try {
@@ -291,6 +294,7 @@ export class Session implements ServerHandle {
       return await Promise.race([opening, timeout]);
     } finally {
       clearTimeout(timer);
+      this.opening = undefined;
     }
   }
 
