@@ -1,6 +1,6 @@
 /**
  * argv → options → run(). The only file that touches `process`: exit codes (0 normal shutdown,
- * 1 runtime failure, 2 bad usage or invalid config) and signals (first SIGINT/SIGTERM shuts down
+ * 1 runtime failure, 2 bad usage or invalid config) and signals (first SIGINT/SIGTERM/SIGHUP shuts down
  * cleanly within SHUTDOWN_DEADLINE_MS, a second one exits at once).
  *
  * However mcpo exits (normally, on a second signal, past the deadline, or on an uncaught exception or
@@ -105,6 +105,8 @@ async function main(argv: string[]): Promise<number> {
     };
     process.on('SIGINT', onSignal);
     process.on('SIGTERM', onSignal);
+    // The terminal mcpo ran in was closed: Node's default would exit at once and leave the children running.
+    process.on('SIGHUP', onSignal);
   });
 }
 

@@ -150,6 +150,13 @@ describe('SIGINT / SIGTERM', () => {
     agent.destroy();
   });
 
+  it('SIGHUP (the terminal closed) shuts down cleanly too, ending every child', async () => {
+    const { mcpo, marker } = await startWith({ demo: 'demo' });
+    const { code } = await signalAndExit(mcpo, 'SIGHUP');
+    expect(code).toBe(0);
+    expect(await processesWith(marker)).toEqual([]);
+  });
+
   it('ends a child that ignores SIGTERM and its stdin closing (SIGKILL 1 s after closing began)', async () => {
     // Debug: the children's stderr is logged, where the stubborn server says it ignored SIGTERM.
     const { mcpo, marker } = await startWith({ stubborn: 'stubborn' }, { args: ['--log-level', 'debug'] });
