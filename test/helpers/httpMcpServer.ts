@@ -26,6 +26,8 @@ export interface HttpMcpServer {
   endEventStreams(): void;
   /** Drops every session, as a server restart or an expiry would: clients get 404 next. */
   forgetSessions(): void;
+  /** Makes every later initialize wait `ms` before it is answered (a server still warming up after a restart). */
+  delayInitialize(ms: number): void;
   /** Registers a tool on every live session's server (each sends tools/list_changed). */
   addTool(name: string): void;
   close(): Promise<void>;
@@ -55,6 +57,7 @@ export async function startHttpMcpServer(options: HttpMcpServerOptions = {}): Pr
   const sessions = new Map<string, { transport: StreamableHTTPServerTransport; server: McpServer }>();
   const ended: string[] = [];
   const posts: HttpMcpServer['posts'] = [];
+  let initializeDelayMs = 0;
   const counts = { initializations: 0, gets: 0, pings: 0 };
   const runs = new Map<string, number>();
   const extraTools: string[] = [];
@@ -100,6 +103,7 @@ export async function startHttpMcpServer(options: HttpMcpServerOptions = {}): Pr
     }
     if (req.method === 'POST' && isInitializeRequest(body)) {
       counts.initializations++;
+      if (initializeDelayMs > 0) await new Promise((resolve) => setTimeout(resolve, initializeDelayMs));
       const server = newServer();
       const transport: StreamableHTTPServerTransport = new StreamableHTTPServerTransport({
         sessionIdGenerator: () => randomUUID(),
@@ -147,6 +151,7 @@ export async function startHttpMcpServer(options: HttpMcpServerOptions = {}): Pr
       for (const { transport } of sessions.values()) transport.closeStandaloneSSEStream();
     },
     forgetSessions: () => sessions.clear(),
+    delayInitialize: (ms) => void (initializeDelayMs = ms),
     addTool: (name) => {
       extraTools.push(name);
       for (const { server } of sessions.values()) registerExtra(server, name);
