@@ -5,6 +5,7 @@
  * own children, ports and locks long after mcpo is gone.
  */
 import type { ChildProcess } from 'node:child_process';
+import { descendants, signalProcesses } from './processTree.js';
 
 export class LiveChildren {
   private readonly children = new Set<ChildProcess>();
@@ -29,6 +30,8 @@ export class LiveChildren {
   killAll(signal: NodeJS.Signals = 'SIGKILL'): number {
     let signalled = 0;
     for (const child of this.children) {
+      // First what the child started (a server behind a wrapper), while it is still the child's.
+      if (child.pid !== undefined) signalProcesses(descendants(child.pid), signal);
       try {
         if (child.kill(signal)) signalled++;
       } catch {

@@ -19,6 +19,7 @@ import { StdioClientTransport, type StdioServerParameters } from '@modelcontextp
 import { ReadBuffer, serializeMessage } from '@modelcontextprotocol/sdk/shared/stdio.js';
 import type { JSONRPCMessage } from '@modelcontextprotocol/sdk/types.js';
 import { liveChildren, type LiveChildren } from './liveChildren.js';
+import { descendants, signalProcesses, union } from './processTree.js';
 import { explainSpawnFailure, type ChildExit, type FileChecks } from './spawnFailure.js';
 import { LineReadBuffer } from './stdioReadBuffer.js';
 
@@ -83,12 +84,24 @@ export class BatchingStdioTransport extends StdioClientTransport {
     const child = this.child();
     const running = child !== undefined && child.exitCode === null && child.signalCode === null;
     const { termAfterMs, killAfterMs } = this.options.closeSteps ?? DEFAULT_CLOSE_STEPS;
-    const timers = running ? [setTimeout(() => child.kill('SIGTERM'), termAfterMs), setTimeout(() => child.kill('SIGKILL'), killAfterMs)] : [];
+    // The processes the child started (a server behind a wrapper), seen before the child is gone and they are reparented.
+    let tree = running && child.pid !== undefined ? descendants(child.pid) : [];
+    const signal = (name: NodeJS.Signals) => {
+      if (child?.pid !== undefined) tree = union(tree, descendants(child.pid));
+      child?.kill(name);
+      signalProcesses(tree, name);
+    };
+    const timers = running ? [setTimeout(() => signal('SIGTERM'), termAfterMs), setTimeout(() => signal('SIGKILL'), killAfterMs)] : [];
     for (const timer of timers) timer.unref();
     try {
       await super.close();
     } finally {
       for (const timer of timers) clearTimeout(timer);
+      // The child ended; what it started and left behind ends with it (asked first, then made to).
+      if (tree.length) {
+        signalProcesses(tree, 'SIGTERM');
+        setTimeout(() => signalProcesses(tree, 'SIGKILL'), termAfterMs).unref();
+      }
     }
   }
 

@@ -25,4 +25,18 @@ describe('live children', () => {
     expect(await processesWith(marker)).toEqual([]);
     expect(children.pids()).toEqual([]);
   });
+
+  it('ends what a child started too (a server behind a wrapper), before the child itself', async () => {
+    const marker = `live-grandchild-${Math.random().toString(36).slice(2)}`;
+    const children = new LiveChildren();
+    // sh waits for its node child: the node process is mcpo's grandchild, as behind npx, uvx or a start script.
+    const wrapper = spawn('/bin/sh', ['-c', `"${process.execPath}" -e "setInterval(() => {}, 1000)" ${marker}; echo done`], { stdio: 'ignore' });
+    await once(wrapper, 'spawn');
+    children.add(wrapper);
+    // Both the shell and node carry the marker on their command lines.
+    await expect.poll(() => processesWith(marker)).toHaveLength(2);
+    children.killAll('SIGKILL');
+    await once(wrapper, 'exit');
+    await expect.poll(() => processesWith(marker)).toEqual([]);
+  });
 });
