@@ -5,8 +5,8 @@
  * through (so both streamable HTTP and SSE send them, and nothing else on the way needs a new parameter).
  *
  * What is never forwarded, whatever the lists say: headers of this hop or of the MCP protocol itself
- * (Host, Content-Length, Mcp-Session-Id…); Authorization, Cookie and Proxy-Authorization unless the allow-list
- * names them exactly (a `*` or `X-*` pattern does not); Authorization never to a server whose authorization
+ * (Host, Content-Length, Mcp-Session-Id…); credentials, Origin, Referer, Sec-*, Forwarded, Via and X-Forwarded-*
+ * unless the allow-list names them exactly (a `*` or `X-*` pattern does not); Authorization never to a server whose authorization
  * mcpo does itself (OAuth, or a configured Authorization header), nor when it is mcpo's own API key. A
  * configured header is never overridden.
  */
@@ -34,8 +34,17 @@ const NEVER_FORWARDED: ReadonlySet<string> = new Set([
   'last-event-id',
 ]);
 
-/** Credentials: forwarded only when the allow-list names them exactly. */
-const CREDENTIALS: ReadonlySet<string> = new Set(['authorization', 'cookie', 'proxy-authorization']);
+/**
+ * Forwarded only when the allow-list names them exactly (a `*` or prefix pattern does not): credentials; what a
+ * browser says about the page that made the request (an SDK server with DNS-rebinding protection refuses a
+ * foreign Origin); and what proxies say about the route, which a REST client could forge.
+ */
+const EXACT_NAME_ONLY: ReadonlySet<string> = new Set(['authorization', 'cookie', 'proxy-authorization', 'origin', 'referer', 'forwarded', 'via']);
+const EXACT_NAME_ONLY_PREFIXES: readonly string[] = ['sec-', 'x-forwarded-'];
+
+function exactNameOnly(name: string): boolean {
+  return EXACT_NAME_ONLY.has(name) || EXACT_NAME_ONLY_PREFIXES.some((prefix) => name.startsWith(prefix));
+}
 
 /** The headers of one REST request, as name/value pairs (names in any case; a repeated name may come twice). */
 export type RequestHeaders = () => Iterable<readonly [string, string]>;
@@ -60,7 +69,7 @@ export function selectForwardedHeaders(request: RequestHeaders, forwarding: Forw
     const name = rawName.toLowerCase();
     if (NEVER_FORWARDED.has(name) || configured.has(name)) continue;
     if (rules.deny.some((pattern) => matches(pattern, name))) continue;
-    if (CREDENTIALS.has(name) ? !rules.allow.includes(name) || (name === 'authorization' && forwarding.authorizationReserved) : !rules.allow.some((pattern) => matches(pattern, name))) continue;
+    if (exactNameOnly(name) ? !rules.allow.includes(name) || (name === 'authorization' && forwarding.authorizationReserved) : !rules.allow.some((pattern) => matches(pattern, name))) continue;
     selected ??= Object.create(null) as Record<string, string>;
     selected[name] = name in selected ? `${selected[name]}, ${value}` : value;
   }

@@ -35,6 +35,19 @@ describe('selectForwardedHeaders', () => {
     expect(selectForwardedHeaders(headers, rules(['authorization'], [], { authorizationReserved: true }))).toBeUndefined();
   });
 
+  it("forwards a browser's Origin, Referer and Sec-* and proxies' X-Forwarded-* only when named exactly", () => {
+    const headers = request([
+      ['Origin', 'http://localhost:8000'],
+      ['Referer', 'http://localhost:8000/docs'],
+      ['Sec-Fetch-Site', 'same-origin'],
+      ['X-Forwarded-For', '10.0.0.1'],
+      ['X-User', 'u'],
+    ]);
+    expect(selectForwardedHeaders(headers, rules(['*']))).toEqual({ 'x-user': 'u' });
+    expect(selectForwardedHeaders(headers, rules(['x-*']))).toEqual({ 'x-user': 'u' });
+    expect(selectForwardedHeaders(headers, rules(['origin', 'x-forwarded-for']))).toEqual({ origin: 'http://localhost:8000', 'x-forwarded-for': '10.0.0.1' });
+  });
+
   it('never forwards protocol or hop headers, nor a header the entry configures', () => {
     const selected = selectForwardedHeaders(
       request([
