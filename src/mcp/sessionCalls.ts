@@ -99,7 +99,7 @@ export class SessionCalls {
       host.logger.info('session lost; starting a new one and retrying the call once', { server: host.server });
       // Not awaited: the new session is waited for by readyClient, within the call's deadline and its caller's patience.
       void host.replace(client, 'session lost');
-      const fresh = await this.readyClient(call);
+      const fresh = await this.readyClient(call, true);
       try {
         return await this.request(fresh, call);
       } catch (retryError) {
@@ -109,9 +109,15 @@ export class SessionCalls {
   }
 
   /** The ready client, waiting a bounded time (never past the call's deadline) while a (re)connect is on its way; else 503. */
-  private async readyClient(call: CallInProgress): Promise<Client> {
-    const waitMs = Math.min(this.host.callWaitMs, call.deadline - performance.now());
+  private async readyClient(call: CallInProgress, retrying = false): Promise<Client> {
+    const left = call.deadline - performance.now();
+    const waitMs = Math.min(this.host.callWaitMs, left);
     return this.host.awaitReady(Math.max(0, waitMs), call.signal).catch((error: unknown) => {
+      // A call already sent once (its session was lost) whose own timeout ended the wait for the new session timed
+      // out (504). A first wait answers 503 instead: the server is still coming up, worth a retry by the client.
+      // (The wait is timed on the session's clock, the deadline on performance.now(): a few ms apart.)
+      const timedOut = left <= this.host.callWaitMs && performance.now() >= call.deadline - 25;
+      if (retrying && timedOut && !call.signal?.aborted) throw callTimedOut(this.failureContext(call), error);
       throw mapCallError(error, this.failureContext(call));
     });
   }

@@ -20,8 +20,8 @@ import { isSessionLost } from './sessionLoss.js';
 export const MIN_POLL_INTERVAL_MS = 100;
 /** When the server suggests no pollInterval. */
 export const DEFAULT_POLL_INTERVAL_MS = 1_000;
-/** The last poll goes out this long before the deadline, so its answer can still make it. */
-export const LAST_LOOK_MARGIN_MS = 50;
+/** The last poll goes out this long before the deadline, so its answer can still make it on a busy machine. */
+export const LAST_LOOK_MARGIN_MS = 250;
 /** How long a cancellation request may wait for its answer. */
 export const CANCEL_TASK_MS = 2_000;
 

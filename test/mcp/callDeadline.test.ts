@@ -86,7 +86,8 @@ describe('a call whose session expired', () => {
     const error = await m.get('http')!.callTool('echo', { message: 'two' }).catch((e: unknown) => e);
     expect(error).toMatchObject({ code: 'TIMEOUT', status: 504 });
     expect(server.runs.get('echo')).toBe(1);
-    // The new session works for the next call.
+    // The new session (slow to open: 800 ms) works for the next call once it is there.
+    await expect.poll(() => m.get('http')!.status().state).toBe('connected');
     expect((await m.get('http')!.callTool('echo', { message: 'three' })).content).toEqual([{ type: 'text', text: 'three' }]);
   });
 });

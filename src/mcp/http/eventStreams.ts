@@ -191,7 +191,7 @@ export class EventStreams {
     if (attempt === maxRetries) this.report(new StreamSlowedError(maxRetries, maxDelayMs));
     const backoff = attempt >= maxRetries ? maxDelayMs : Math.min(initialDelayMs * growFactor ** attempt, maxDelayMs);
     // A server's `retry` is honoured, but not below a floor: `retry: 0` would be a hot loop of GETs.
-    const asked = this.retryMs === undefined ? backoff : Math.max(this.retryMs, MIN_SERVER_RETRY_MS);
+    const asked = this.retryMs === undefined ? backoff : Math.max(this.retryMs, getStream ? MIN_SERVER_RETRY_MS : MIN_RESPONSE_RETRY_MS);
     // Capped: a longer delay overflows Node's timer, which then fires after 1 ms (and warns on stderr).
     const delay = Math.min(asked, MAX_TIMER_MS);
     const timer = setTimeout(() => {
@@ -255,8 +255,10 @@ export class StreamGivenUpError extends McpoError {
   }
 }
 
-/** The least delay taken from a server's `retry` field. */
+/** The least delay taken from a server's `retry` field for the GET stream, which is reopened for the session's whole life. */
 export const MIN_SERVER_RETRY_MS = 250;
+/** The same for a call's response stream, which its call's timeout bounds anyway: a server polled for one answer. */
+export const MIN_RESPONSE_RETRY_MS = 50;
 
 /**
  * The GET stream needed maxRetries reconnections in a row without proof that it works: from now on it is reopened
