@@ -256,7 +256,8 @@ describe('a tool schema that cannot be carried over', () => {
   it('whose validator throws is documented by a stand-in with a warning, not a 500 for the whole document', async () => {
     // Regression (issue #14): asking the tool's validator whether {} is valid threw, in the first attempt and again in
     // the stand-in's, so the error escaped and the root document answered 500 for every server.
-    const catalog = catalogOf('weather', [weather, pingHost]);
+    const either = tool('ping', { type: 'object', properties: { a: { type: 'string' } }, anyOf: [{ required: ['a'] }, { required: ['b'] }] });
+    const catalog = catalogOf('weather', [weather, either]);
     const broken = catalog.tools.get('ping')!;
     (catalog.tools as Map<string, unknown>).set('ping', { ...broken, validate: () => { throw new TypeError('explaining failed'); } });
     const logger = capturingLogger();
