@@ -65,7 +65,8 @@ export async function listAllTools(client: Client, options: ListToolsOptions): P
     bytes += Buffer.byteLength(JSON.stringify(page.tools));
     if (bytes > maxBytes) throw new ToolListError('bytes', `the server's tool definitions exceed ${maxBytes} bytes (the server's maxToolListBytes)`);
     if (tools.length + page.tools.length > maxTools) throw new ToolListError('tools', `the server lists more than ${maxTools} tools (the server's maxTools)`);
-    tools.push(...page.tools);
+    // Not push(...page.tools): a page of a few hundred thousand small tools (allowed by a high maxTools) overflows the stack.
+    for (const tool of page.tools) tools.push(tool);
     cursor = page.nextCursor;
     if (!cursor) return tools;
     if (cursors.has(cursor)) throw new ToolListError('cursor', `the server's tool list repeats the cursor of an earlier page after ${pages} pages`);
