@@ -8,6 +8,7 @@ import { Manager, type ManagerOptions } from './mcp/manager.js';
 import type { OAuthSupport } from './oauth/setup.js';
 import type { DocumentInfo } from './openapi/document.js';
 import { createApp } from './server/app.js';
+import { exposureWarning, isLoopbackAddress } from './server/exposure.js';
 import { LOOPBACK_HOST_NAMES } from './server/hostGuard.js';
 import { listen } from './server/listen.js';
 import { preloadOpenApiBuilders } from './server/openapiBuilders.js';
@@ -87,6 +88,8 @@ export async function run(options: RunOptions): Promise<Running> {
     fastPath,
   });
   options.logger.info('listening', { url: server.url, servers: options.servers.length });
+  const exposure = exposureWarning({ host: options.host, port: server.port, ...pick(options, ['apiKey', 'allowedHosts']) });
+  if (exposure) options.logger.warn(exposure);
   manager.start(options.servers);
   // While the servers boot: the catalogs need these once tools arrive.
   preloadOpenApiBuilders();
@@ -130,11 +133,7 @@ async function oauthTransportFor(options: RunOptions): Promise<ManagerOptions['t
 function hostRule(host: string, allowedHosts: RunOptions['allowedHosts']): { allowedHosts?: readonly string[] } {
   if (allowedHosts === '*') return {};
   if (allowedHosts) return { allowedHosts };
-  return isLoopback(host) ? { allowedHosts: LOOPBACK_HOST_NAMES } : {};
-}
-
-function isLoopback(host: string): boolean {
-  return host === 'localhost' || host === '::1' || /^127\.\d+\.\d+\.\d+$/.test(host);
+  return isLoopbackAddress(host) ? { allowedHosts: LOOPBACK_HOST_NAMES } : {};
 }
 
 function pick<T extends object, K extends keyof T>(source: T, keys: K[]): Partial<Pick<T, K>> {

@@ -45,6 +45,9 @@ export function normalizeEntry(name: string, entry: ServerEntryFile): ServerEntr
     // Round up so a tiny positive timeout never becomes 0 ms (which would mean "no timeout" to some APIs).
     timeoutMs: entry.timeout === undefined ? undefined : Math.ceil(entry.timeout * 1000),
     maxConcurrentCalls: entry.maxConcurrentCalls,
+    maxTools: entry.maxTools,
+    maxToolPages: entry.maxToolPages,
+    maxToolListBytes: entry.maxToolListBytes,
     headerForwarding: normalizeHeaderForwarding(entry.client_header_forwarding),
   });
   if (entry.command !== undefined) {

@@ -39,6 +39,16 @@ export const MAX_TIMEOUT_SECONDS = Math.floor(MAX_TIMER_MS / 1000);
 /** Upper bound of `maxConcurrentCalls`: beyond it the limit would not bound anything a machine can hold. */
 export const MAX_CONCURRENT_CALLS = 100_000;
 
+/** Upper bound of `maxTools` and `maxToolPages`. */
+export const MAX_TOOL_LIST_COUNT = 1_000_000;
+/** Upper bound of `maxToolListBytes` (1 GiB): beyond it the bound would not protect the process. */
+export const MAX_TOOL_LIST_BYTES = 1024 ** 3;
+
+/** An optional whole number from 1 to `max`. */
+function positiveCount(unit: string, max: number) {
+  return z.number().int('must be a whole number').positive(`must be at least 1 ${unit.replace(/s$/, '')}`).max(max, `must be at most ${max}`).optional();
+}
+
 const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/; // RFC 9110 §5.6.2 token
 const ENV_NAME = /^[^=\0]+$/;
 
@@ -115,6 +125,10 @@ export const serverEntrySchema = z
       .optional(),
     /** Tool calls in flight to this server at once; more wait their turn (first come, first served). */
     maxConcurrentCalls: z.number().int('must be a whole number').positive('must be at least 1').max(MAX_CONCURRENT_CALLS, `must be at most ${MAX_CONCURRENT_CALLS}`).optional(),
+    /** Bounds of the server's tool list (src/mcp/toolList.ts): tools, pages of tools/list, bytes of tool definitions. */
+    maxTools: positiveCount('tools', MAX_TOOL_LIST_COUNT),
+    maxToolPages: positiveCount('pages', MAX_TOOL_LIST_COUNT),
+    maxToolListBytes: positiveCount('bytes', MAX_TOOL_LIST_BYTES),
     /** Remote servers: seconds of idle time after which the session is checked with MCP ping; 0 = never. */
     pingInterval: z
       .number()

@@ -18,6 +18,12 @@ export interface CommonEntry {
   maxConcurrentCalls?: number;
   /** Request headers to pass on to the server (`client_header_forwarding` with `"enabled": true`). Undefined: none. */
   headerForwarding?: HeaderForwarding;
+  /** Tools the server may list. Undefined: DEFAULT_MAX_TOOLS (10,000). */
+  maxTools?: number;
+  /** Pages of tools/list followed at most. Undefined: DEFAULT_MAX_TOOL_PAGES (100). */
+  maxToolPages?: number;
+  /** Bytes of tool definitions (as JSON) the server may list. Undefined: DEFAULT_MAX_TOOL_LIST_BYTES (32 MiB). */
+  maxToolListBytes?: number;
 }
 
 /** A local MCP server started as a child process speaking MCP over stdin/stdout. */

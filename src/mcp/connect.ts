@@ -12,7 +12,7 @@ import { StreamableHttpTransport } from './http/streamableHttpTransport.js';
 import { ExitedWhileStartingError } from './spawnFailure.js';
 import { BatchingStdioTransport } from './stdioTransport.js';
 import { createTransport, type TransportContext } from './transport.js';
-import type { Tool, TransportKind } from './types.js';
+import type { TransportKind } from './types.js';
 
 export interface OpenClientOptions {
   entry: ServerEntry;
@@ -88,18 +88,6 @@ function startFailure(error: unknown, transport: unknown): unknown {
 /** A streamable-HTTP POST answered 400/404/405 is how legacy SSE-only servers respond to it. */
 function looksLikeLegacySse(error: unknown): boolean {
   return error instanceof StreamableHTTPError && typeof error.code === 'number' && [400, 404, 405].includes(error.code);
-}
-
-/** Every tool of the server, following nextCursor pages. */
-export async function listAllTools(client: Client): Promise<Tool[]> {
-  const tools: Tool[] = [];
-  let cursor: string | undefined;
-  do {
-    const page = await client.listTools(cursor === undefined ? {} : { cursor });
-    tools.push(...page.tools);
-    cursor = page.nextCursor;
-  } while (cursor);
-  return tools;
 }
 
 /**

@@ -15,20 +15,25 @@ import { Backoff, type BackoffOptions } from './backoff.js';
 import { CallLimiter, DEFAULT_MAX_CONCURRENT_CALLS } from './callLimiter.js';
 import { describeError, needsAuthorization, unavailable } from './callErrors.js';
 import { SessionEndedError, StreamSlowedError } from './http/eventStreams.js';
-import { endSession, isDroppedSseStream, listAllTools, openClient } from './connect.js';
+import { CoalescedRuns } from './coalescedRuns.js';
+import { endSession, isDroppedSseStream, openClient } from './connect.js';
 import { outsideForwarding, selectForwardedHeaders, type ForwardingRules, type RequestHeaders } from './forwardedHeaders.js';
 import { DEFAULT_PING_INTERVAL_MS, Liveness, PING_TIMEOUT_MS } from './liveness.js';
 import { SessionCalls, type CallHost } from './sessionCalls.js';
 import { isSessionLost, isUnreachable } from './sessionLoss.js';
 import { LIVE_PHASES, publicState, type PhaseName, type SessionPhase } from './sessionPhase.js';
 import { StderrTail } from './stderrTail.js';
+import { listAllTools, ToolListError, type ListToolsOptions } from './toolList.js';
 import { Wakeup } from './wakeup.js';
 import type { TransportContext } from './transport.js';
 import type { CallOptions, CallToolResult, PendingAuthorization, ServerHandle, ServerStatus, Tool, TransportKind } from './types.js';
 
 /** Default per-call timeout when the entry sets none: 60 s, as the SDK's own default. */
 export const DEFAULT_CALL_TIMEOUT_MS = 60_000;
-/** How long connecting (spawn + initialize + tools/list) may take before the attempt counts as failed. */
+/**
+ * How long connecting (spawn + initialize + tools/list) may take before the attempt counts as failed; also how long
+ * a refresh of the tool list (after notifications/tools/list_changed) may take.
+ */
 export const DEFAULT_CONNECT_TIMEOUT_MS = 30_000;
 /** How long a call made while the server is (re)connecting waits for it before answering 503. */
 export const DEFAULT_CALL_WAIT_MS = 5_000;
@@ -96,6 +101,8 @@ export class Session implements ServerHandle {
   private readonly retired = new Set<Client>();
   /** What of a REST request goes on to this server (client_header_forwarding), for remote servers that set it. */
   private readonly forwarding: ForwardingRules | undefined;
+  /** Refreshes of the tool list: one in flight and one queued at most, however many list_changed notifications come. */
+  private readonly toolRefresh = new CoalescedRuns(() => this.refreshTools());
 
   constructor(private readonly options: SessionOptions) {
     this.name = options.entry.name;
@@ -260,13 +267,15 @@ export class Session implements ServerHandle {
 
   /** Opens a client and lists its tools, bounded by the connect timeout; whatever an abandoned attempt opened is closed. */
   private async open(): Promise<{ client: Client; kind: TransportKind; tools: Tool[] }> {
-    const timeoutMs = this.options.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS;
+    const timeoutMs = this.connectTimeoutMs();
     let timer: NodeJS.Timeout | undefined;
+    // Ends a listing the timeout abandoned: a server's endless pages must not go on filling memory in the background.
+    const abandoned = new AbortController();
     const opening = openClient({
       entry: this.options.entry,
       context: { ...this.options.transport, callTimeoutMs: this.defaultCallTimeoutMs(), onStderrLine: (line) => this.recordStderr(line) },
       clientInfo: this.options.clientInfo,
-      onToolListChanged: () => void this.refreshTools().catch((e) => this.warn('could not refresh the tool list', e)),
+      onToolListChanged: () => this.toolRefresh.request(),
       onClose: (client) => this.lost(client, `connection closed${this.stderrTail.suffix()}`),
       onTransportError: (client, error) => this.transportError(client, error),
       // Kept until open() settles, not only while initialize runs: a close() during tools/list must end the child too.
@@ -276,7 +285,7 @@ export class Session implements ServerHandle {
       onFallback: () => this.options.logger.info('server answered like a legacy SSE server; using SSE', { server: this.name }),
     }).then(async (opened) => {
       try {
-        return { ...opened, tools: await listAllTools(opened.client) };
+        return { ...opened, tools: await listAllTools(opened.client, this.toolListOptions(timeoutMs, abandoned.signal)) };
       } catch (error) {
         await opened.client.close().catch(() => {});
         throw error;
@@ -285,6 +294,7 @@ export class Session implements ServerHandle {
     const timeout = new Promise<never>((_, reject) => {
       timer = setTimeout(() => {
         // The attempt may still finish in the background: close what it opened, so no child is left behind.
+        abandoned.abort();
         void this.opening?.close().catch(() => {});
         void opening.then((opened) => opened.client.close()).catch(() => {});
         reject(new Error(`connecting took longer than ${timeoutMs / 1000} s`));
@@ -439,9 +449,29 @@ export class Session implements ServerHandle {
     await client.close().catch(() => {});
   }
 
+  /** Run by toolRefresh only. Never throws: a failed refresh keeps the list; one over the bounds fails the server. */
   private async refreshTools(): Promise<void> {
     if (this.phase.state !== 'ready') return;
-    this.setTools(await listAllTools(this.phase.client));
+    const client = this.phase.client;
+    try {
+      const tools = await listAllTools(client, this.toolListOptions(this.connectTimeoutMs()));
+      if (this.isReadyWith(client)) this.setTools(tools);
+    } catch (error) {
+      // A list that does not end or is too big is the server's fault, not a slow answer's: it fails (and is retried) alone.
+      if (error instanceof ToolListError && error.bound !== 'deadline') this.lost(client, `tool list refused: ${this.describe(error)}`);
+      else this.warn('could not refresh the tool list', error);
+    }
+  }
+
+  private toolListOptions(timeoutMs: number, signal?: AbortSignal): ListToolsOptions {
+    const { maxTools, maxToolPages, maxToolListBytes } = this.options.entry;
+    return {
+      timeoutMs,
+      ...(signal ? { signal } : {}),
+      ...(maxTools === undefined ? {} : { maxTools }),
+      ...(maxToolPages === undefined ? {} : { maxPages: maxToolPages }),
+      ...(maxToolListBytes === undefined ? {} : { maxBytes: maxToolListBytes }),
+    };
   }
 
   private setTools(tools: readonly Tool[]): void {
@@ -471,6 +501,10 @@ export class Session implements ServerHandle {
 
   private isReadyWith(client: Client): boolean {
     return this.phase.state === 'ready' && this.phase.client === client;
+  }
+
+  private connectTimeoutMs(): number {
+    return this.options.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS;
   }
 
   private defaultCallTimeoutMs(): number {

@@ -8,6 +8,7 @@ import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
 import type { ServerEntry } from '../config/types.js';
 import { childEnvironment } from '../config/childEnv.js';
 import { DEFAULT_REQUEST_IDLE_MS, mcpHttpFetch, withIdleLimit } from './httpFetch.js';
+import { boundedEventStreams } from './http/eventSizeGuard.js';
 import { StreamableHttpTransport } from './http/streamableHttpTransport.js';
 import { BatchingStdioTransport } from './stdioTransport.js';
 import { forwardingFetch } from './forwardedHeaders.js';
@@ -26,6 +27,8 @@ export interface TransportContext {
   callTimeoutMs?: number;
   /** Receives each stderr line of a stdio child. */
   onStderrLine?: (line: string) => void;
+  /** Remote servers: the most bytes one event or JSON answer may take. Default DEFAULT_MAX_EVENT_BYTES (256 MiB). */
+  maxEventBytes?: number;
 }
 
 /** Slack above the call timeout, so the call's own timeout (with its cancellation) fires first. */
@@ -58,9 +61,9 @@ export function createTransport(entry: ServerEntry, kind: TransportKind, context
   const fetch = entry.headerForwarding ? forwardingFetch(limited) : limited;
   if (kind === 'sse') {
     // The SDK sends requestInit headers on the event-stream GET and on every POST alike.
-    return new SSEClientTransport(url, { requestInit, fetch });
+    return new SSEClientTransport(url, { requestInit, fetch: boundedEventStreams(fetch, context.maxEventBytes) });
   }
-  return new StreamableHttpTransport(url, { fetch, headers: entry.headers });
+  return new StreamableHttpTransport(url, { fetch, headers: entry.headers, ...(context.maxEventBytes === undefined ? {} : { maxEventBytes: context.maxEventBytes }) });
 }
 
 function forwardLines(stream: Readable, onLine: (line: string) => void): void {

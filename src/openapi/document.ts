@@ -2,6 +2,7 @@
  * OpenAPI 3.1 documents: one per server (paths `/{tool}`, relative to the server's base URL) and one
  * for all servers (paths `/{server}/{tool}`, one tag per server). Built when tools change, not per request.
  */
+import type { Logger } from '../log/logger.js';
 import type { CompiledTool, ServerCatalog } from './catalog.js';
 import { BEARER_SCHEME, ERROR_SCHEMA, VALIDATION_PROBLEM_SCHEMA, errorResponses, errorSchemas } from './error-responses.js';
 import { OperationIds } from './operation-id.js';
@@ -15,14 +16,18 @@ export const OPENAPI_VERSION = '3.1.0';
 /** Extension on an operation whose tool schemas could not be carried into the document: why not. */
 export const SCHEMA_ERROR_KEY = 'x-mcpo-schema-error';
 
-/** `compiled` with schemas that say only that the real ones could not be documented (the server still validates). */
+/**
+ * `compiled` with schemas that say only that the real ones could not be documented (the server still validates),
+ * and without its validator: whether a body is required is then not asked of the code that just failed.
+ */
 function withoutSchemas(compiled: CompiledTool, reason: string): CompiledTool {
   const { outputSchema: _dropped, ...tool } = compiled.tool;
+  const { validate: _unasked, ...rest } = compiled;
   const inputSchema = {
     type: 'object' as const,
     description: `The input schema of this tool could not be carried into this document (${reason}); the MCP server validates the arguments.`,
   };
-  return { ...compiled, tool: { ...tool, inputSchema } };
+  return { ...rest, tool: { ...tool, inputSchema } };
 }
 
 export interface DocumentInfo {
@@ -37,6 +42,8 @@ export interface DocumentOptions {
   serverUrl: string;
   /** True when an API key protects tool routes: adds a bearer securityScheme + security requirement. */
   apiKey?: boolean;
+  /** Warned about each tool whose schemas could not be documented (replaced by a stand-in) or that was left out. Default: none. */
+  logger?: Logger;
 }
 
 /** An OpenAPI 3.1 document as plain JSON. */
@@ -80,7 +87,8 @@ class DocumentBuilder {
     for (const compiled of catalog.tools.values()) {
       // Catalog ids are unique per server; across servers only sanitizing can make them collide.
       const operationId = this.ids.allocate(catalog.server, compiled.name, compiled.operationId);
-      this.paths[pathPrefix + toolPath(compiled.name)] = { post: this.operation(compiled, operationId, catalog.server) };
+      const operation = this.operation(compiled, operationId, catalog.server);
+      if (operation) this.paths[pathPrefix + toolPath(compiled.name)] = { post: operation };
     }
   }
 
@@ -89,7 +97,7 @@ class DocumentBuilder {
    * carried over (nested deeper than the stack allows) must cost that tool its schema, not every tool
    * its document, and must leave no half-hoisted components behind.
    */
-  private operation(compiled: CompiledTool, operationId: string, tag: string): Record<string, unknown> {
+  private operation(compiled: CompiledTool, operationId: string, tag: string): Record<string, unknown> | undefined {
     const staged: Record<string, unknown> = {};
     const context = { schemas: staged, names: this.names, tag, apiKey: this.apiKey };
     const mark = this.names.mark();
@@ -100,8 +108,19 @@ class DocumentBuilder {
     } catch (error) {
       const reason = error instanceof Error ? error.message : String(error);
       this.names.releaseSince(mark);
-      const operation = buildOperation(withoutSchemas(compiled, reason), operationId, { ...context, schemas: this.schemas, schemaReplaced: true });
-      return { ...operation, [SCHEMA_ERROR_KEY]: reason };
+      const fields = { server: tag, tool: compiled.name, error: reason };
+      // One tool's trouble stays that tool's: a stand-in, and if even that fails, the tool is left out of the document.
+      const standIn: Record<string, unknown> = {};
+      try {
+        const operation = buildOperation(withoutSchemas(compiled, reason), operationId, { ...context, schemas: standIn, schemaReplaced: true });
+        Object.assign(this.schemas, standIn);
+        this.options.logger?.warn('Tool schema cannot be documented; a stand-in takes its place (the tool is still served)', fields);
+        return { ...operation, [SCHEMA_ERROR_KEY]: reason };
+      } catch {
+        this.names.releaseSince(mark);
+        this.options.logger?.warn('Tool cannot be documented; it is left out of the document (the tool is still served)', fields);
+        return undefined;
+      }
     }
   }
 

@@ -123,11 +123,21 @@ export function buildOperation(compiled: CompiledTool, operationId: string, ctx:
   };
 }
 
+/**
+ * The root keywords that can make an object schema refuse `{}`. A schema with none of them (most tool schemas, whose
+ * `required` is empty) accepts `{}` whatever else it says, so documenting it compiles nothing (see buildCatalog).
+ */
+const MAY_REFUSE_EMPTY_OBJECT = ['required', 'minProperties', 'allOf', 'anyOf', 'oneOf', 'not', 'if', '$ref', '$dynamicRef', '$recursiveRef', 'enum', 'const'];
+
 /** A body is required only when `{}` (what an empty body becomes) would be rejected. */
 function isBodyRequired(compiled: CompiledTool): boolean {
+  const schema = compiled.tool.inputSchema as Record<string, unknown>;
+  const required = schema.required;
+  if (Array.isArray(required) && required.length > 0) return true;
+  const typed = schema.type === undefined || schema.type === 'object';
+  if (typed && !MAY_REFUSE_EMPTY_OBJECT.some((keyword) => Object.hasOwn(schema, keyword) && keyword !== 'required')) return false;
   if (compiled.validate) return compiled.validate({}).length > 0;
-  const required = (compiled.tool.inputSchema as { required?: unknown }).required;
-  return Array.isArray(required) && required.length > 0;
+  return false;
 }
 
 function successResponse(tool: Tool, operationId: string, ctx: OperationContext): Record<string, unknown> {

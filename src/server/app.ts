@@ -107,6 +107,7 @@ export function createApp(options: AppOptions): McpoApp {
     pathPrefix,
     apiKey: auth !== undefined,
     mode,
+    logger,
   });
   const unsubscribe = registry.onChange((server, kind) => {
     catalogs.onChange(server, kind);

@@ -37,8 +37,8 @@ export class CatalogCache {
   }
 
   /**
-   * Drops what `kind` of change on `server` made stale, and compiles the new tool list right away (after
-   * the current event) so the first call of a tool does not pay for compiling the whole server's schemas.
+   * Drops what `kind` of change on `server` made stale, and builds the new catalog right away (after the current
+   * event) so the first call does not pay for it; each tool's schema is compiled on its first use (buildCatalog).
    */
   onChange(server: string, kind: ChangeKind): void {
     if (!CATALOG_CHANGES.has(kind)) return;

@@ -5,6 +5,7 @@
  * The document code is loaded on first need (openapiBuilders.ts): callers await whenOpenApiReady() first.
  */
 import { createHash } from 'node:crypto';
+import type { Logger } from '../log/logger.js';
 import type { ServerRegistry, ChangeKind } from '../mcp/types.js';
 import type { DocumentInfo } from '../openapi/document.js';
 import type { CatalogCache } from './catalogCache.js';
@@ -32,6 +33,8 @@ export interface DocumentCacheOptions {
   apiKey: boolean;
   /** 'single': the root document is the only server's document, with tools at the root. */
   mode: 'multi' | 'single';
+  /** Told about tools whose schemas could not be documented. Default: none. */
+  logger?: Logger;
 }
 
 function cache(document: Record<string, unknown>): CachedDocument {
@@ -70,7 +73,7 @@ export class DocumentCache {
   }
 
   private buildRoot(): Record<string, unknown> {
-    const { registry, catalogs, info, rootPath, pathPrefix, apiKey, mode } = this.options;
+    const { registry, catalogs, info, rootPath, pathPrefix, apiKey, mode, logger } = this.options;
     const serverUrl = joinPath(rootPath, pathPrefix);
     if (mode === 'single') {
       const only = registry.list()[0];
@@ -81,7 +84,7 @@ export class DocumentCache {
       info.description,
       registry.list().map((h) => h.status()),
     );
-    return openApiBuilders().buildRootDocument(catalogs.all(), { info: { ...info, description }, serverUrl, apiKey });
+    return openApiBuilders().buildRootDocument(catalogs.all(), { info: { ...info, description }, serverUrl, apiKey, ...(logger ? { logger } : {}) });
   }
 
   private buildServer(
@@ -93,6 +96,11 @@ export class DocumentCache {
     const catalog = this.options.catalogs.get(name);
     if (!handle || !catalog) return undefined;
     const description = describeWithStatuses(info.description, [handle.status()]);
-    return openApiBuilders().buildServerDocument(catalog, { info: { ...info, description }, serverUrl, apiKey: this.options.apiKey });
+    return openApiBuilders().buildServerDocument(catalog, {
+      info: { ...info, description },
+      serverUrl,
+      apiKey: this.options.apiKey,
+      ...(this.options.logger ? { logger: this.options.logger } : {}),
+    });
   }
 }

@@ -73,6 +73,13 @@ describe('loading a config file', () => {
     expect(b?.timeoutMs).toBe(1500);
   });
 
+  it('reads the bounds of a server\'s tool list: maxTools, maxToolPages, maxToolListBytes', () => {
+    const text = JSON.stringify({ mcpServers: { a: { command: 'x', maxTools: 50, maxToolPages: 2, maxToolListBytes: 65536 }, b: { url: 'https://h/mcp' } } });
+    const [a, b] = parseConfig(text, { file: 'c.json', ...noWarnings }).servers;
+    expect(a).toMatchObject({ maxTools: 50, maxToolPages: 2, maxToolListBytes: 65536 });
+    expect(b).not.toHaveProperty('maxTools');
+  });
+
   it('reads inheritEnv: absent means inherit, false isolates, anything but a boolean is an error naming it', () => {
     const text = JSON.stringify({ mcpServers: { a: { command: 'x' }, b: { command: 'x', inheritEnv: false } } });
     expect(parseConfig(text, { file: 'c.json', ...noWarnings }).servers.map((s) => s.kind === 'stdio' && s.inheritEnv)).toEqual([true, false]);

@@ -122,6 +122,12 @@ describe('invalid config files', () => {
     expect(messageFor({ command: 'x', maxConcurrentCalls: 2.5 })).toContain('mcpServers.x.maxConcurrentCalls: must be a whole number');
   });
 
+  it('rejects tool-list bounds that are not whole numbers of at least 1, or too large to bound anything', () => {
+    expect(messageFor({ command: 'x', maxTools: 0 })).toContain('mcpServers.x.maxTools: must be at least 1 tool');
+    expect(messageFor({ command: 'x', maxToolPages: 1.5 })).toContain('mcpServers.x.maxToolPages: must be a whole number');
+    expect(messageFor({ command: 'x', maxToolListBytes: 2 ** 31 })).toContain('mcpServers.x.maxToolListBytes: must be at most 1073741824');
+  });
+
   it('rejects header names that are not HTTP tokens and header values with line breaks', () => {
     const message = messageFor({ url: 'https://h/mcp', headers: { 'X Bad': 'v', 'X-Ok': 'a\r\nInjected: yes' } });
     expect(message).toContain('mcpServers.x.headers["X Bad"]: is not a valid HTTP header name');

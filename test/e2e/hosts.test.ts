@@ -3,9 +3,10 @@
  * loopback names; a page whose own name was rebound to 127.0.0.1 still sends its own Host and is refused.
  */
 import { request } from 'node:http';
-import { afterEach, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { silentLogger } from '../../src/log/logger.js';
 import { run, type Running } from '../../src/run.js';
+import { capturingLogger } from '../helpers/logs.js';
 import { demoEntry } from '../mcp/fixtures.js';
 
 const proxies: Running[] = [];
@@ -59,4 +60,29 @@ it('allowedHosts names extra hosts (a reverse proxy forwarding its public Host),
   expect((await echoWithHost(named.port, 'evil.example')).status).toBe(403);
   const any = await start('*');
   expect((await echoWithHost(any.port, 'evil.example')).status).toBe(200);
+});
+
+describe('an mcpo others can call without an API key', () => {
+  async function warnings(options: { host: string; apiKey?: string; allowedHosts?: readonly string[] | '*' }): Promise<string[]> {
+    const logger = capturingLogger('info');
+    const proxy = await run({ servers: [], port: 0, logger, parentEnv: process.env, info: { title: 'hosts', version: '1' }, ...options });
+    proxies.push(proxy);
+    return logger.lines.filter((line) => line.includes(' WARN '));
+  }
+
+  it('says so in one warning line at start-up, with the two ways to close it (issue #14)', async () => {
+    const [line, ...others] = await warnings({ host: '0.0.0.0' });
+    expect(others).toEqual([]);
+    expect(line).toMatch(/listening on 0\.0\.0\.0 without an API key: anyone who can reach port \d+ can call every tool, and so can any web page the user visits, through DNS rebinding/);
+    expect(line).toContain('--api-key');
+    expect(line).toContain('--allowed-hosts');
+  });
+
+  it('names only the key when the Host names are listed, and nothing when there is a key or only loopback listens', async () => {
+    const [line] = await warnings({ host: '0.0.0.0', allowedHosts: ['mcpo.internal'] });
+    expect(line).toMatch(/anyone who can reach port \d+ can call every tool; to close it, set --api-key \(or MCPO_API_KEY\)$/);
+    expect(await warnings({ host: '0.0.0.0', apiKey: 'k' })).toEqual([]);
+    expect(await warnings({ host: '127.0.0.1' })).toEqual([]);
+    expect((await warnings({ host: '127.0.0.1', allowedHosts: '*' }))[0]).toContain('any web page the user visits can call every tool through DNS rebinding');
+  });
 });

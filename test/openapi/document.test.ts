@@ -9,6 +9,7 @@ import { buildRootDocument, buildServerDocument } from '../../src/openapi/docume
 import { declaresNoArguments } from '../../src/openapi/operation.js';
 import { CODES_NOT_FROM_OPERATIONS } from '../../src/openapi/error-responses.js';
 import { RESULT_MAPPING_DESCRIPTION } from '../../src/openapi/result.js';
+import { capturingLogger } from '../helpers/logs.js';
 import {
   INFO,
   catalogOf,
@@ -250,5 +251,20 @@ describe('a tool schema that cannot be carried over', () => {
     expect(op(root, '/weather/get_weather').responses['200'].content['application/json'].schema).toEqual({
       $ref: '#/components/schemas/weather__get_weather.Output',
     });
+  });
+
+  it('whose validator throws is documented by a stand-in with a warning, not a 500 for the whole document', async () => {
+    // Regression (issue #14): asking the tool's validator whether {} is valid threw, in the first attempt and again in
+    // the stand-in's, so the error escaped and the root document answered 500 for every server.
+    const either = tool('ping', { type: 'object', properties: { a: { type: 'string' } }, anyOf: [{ required: ['a'] }, { required: ['b'] }] });
+    const catalog = catalogOf('weather', [weather, either]);
+    const broken = catalog.tools.get('ping')!;
+    (catalog.tools as Map<string, unknown>).set('ping', { ...broken, validate: () => { throw new TypeError('explaining failed'); } });
+    const logger = capturingLogger();
+    const root = buildRootDocument([catalog], { info: INFO, serverUrl: '/', logger });
+    await expectValidOpenApi(root);
+    expect(op(root, '/weather/ping')['x-mcpo-schema-error']).toBe('explaining failed');
+    expect(op(root, '/weather/get_weather')['x-mcpo-schema-error']).toBeUndefined();
+    expect(logger.lines.join('\n')).toMatch(/WARN .*Tool schema cannot be documented.*server=weather tool=ping/);
   });
 });

@@ -13,7 +13,7 @@
  */
 import { detectDialect, type Dialect } from './dialect.js';
 import type { ComponentNames } from './names.js';
-import { appendPointer, parsePointer, resolvePointer } from './pointer.js';
+import { appendPointer, parsePointer, resolvePointer, setOwn } from './pointer.js';
 import { indexRefs, type RefIndex } from './refs.js';
 import { DROPPED_KEYWORDS, translateKeywords } from './translate.js';
 import { copyWithoutChildSchemas, forEachChildSchema, isSchema } from './walk.js';
@@ -80,14 +80,14 @@ function makeEmitter(index: RefIndex, componentNames: ReadonlyMap<string, string
         else out.$ref = COMPONENT_REF_PREFIX + targetName;
         continue;
       }
-      out[key] = copyWithoutChildSchemas(key, value);
+      setOwn(out, key, copyWithoutChildSchemas(key, value));
     }
     forEachChildSchema(node, (child, path) => {
       const [keyword, member] = path as [string, string | undefined];
       if (DROPPED_KEYWORDS.has(keyword)) return;
       const converted = emitNode(child, appendPointer(pointer, ...path), false);
       if (member === undefined) out[keyword] = converted;
-      else (out[keyword] as Record<string, unknown>)[member] = converted;
+      else setOwn(out[keyword] as Record<string, unknown>, member, converted);
     });
     return translateKeywords(out, dialect);
   };

@@ -57,3 +57,11 @@ export function resolvePointer(root: unknown, pointer: string): { found: true; v
 export function isPlainObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
+
+/**
+ * Sets `key` as `object`'s own property, whatever the key: assigning to "__proto__" (a name a schema's
+ * `properties` may hold, JSON.parse keeps it as an own key) would replace the object's prototype instead.
+ */
+export function setOwn(object: Record<string, unknown>, key: string, value: unknown): void {
+  Object.defineProperty(object, key, { value, writable: true, enumerable: true, configurable: true });
+}

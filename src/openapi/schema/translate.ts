@@ -4,7 +4,7 @@
  * Subschemas are translated by the caller (hoist.ts), which passes them in already converted.
  */
 import type { Dialect } from './dialect.js';
-import { isPlainObject } from './pointer.js';
+import { isPlainObject, setOwn } from './pointer.js';
 
 /**
  * Keywords dropped from every embedded schema, and why:
@@ -56,8 +56,7 @@ function moveDependencies(out: Record<string, unknown>, dependencies: Record<str
   const required: Record<string, unknown> = isPlainObject(out.dependentRequired) ? { ...out.dependentRequired } : {};
   const schemas: Record<string, unknown> = isPlainObject(out.dependentSchemas) ? { ...out.dependentSchemas } : {};
   for (const [name, value] of Object.entries(dependencies)) {
-    if (Array.isArray(value)) required[name] = value;
-    else schemas[name] = value;
+    setOwn(Array.isArray(value) ? required : schemas, name, value);
   }
   delete out.dependencies;
   if (Object.keys(required).length > 0) out.dependentRequired = required;

@@ -3,7 +3,7 @@
  * examples, unknown keywords) is data and is never entered, so a property literally named "$ref"
  * or a default value containing "$ref" is not mistaken for a reference.
  */
-import { appendPointer, isPlainObject } from './pointer.js';
+import { appendPointer, isPlainObject, setOwn } from './pointer.js';
 
 /** Keywords whose value is one subschema (draft-07 through 2020-12). `items` is here or in ARRAY by shape. */
 const SINGLE = [
@@ -121,7 +121,7 @@ export function mapSchema(
     }
     const container = copy[keyword];
     if (container === root[keyword]) copy[keyword] = Array.isArray(container) ? [...container] : { ...(container as object) };
-    (copy[keyword] as Record<string, unknown>)[member] = mapped;
+    setOwn(copy[keyword] as Record<string, unknown>, member, mapped);
   });
   return transform(copy);
 }

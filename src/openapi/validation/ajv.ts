@@ -62,6 +62,9 @@ export function createAjv(dialect: Dialect, options: CreateAjvOptions = {}): Ajv
     coerceTypes: false,
     useDefaults: false,
     removeAdditional: false,
+    // A property a schema names (`constructor`, `toString`) is present only when the arguments hold it themselves:
+    // without this, `required: ["toString"]` accepted {} and `properties` judged Object.prototype's functions.
+    ownProperties: true,
     validateFormats: true,
     validateSchema: options.validateSchema ?? true,
     logger: { log: debug, warn: debug, error: debug },

@@ -21,11 +21,20 @@ import type { BranchValidator, UnionBranches } from './unions.js';
 
 const MISMATCH = new Set(['type', 'const', 'enum']);
 
-/** Problems for a failed validation, deduplicated, in the order ajv found them. */
+/**
+ * Problems for a failed validation, deduplicated, in the order ajv found them. Total: should explaining throw on
+ * errors nobody foresaw, ajv's own words are the problems, so the caller still gets its 422 and never a 500.
+ */
 export function explainErrors(errors: readonly ErrorObject[], unions: UnionBranches): ValidationProblem[] {
+  let detailed: readonly ValidationProblem[];
+  try {
+    detailed = explainDetailed(errors, unions);
+  } catch {
+    detailed = errors.map((error) => ({ path: error.instancePath, message: error.message ?? 'is invalid' }));
+  }
   const seen = new Set<string>();
   const problems: ValidationProblem[] = [];
-  for (const { path, message } of explainDetailed(errors, unions)) {
+  for (const { path, message } of detailed) {
     const key = `${path}\u0000${message}`;
     if (seen.has(key)) continue;
     seen.add(key);
@@ -124,10 +133,15 @@ function explainDiscriminators(branches: Branch[], base: string, keyword: string
           : `one of ${listValues(values)}`
         : [...new Set(mismatches.map((p) => p.expected ?? 'another value'))].join(' or ');
       const name = path.slice(base.length + 1);
-      const value = data !== null && typeof data === 'object' ? (data as Record<string, unknown>)[unescapePointerToken(name)] : undefined;
+      const value = ownValue(data, unescapePointerToken(name));
       const message = `Must be ${words} (what the alternatives of the ${keyword} accept here), but got ${describeValue(value)}.`;
       return { ...problemAt(path, message, keyword), expected: words };
     });
+}
+
+/** `data[name]` when `data` is an object holding `name` itself (never what Object.prototype has under that name). */
+function ownValue(data: unknown, name: string): unknown {
+  return data !== null && typeof data === 'object' && Object.hasOwn(data, name) ? (data as Record<string, unknown>)[name] : undefined;
 }
 
 /** Values in order of first appearance, compared as JSON. */

@@ -34,10 +34,13 @@ export function jsonTypeOf(value: unknown): string {
   return typeof value;
 }
 
-/** A short description of a value for messages: `string "5"`, `object`, `integer 3`. */
+/**
+ * A short description of a value for messages: `string "5"`, `object`, `integer 3`. Total: a value JSON cannot
+ * write (a function, a bigint) is named by its type alone rather than making the message throw.
+ */
 export function describeValue(value: unknown): string {
   const type = jsonTypeOf(value);
-  if (type === 'object' || type === 'array' || type === 'null' || value === undefined) return type;
+  if (type !== 'string' && type !== 'integer' && type !== 'number' && type !== 'boolean') return type;
   const text = JSON.stringify(value);
   return `${type} ${text.length > MAX_PREVIEW ? text.slice(0, MAX_PREVIEW) + '…' : text}`;
 }
