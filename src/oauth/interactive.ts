@@ -45,7 +45,10 @@ export interface InteractiveAuthorizationOptions {
   browser?: BrowserPolicy;
   /** Default DEFAULT_CALLBACK_TIMEOUT_MS (5 minutes), for both flows. */
   timeoutMs?: number;
-  /** Told the URL as soon as it exists (the server's status shows it). */
+  /**
+   * Told the public login link (no ticket, LoginLink.publicHref) as soon as it exists, for the server's status:
+   * loopback flows only. The authorization URL (it carries `state`) and the ticket link go to the console only.
+   */
   onAuthorizationUrl?: (url: string) => void;
   /** Aborting ends the wait with OAuthCancelledError (mcpo is shutting down, the server was removed). */
   signal?: AbortSignal;
@@ -85,7 +88,17 @@ async function runFlow(options: InteractiveAuthorizationOptions): Promise<Stored
   const issuer = expectedIssuer(discovery);
   const timeoutMs = options.timeoutMs ?? DEFAULT_CALLBACK_TIMEOUT_MS;
   const receiver = config.useLoopback
-    ? await startLoopbackReceiver({ port: config.callbackPort, expectedState: state, expectedIssuer: issuer, timeoutMs, ...(signal ? { signal } : {}) })
+    ? await startLoopbackReceiver({
+        port: config.callbackPort,
+        expectedState: state,
+        expectedIssuer: issuer,
+        timeoutMs,
+        onLinkReused: () =>
+          options.logger.warn('a second browser opened the login link; the login stays bound to the first one (if that was not you, someone else has the link: cancel this login)', {
+            server: options.serverName,
+          }),
+        ...(signal ? { signal } : {}),
+      })
     : undefined;
   try {
     const redirectUrl = receiver?.redirectUri ?? `http://${LOOPBACK_HOST}:${config.callbackPort || DEFAULT_OAUTH_CALLBACK_PORT}${DEFAULT_CALLBACK_PATH}`;
@@ -95,7 +108,6 @@ async function runFlow(options: InteractiveAuthorizationOptions): Promise<Stored
     stopIfCancelled();
     const url = provider.authorizationUrl;
     if (!url) return (await store.load()) ?? initial; // the SDK got tokens without the user (not for this grant)
-    options.onAuthorizationUrl?.(url.href);
     const { code } = await waitForCode(options, receiver, url, { state, issuer }, timeoutMs);
     stopIfCancelled();
     await sdkAuth(() => auth(provider, { serverUrl, authorizationCode: code, fetchFn: fetch, ...(scope ? { scope } : {}) }), signal, () => [code, ...provider.secretValues()]);
@@ -126,16 +138,20 @@ async function waitForCode(
 ): Promise<{ code: string }> {
   const { io } = options;
   if (receiver) {
+    // The authorization URL carries `state`: the console gets mcpo's login link, status pages less (loginLink.ts).
+    const { link, publicLink } = receiver.publish(url);
+    options.onAuthorizationUrl?.(publicLink);
     const browser = options.browser ?? LAUNCH_BROWSER;
-    io.output.write(announcement(options.serverName, url.href, options.reason, browser));
+    io.output.write(announcement(options.serverName, link, options.reason, browser));
     if (!browser.launch) return receiver.result;
     try {
-      await io.openBrowser(url.href);
+      await io.openBrowser(link);
     } catch (error) {
       options.logger.warn('could not open a browser; open the printed URL yourself', { server: options.serverName, error: String(error) });
     }
     return receiver.result;
   }
+  // Copy/paste: the URL goes to the operator's terminal only, which is also the only way back in for a code.
   io.output.write(`\nmcpo: server "${options.serverName}" needs authorization (${options.reason}).\n`);
   const controller = new AbortController();
   const timer = setTimeout(() => controller.abort(), timeoutMs);

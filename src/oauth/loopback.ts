@@ -5,24 +5,28 @@
  * Decisions:
  * - Binds 127.0.0.1 only (never 0.0.0.0 or ::), and the redirect URI uses the IP literal, not "localhost"
  *   (RFC 8252 §8.3: "localhost" may resolve elsewhere).
- * - The first request to the callback path decides the outcome, and the server then closes. A missing or
- *   wrong `state` REJECTS the flow instead of waiting on: it is either a stale tab from an earlier attempt
- *   (whose code could not be used anyway) or a forged request, and failing loudly tells the user to start
- *   again instead of leaving them with a login that silently never completes. A wrong code is never accepted.
+ * - It also serves the flow's login link (loginLink.ts: GET /start?ticket=…), the only URL mcpo publishes:
+ *   opening it binds the browser with a cookie, and a callback from a browser without that cookie is
+ *   refused (403) while the login keeps waiting. So does a callback with a missing or wrong `state` (400):
+ *   any page the user visits can navigate the browser to the callback, and must not be able to end the login.
+ * - The first bound callback with the right `state` decides the outcome (code, `error=`, wrong issuer), and
+ *   the server then closes. A wrong code is never accepted.
  * - Other paths (e.g. /favicon.ico) get a 404 and do not end the wait; so do requests a web page fires in
- *   the background (Sec-Fetch-Dest not `document`: 403), which would otherwise let any open page end the login.
+ *   the background (Sec-Fetch-Dest not `document`: 403).
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { interpretCallback, type ExpectedIssuer } from './callbackParams.js';
-import { alreadyFinishedPage, failurePage, notFoundPage, PAGE_HEADERS, successPage } from './callbackPages.js';
+import { alreadyFinishedPage, failurePage, consoleLinkPage, linkUsedPage, notFoundPage, PAGE_HEADERS, stillWaitingPage, successPage, unboundBrowserPage } from './callbackPages.js';
 import {
   CallbackListenError,
   CallbackPortInUseError,
   CallbackTimeoutError,
   OAuthCancelledError,
+  StateMismatchError,
   type McpoOAuthError,
 } from './errors.js';
+import { LoginLink, START_PATH } from './loginLink.js';
 
 /** The only address the receiver listens on. */
 export const LOOPBACK_HOST = '127.0.0.1';
@@ -56,6 +60,8 @@ export interface LoopbackReceiverOptions {
   signal?: AbortSignal;
   /** Default: the global setTimeout/clearTimeout. */
   clock?: CallbackClock;
+  /** Told when a browser other than the bound one opens the login link (someone else has the link). */
+  onLinkReused?: () => void;
 }
 
 export interface LoopbackReceiver {
@@ -63,6 +69,12 @@ export interface LoopbackReceiver {
   readonly redirectUri: string;
   /** The port actually bound (useful with port 0). */
   readonly port: number;
+  /**
+   * Makes the login link that leads to `authorizationUrl` (once per receiver): `link` for the operator's
+   * console and the browser mcpo launches, `publicLink` (no ticket) for status pages. Until then, and for
+   * browsers that did not open `link`, callbacks are refused.
+   */
+  publish(authorizationUrl: URL): { link: string; publicLink: string };
   /**
    * Resolves with the authorization code; rejects with StateMismatchError, AuthorizationResponseIssuerError,
    * AuthorizationResponseError, MissingAuthorizationCodeError, CallbackTimeoutError or OAuthCancelledError.
@@ -92,20 +104,36 @@ export async function startLoopbackReceiver(options: LoopbackReceiverOptions): P
 
   // The handler, timer and abort listener below only run once listen() succeeded, after all of these exist.
   let settled = false;
+  let link: LoginLink | undefined;
   let responseSent: Promise<unknown> = Promise.resolve();
   const server = createServer((req, res) => {
     req.resume(); // no body is expected; drain whatever comes so the socket can close cleanly
     const url = new URL(req.url ?? '/', `http://${LOOPBACK_HOST}`);
+    if (url.pathname === START_PATH && req.method === 'GET' && !settled && !isBackgroundRequest(req)) return start(req, res, url);
     if (url.pathname !== callbackPath) return respond(res, 404, notFoundPage());
     if (req.method !== 'GET') return respond(res, 405, notFoundPage(), { Allow: 'GET' });
     if (settled) return respond(res, 409, alreadyFinishedPage());
     if (isBackgroundRequest(req)) return respond(res, 403, notFoundPage());
+    if (!link?.isBound(req.headers.cookie)) return respond(res, 403, unboundBrowserPage());
     const outcome = interpretCallback(url.searchParams, options.expectedState, options.expectedIssuer);
+    if (!outcome.ok && outcome.error instanceof StateMismatchError) return respond(res, 400, stillWaitingPage(outcome.error));
     // Settle at once, but close only once the page has gone out (or the browser hung up).
     responseSent = new Promise((resolve) => res.once('close', resolve)).then(shutdown);
     respond(res, outcome.ok ? 200 : 400, outcome.ok ? successPage() : failurePage(outcome.error));
     finish(outcome.ok ? { code: outcome.code } : outcome.error, false);
   });
+
+  const start = (req: IncomingMessage, res: ServerResponse, url: URL): void => {
+    const outcome = link ? link.start(url.searchParams.get('ticket'), req.headers.cookie) : { kind: 'unknown' as const };
+    if (outcome.kind === 'unknown') return respond(res, 404, notFoundPage());
+    if (outcome.kind === 'console') return respond(res, 200, consoleLinkPage());
+    if (outcome.kind === 'used') {
+      options.onLinkReused?.();
+      return respond(res, 409, linkUsedPage());
+    }
+    res.writeHead(302, { ...PAGE_HEADERS, Location: outcome.location, 'Set-Cookie': outcome.setCookie, Connection: 'close' });
+    res.end();
+  };
 
   let closing: Promise<void> | undefined;
   const shutdown = (): Promise<void> => {
@@ -136,6 +164,10 @@ export async function startLoopbackReceiver(options: LoopbackReceiverOptions): P
     redirectUri: `http://${LOOPBACK_HOST}:${port}${callbackPath}`,
     port,
     result,
+    publish: (authorizationUrl) => {
+      link ??= new LoginLink(`http://${LOOPBACK_HOST}:${port}`, authorizationUrl, timeoutMs);
+      return { link: link.href, publicLink: link.publicHref };
+    },
     close: async () => {
       finish(new OAuthCancelledError('The authorization callback receiver was closed'));
       await responseSent; // do not cut off the page the browser is receiving

@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startOAuthExampleServer, type OAuthExampleServer } from '../../examples/oauth-server/index.js';
 import { REPO, runMcpo, startMcpo, type McpoProcess } from '../helpers/spawnMcpo.js';
+import { CookieJar } from '../oauth/flows/harness.js';
 
 const running: McpoProcess[] = [];
 const servers: OAuthExampleServer[] = [];
@@ -49,7 +50,10 @@ describe('mcpo with an OAuth-protected server, end to end', () => {
         return [health.servers.secure?.state, health.servers.demo?.state, url !== ''];
       }, { timeout: 15_000 })
       .toEqual(['needs_authorization', 'connected', true]);
-    expect(mcpo.output().split('\n')).toContain(url);
+    // /healthz publishes mcpo's login page without its ticket; the console has the link to open (issue #14).
+    expect(url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/start$/);
+    const link = mcpo.output().split('\n').find((line) => line.startsWith(`${url}?ticket=`)) ?? '';
+    expect(link).not.toBe('');
     expect(mcpo.output()).toContain('mcpo: not opening a browser (--no-browser).');
     const echo = await fetch(`${mcpo.url}/demo/echo`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"message":"meanwhile"}' });
     expect(await echo.json()).toBe('meanwhile');
@@ -59,7 +63,7 @@ describe('mcpo with an OAuth-protected server, end to end', () => {
     expect(body.error.code).toBe('NEEDS_AUTHORIZATION');
     expect(body.error.details.authorizationUrl).toBe(url);
 
-    await (await fetch(url)).text(); // the user approves
+    await (await new CookieJar().fetch(link)).text(); // the user opens the console's link and approves
     await expect
       .poll(async () => ((await (await fetch(`${mcpo.url}/healthz`)).json()) as Health).servers.secure?.state, { timeout: 15_000 })
       .toBe('connected');

@@ -9,7 +9,6 @@ import {
   McpoOAuthError,
   MissingAuthorizationCodeError,
   OAuthCancelledError,
-  StateMismatchError,
 } from '../../src/oauth/errors.js';
 import {
   DEFAULT_CALLBACK_TIMEOUT_MS,
@@ -27,10 +26,22 @@ afterEach(async () => {
   await Promise.all(servers.splice(0).map((s) => new Promise((r) => s.close(r))));
 });
 
+const AUTHORIZATION_URL = new URL(`https://as.example/authorize?state=${STATE}`);
+const cookies = new Map<LoopbackReceiver, string>();
+
+/** Starts a receiver, publishes its login link and opens it, so `browse` is the bound browser. */
 async function start(options: Partial<Parameters<typeof startLoopbackReceiver>[0]> = {}): Promise<LoopbackReceiver> {
   const receiver = await startLoopbackReceiver({ expectedState: STATE, ...options });
   receivers.push(receiver);
+  const opened = await fetch(receiver.publish(AUTHORIZATION_URL).link, { redirect: 'manual' });
+  await opened.text();
+  cookies.set(receiver, opened.headers.getSetCookie()[0]!.split(';')[0]!);
   return receiver;
+}
+
+/** A request from the browser that opened the receiver's login link (it carries the binding cookie). */
+function browse(receiver: LoopbackReceiver, url: string, init: RequestInit = {}): Promise<Response> {
+  return fetch(url, { ...init, headers: { ...(init.headers as Record<string, string>), cookie: cookies.get(receiver) ?? '' } });
 }
 
 /** A clock whose timeout fires only when the test says so. */
@@ -57,7 +68,7 @@ describe('loopback callback receiver', () => {
   it('serves a 127.0.0.1 redirect URI and resolves with the code after showing a success page', async () => {
     const receiver = await start();
     expect(receiver.redirectUri).toBe(`http://127.0.0.1:${receiver.port}/callback`);
-    const res = await fetch(`${receiver.redirectUri}?code=the-code&state=${STATE}`);
+    const res = await browse(receiver, `${receiver.redirectUri}?code=the-code&state=${STATE}`);
     expect(res.status).toBe(200);
     expect(res.headers.get('content-type')).toContain('text/html');
     expect(res.headers.get('referrer-policy')).toBe('no-referrer');
@@ -67,45 +78,81 @@ describe('loopback callback receiver', () => {
 
   it('stops listening once the callback has been received', async () => {
     const receiver = await start();
-    await fetch(`${receiver.redirectUri}?code=c&state=${STATE}`).then((r) => r.text());
+    await browse(receiver, `${receiver.redirectUri}?code=c&state=${STATE}`).then((r) => r.text());
     await receiver.result;
     await receiver.close();
     await expect(fetch(receiver.redirectUri)).rejects.toThrow();
   });
 
-  it('rejects a callback whose state does not match, without accepting its code', async () => {
+  // Issue #14 item 7: any web page could end the login by navigating the browser to the callback with a forged state.
+  it('refuses a callback whose state does not match, without accepting its code, and keeps waiting for the real one', async () => {
     const receiver = await start();
-    const res = await fetch(`${receiver.redirectUri}?code=attacker-code&state=forged`);
+    const res = await browse(receiver, `${receiver.redirectUri}?code=attacker-code&state=forged`, { headers: { 'Sec-Fetch-Dest': 'document' } });
     expect(res.status).toBe(400);
     const body = await res.text();
     expect(body).toContain('unexpected state');
+    expect(body).toContain('still waiting');
     expect(body).not.toContain('attacker-code');
-    const err = await rejection(receiver.result);
-    expect(err).toBeInstanceOf(StateMismatchError);
-    expect(err.reason).toBe('state_mismatch');
+    await browse(receiver, `${receiver.redirectUri}?code=good&state=${STATE}`).then((r) => r.text());
+    expect(await receiver.result).toEqual({ code: 'good' });
+  });
+
+  // Issue #14 item 2: another local user who learned the state approved as themselves and delivered their code.
+  it('refuses a callback with the right state from a browser that did not open the login link, and keeps waiting', async () => {
+    const receiver = await start();
+    for (const cookie of [undefined, `${cookies.get(receiver)!.split('=')[0]}=guessed`]) {
+      const res = await fetch(`${receiver.redirectUri}?code=attacker-code&state=${STATE}`, cookie ? { headers: { cookie } } : {});
+      expect(res.status).toBe(403);
+      expect(await res.text()).toContain('Not the browser that started this login');
+    }
+    await browse(receiver, `${receiver.redirectUri}?code=good&state=${STATE}`).then((r) => r.text());
+    expect(await receiver.result).toEqual({ code: 'good' });
+  });
+
+  it('serves the login link once: it binds the first browser (which may open it again) and refuses any other', async () => {
+    let reused = 0;
+    const receiver = await start({ onLinkReused: () => reused++ });
+    const { link, publicLink } = receiver.publish(AUTHORIZATION_URL);
+    expect(publicLink).toBe(`http://127.0.0.1:${receiver.port}/start`);
+    const published = await fetch(publicLink, { redirect: 'manual' });
+    expect(published.status).toBe(200);
+    expect(published.headers.get('set-cookie')).toBeNull();
+    expect(await published.text()).toContain('only shown on the console');
+    expect(link).toMatch(new RegExp(`^http://127\\.0\\.0\\.1:${receiver.port}/start\\?ticket=[\\w-]{43}$`));
+    expect(link).not.toContain(STATE);
+    const again = await browse(receiver, link, { redirect: 'manual' });
+    expect(again.status).toBe(302);
+    expect(again.headers.get('location')).toBe(AUTHORIZATION_URL.href);
+    const other = await fetch(link, { redirect: 'manual' });
+    expect(other.status).toBe(409);
+    expect(other.headers.get('location')).toBeNull();
+    expect(await other.text()).toContain('already opened in another browser');
+    expect(reused).toBe(1);
+    expect((await fetch(`${link}x`, { redirect: 'manual' })).status).toBe(404);
   });
 
   // Security review: any web page open during the login could end it with <img src="http://127.0.0.1:3030/callback">.
   it('ignores background requests a web page fires at the callback (Sec-Fetch-Dest other than document) and keeps waiting', async () => {
     const receiver = await start();
-    const forged = await fetch(`${receiver.redirectUri}?state=forged`, { headers: { 'Sec-Fetch-Mode': 'no-cors', 'Sec-Fetch-Dest': 'image', 'Sec-Fetch-Site': 'cross-site' } });
+    const forged = await browse(receiver, `${receiver.redirectUri}?error=access_denied&state=${STATE}`, { headers: { 'Sec-Fetch-Mode': 'no-cors', 'Sec-Fetch-Dest': 'image', 'Sec-Fetch-Site': 'cross-site' } });
     expect(forged.status).toBe(403);
     await forged.text();
-    const legit = await fetch(`${receiver.redirectUri}?code=good&state=${STATE}`, { headers: { 'Sec-Fetch-Mode': 'navigate', 'Sec-Fetch-Dest': 'document' } });
+    const legit = await browse(receiver, `${receiver.redirectUri}?code=good&state=${STATE}`, { headers: { 'Sec-Fetch-Mode': 'navigate', 'Sec-Fetch-Dest': 'document' } });
     expect(legit.status).toBe(200);
     expect(await receiver.result).toEqual({ code: 'good' });
   });
 
-  it('rejects a callback without any state', async () => {
+  it('refuses a callback without any state and keeps waiting', async () => {
     const receiver = await start();
-    await fetch(`${receiver.redirectUri}?code=c`).then((r) => r.text());
-    expect((await rejection(receiver.result)).reason).toBe('state_mismatch');
+    expect((await browse(receiver, `${receiver.redirectUri}?code=c`)).status).toBe(400);
+    await browse(receiver, `${receiver.redirectUri}?code=real&state=${STATE}`).then((r) => r.text());
+    expect(await receiver.result).toEqual({ code: 'real' });
   });
 
   it('reports error=access_denied from the authorization server with its description, escaped on the page', async () => {
     const receiver = await start();
     const description = encodeURIComponent('User said <no>');
-    const res = await fetch(`${receiver.redirectUri}?error=access_denied&error_description=${description}&state=${STATE}`);
+    const res = await browse(receiver, `${receiver.redirectUri}?error=access_denied&error_description=${description}&state=${STATE}`);
     expect(res.status).toBe(400);
     const body = await res.text();
     expect(body).toContain('access_denied');
@@ -120,7 +167,7 @@ describe('loopback callback receiver', () => {
 
   it('reports other OAuth errors with reason authorization_error', async () => {
     const receiver = await start();
-    await fetch(`${receiver.redirectUri}?error=invalid_scope&state=${STATE}`).then((r) => r.text());
+    await browse(receiver, `${receiver.redirectUri}?error=invalid_scope&state=${STATE}`).then((r) => r.text());
     const err = await rejection(receiver.result);
     expect(err.reason).toBe('authorization_error');
     expect((err as AuthorizationResponseError).oauthError).toBe('invalid_scope');
@@ -128,7 +175,7 @@ describe('loopback callback receiver', () => {
 
   it('says "No authorization code found" when the callback has the state but no code', async () => {
     const receiver = await start();
-    const res = await fetch(`${receiver.redirectUri}?state=${STATE}`);
+    const res = await browse(receiver, `${receiver.redirectUri}?state=${STATE}`);
     expect(res.status).toBe(400);
     expect(await res.text()).toContain('No authorization code found');
     expect(await rejection(receiver.result)).toBeInstanceOf(MissingAuthorizationCodeError);
@@ -139,9 +186,9 @@ describe('loopback callback receiver', () => {
     expect(receiver.redirectUri.endsWith('/oauth/cb')).toBe(true);
     const base = receiver.redirectUri.replace('/oauth/cb', '');
     expect((await fetch(`${base}/favicon.ico`)).status).toBe(404);
-    expect((await fetch(`${base}/callback?code=c&state=${STATE}`)).status).toBe(404);
-    expect((await fetch(receiver.redirectUri, { method: 'POST' })).status).toBe(405);
-    await fetch(`${receiver.redirectUri}?code=real&state=${STATE}`).then((r) => r.text());
+    expect((await browse(receiver, `${base}/callback?code=c&state=${STATE}`)).status).toBe(404);
+    expect((await browse(receiver, receiver.redirectUri, { method: 'POST' })).status).toBe(405);
+    await browse(receiver, `${receiver.redirectUri}?code=real&state=${STATE}`).then((r) => r.text());
     expect(await receiver.result).toEqual({ code: 'real' });
   });
 
@@ -155,7 +202,7 @@ describe('loopback callback receiver', () => {
     expect(err.reason).toBe('callback_timeout');
     expect(err.message).toContain('90 s');
     await receiver.close();
-    await expect(fetch(`${receiver.redirectUri}?code=late&state=${STATE}`)).rejects.toThrow();
+    await expect(browse(receiver, `${receiver.redirectUri}?code=late&state=${STATE}`)).rejects.toThrow();
   });
 
   it('waits five minutes by default', async () => {
@@ -199,7 +246,7 @@ describe('loopback callback receiver', () => {
       await expect(fetch(`http://${host}:${receiver.port}/callback?code=c&state=${STATE}`)).rejects.toThrow();
     }
     // Still waiting: none of those attempts reached the receiver.
-    await fetch(`${receiver.redirectUri}?code=ok&state=${STATE}`).then((r) => r.text());
+    await browse(receiver, `${receiver.redirectUri}?code=ok&state=${STATE}`).then((r) => r.text());
     expect(await receiver.result).toEqual({ code: 'ok' });
   });
 });

@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { runAuthCli, type AuthCliDeps } from '../../../src/cli/auth.js';
 import { FileTokenStore } from '../../../src/oauth/store/fileTokenStore.js';
 import { access } from 'node:fs/promises';
-import { fetchBrowser, idleBrowser, oauthEntry, startServer, tempHome, terminal } from './harness.js';
+import { CookieJar, fetchBrowser, idleBrowser, oauthEntry, startServer, tempHome, terminal } from './harness.js';
 import { storeIdentity } from '../../../src/oauth/setup.js';
 import type { OpenBrowser } from '../../../src/oauth/prompts.js';
 
@@ -112,9 +112,9 @@ describe('mcpo auth', () => {
     const { cli, config, term, store } = await setup(browser);
     const login = cli('login', 'secure', '--config', config, '--no-browser');
     let url = '';
-    await expect.poll(() => (url = /^(http:\/\/127\.0\.0\.1:\d+\/authorize\?\S+)$/m.exec(term.text())?.[1] ?? '')).not.toBe('');
+    await expect.poll(() => (url = /^(http:\/\/127\.0\.0\.1:\d+\/start\?ticket=\S+)$/m.exec(term.text())?.[1] ?? '')).not.toBe('');
     expect(term.text()).toContain('mcpo: not opening a browser (--no-browser).');
-    await (await fetch(url)).text(); // the user opens it
+    await (await new CookieJar().fetch(url)).text(); // the user opens mcpo's login link
     expect((await login).code).toBe(0);
     expect(browser.opened).toEqual([]);
     expect((await store.load())?.tokens).toBeDefined();

@@ -4,7 +4,7 @@
  * records the authorization URL; nothing past it is needed to see the decisions.
  */
 import { describe, expect, it, vi } from 'vitest';
-import { documentServer, idleBrowser, oauthEntry, oauthSupport, startManager, tempHome } from './harness.js';
+import { authorizationUrlBehind, documentServer, idleBrowser, oauthEntry, oauthSupport, startManager, tempHome } from './harness.js';
 
 const REGISTERED = { client_id: 'registered-client', redirect_uris: ['http://127.0.0.1:1/callback'] };
 
@@ -26,7 +26,7 @@ async function authorizationUrl(serverUrl: string, oauth: Parameters<typeof oaut
   const { support } = oauthSupport(home, browser);
   startManager(support, [oauthEntry(serverUrl, {}, oauth)]);
   await vi.waitFor(() => expect(browser.opened).toHaveLength(1), { timeout: 10_000 });
-  return new URL(browser.opened[0]!);
+  return authorizationUrlBehind(browser.opened[0]!);
 }
 
 describe('discovery for other server shapes', () => {

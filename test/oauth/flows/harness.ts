@@ -44,15 +44,55 @@ export function oauthEntry(url: string, overrides: Partial<RemoteEntry> = {}, oa
   } as OAuthEntry;
 }
 
-/** A "browser" that opens the URL with fetch: with auto-approve the AS redirects straight to the callback. */
-export function fetchBrowser(): OpenBrowser & { opened: string[] } {
+/**
+ * A "browser" that opens the URL with fetch, following redirects itself and keeping cookies per host name
+ * (not per port, like a real browser): with auto-approve, mcpo's login link leads to the AS, which redirects
+ * straight to the callback, which sees the cookie the link set.
+ */
+export function fetchBrowser(): OpenBrowser & { opened: string[]; jar: CookieJar } {
   const opened: string[] = [];
+  const jar = new CookieJar();
   const open = async (url: string) => {
     opened.push(url);
-    const res = await fetch(url);
-    await res.text();
+    await (await jar.fetch(url)).text();
   };
-  return Object.assign(open, { opened });
+  return Object.assign(open, { opened, jar });
+}
+
+/** Cookies by host name (ports share them, RFC 6265 §8.5), and a fetch that follows redirects with them. */
+export class CookieJar {
+  private readonly byHost = new Map<string, Map<string, string>>();
+  /** Every URL requested, redirects included. */
+  readonly visited: string[] = [];
+
+  async fetch(url: string, maxRedirects = 10): Promise<Response> {
+    let current = new URL(url);
+    for (let i = 0; ; i++) {
+      const cookies = this.byHost.get(current.hostname);
+      const headers: Record<string, string> = cookies?.size ? { cookie: [...cookies].map(([k, v]) => `${k}=${v}`).join('; ') } : {};
+      this.visited.push(current.href);
+      const res = await fetch(current, { redirect: 'manual', headers });
+      for (const line of res.headers.getSetCookie()) {
+        const [pair] = line.split(';');
+        const eq = pair!.indexOf('=');
+        if (!this.byHost.has(current.hostname)) this.byHost.set(current.hostname, new Map());
+        this.byHost.get(current.hostname)!.set(pair!.slice(0, eq).trim(), pair!.slice(eq + 1).trim());
+      }
+      const location = res.headers.get('location');
+      if (res.status < 300 || res.status >= 400 || !location || i >= maxRedirects) return res;
+      await res.text();
+      current = new URL(location, current);
+    }
+  }
+}
+
+/** Opens mcpo's login link without following it: the authorization URL it leads to (this binds no browser). */
+export async function authorizationUrlBehind(link: string): Promise<URL> {
+  const res = await fetch(link, { redirect: 'manual' });
+  await res.text();
+  const location = res.headers.get('location');
+  if (!location) throw new Error(`${link} answered ${res.status} without a redirect`);
+  return new URL(location);
 }
 
 /** A browser that only records the URL (the user has not acted yet). */

@@ -10,7 +10,7 @@ import { McpoError } from '../../../src/errors.js';
 import { FileTokenStore } from '../../../src/oauth/store/fileTokenStore.js';
 import { storeIdentity, type OAuthEntry } from '../../../src/oauth/setup.js';
 import type { OpenBrowser } from '../../../src/oauth/prompts.js';
-import { fetchBrowser, idleBrowser, oauthEntry, oauthSupport, startServer, tempHome, type Terminal } from './harness.js';
+import { CookieJar, fetchBrowser, idleBrowser, oauthEntry, oauthSupport, startServer, tempHome, type Terminal } from './harness.js';
 
 const ATTACKER = 'https://attacker.example/';
 
@@ -30,14 +30,17 @@ async function authorizeOnce(server: OAuthExampleServer, openBrowser: OpenBrowse
 /** A browser on which the user clicks Deny on the consent page (the server redirects back with access_denied). */
 function denyingBrowser(): OpenBrowser {
   return async (url: string) => {
-    const page = await (await fetch(url)).text();
+    const jar = new CookieJar(); // mcpo's login link binds this browser, the callback checks it
+    const page = await (await jar.fetch(url)).text();
     const requestId = /name="request_id" value="([^"]+)"/.exec(page)?.[1] ?? '';
-    const res = await fetch(new URL('/consent', url), {
+    const res = await fetch(new URL('/consent', jar.visited.at(-1)), {
       method: 'POST',
+      redirect: 'manual',
       headers: { 'content-type': 'application/x-www-form-urlencoded' },
       body: new URLSearchParams({ request_id: requestId, decision: 'deny' }),
     });
     await res.text();
+    await (await jar.fetch(res.headers.get('location')!)).text();
   };
 }
 

@@ -18,7 +18,7 @@ describe('2025-03-26 authorization server metadata (no RFC 9728, issuer with a p
     const manager = startManager(support, [oauthEntry(server.mcpUrl)]);
     await vi.waitFor(() => expect(manager.get('secure')?.status().state).toBe('connected'), { timeout: 10_000 });
     expect(text(await manager.get('secure')!.callTool('echo', { message: 'march' }))).toBe('march');
-    const authorize = new URL(browser.opened[0]!);
+    const authorize = new URL(browser.jar.visited[1]!); // behind mcpo's login link
     expect(`${authorize.origin}${authorize.pathname}`).toBe(`${server.url}/authorize`);
     expect(authorize.searchParams.has('resource')).toBe(false);
   });

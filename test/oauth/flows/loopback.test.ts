@@ -19,7 +19,9 @@ describe('loopback authorization', () => {
     expect(text(result)).toBe('hello');
 
     expect(browser.opened).toHaveLength(1);
-    const url = new URL(browser.opened[0]!);
+    // The browser is sent to mcpo's login link, which leads it to the authorization URL.
+    expect(browser.opened[0]).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/start\?ticket=[\w-]+$/);
+    const url = new URL(browser.jar.visited[1]!);
     expect(url.origin + url.pathname).toBe(`${server.url}/authorize`);
     expect(url.searchParams.get('code_challenge_method')).toBe('S256');
     expect(url.searchParams.get('state')).toMatch(/^[\w-]{40,}$/);
@@ -29,6 +31,7 @@ describe('loopback authorization', () => {
     // The URL is printed on a line of its own, naming the server.
     expect(term.text()).toContain('server "secure" needs authorization');
     expect(term.text().split('\n')).toContain(browser.opened[0]);
+    expect(term.text()).not.toContain(url.searchParams.get('state'));
 
     const store = new FileTokenStore({ mcpoHome: home, ...storeIdentity(entry) });
     expect((await stat(store.location)).mode & 0o777).toBe(0o600);

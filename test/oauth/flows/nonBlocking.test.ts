@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { McpoError } from '../../../src/errors.js';
 import { startHttpMcpServer, type HttpMcpServer } from '../../helpers/httpMcpServer.js';
-import { idleBrowser, oauthEntry, oauthSupport, startManager, startServer, tempHome, text } from './harness.js';
+import { CookieJar, idleBrowser, oauthEntry, oauthSupport, startManager, startServer, tempHome, text } from './harness.js';
 
 let plain: HttpMcpServer | undefined;
 afterEach(async () => {
@@ -27,7 +27,9 @@ describe('a server waiting for authorization', () => {
     await vi.waitFor(() => expect(manager.get('secure')?.status().authorizationUrl).toBeDefined(), { timeout: 10_000 });
     const status = manager.get('secure')!.status();
     expect(status.state).toBe('needs_authorization');
-    expect(status.authorizationUrl).toBe(browser.opened[0]);
+    // Issue #14: the status publishes mcpo's login page without its ticket; the browser gets the ticket link.
+    expect(status.authorizationUrl).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/start$/);
+    expect(browser.opened[0]).toBe(`${status.authorizationUrl}?ticket=${new URL(browser.opened[0]!).searchParams.get('ticket')}`);
 
     const refused = await manager.get('secure')!.callTool('echo', { message: 'x' }).catch((e: unknown) => e);
     expect(refused).toBeInstanceOf(McpoError);
@@ -36,7 +38,7 @@ describe('a server waiting for authorization', () => {
     expect((refused as McpoError).details?.authorizationUrl).toBe(status.authorizationUrl);
 
     // The user approves in the browser now.
-    await (await fetch(status.authorizationUrl!)).text();
+    await (await new CookieJar().fetch(browser.opened[0]!)).text();
     await vi.waitFor(() => expect(manager.get('secure')?.status().state).toBe('connected'), { timeout: 10_000 });
     expect(manager.get('secure')!.status().authorizationUrl).toBeUndefined();
     expect(text(await manager.get('secure')!.callTool('echo', { message: 'now' }))).toBe('now');

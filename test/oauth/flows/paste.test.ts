@@ -9,9 +9,11 @@ describe('copy/paste authorization (use_loopback false)', () => {
     const { support, term } = oauthSupport(home, browser);
     const manager = startManager(support, [oauthEntry(server.mcpUrl, {}, { useLoopback: false })]);
 
-    await vi.waitFor(() => expect(manager.get('secure')?.status().authorizationUrl).toBeDefined(), { timeout: 10_000 });
-    const url = manager.get('secure')!.status().authorizationUrl!;
-    expect(term.text().split('\n')).toContain(url);
+    let url = '';
+    await vi.waitFor(() => expect((url = term.text().split('\n').find((l) => l.startsWith(`${server.url}/authorize`)) ?? '')).not.toBe(''), { timeout: 10_000 });
+    // Issue #14: the URL carries `state`; it goes to the operator's terminal only, never into the status.
+    expect(manager.get('secure')!.status().state).toBe('needs_authorization');
+    expect(manager.get('secure')!.status().authorizationUrl).toBeUndefined();
     expect(term.text()).toContain('server "secure" needs authorization');
     expect(new URL(url).searchParams.get('redirect_uri')).toBe('http://127.0.0.1:3030/callback');
     expect(browser.opened).toEqual([]); // nothing listens on the redirect URI: the browser is not opened

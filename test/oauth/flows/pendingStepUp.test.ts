@@ -7,7 +7,7 @@
 import { describe, expect, it, vi } from 'vitest';
 import type { McpoError } from '../../../src/errors.js';
 import type { OpenBrowser } from '../../../src/oauth/prompts.js';
-import { oauthEntry, oauthSupport, startManager, startServer, tempHome, text } from './harness.js';
+import { CookieJar, oauthEntry, oauthSupport, startManager, startServer, tempHome, text } from './harness.js';
 
 describe('a step-up authorization waiting for the user', () => {
   it('is shown in the status as pendingAuthorization, and a call that times out waiting names its URL', async () => {
@@ -17,7 +17,7 @@ describe('a step-up authorization waiting for the user', () => {
     // Approves the first login; the step-up's URL is left for the user (the test) to open.
     const browser: OpenBrowser = async (url) => {
       opened.push(url);
-      if (opened.length === 1) await (await fetch(url)).text();
+      if (opened.length === 1) await (await new CookieJar().fetch(url)).text();
     };
     const { support } = oauthSupport(home, browser);
     const manager = startManager(support, [oauthEntry(server.mcpUrl)]);
@@ -28,14 +28,15 @@ describe('a step-up authorization waiting for the user', () => {
     await vi.waitFor(() => expect(session.status().pendingAuthorization?.url).toBeDefined(), { timeout: 10_000 });
     const status = session.status();
     expect(status.state).toBe('connected');
-    expect(status.pendingAuthorization).toEqual({ url: opened[1], reason: 'insufficient_scope', scope: expect.stringContaining('tools:execute:finance') });
+    const published = opened[1]!.replace(/\?ticket=.*$/, '');
+    expect(status.pendingAuthorization).toEqual({ url: published, reason: 'insufficient_scope', scope: expect.stringContaining('tools:execute:finance') });
 
     const failure = await waiting;
     expect(failure.code).toBe('TIMEOUT');
-    expect((failure.details as { authorizationUrl?: string } | undefined)?.authorizationUrl).toBe(opened[1]);
-    expect(failure.message).toContain(opened[1]);
+    expect((failure.details as { authorizationUrl?: string } | undefined)?.authorizationUrl).toBe(published);
+    expect(failure.message).toContain(published);
 
-    await (await fetch(opened[1]!)).text(); // the user approves the wider scope
+    await (await new CookieJar().fetch(opened[1]!)).text(); // the user approves the wider scope
     await vi.waitFor(() => expect(session.status().pendingAuthorization).toBeUndefined(), { timeout: 10_000 });
     expect(text(await session.callTool('stock_price', { symbol: 'MSFT' }))).toContain('415.5');
   });

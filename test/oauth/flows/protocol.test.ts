@@ -1,6 +1,6 @@
 import { describe, expect, it, vi } from 'vitest';
 import type { OpenBrowser } from '../../../src/oauth/prompts.js';
-import { documentServer, fetchBrowser, oauthEntry, oauthSupport, startManager, startServer, tempHome, text } from './harness.js';
+import { CookieJar, documentServer, fetchBrowser, oauthEntry, oauthSupport, startManager, startServer, tempHome, text } from './harness.js';
 
 describe('authorization protocol rules', () => {
   it('steps up to a wider scope when a tool call answers 403 insufficient_scope, then retries that call once', async () => {
@@ -15,27 +15,37 @@ describe('authorization protocol rules', () => {
     expect(result.isError).toBeFalsy();
     expect(text(result)).toContain('415.5');
     expect(browser.opened).toHaveLength(2);
-    const scopes = new URL(browser.opened[1]!).searchParams.get('scope')!.split(' ');
+    const scopes = new URL(browser.jar.visited.filter((u) => u.startsWith(`${server.url}/authorize`))[1]!).searchParams.get('scope')!.split(' ');
     expect(scopes.sort()).toEqual(['tools:execute', 'tools:execute:finance', 'tools:list']);
     // The wider grant keeps working for the other tools.
     expect(text(await manager.get('secure')!.callTool('echo', { message: 'wide' }))).toBe('wide');
     expect(browser.opened).toHaveLength(2);
   });
 
-  it('rejects a callback whose state was tampered with, and exchanges nothing', async () => {
+  // Issue #14 item 7: a forged state used to send the server to 'failed' with no retry.
+  it('refuses a callback whose state was tampered with, exchanges nothing, and keeps waiting for the real one', async () => {
     const server = await startServer();
     const home = await tempHome();
+    const jar = new CookieJar();
+    let real: URL | undefined;
     const tamperer: OpenBrowser = async (url) => {
-      const res = await fetch(url, { redirect: 'manual' });
-      const callback = new URL(res.headers.get('location')!);
-      callback.searchParams.set('state', 'forged-state');
-      await (await fetch(callback)).text();
+      const consent = await jar.fetch(new URL(url).href, 0); // mcpo's login link: binds this browser
+      const res = await fetch(consent.headers.get('location')!, { redirect: 'manual' });
+      real = new URL(res.headers.get('location')!);
+      const forged = new URL(real);
+      forged.searchParams.set('state', 'forged-state');
+      const refused = await jar.fetch(forged.href);
+      expect(refused.status).toBe(400);
+      expect(await refused.text()).toContain('still waiting');
     };
     const { support } = oauthSupport(home, tamperer);
     const manager = startManager(support, [oauthEntry(server.mcpUrl)]);
-    await vi.waitFor(() => expect(manager.get('secure')?.status().state).toBe('failed'), { timeout: 10_000 });
-    expect(manager.get('secure')!.status().error).toContain('unexpected state');
+    await vi.waitFor(() => expect(real).toBeDefined(), { timeout: 10_000 });
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    expect(manager.get('secure')!.status().state).toBe('needs_authorization');
     expect(server.stats().authorizationCodeRequests).toBe(0);
+    expect((await jar.fetch(real!.href)).status).toBe(200);
+    await vi.waitFor(() => expect(manager.get('secure')?.status().state).toBe('connected'), { timeout: 10_000 });
   });
 
   it('refuses a server whose protected resource metadata names another resource', async () => {

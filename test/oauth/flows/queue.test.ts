@@ -11,19 +11,21 @@ describe('several servers needing authorization', () => {
       oauthEntry(server.sseUrl, { name: 'second', kind: 'sse' }, { useLoopback: false }),
     ]);
 
-    const pending = () => manager.list().map((h) => h.status()).filter((s) => s.authorizationUrl !== undefined);
-    await vi.waitFor(() => expect(pending()).toHaveLength(1), { timeout: 10_000 });
-    const [current] = pending();
-    const other = current!.name === 'first' ? 'second' : 'first';
+    // Copy/paste URLs go to the terminal only (they carry `state`); the status says which server is asking.
+    const printed = () => term.text().split('\n').filter((line) => line.startsWith(`${server.url}/authorize`));
+    await vi.waitFor(() => expect(printed()).toHaveLength(1), { timeout: 10_000 });
+    const current = { name: /server "(first|second)" needs authorization/.exec(term.text())![1]! };
+    const other = current.name === 'first' ? 'second' : 'first';
     expect(manager.get(other)!.status().state).toBe('needs_authorization'); // waiting its turn, no URL yet
     expect(term.text().match(/needs authorization/g)).toHaveLength(1);
     expect(term.text()).toContain(`server "${current!.name}" needs authorization`);
 
-    term.input.write(`${(await fetch(current!.authorizationUrl!, { redirect: 'manual' })).headers.get('location')}\n`);
-    await vi.waitFor(() => expect(manager.get(current!.name)!.status().state).toBe('connected'), { timeout: 10_000 });
-    await vi.waitFor(() => expect(manager.get(other)!.status().authorizationUrl).toBeDefined(), { timeout: 10_000 });
+    expect(manager.list().every((h) => h.status().authorizationUrl === undefined)).toBe(true);
+    term.input.write(`${(await fetch(printed()[0]!, { redirect: 'manual' })).headers.get('location')}\n`);
+    await vi.waitFor(() => expect(manager.get(current.name)!.status().state).toBe('connected'), { timeout: 10_000 });
+    await vi.waitFor(() => expect(printed()).toHaveLength(2), { timeout: 10_000 });
     expect(term.text()).toContain(`server "${other}" needs authorization`);
-    term.input.write(`${(await fetch(manager.get(other)!.status().authorizationUrl!, { redirect: 'manual' })).headers.get('location')}\n`);
+    term.input.write(`${(await fetch(printed()[1]!, { redirect: 'manual' })).headers.get('location')}\n`);
     await vi.waitFor(() => expect(manager.get(other)!.status().state).toBe('connected'), { timeout: 10_000 });
   });
 
@@ -39,6 +41,8 @@ describe('several servers needing authorization', () => {
     ]);
     await vi.waitFor(() => expect(manager.list().map((h) => h.status().state)).toEqual(['connected', 'connected']), { timeout: 10_000 });
     expect(browser.opened).toHaveLength(2);
-    expect(browser.opened.every((u) => new URL(u).searchParams.get('redirect_uri') === `http://127.0.0.1:${port}/callback`)).toBe(true);
+    const authorizeUrls = browser.jar.visited.filter((u) => u.startsWith(`${server.url}/authorize`));
+    expect(authorizeUrls).toHaveLength(2);
+    expect(authorizeUrls.every((u) => new URL(u).searchParams.get('redirect_uri') === `http://127.0.0.1:${port}/callback`)).toBe(true);
   });
 });
