@@ -6,7 +6,9 @@
 import { existsSync } from 'node:fs';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { oauthEntry, oauthSupport, startManager, startServer, tempHome, text } from './harness.js';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { freePort, oauthEntry, oauthSupport, startManager, startServer, tempHome, text } from './harness.js';
 
 const CHROMIUM = '/usr/bin/chromium';
 
@@ -46,5 +48,71 @@ describe('loopback authorization in Chromium', () => {
     expect(await page.locator('h1').innerText()).toBe('mcpo is authorized');
     await vi.waitFor(() => expect(manager.get('secure')?.status().state).toBe('connected'), { timeout: 10_000 });
     expect(text(await manager.get('secure')!.callTool('echo', { message: 'clicked' }))).toBe('clicked');
+  }, 30_000);
+
+  // Issue #14 item 7: a page navigating the browser to the callback with a forged state (or a forged
+  // error=access_denied) sent the server to 'failed' with no retry.
+  it('keeps waiting when a hostile page sends the browser to the callback with a forged state, then completes', async () => {
+    const server = await startServer({ autoApprove: false });
+    const home = await tempHome();
+    const port = await freePort();
+    const hostile = createServer((_req, res) => {
+      res.writeHead(200, { 'content-type': 'text/html' });
+      res.end(`<script>location = 'http://127.0.0.1:${port}/callback?error=access_denied&state=forged'</script>`);
+    });
+    await new Promise<void>((resolve) => hostile.listen(0, 'localhost', resolve));
+    try {
+      const page: Page = await (await browser.newContext()).newPage();
+      const opened: string[] = [];
+      const { support } = oauthSupport(home, async (url) => {
+        opened.push(url);
+        await page.goto(url);
+      });
+      const manager = startManager(support, [oauthEntry(server.mcpUrl, {}, { callbackPort: port })]);
+      await page.getByRole('button', { name: 'Approve' }).waitFor({ timeout: 10_000 });
+      const consent = page.url();
+
+      // The user wanders off to a hostile page in the same browser (it carries mcpo's login cookie).
+      await page.goto(`http://localhost:${(hostile.address() as AddressInfo).port}/`);
+      await page.waitForURL(/\/callback\?error=access_denied&state=forged$/, { timeout: 10_000 });
+      expect(await page.locator('h1').innerText()).toBe('mcpo authorization refused');
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      expect(manager.get('secure')!.status().state).toBe('needs_authorization');
+
+      // Back to the consent page: the real login completes.
+      await page.goto(consent);
+      await page.getByRole('button', { name: 'Approve' }).click();
+      await page.waitForURL(/^http:\/\/127\.0\.0\.1:\d+\/callback\?/, { timeout: 10_000 });
+      expect(await page.locator('h1').innerText()).toBe('mcpo is authorized');
+      await vi.waitFor(() => expect(manager.get('secure')?.status().state).toBe('connected'), { timeout: 10_000 });
+      await manager.stop();
+    } finally {
+      await new Promise((resolve) => hostile.close(resolve));
+    }
+  }, 30_000);
+
+  // Issue #14 item 2: the callback reached 127.0.0.1:PORT with the cookie mcpo's link set, in a real browser.
+  it('binds the browser that opened the login link: another browser with the right state is refused', async () => {
+    const server = await startServer({ autoApprove: false });
+    const home = await tempHome();
+    const operator: Page = await (await browser.newContext()).newPage();
+    const { support } = oauthSupport(home, async (url) => {
+      await operator.goto(url);
+    });
+    const manager = startManager(support, [oauthEntry(server.mcpUrl)]);
+    await operator.getByRole('button', { name: 'Approve' }).waitFor({ timeout: 10_000 });
+    const cookies = await operator.context().cookies('http://127.0.0.1/');
+    expect(cookies).toHaveLength(1);
+    expect(cookies[0]).toMatchObject({ httpOnly: true, sameSite: 'Lax', domain: '127.0.0.1' });
+
+    // Someone who learned the consent URL approves in their own browser: the callback refuses their code.
+    const intruder: Page = await (await browser.newContext()).newPage();
+    await intruder.goto(operator.url());
+    await intruder.getByRole('button', { name: 'Approve' }).click();
+    await intruder.waitForURL(/\/callback\?/, { timeout: 10_000 });
+    expect(await intruder.locator('h1').innerText()).toBe('Not the browser that started this login');
+    expect(server.stats().authorizationCodeRequests).toBe(0);
+    expect(manager.get('secure')!.status().state).toBe('needs_authorization');
+    await manager.stop();
   }, 30_000);
 });
