@@ -27,6 +27,8 @@ export type OAuthFailureReason =
   | 'callback_listen_failed'
   /** The paste flow has no interactive input to read from. */
   | 'no_terminal'
+  /** A token folder or file is owned by another user, writable by others, or a symbolic link. */
+  | 'store_untrusted'
   /** The cross-process token lock could not be taken in time. */
   | 'lock_timeout'
   /** The token file could not be read or written (not corruption: an I/O failure). */
@@ -175,6 +177,19 @@ export class TokenStoreIoError extends McpoOAuthError {
   constructor(action: string, file: string, cause?: unknown) {
     const why = cause instanceof Error ? `: ${cause.message}` : '';
     super('store_io', `Cannot ${action} token file ${file}${why}`, { details: { file }, cause });
+    this.file = file;
+  }
+}
+
+/**
+ * A token folder or file mcpo must not trust: owned by another user, writable by group or others, or a
+ * symbolic link. Another user could have planted it (MCPO_HOME on a shared folder) to make mcpo use their
+ * grant, or send the configured client secret and refresh token to their token endpoint.
+ */
+export class UntrustedTokenStoreError extends McpoOAuthError {
+  readonly file: string;
+  constructor(file: string, problem: string) {
+    super('store_untrusted', `Refusing to use ${file}, which ${problem}. Remove it, or set MCPO_HOME to a folder only you can write`, { details: { file } });
     this.file = file;
   }
 }

@@ -5,6 +5,11 @@
  * processes) → load the file again → still due? (another holder may have refreshed meanwhile) → refresh →
  * save the new tokens, rotated refresh token included, before anyone uses them.
  *
+ * Before the first credential goes out in this process, the saved authorization server (token endpoint
+ * included) is compared with the server's live metadata (`liveDiscovery`): a token file is data anyone who
+ * could write it chose, and its token_endpoint would receive the refresh token and the configured client
+ * secret. A mismatch drops the saved tokens and client (a new authorization follows, against the live server).
+ *
  * Failures: invalid_grant (revoked or expired grant) and client errors mean a new authorization; a 5xx,
  * `temporarily_unavailable`, 429 or a network error is retried with exponential backoff, then reported as
  * RefreshUnavailableError, never turned into a browser prompt (the SDK's auth() would start a new
@@ -26,7 +31,7 @@ import { resourceParameter } from './discovery.js';
 import { RefreshUnavailableError } from './errors.js';
 import { resolveClient } from './provider.js';
 import { scrubbedError } from './secrets.js';
-import type { StoredAuth } from './store/schema.js';
+import type { StoredAuth, StoredDiscovery } from './store/schema.js';
 import type { TokenStore } from './store/tokenStore.js';
 import { DEFAULT_REFRESH_MARGIN_MS, isExpired, tokensFromResponse } from './store/tokens.js';
 
@@ -54,6 +59,11 @@ export interface RefreshContext {
   /** Largest refresh margin (see refreshMarginFor). Default DEFAULT_REFRESH_MARGIN_MS. */
   marginMs?: number;
   retry?: RefreshRetryOptions;
+  /**
+   * The server's discovery as fetched live (discovery.ts), at most once per process (the caller memoizes).
+   * Default: the saved discovery is trusted (for callers that just fetched it themselves).
+   */
+  liveDiscovery?: () => Promise<StoredDiscovery>;
 }
 
 /** Fresh tokens (saved), or 'reauthorize' when only a new authorization can help. */
@@ -71,6 +81,14 @@ export function refreshStoredTokens(ctx: RefreshContext, rejectedAccessToken?: s
     const stillGood = tokens.access_token !== rejectedAccessToken && !isExpired(tokens, ctx.now(), ctx.marginMs ?? DEFAULT_REFRESH_MARGIN_MS);
     if (stillGood) return { kind: 'tokens', auth: current };
     if (!tokens.refresh_token || !current.discovery) return dropTokens(ctx, current);
+    if (ctx.liveDiscovery) {
+      const live = await ctx.liveDiscovery();
+      const mismatch = discoveryMismatch(current.discovery, live);
+      if (mismatch) {
+        ctx.logger.warn('the saved authorization server is not the one the server names now; its tokens are not used', { server: ctx.serverName, ...mismatch });
+        return dropTokens(ctx, { ...current, discovery: live }, true);
+      }
+    }
     return refreshWithRetry(ctx, current, tokens.refresh_token);
   });
 }
@@ -111,6 +129,22 @@ async function refreshWithRetry(ctx: RefreshContext, current: StoredAuth, refres
       delay = Math.min(delay * 2, maxDelay);
     }
   }
+}
+
+/** Where the saved discovery sends credentials elsewhere than the live one; undefined when they agree. */
+export function discoveryMismatch(saved: StoredDiscovery, live: StoredDiscovery): { field: string; saved: string; live: string } | undefined {
+  const fields: Array<[string, (d: StoredDiscovery) => string | undefined]> = [
+    ['authorization server', (d) => d.authorizationServerUrl],
+    ['issuer', (d) => d.authorizationServerMetadata?.issuer],
+    ['token_endpoint', (d) => d.authorizationServerMetadata?.token_endpoint],
+    ['revocation_endpoint', (d) => (d.authorizationServerMetadata as Record<string, unknown> | undefined)?.revocation_endpoint as string | undefined],
+  ];
+  for (const [field, read] of fields) {
+    const a = read(saved) ?? '';
+    const b = read(live) ?? '';
+    if (a !== b) return { field, saved: a, live: b };
+  }
+  return undefined;
 }
 
 /** A 5xx, temporarily_unavailable, 429, or no HTTP answer at all (network). */

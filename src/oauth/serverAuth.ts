@@ -10,6 +10,7 @@ import type { OAuthConfig, RemoteEntry } from '../config/types.js';
 import type { Logger } from '../log/logger.js';
 import type { AuthPreparation, PendingAuthorization, SessionAuth } from '../mcp/types.js';
 import { createAuthFetch, type TokenSource } from './authFetch.js';
+import { discover } from './discovery.js';
 import { TooManyAuthorizationsError } from './errors.js';
 import { runInteractiveAuthorization } from './interactive.js';
 import { probeServer } from './probe.js';
@@ -18,7 +19,7 @@ import { DEFAULT_OAUTH_REQUEST_TIMEOUT_MS, withRequestTimeout } from './requestT
 import { refreshStoredTokens, type RefreshOutcome, type RefreshRetryOptions } from './refresh.js';
 import { unionScopes, type BearerChallenge } from './scopes.js';
 import { SingleFlight } from './singleFlight.js';
-import type { StoredAuth } from './store/schema.js';
+import type { StoredAuth, StoredDiscovery } from './store/schema.js';
 import type { TokenStore } from './store/tokenStore.js';
 import { DEFAULT_REFRESH_MARGIN_MS, isExpired } from './store/tokens.js';
 import type { StoreIdentity } from './stored.js';
@@ -71,6 +72,7 @@ export class ServerAuth implements SessionAuth, TokenSource {
   private flow: Flow | undefined;
   private inARow = 0;
   private readonly refreshes = new SingleFlight<RefreshOutcome>();
+  private liveDiscovery: Promise<StoredDiscovery> | undefined;
   private readonly listeners = new Set<() => void>();
 
   constructor(private readonly options: ServerAuthOptions) {
@@ -246,6 +248,7 @@ export class ServerAuth implements SessionAuth, TokenSource {
           logger: this.options.logger,
           serverName: this.name,
           marginMs: this.marginMs,
+          liveDiscovery: () => this.discoverOnce(),
           ...(this.options.refreshRetry ? { retry: this.options.refreshRetry } : {}),
         },
         rejectedToken,
@@ -254,6 +257,22 @@ export class ServerAuth implements SessionAuth, TokenSource {
       this.loaded = true;
       return outcome;
     });
+  }
+
+  /** The server's live discovery, fetched once per process (again after a failure). */
+  private discoverOnce(): Promise<StoredDiscovery> {
+    const { entry } = this.options;
+    this.liveDiscovery ??= discover({
+      serverUrl: entry.url,
+      fetch: this.oauthFetch,
+      now: this.options.now,
+      ...(this.challenge ? { challenge: this.challenge } : {}),
+      ...(entry.oauth.serverUrl ? { fallbackServerUrl: entry.oauth.serverUrl } : {}),
+    }).catch((error: unknown) => {
+      this.liveDiscovery = undefined;
+      throw error;
+    });
+    return this.liveDiscovery;
   }
 
   private get marginMs(): number {

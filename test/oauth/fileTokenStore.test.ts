@@ -43,7 +43,7 @@ describe('FileTokenStore on disk', () => {
   it('tightens an existing world-readable .mcpo home and tokens folder to 0700', async () => {
     await mkdir(path.join(home, 'tokens'), { recursive: true });
     await chmod(home, 0o755);
-    await chmod(path.join(home, 'tokens'), 0o777);
+    await chmod(path.join(home, 'tokens'), 0o755);
     await store().save(sampleState());
     expect(await mode(home)).toBe(0o700);
     expect(await mode(path.join(home, 'tokens'))).toBe(0o700);
@@ -66,6 +66,32 @@ describe('FileTokenStore on disk', () => {
     expect(await s.load()).toEqual(sampleState());
     expect(await mode(s.location)).toBe(0o600);
     expect(lines.join('\n')).toContain('permissions set to 0600');
+  });
+
+  // Issue #14 item 5: files another user could have written or redirected are refused, never used.
+  it('refuses a token file others may write to, a token file that is a symbolic link, and a tokens folder others may write to', async () => {
+    const s = store();
+    await s.save(sampleState());
+    await chmod(s.location, 0o666);
+    await expect(s.load()).rejects.toMatchObject({ reason: 'store_untrusted', message: expect.stringContaining(`${s.location}, which is writable by others (mode 0666)`) });
+    await chmod(s.location, 0o600);
+
+    const elsewhere = path.join(tmp.dir, 'elsewhere.json');
+    await writeFile(elsewhere, JSON.stringify(sampleState()), { mode: 0o600 });
+    await nodeFs.rm(s.location);
+    await nodeFs.symlink(elsewhere, s.location);
+    await expect(s.load()).rejects.toMatchObject({ reason: 'store_untrusted', message: expect.stringContaining(`${s.location}, which is a symbolic link`) });
+    await nodeFs.rm(s.location);
+
+    await chmod(path.dirname(s.location), 0o770);
+    await expect(s.load()).rejects.toMatchObject({ message: expect.stringContaining('which is writable by its group') });
+    await expect(s.save(sampleState())).rejects.toMatchObject({ reason: 'store_untrusted' });
+  });
+
+  it('refuses files and folders owned by another user', async () => {
+    const s = store({ uid: 4242 });
+    await expect(s.save(sampleState())).rejects.toMatchObject({ reason: 'store_untrusted', message: expect.stringContaining('not by this user (uid 4242)') });
+    await expect(s.load()).rejects.toMatchObject({ reason: 'store_untrusted' });
   });
 
   it('leaves no temp file behind after saving', async () => {

@@ -97,13 +97,13 @@ describe('secrets in OAuth error messages', () => {
     const as = await echoingAuthorizationServer();
     const input = new PassThrough();
     const output = new PassThrough();
-    output.resume();
+    // The copy/paste URL goes to the terminal only: the user pastes a code once the prompt appears.
+    output.on('data', (chunk: Buffer) => void (String(chunk).startsWith('Paste') && input.write('CODE-secret-value-5\n')));
     const log = capturingLogger();
     const flow = runInteractiveAuthorization({
       serverName: 's', serverUrl: `${as.origin}/mcp`, config: config('CS-secret-value-4'), store: new MemoryTokenStore(),
       identity: { serverUrl: `${as.origin}/mcp`, clientIdentity: 'confidential' }, fetch: (u, i) => fetch(u, i), now: Date.now,
       io: { input, output, isTTY: true, openBrowser: () => {} }, logger: log.logger, reason: 'test',
-      onAuthorizationUrl: () => input.write('CODE-secret-value-5\n'),
     });
     const err = await rejection(flow);
     const form = new URLSearchParams(as.received[0]);

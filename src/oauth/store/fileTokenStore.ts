@@ -5,6 +5,9 @@
  * - The tokens folder is created 0700 (tightened if it exists looser); the mcpo home is created 0700 when
  *   missing, and tightened only when it is the default `.mcpo` folder: MCPO_HOME may point at a folder the
  *   user shares, and the 0700 tokens folder alone already keeps others out.
+ * - Nothing another user could have planted is used (MCPO_HOME may be a shared folder): a tokens folder or
+ *   token file owned by another user, writable by group or others, or a symbolic link is refused with
+ *   UntrustedTokenStoreError naming it; files are opened with O_NOFOLLOW and checked on the open handle.
  * - Files are 0600 and replaced atomically, so concurrent readers and crashes never see half a file.
  * - A corrupt, unparsable or schema-invalid file is copied aside as `<hash>.json.corrupt-<epoch ms>` (0600)
  *   and load() returns undefined, so a fresh authorization follows and its save() replaces the bad file.
@@ -17,16 +20,19 @@ import { createHash } from 'node:crypto';
 import path from 'node:path';
 import type { Logger } from '../../log/logger.js';
 import { silentLogger } from '../../log/logger.js';
-import { TokenStoreIoError } from '../errors.js';
+import { TokenStoreIoError, UntrustedTokenStoreError } from '../errors.js';
 import { sweepStaleTempFiles, writeFileAtomic } from './atomicWrite.js';
 import { withFileLock, type FileLockOptions } from './fileLock.js';
 import { tokenFileName, tokensDir } from './paths.js';
 import {
   PRIVATE_DIR_MODE,
   PRIVATE_FILE_MODE,
+  assertOwnedPrivately,
+  effectiveUid,
   ensurePrivateDir,
   errnoCode,
   nodeStoreFs,
+  readOwnedFile,
   tightenMode,
   writeNewPrivateFile,
   type StoreFs,
@@ -56,6 +62,8 @@ export interface FileTokenStoreOptions {
   lock?: Omit<FileLockOptions, 'fs' | 'logger' | 'now'>;
   /** Age after which a temp file without a usable pid is a leftover. Default DEFAULT_STALE_TEMP_AGE_MS (10 min). */
   staleTempAgeMs?: number;
+  /** The user the folder and files must belong to. Default the effective uid (none on Windows: not checked). */
+  uid?: number;
 }
 
 export class FileTokenStore implements TokenStore {
@@ -69,6 +77,7 @@ export class FileTokenStore implements TokenStore {
   private readonly now: () => number;
   private readonly lockOptions: FileLockOptions;
   private readonly staleTempAgeMs: number | undefined;
+  private readonly uid: number | undefined;
   // Hash of the last corrupt contents copied aside, so repeated loads of the same bad file warn once.
   private lastCorrupt: string | undefined;
   private swept: Promise<unknown> | undefined;
@@ -84,15 +93,19 @@ export class FileTokenStore implements TokenStore {
     this.now = options.now ?? Date.now;
     this.lockOptions = { ...options.lock, fs: this.fs, logger: this.logger, now: this.now };
     this.staleTempAgeMs = options.staleTempAgeMs;
+    this.uid = 'uid' in options ? options.uid : effectiveUid();
   }
 
   async load(): Promise<StoredAuth | undefined> {
+    if (!(await this.checkDir())) return undefined;
     await this.sweepOnce();
     let raw: string;
     try {
-      raw = await this.fs.readFile(this.location, 'utf8');
+      raw = (await readOwnedFile(this.fs, this.location, this.uid)).text;
     } catch (err) {
       if (errnoCode(err) === 'ENOENT') return undefined;
+      if (err instanceof UntrustedTokenStoreError) throw err;
+      if (errnoCode(err) === 'ELOOP') throw new UntrustedTokenStoreError(this.location, 'is a symbolic link');
       this.logger.warn('Token file is unreadable; a fresh authorization will follow', {
         file: this.location,
         error: errnoCode(err) ?? 'unknown',
@@ -115,6 +128,7 @@ export class FileTokenStore implements TokenStore {
       await this.ensureDirs();
       await writeFileAtomic(this.fs, this.location, JSON.stringify(valid, null, 2) + '\n');
     } catch (err) {
+      if (err instanceof UntrustedTokenStoreError) throw err;
       throw new TokenStoreIoError('write', this.location, err);
     }
     this.lastCorrupt = undefined;
@@ -132,6 +146,7 @@ export class FileTokenStore implements TokenStore {
     try {
       await this.ensureDirs();
     } catch (err) {
+      if (err instanceof UntrustedTokenStoreError) throw err;
       throw new TokenStoreIoError('create the folder of', this.location, err);
     }
     return withFileLock(this.lockPath, fn, this.lockOptions);
@@ -151,7 +166,18 @@ export class FileTokenStore implements TokenStore {
   private async ensureDirs(): Promise<void> {
     await this.fs.mkdir(this.home, { recursive: true, mode: PRIVATE_DIR_MODE });
     if (path.basename(this.home) === DEFAULT_HOME_BASENAME) await tightenMode(this.fs, this.home, PRIVATE_DIR_MODE);
-    await ensurePrivateDir(this.fs, this.dir);
+    await ensurePrivateDir(this.fs, this.dir, this.uid);
+  }
+
+  /** False when the tokens folder does not exist yet; throws UntrustedTokenStoreError when it is not ours alone. */
+  private async checkDir(): Promise<boolean> {
+    try {
+      assertOwnedPrivately(await this.fs.lstat(this.dir), this.dir, this.uid);
+      return true;
+    } catch (err) {
+      if (errnoCode(err) === 'ENOENT') return false;
+      throw err;
+    }
   }
 
   /** A token file someone copied in with looser permissions is brought back to 0600. */
