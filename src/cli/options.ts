@@ -2,7 +2,7 @@
  * Turns parsed command-line flags into RunOptions: loads the config (or builds the single-server
  * entry), the env files, TLS material, and checks every value, with UsageError/ConfigError naming it.
  */
-import { readFile } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import { loadConfig } from '../config/load.js';
 import { entryFromCommandLine } from '../config/single.js';
 import { isMcpoVariable } from '../config/childEnv.js';
@@ -19,6 +19,8 @@ export interface CliFlags {
   host: string;
   port: string;
   apiKey?: string;
+  /** --api-key-file: the key read from a file, so it appears neither in `ps` nor in the environment. */
+  apiKeyFile?: string;
   strictAuth: boolean;
   corsAllowOrigins?: string[];
   allowedHosts?: string[];
@@ -61,6 +63,8 @@ export async function buildRunOptions(flags: CliFlags, serverArgs: string[], con
   if (!flags.config && !serverArgs.length) {
     throw new UsageError('nothing to serve: give --config FILE, or a server after -- (e.g. mcpo -- uvx mcp-server-time)');
   }
+  if (flags.apiKey && flags.apiKeyFile) throw new UsageError(`give either ${named('--api-key')} or ${named('--api-key-file')}, not both`);
+  const apiKey = flags.apiKeyFile ? await readApiKeyFile(flags.apiKeyFile, named('--api-key-file'), logger) : flags.apiKey;
   const fileEnv = flags.envPath ? parseDotenv(await readText(flags.envPath, named('--env-path')), flags.envPath) : {};
   const flagEnv = parseEnvAssignments(flags.env ?? [], context.env);
   // --env-path and --env values join mcpo's environment (as the Python mcpo sets them in os.environ): ${VAR}
@@ -108,7 +112,7 @@ export async function buildRunOptions(flags: CliFlags, serverArgs: string[], con
       version: flags.openapiVersion,
       ...(flags.description ? { description: flags.description } : {}),
     },
-    ...(flags.apiKey ? { apiKey: flags.apiKey } : {}),
+    ...(apiKey ? { apiKey } : {}),
     strictAuth: flags.strictAuth,
     ...(flags.corsAllowOrigins?.length ? { corsAllowOrigins: flags.corsAllowOrigins } : {}),
     ...(flags.allowedHosts?.length ? { allowedHosts: flags.allowedHosts.includes('*') ? '*' : flags.allowedHosts.map((host) => hostName(host, named('--allowed-hosts'))) } : {}),
@@ -206,6 +210,22 @@ async function readTls(flags: CliFlags, named: (flag: string) => string): Promis
   if (!flags.sslCertfile || !flags.sslKeyfile) throw new UsageError('--ssl-certfile and --ssl-keyfile go together');
   const [cert, key] = await Promise.all([readText(flags.sslCertfile, named('--ssl-certfile')), readText(flags.sslKeyfile, named('--ssl-keyfile'))]);
   return { tls: { cert, key } };
+}
+
+/**
+ * The API key in `file`: its contents less one trailing newline (what `echo key > file` adds). A file others
+ * may read is used with a warning, not refused: container secrets are mounted 0444 (Docker) or 0644
+ * (Kubernetes) by default, and refusing them would push users back to the command line.
+ */
+async function readApiKeyFile(file: string, flag: string, logger: Logger): Promise<string> {
+  const key = (await readText(file, flag)).replace(/\r?\n$/, '');
+  if (!key) throw new ConfigError(`${flag}: ${file} is empty`);
+  if (/[\r\n]/.test(key)) throw new ConfigError(`${flag}: ${file} holds more than one line; the key must be its only line`);
+  const mode = (await stat(file)).mode & 0o777;
+  if (process.platform !== 'win32' && (mode & 0o077) !== 0) {
+    logger.warn(`${flag}: ${file} can be read by other users (mode ${mode.toString(8).padStart(4, '0')}); chmod 600 it unless it is a mounted secret only this container sees`);
+  }
+  return key;
 }
 
 async function readText(file: string, flag: string): Promise<string> {

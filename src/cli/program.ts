@@ -64,6 +64,7 @@ export function createProgram(context: Pick<CommandLineContext, 'version' | 'def
     .addOption(new Option('-h, --host [host]', 'address to listen on (use 0.0.0.0 in containers)').default('127.0.0.1'))
     .option('-p, --port <port>', 'port to listen on', '8000')
     .option('-k, --api-key <key>', 'require this key as Bearer token (or Basic password) on tool routes; MCPO_API_KEY keeps it out of ps')
+    .option('--api-key-file <file>', 'read the API key from FILE (one line), keeping it out of ps and the environment')
     .option('--strict-auth', 'also require the API key for docs, openapi.json and healthz', false)
     .option('--cors-allow-origins <origins>', 'allowed CORS origins, comma-separated or repeated (* for any)', collectList)
     .option('--allowed-hosts <hosts>', 'host names requests may be addressed to, comma-separated or repeated (* for any). Default on loopback: localhost, 127.0.0.1, [::1]', collectList)
