@@ -2,8 +2,10 @@
  * How the demo "opens the browser" for mcpo's authorizations (mcpo's OpenBrowser hook):
  * - `system`: the real browser, through mcpo's own openInSystemBrowser (the `open` package);
  * - `print`: nothing opens; mcpo has printed the URL, the demo adds how to reach it (headless, --no-browser);
- * - `follow`: with the server's --auto-approve there is no page to click, so the demo requests the URL itself
- *   and follows the redirect to mcpo's loopback callback, as a browser would.
+ * - `follow`: with the server's --auto-approve there is no page to click, so the demo requests mcpo's login
+ *   link itself and follows the redirects (to the authorization server, back to mcpo's loopback callback),
+ *   keeping the cookie the link sets, as a browser would: the callback only takes the code from the browser
+ *   that opened the link.
  */
 import type { FetchLike } from '@modelcontextprotocol/sdk/shared/transport.js';
 import { openInSystemBrowser } from '../../src/oauth/defaults.js';
@@ -49,6 +51,8 @@ export interface BrowserOptions {
   printReason: string;
   /** Used by `follow`. Default globalThis.fetch. */
   fetch?: FetchLike;
+  /** The example server's port, for the `print` hint's SSH forwarding. Default 8001. */
+  serverPort?: number;
 }
 
 /** The OpenBrowser to hand to mcpo for `mode`. */
@@ -58,24 +62,37 @@ export function createOpenBrowser(mode: BrowserMode, options: BrowserOptions): O
       return openInSystemBrowser;
     case 'print':
       return (url: string) => {
-        options.output.write(`demo: ${options.printReason}: open the URL above in a browser on this machine.\n${sshHint(url)}\n`);
+        options.output.write(`demo: ${options.printReason}: open the URL above in a browser on this machine.\n${sshHint(url, options.serverPort ?? 8001)}\n`);
       };
     case 'follow': {
       const fetchFn = options.fetch ?? ((url, init) => fetch(url, init));
       return async (url: string) => {
-        // redirect: 'follow' takes the 302 from /authorize to mcpo's loopback /callback, which answers 200.
-        const response = await fetchFn(url, { redirect: 'follow' });
-        await response.arrayBuffer();
-        if (!response.ok) throw new FollowRedirectError(response.status);
+        // mcpo's /start (sets the cookie) → /authorize (auto-approved) → mcpo's /callback, which answers 200.
+        const cookies = new Map<string, string[]>(); // by host name: ports share cookies, as in a browser
+        let current = new URL(url);
+        for (let hop = 0; hop < 10; hop++) {
+          const sent = cookies.get(current.hostname);
+          const response = await fetchFn(current.href, { redirect: 'manual', ...(sent ? { headers: { cookie: sent.join('; ') } } : {}) });
+          await response.arrayBuffer();
+          const set = response.headers.getSetCookie?.() ?? [];
+          if (set.length) cookies.set(current.hostname, [...(sent ?? []), ...set.map((line) => line.split(';')[0]!)]);
+          const location = response.headers.get('location');
+          if (response.status >= 300 && response.status < 400 && location) {
+            current = new URL(location, current);
+            continue;
+          }
+          if (!response.ok) throw new FollowRedirectError(response.status);
+          return;
+        }
+        throw new FollowRedirectError(310);
       };
     }
   }
 }
 
-/** From another machine, both the authorization server and mcpo's callback must be forwarded. */
-function sshHint(authorizationUrl: string): string {
-  const server = new URL(authorizationUrl);
-  const callback = new URL(server.searchParams.get('redirect_uri') ?? 'http://127.0.0.1:3030/callback');
-  const forward = (url: URL) => `-L ${url.port}:${url.hostname}:${url.port}`;
-  return `demo: from another machine, forward both ports first: ssh ${forward(server)} ${forward(callback)} <this host>`;
+/** From another machine, both the authorization server and mcpo's login link and callback must be forwarded. */
+function sshHint(loginLink: string, serverPort: number): string {
+  const callback = new URL(loginLink); // mcpo's login link is served by the callback listener
+  const forward = (host: string, port: string | number) => `-L ${port}:${host}:${port}`;
+  return `demo: from another machine, forward both ports first: ssh ${forward('127.0.0.1', serverPort)} ${forward(callback.hostname, callback.port)} <this host>`;
 }

@@ -57,7 +57,7 @@ describe('which browser the demo uses', () => {
   it('without a browser, says how to reach both the authorization server and the callback from another machine', async () => {
     const output = new PassThrough();
     const open = createOpenBrowser('print', { output, printReason: 'no display' });
-    await open('http://127.0.0.1:8001/authorize?client_id=c&redirect_uri=http%3A%2F%2F127.0.0.1%3A3030%2Fcallback');
+    await open('http://127.0.0.1:3030/start?ticket=t'); // mcpo's login link
     const text = String(output.read());
     expect(text).toContain('no display: open the URL above');
     expect(text).toContain('ssh -L 8001:127.0.0.1:8001 -L 3030:127.0.0.1:3030');

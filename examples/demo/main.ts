@@ -53,7 +53,7 @@ async function start(flags: DemoFlags): Promise<OAuthDemo> {
       get isTTY() {
         return process.stdin.isTTY === true;
       },
-      openBrowser: createOpenBrowser(browser, { output: process.stderr, printReason }),
+      openBrowser: createOpenBrowser(browser, { output: process.stderr, printReason, serverPort: flags.serverPort }),
     },
   });
   out(startedText({ ...demo, browser }));
