@@ -14,6 +14,8 @@ import { McpoError, UsageError } from '../errors.js';
 import { createLogger, type Logger } from '../log/logger.js';
 import { defaultOAuthDeps } from '../oauth/defaults.js';
 import { DEFAULT_OAUTH_REQUEST_TIMEOUT_MS, withRequestTimeout } from '../oauth/requestTimeout.js';
+import { discover } from '../oauth/discovery.js';
+import { discoveryMismatch } from '../oauth/refresh.js';
 import { revokeStoredTokens } from '../oauth/revoke.js';
 import { createTokenStore, isOAuthEntry, OAuthSupport, type OAuthDeps, type OAuthEntry } from '../oauth/setup.js';
 import { describeTokens } from '../oauth/status.js';
@@ -164,8 +166,21 @@ async function logout(context: Context, name: string, flags: { config: string })
   let revocation: string;
   try {
     const plain = deps.fetch ?? ((url: string | URL, init?: RequestInit) => fetch(url, init));
-    const outcome = await revokeStoredTokens(stored, entry.oauth, withRequestTimeout(plain, deps.requestTimeoutMs ?? DEFAULT_OAUTH_REQUEST_TIMEOUT_MS));
-    revocation = { revoked: 'tokens revoked at the server', not_advertised: 'the server advertises no revocation endpoint', nothing_to_revoke: 'no saved tokens' }[outcome];
+    const timed = withRequestTimeout(plain, deps.requestTimeoutMs ?? DEFAULT_OAUTH_REQUEST_TIMEOUT_MS);
+    // The file's saved revocation endpoint would receive the tokens (and a client secret): only if the server still names it.
+    const mismatch = stored?.tokens && stored.discovery ? discoveryMismatch(stored.discovery, await discover({
+      serverUrl: entry.url,
+      fetch: timed,
+      now: deps.now ?? Date.now,
+      ...(entry.oauth.serverUrl ? { fallbackServerUrl: entry.oauth.serverUrl } : {}),
+    })) : undefined;
+    if (mismatch) {
+      revocation = `not revoked: the saved ${mismatch.field} (${mismatch.saved}) is not the server's (${mismatch.live})`;
+      context.exitCode = AUTH_EXIT_FAILURE;
+    } else {
+      const outcome = await revokeStoredTokens(stored, entry.oauth, timed);
+      revocation = { revoked: 'tokens revoked at the server', not_advertised: 'the server advertises no revocation endpoint', nothing_to_revoke: 'no saved tokens' }[outcome];
+    }
   } catch (error) {
     revocation = `revocation failed: ${error instanceof Error ? error.message : String(error)}`;
     context.exitCode = AUTH_EXIT_FAILURE;

@@ -87,6 +87,20 @@ describe('mcpo auth', () => {
     expect(res.status).toBe(401);
   });
 
+  // Issue #14 item 5: a token file's saved endpoints decide nothing about where tokens and secrets go.
+  it('does not revoke at a saved revocation endpoint the server no longer names, says so, and still deletes the file', async () => {
+    const { cli, config, store, server } = await setup();
+    await cli('login', 'secure', '--config', config);
+    const saved = (await store.load())!;
+    const metadata = { ...saved.discovery!.authorizationServerMetadata!, revocation_endpoint: 'http://127.0.0.1:9/revoke' };
+    await store.save({ ...saved, discovery: { ...saved.discovery!, authorizationServerMetadata: metadata } });
+    const { code, out } = await cli('logout', 'secure', '--config', config);
+    expect(code).toBe(1);
+    expect(out).toBe(`secure: logged out (not revoked: the saved revocation_endpoint (http://127.0.0.1:9/revoke) is not the server's (${server.url}/revoke); saved tokens deleted)\n`);
+    expect(server.stats().revocationRequests).toBe(0);
+    await expect(access(store.location)).rejects.toThrow();
+  });
+
   it('reads the config file from MCPO_CONFIG when -c is not given, as serving does', async () => {
     const { config, deps } = await setup();
     let out = '';
