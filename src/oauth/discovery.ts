@@ -181,3 +181,19 @@ function checkEndpointSchemes(metadata: Record<string, unknown>, authorizationSe
     }
   }
 }
+
+/** Where the saved discovery sends credentials elsewhere than the live one; undefined when they agree. */
+export function discoveryMismatch(saved: StoredDiscovery, live: StoredDiscovery): { field: string; saved: string; live: string } | undefined {
+  const fields: Array<[string, (d: StoredDiscovery) => string | undefined]> = [
+    ['authorization server', (d) => d.authorizationServerUrl],
+    ['issuer', (d) => d.authorizationServerMetadata?.issuer],
+    ['token_endpoint', (d) => d.authorizationServerMetadata?.token_endpoint],
+    ['revocation_endpoint', (d) => (d.authorizationServerMetadata as Record<string, unknown> | undefined)?.revocation_endpoint as string | undefined],
+  ];
+  for (const [field, read] of fields) {
+    const a = read(saved) ?? '';
+    const b = read(live) ?? '';
+    if (a !== b) return { field, saved: a, live: b };
+  }
+  return undefined;
+}

@@ -27,7 +27,7 @@ import {
 import type { FetchLike } from '@modelcontextprotocol/sdk/shared/transport.js';
 import type { OAuthConfig } from '../config/types.js';
 import type { Logger } from '../log/logger.js';
-import { resourceParameter } from './discovery.js';
+import { discoveryMismatch, resourceParameter } from './discovery.js';
 import { RefreshUnavailableError } from './errors.js';
 import { resolveClient } from './provider.js';
 import { scrubbedError } from './secrets.js';
@@ -129,22 +129,6 @@ async function refreshWithRetry(ctx: RefreshContext, current: StoredAuth, refres
       delay = Math.min(delay * 2, maxDelay);
     }
   }
-}
-
-/** Where the saved discovery sends credentials elsewhere than the live one; undefined when they agree. */
-export function discoveryMismatch(saved: StoredDiscovery, live: StoredDiscovery): { field: string; saved: string; live: string } | undefined {
-  const fields: Array<[string, (d: StoredDiscovery) => string | undefined]> = [
-    ['authorization server', (d) => d.authorizationServerUrl],
-    ['issuer', (d) => d.authorizationServerMetadata?.issuer],
-    ['token_endpoint', (d) => d.authorizationServerMetadata?.token_endpoint],
-    ['revocation_endpoint', (d) => (d.authorizationServerMetadata as Record<string, unknown> | undefined)?.revocation_endpoint as string | undefined],
-  ];
-  for (const [field, read] of fields) {
-    const a = read(saved) ?? '';
-    const b = read(live) ?? '';
-    if (a !== b) return { field, saved: a, live: b };
-  }
-  return undefined;
 }
 
 /** A 5xx, temporarily_unavailable, 429, or no HTTP answer at all (network). */
