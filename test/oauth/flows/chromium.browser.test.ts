@@ -115,4 +115,29 @@ describe('loopback authorization in Chromium', () => {
     expect(manager.get('secure')!.status().state).toBe('needs_authorization');
     await manager.stop();
   }, 30_000);
+
+  // What moving the callback onto mcpo's own port (issue #16) relies on, and why today's login link is
+  // served by the callback's own listener: cookies are per host name, not per port, and `localhost` is
+  // another host than 127.0.0.1.
+  it('sends a cookie set by 127.0.0.1 on one port to 127.0.0.1 on another port, but not to localhost', async () => {
+    const seen: string[] = [];
+    const servers = [0, 1].map(() =>
+      createServer((req, res) => {
+        if (req.url !== '/favicon.ico') seen.push(`${req.headers.host} ${req.headers.cookie ?? '(none)'}`);
+        res.writeHead(200, { 'content-type': 'text/plain', ...(req.url === '/set' ? { 'set-cookie': 'probe=1; Path=/; HttpOnly; SameSite=Lax' } : {}) });
+        res.end('ok');
+      }),
+    );
+    await Promise.all(servers.map((s) => new Promise<void>((resolve) => s.listen(0, '127.0.0.1', resolve))));
+    try {
+      const [a, b] = servers.map((s) => (s.address() as AddressInfo).port);
+      const page: Page = await (await browser.newContext()).newPage();
+      await page.goto(`http://127.0.0.1:${a}/set`);
+      await page.goto(`http://127.0.0.1:${b}/other-port`);
+      await page.goto(`http://localhost:${b}/other-host`);
+      expect(seen).toEqual([`127.0.0.1:${a} (none)`, `127.0.0.1:${b} probe=1`, `localhost:${b} (none)`]);
+    } finally {
+      await Promise.all(servers.map((s) => new Promise((resolve) => s.close(resolve))));
+    }
+  }, 30_000);
 });
