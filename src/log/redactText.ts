@@ -2,11 +2,61 @@
  * Secrets inside free text: stderr lines of children, error messages that quote what a server (or a proxy
  * echoing the request) answered. Bearer/Basic credentials and values of secret-sounding keys
  * (token=…, "password": "…", Authorization: …) become [redacted]; the rest of the text stays readable.
+ *
+ * The text comes from the upstream, so this must cost time linear in its length whatever it holds: it is cut
+ * to REDACT_MAX_CHARS first, and the key=value search is a scan over words (maximal runs of [\w.-]), each
+ * looked at once, with patterns that never backtrack more than a bounded amount. (A single regular
+ * expression with `[\w.-]*keyword[\w.-]*` backtracked cubically: 8 KB of `token.token.…` took 7.7 s.)
  */
-const BEARER = /\b(Bearer|Basic)\s+[A-Za-z0-9._~+/=-]{8,}/gi;
-const SECRET_ASSIGNMENT =
-  /\b([\w.-]*(?:token|secret|password|passwd|api[_-]?key|authorization|credential)[\w.-]*)(["']?\s*[:=]\s*["']?)((?:Bearer\s+|Basic\s+)?[^\s"',;]+)/gi;
 
+/** Longest text scanned; the rest is dropped and the result ends with TRUNCATED_MARKER. */
+export const REDACT_MAX_CHARS = 4096;
+/** What replaces the part of a text beyond a length cap. */
+export const TRUNCATED_MARKER = '…[truncated]';
+
+const BEARER = /\b(Bearer|Basic)\s+[A-Za-z0-9._~+/=-]{8,}/gi;
+/** A word: what a key may be made of. */
+const WORD = /[\w.-]+/g;
+const SECRET_KEY_WORD = /token|secret|password|passwd|api[_-]?key|authorization|credential/i;
+/** What follows a secret key before its value: `=`, `: `, `": "`; sticky, tried at the end of the key only. */
+const SEPARATOR = /["']?\s*[:=]\s*["']?/y;
+const VALUE = /(?:Bearer\s+|Basic\s+)?[^\s"',;]+/iy;
+
+/** `text` (at most REDACT_MAX_CHARS of it, TRUNCATED_MARKER saying so) with secret-looking values replaced by [redacted]. */
 export function redactText(text: string): string {
-  return text.replace(SECRET_ASSIGNMENT, '$1$2[redacted]').replace(BEARER, '$1 [redacted]');
+  const { head, truncated } = capText(text, REDACT_MAX_CHARS);
+  return redactAssignments(head).replace(BEARER, '$1 [redacted]') + (truncated ? TRUNCATED_MARKER : '');
+}
+
+/** The first `max` characters of `text`, and whether anything was cut (never half of a surrogate pair). */
+export function capText(text: string, max: number): { head: string; truncated: boolean } {
+  if (text.length <= max) return { head: text, truncated: false };
+  const code = text.charCodeAt(max - 1);
+  return { head: text.slice(0, code >= 0xd800 && code <= 0xdbff ? max - 1 : max), truncated: true };
+}
+
+/** `text` cut to `max` characters, ending with TRUNCATED_MARKER when it was longer. */
+export function truncateText(text: string, max: number): string {
+  const { head, truncated } = capText(text, max);
+  return truncated ? head + TRUNCATED_MARKER : text;
+}
+
+/** Values of `key=value`, `key: value`, `"key": "value"` whose key names a secret, replaced by [redacted]. */
+function redactAssignments(text: string): string {
+  let out = '';
+  let copied = 0;
+  WORD.lastIndex = 0;
+  for (let word = WORD.exec(text); word; word = WORD.exec(text)) {
+    const keyEnd = word.index + word[0].length;
+    if (!SECRET_KEY_WORD.test(word[0])) continue;
+    SEPARATOR.lastIndex = keyEnd;
+    if (!SEPARATOR.test(text)) continue;
+    VALUE.lastIndex = SEPARATOR.lastIndex;
+    const value = VALUE.exec(text);
+    if (!value) continue;
+    out += `${text.slice(copied, value.index)}[redacted]`;
+    copied = VALUE.lastIndex;
+    WORD.lastIndex = copied;
+  }
+  return copied === 0 ? text : out + text.slice(copied);
 }
