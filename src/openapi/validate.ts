@@ -13,6 +13,7 @@ import { convertDraft04Exclusives } from './schema/translate.js';
 import { isSchema, mapSchema } from './schema/walk.js';
 import { createAjv, type AjvInstance } from './validation/ajv.js';
 import { explainErrors } from './validation/explain.js';
+import { startValidation } from './validation/patterns.js';
 import { compileUnionBranches } from './validation/unions.js';
 
 /** Returns the problems of `args` against the schema; [] when valid. Never modifies `args`. */
@@ -79,7 +80,10 @@ export class SchemaCompiler {
       const validateFn = ajv.getSchema(key);
       if (!validateFn) throw new Error('ajv returned no validator');
       const unions = compileUnionBranches(ajv, key, prepared);
-      const validate: Validator = (args) => (validateFn(args) ? [] : explainErrors(validateFn.errors ?? [], unions));
+      const validate: Validator = (args) => {
+        startValidation();
+        return validateFn(args) ? [] : explainErrors(validateFn.errors ?? [], unions);
+      };
       return { validate, dialect };
     } catch (error) {
       ajv.removeSchema(key);

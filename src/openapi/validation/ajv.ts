@@ -9,6 +9,8 @@ import { Ajv2020 } from 'ajv/dist/2020.js';
 import formatsPlugin from 'ajv-formats';
 import type { Logger } from '../../log/logger.js';
 import type { Dialect } from '../schema/dialect.js';
+import { boundedPattern } from './patterns.js';
+import { uniqueItemsKeyword } from './uniqueItems.js';
 
 export type AjvInstance = AjvDraft07;
 
@@ -36,6 +38,11 @@ export const lenientRegExp = Object.assign(
   // Only read when generating standalone code, which mcpo never does.
   { code: 'lenientRegExp' },
 );
+
+/** What `pattern` and `patternProperties` run: lenientRegExp, bounded in cost (patterns.ts). */
+export const boundedRegExp = Object.assign((pattern: string, flags: string) => boundedPattern(lenientRegExp, pattern, flags), {
+  code: 'boundedRegExp',
+});
 
 /** Format "regex" (used by the meta-schemas for `pattern`) judged by the same engine as `pattern`. */
 function isCompilablePattern(value: string): boolean {
@@ -68,7 +75,7 @@ export function createAjv(dialect: Dialect, options: CreateAjvOptions = {}): Ajv
     validateFormats: true,
     validateSchema: options.validateSchema ?? true,
     logger: { log: debug, warn: debug, error: debug },
-    code: { regExp: lenientRegExp },
+    code: { regExp: boundedRegExp },
   };
   const ajv: AjvInstance =
     dialect === '2020-12'
@@ -77,6 +84,9 @@ export function createAjv(dialect: Dialect, options: CreateAjvOptions = {}): Ajv
         ? new Ajv2019(ajvOptions)
         : new AjvDraft07(ajvOptions);
   addFormats(ajv);
+  // Linear instead of ajv's pairwise deep comparison of object items (uniqueItems.ts).
+  ajv.removeKeyword('uniqueItems');
+  ajv.addKeyword(uniqueItemsKeyword);
   ajv.addFormat('regex', isCompilablePattern);
   return ajv;
 }
