@@ -28,6 +28,7 @@ import { createNotFoundHandler } from './notFound.js';
 import { normalizePrefix } from './paths.js';
 import { DEFAULT_BODY_LIMIT_BYTES } from './requestBody.js';
 import { requestLog } from './requestLog.js';
+import { securityHeaders } from './securityHeaders.js';
 import { ShuttingDown } from './shuttingDown.js';
 import { registerToolRoutes } from './toolRoutes.js';
 
@@ -132,6 +133,7 @@ export function createApp(options: AppOptions): McpoApp {
   const app = new Hono();
   app.onError(createErrorHandler(logger));
   app.notFound(createNotFoundHandler(ctx));
+  app.use(securityHeaders());
   // Below info level nothing is logged per request: no middleware at all on the hot path.
   if (logger.isEnabled('info')) app.use(requestLog({ logger }));
   if (options.allowedHosts !== undefined) app.use(hostGuard({ allowedHosts: options.allowedHosts }));

@@ -8,6 +8,7 @@ import { HTTPException } from 'hono/http-exception';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import { McpoError, type ErrorCode } from '../errors.js';
 import type { Logger } from '../log/logger.js';
+import { SECURITY_HEADERS } from './securityHeaders.js';
 
 /** Generic message for unexpected errors: the detail goes to the log, never to the client. */
 export const INTERNAL_ERROR_MESSAGE = 'Internal server error';
@@ -16,6 +17,7 @@ export const INTERNAL_ERROR_MESSAGE = 'Internal server error';
 export function renderError(c: Context, error: McpoError): Response {
   for (const [name, value] of Object.entries(error.headers ?? {})) c.header(name, value);
   c.header('Cache-Control', 'no-store');
+  for (const [name, value] of Object.entries(SECURITY_HEADERS)) c.header(name, value);
   return c.json(error.toJSON(), error.status as ContentfulStatusCode);
 }
 

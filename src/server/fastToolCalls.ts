@@ -23,6 +23,7 @@ import { JSON_CONTENT_TYPE } from './lightResponse.js';
 import { readNodeBody } from './nodeBody.js';
 import { whenOpenApiReady } from './openapiBuilders.js';
 import { parseArguments } from './requestBody.js';
+import { SECURITY_HEADERS } from './securityHeaders.js';
 import { invokeTool, TOOL_RESPONSE_HEADERS } from './toolCall.js';
 
 /** Handles a request and returns true, or returns false without touching it (the caller passes it on). */
@@ -80,7 +81,7 @@ function send(outgoing: ServerResponse, status: number, headers: Readonly<Record
 
 /** The error envelope, with the headers the Hono app's renderError gives it (and `extra`: CORS). */
 function sendError(outgoing: ServerResponse, error: McpoError, extra: Readonly<Record<string, string>>): void {
-  const headers = { ...extra, ...error.headers, 'cache-control': 'no-store', 'content-type': 'application/json' };
+  const headers = { ...extra, ...error.headers, 'cache-control': 'no-store', 'content-type': 'application/json', ...SECURITY_HEADERS };
   send(outgoing, error.status, headers, JSON.stringify(error.toJSON()));
 }
 

@@ -8,6 +8,7 @@ import type { RequestHeaders } from '../mcp/forwardedHeaders.js';
 import type { ServerHandle } from '../mcp/types.js';
 import type { CompiledTool } from '../openapi/catalog.js';
 import { mapToolResult } from '../openapi/result.js';
+import { SECURITY_HEADERS } from './securityHeaders.js';
 
 export interface ToolInvocation {
   handle: ServerHandle;
@@ -23,7 +24,7 @@ export interface ToolInvocation {
 }
 
 /** Headers of every successful tool response besides Content-Type: results are never cacheable. */
-export const TOOL_RESPONSE_HEADERS = { 'Cache-Control': 'no-store' } as const;
+export const TOOL_RESPONSE_HEADERS = { 'Cache-Control': 'no-store', ...SECURITY_HEADERS } as const;
 
 /** The response body (JSON text) of a successful call; throws McpoError (VALIDATION_FAILED, upstream failures). */
 export async function invokeTool(call: ToolInvocation): Promise<string> {
