@@ -2,6 +2,8 @@
  * A small leveled logger writing one line per event to an injected sink (stderr by default).
  * Fields are rendered as key=value; values of keys that look secret are redacted, always.
  */
+import { isSecretKey } from './secretValues.js';
+
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error' | 'silent';
 
 /** Every level, most verbose first. */
@@ -29,8 +31,6 @@ export interface LoggerOptions {
 
 const RANK: Record<LogLevel, number> = { debug: 10, info: 20, warn: 30, error: 40, silent: 100 };
 
-/** Keys whose values are never printed: tokens, secrets, auth headers, API keys, cookies, passwords. */
-const SECRET_KEY = /(authorization|token|secret|password|passwd|api[-_]?key|cookie|credential|code_verifier|^code$)/i;
 
 /** What a secret-looking field is printed as. */
 export const REDACTED = '[redacted]';
@@ -41,7 +41,7 @@ export function redact(value: unknown, depth = 0): unknown {
   if (Array.isArray(value)) return value.map((v) => redact(v, depth + 1));
   const out: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(value as Record<string, unknown>)) {
-    out[k] = SECRET_KEY.test(k) ? REDACTED : redact(v, depth + 1);
+    out[k] = isSecretKey(k) ? REDACTED : redact(v, depth + 1);
   }
   return out;
 }

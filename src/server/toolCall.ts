@@ -4,6 +4,7 @@
  */
 import { ValidationError } from '../errors.js';
 import type { Logger } from '../log/logger.js';
+import { redactSecretValues } from '../log/secretValues.js';
 import type { RequestHeaders } from '../mcp/forwardedHeaders.js';
 import type { ServerHandle } from '../mcp/types.js';
 import type { CompiledTool } from '../openapi/catalog.js';
@@ -30,7 +31,7 @@ export const TOOL_RESPONSE_HEADERS = { 'Cache-Control': 'no-store', ...SECURITY_
 export async function invokeTool(call: ToolInvocation): Promise<string> {
   const { handle, compiled, tool, args, logger } = call;
   // Before validation: the arguments of rejected calls are the ones worth seeing when debugging.
-  if (logger.isEnabled('debug')) logger.debug('tool call', { server: handle.name, tool, arguments: args });
+  if (logger.isEnabled('debug')) logger.debug('tool call', { server: handle.name, tool, arguments: redactSecretValues(args) });
   if (compiled?.validate) {
     const problems = compiled.validate(args);
     if (problems.length > 0) throw new ValidationError(problems);

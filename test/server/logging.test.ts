@@ -35,4 +35,13 @@ describe('request log', () => {
     expect(all).toContain('"text":"visible"');
     expect(all).not.toContain('hidden-value');
   });
+
+  it('redacts argument values by shape and by more key names at debug level (issue #14)', async () => {
+    t = await createTestApp({ logLevel: 'debug' });
+    const jwt = 'eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0.c2lnbmF0dXJlLXNpZ25hdHVyZQ';
+    await post(t.app, '/alpha/echo', { text: `Bearer bearer-value-123 ${jwt}`, db_pass: 'pass-value', otpCode: '123456', path: '/visible/path' });
+    const all = t.logs.join('\n');
+    for (const secret of ['bearer-value-123', jwt, 'pass-value', '123456']) expect(all).not.toContain(secret);
+    expect(all).toContain('"path":"/visible/path"');
+  });
 });
