@@ -5,6 +5,8 @@
  *
  *   { "error": { "code": "TOOL_NOT_FOUND", "message": "...", "details": { ... } } }
  */
+import { ERROR_TEXT_MAX_CHARS, truncateText } from './log/redactText.js';
+
 export type ErrorCode =
   | 'CONFIG_INVALID'
   | 'USAGE'
@@ -75,12 +77,12 @@ export class McpoError extends Error {
     this.headers = options.headers;
   }
 
-  /** The JSON error envelope body. */
+  /** The JSON error envelope body; the message cut to ERROR_TEXT_MAX_CHARS (it may quote what a server said). */
   toJSON(): { error: { code: ErrorCode; message: string; details?: Record<string, unknown> } } {
     return {
       error: {
         code: this.code,
-        message: this.message,
+        message: truncateText(this.message, ERROR_TEXT_MAX_CHARS),
         ...(this.details === undefined ? {} : { details: this.details }),
       },
     };

@@ -11,6 +11,11 @@
 
 /** Longest text scanned; the rest is dropped and the result ends with TRUNCATED_MARKER. */
 export const REDACT_MAX_CHARS = 4096;
+/**
+ * Longest error text mcpo quotes in a response body, /healthz or a document: what an upstream wrote is cut
+ * to it (redactText does so for everything it scans; McpoError.toJSON for every message it renders).
+ */
+export const ERROR_TEXT_MAX_CHARS = REDACT_MAX_CHARS;
 /** What replaces the part of a text beyond a length cap. */
 export const TRUNCATED_MARKER = '…[truncated]';
 

@@ -4,7 +4,7 @@
  */
 import { ErrorCode, McpError } from '@modelcontextprotocol/sdk/types.js';
 import { McpoError } from '../errors.js';
-import { redactText } from '../log/redactText.js';
+import { ERROR_TEXT_MAX_CHARS, redactText, truncateText } from '../log/redactText.js';
 import type { PendingAuthorization } from './types.js';
 import { CallQueueTimeoutError } from './callLimiter.js';
 import { isUnreachable } from './sessionLoss.js';
@@ -40,7 +40,7 @@ export function mapCallError(error: unknown, context: CallFailureContext): McpoE
     if (error.code === ErrorCode.RequestTimeout) return callTimedOut(context, error);
     if (error.code === ErrorCode.InvalidParams) {
       return new McpoError('INVALID_ARGUMENTS', `${server} rejected the arguments: ${upstreamText(error.message)}`, {
-        details: { ...details, rpcCode: error.code, ...(error.data === undefined ? {} : { data: error.data }) },
+        details: { ...details, rpcCode: error.code, ...(error.data === undefined ? {} : { data: boundedData(error.data) }) },
         cause: error,
       });
     }
@@ -48,7 +48,7 @@ export function mapCallError(error: unknown, context: CallFailureContext): McpoE
       return unavailable(server, 'the connection to the server closed during the call', error);
     }
     return new McpoError('UPSTREAM_ERROR', `${server} answered with an error: ${upstreamText(error.message)}`, {
-      details: { ...details, rpcCode: error.code, ...(error.data === undefined ? {} : { data: error.data }) },
+      details: { ...details, rpcCode: error.code, ...(error.data === undefined ? {} : { data: boundedData(error.data) }) },
       cause: error,
     });
   }
@@ -83,6 +83,15 @@ export function needsAuthorization(server: string, authorizationUrl: string | un
     details: { server, ...(authorizationUrl ? { authorizationUrl } : {}) },
     headers: { 'Retry-After': '5' },
   });
+}
+
+/**
+ * The `data` of a JSON-RPC error, as the server sent it unless its JSON is longer than ERROR_TEXT_MAX_CHARS:
+ * then that much of its JSON text, marked as cut (a server could otherwise put megabytes into every error body).
+ */
+function boundedData(data: unknown): unknown {
+  const json = JSON.stringify(data);
+  return json === undefined || json.length <= ERROR_TEXT_MAX_CHARS ? data : truncateText(json, ERROR_TEXT_MAX_CHARS);
 }
 
 /** A message quoted from upstream: without the SDK's prefix, secrets redacted. */

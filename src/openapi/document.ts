@@ -8,6 +8,8 @@ import { BEARER_SCHEME, ERROR_SCHEMA, VALIDATION_PROBLEM_SCHEMA, errorResponses,
 import { OperationIds } from './operation-id.js';
 import { buildOperation, toolPath } from './operation.js';
 import { ComponentNames } from './schema/names.js';
+import { ERROR_TEXT_MAX_CHARS, truncateText } from '../log/redactText.js';
+import { escapeMarkdown, escapeMarkdownName } from './markdown.js';
 
 export { toolPath } from './operation.js';
 
@@ -25,7 +27,7 @@ function withoutSchemas(compiled: CompiledTool, reason: string): CompiledTool {
   const { validate: _unasked, ...rest } = compiled;
   const inputSchema = {
     type: 'object' as const,
-    description: `The input schema of this tool could not be carried into this document (${reason}); the MCP server validates the arguments.`,
+    description: `The input schema of this tool could not be carried into this document (${escapeMarkdown(truncateText(reason, ERROR_TEXT_MAX_CHARS))}); the MCP server validates the arguments.`,
   };
   return { ...rest, tool: { ...tool, inputSchema } };
 }
@@ -67,7 +69,7 @@ export function buildRootDocument(catalogs: readonly ServerCatalog[], options: D
 export function serverTagDescription(catalog: ServerCatalog): string {
   if (catalog.description) return catalog.description;
   const n = catalog.tools.size;
-  return `Tools of the MCP server "${catalog.server}" (${n} ${n === 1 ? 'tool' : 'tools'}).`;
+  return `Tools of the MCP server "${escapeMarkdownName(catalog.server)}" (${n} ${n === 1 ? 'tool' : 'tools'}).`;
 }
 
 class DocumentBuilder {

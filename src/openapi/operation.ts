@@ -9,6 +9,7 @@ import { RESULT_MAPPING_DESCRIPTION } from './result.js';
 import { detectDialect } from './schema/dialect.js';
 import { hoistSchema } from './schema/hoist.js';
 import type { ComponentNames } from './schema/names.js';
+import { escapeMarkdownName } from './markdown.js';
 
 export interface OperationContext {
   /** The document's components/schemas, receiving the tool's schemas. */
@@ -94,8 +95,8 @@ function requestBody(compiled: CompiledTool, operationId: string, ctx: Operation
   return {
     required: bodyRequired,
     description: bodyRequired
-      ? `Arguments of the MCP tool "${tool.name}".`
-      : `Arguments of the MCP tool "${tool.name}". Optional: an empty body is sent as {}.`,
+      ? `Arguments of the MCP tool "${escapeMarkdownName(tool.name)}".`
+      : `Arguments of the MCP tool "${escapeMarkdownName(tool.name)}". Optional: an empty body is sent as {}.`,
     content: { 'application/json': { schema: input } },
   };
 }

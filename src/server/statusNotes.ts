@@ -3,6 +3,7 @@
  * tells users why tools are missing and, for servers waiting on OAuth, where to authorize.
  */
 import type { ServerStatus } from '../mcp/types.js';
+import { escapeMarkdown } from '../openapi/markdown.js';
 
 const STATE_LABEL: Readonly<Record<ServerStatus['state'], string>> = {
   connecting: 'connecting',
@@ -13,11 +14,6 @@ const STATE_LABEL: Readonly<Record<ServerStatus['state'], string>> = {
   stopping: 'stopping',
   stopped: 'stopped',
 };
-
-/** Markdown-escapes text that comes from elsewhere (error messages), so it cannot inject links or markup. */
-function escapeMarkdown(text: string): string {
-  return text.replace(/[\\`*_{}[\]()<>#+!|~]/g, (ch) => `\\${ch}`).replace(/\s+/g, ' ');
-}
 
 /** An http(s) URL suitable as a Markdown link target, or undefined. */
 function safeLinkTarget(url: string): string | undefined {
