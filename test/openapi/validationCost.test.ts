@@ -89,6 +89,11 @@ describe('pattern', () => {
       expect(patternCost(unsafe).exponential, unsafe).toBe(true);
     }
     expect(patternCost('^\\d+\\d+x$').unbounded).toBe(2);
+    expect(patternCost('^[a-z]+[a-z0-9]*@[a-z]+\\.[a-z]{2,}$').unbounded).toBe(2);
+    expect(patternCost('\\d+\\d+\\d+x').unbounded).toBe(3);
+    expect(patternCost('.*a.*b.*c').unbounded).toBe(3);
+    // zod's z.email(): a row of two at most, so addresses up to ~270 characters are checked.
+    expect(patternCost("^(?:[A-Za-z0-9_'+\\-]+\\.)*[A-Za-z0-9_'+\\-]*[A-Za-z0-9_+-]@(?:[A-Za-z0-9][A-Za-z0-9\\-]*\\.)+[A-Za-z]{2,}$").unbounded).toBe(2);
     expect(patternCost('^\\d{1,10}$').unbounded).toBe(0);
   });
 });

@@ -7,7 +7,8 @@
  * - a pattern that can backtrack exponentially (a repeated group that itself repeats or alternates, as in
  *   `(a+)+`, `(\w+\s?)*`, `(a|ab)*`; or a backreference) is refused: the tool's schema does not compile, it
  *   is served unvalidated with a warning naming the pattern, and the MCP server validates;
- * - a pattern with k ≥ 2 unbounded repetitions (`\d+\d+x`, `^\d*\d*\d*x$`) can take n^(k+1) steps on a string of
+ * - a pattern with k ≥ 2 unbounded repetitions in a row (`\d+\d+x`, `^\d*\d*\d*x$`; a literal the repeated part
+ *   before it cannot match ends a row, as `@` does in `[a-z]+[a-z0-9]*@[a-z]+`) can take n^(k+1) steps on a string of
  *   n characters (`\d+\d+\d+x` on 256 digits: 2 s). Such patterns share a budget of PATTERN_STEP_BUDGET estimated
  *   steps per validation (startValidation); a string that would overdraw it is not checked by mcpo (the MCP
  *   server still is), so one request costs at most some tens of milliseconds of pattern matching;
@@ -43,7 +44,7 @@ export class UnsafePatternError extends Error {}
 export interface PatternCost {
   /** A repeated group that repeats or alternates inside, or a backreference: exponential backtracking. */
   exponential: boolean;
-  /** Repetitions without a small upper bound (`*`, `+`, `{n,}`, `{n,m}` with m > 32). */
+  /** The longest row of repetitions without a small upper bound (`*`, `+`, `{n,}`, `{n,m}` with m > 32) that no literal separates. */
   unbounded: number;
 }
 
@@ -72,9 +73,15 @@ export function patternCost(pattern: string): PatternCost {
   let exponential = false;
   let i = 0;
   const top = () => frames[frames.length - 1]!;
+  // The current row of unbounded repetitions, and what the last one repeats.
+  let row = 0;
+  let rowEnd: readonly string[] = [];
   const atom = (src: string, group?: Frame) => {
     top().atoms.push({ src, quantified: false, ...(group ? { group } : {}) });
-    if (!group) top().all.push(src);
+    if (group) return;
+    top().all.push(src);
+    const char = literalChar(src);
+    if (row > 0 && char !== undefined && !rowEnd.some((part) => mayMatch(part, char))) row = 0;
   };
   while (i < pattern.length) {
     const c = pattern[i]!;
@@ -116,7 +123,11 @@ export function patternCost(pattern: string): PatternCost {
       const target = frame.atoms[frame.atoms.length - 1];
       if (!target) continue;
       target.quantified = true;
-      if (quantifier.max > 32) unbounded += 1;
+      if (quantifier.max > 32) {
+        row += 1;
+        rowEnd = target.group ? target.group.all : [target.src];
+        unbounded = Math.max(unbounded, row);
+      }
       if (quantifier.max <= 1) continue;
       frame.repeats = true;
       const group = target.group;
