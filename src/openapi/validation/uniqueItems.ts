@@ -9,17 +9,41 @@ import type { KeywordDefinition, SchemaValidateFunction } from 'ajv';
 
 /** The canonical key of a JSON value: equal values (in the JSON Schema sense) and only they share one. */
 export function canonicalKey(value: unknown): string {
+  // Most items already have their keys in order at every level: then the native JSON.stringify is the key.
+  return keysSorted(value, 0) ? JSON.stringify(value) : sortedJson(value);
+}
+
+/** Whether every object in `value` lists its keys in sorted order (false past 64 levels: sortedJson decides). */
+function keysSorted(value: unknown, depth: number): boolean {
+  if (value === null || typeof value !== 'object') return true;
+  if (depth > 64) return false;
+  if (Array.isArray(value)) {
+    for (let i = 0; i < value.length; i++) if (!keysSorted(value[i], depth + 1)) return false;
+    return true;
+  }
+  let previous: string | undefined;
+  for (const key in value) {
+    if (!Object.hasOwn(value, key)) continue;
+    if (previous !== undefined && previous > key) return false;
+    previous = key;
+    if (!keysSorted((value as Record<string, unknown>)[key], depth + 1)) return false;
+  }
+  return true;
+}
+
+/** JSON text of `value` with every object's keys sorted. */
+function sortedJson(value: unknown): string {
   if (value === null || typeof value !== 'object') return typeof value === 'string' ? JSON.stringify(value) : String(value);
   if (Array.isArray(value)) {
     let key = '[';
-    for (let i = 0; i < value.length; i++) key += (i ? ',' : '') + canonicalKey(value[i]);
+    for (let i = 0; i < value.length; i++) key += (i ? ',' : '') + sortedJson(value[i]);
     return `${key}]`;
   }
   const record = value as Record<string, unknown>;
   const names = Object.keys(record);
   if (!isSorted(names)) names.sort();
   let key = '{';
-  for (let i = 0; i < names.length; i++) key += `${i ? ',' : ''}${JSON.stringify(names[i])}:${canonicalKey(record[names[i]!])}`;
+  for (let i = 0; i < names.length; i++) key += `${i ? ',' : ''}${JSON.stringify(names[i])}:${sortedJson(record[names[i]!])}`;
   return `${key}}`;
 }
 
