@@ -7,6 +7,7 @@ import type { Hono } from 'hono';
 import { serverNotFound, type ServerContext } from './context.js';
 import { DOCS_CONTENT_SECURITY_POLICY, renderDocsPage } from './docsPage.js';
 import { joinPath } from './paths.js';
+import { SECURITY_HEADERS } from './securityHeaders.js';
 import { SwaggerAssets } from './swaggerAssets.js';
 
 /** Cache lifetime of the assets: they only change when swagger-ui-dist is upgraded, and carry ETags. */
@@ -16,7 +17,7 @@ const PAGE_HEADERS = {
   'Content-Type': 'text/html; charset=utf-8',
   'Cache-Control': 'no-cache',
   'Content-Security-Policy': DOCS_CONTENT_SECURITY_POLICY,
-  'X-Content-Type-Options': 'nosniff',
+  ...SECURITY_HEADERS,
   'Referrer-Policy': 'no-referrer',
 };
 
@@ -46,7 +47,7 @@ export function registerDocsRoutes(app: Hono, ctx: ServerContext, assets = new S
     const headers = {
       ETag: asset.etag,
       'Cache-Control': `${cacheScope}, max-age=${DOCS_ASSET_MAX_AGE_SECONDS}`,
-      'X-Content-Type-Options': 'nosniff',
+      ...SECURITY_HEADERS,
     };
     if (c.req.header('If-None-Match') === asset.etag) return c.body(null, 304, headers);
     return c.body(asset.body, 200, { ...headers, 'Content-Type': asset.contentType });
