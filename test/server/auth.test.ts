@@ -118,6 +118,15 @@ describe('presentedKey', () => {
     expect(presentedKey('Basic bm9jb2xvbg==')).toBeUndefined();
     expect(presentedKey('Digest abc')).toBeUndefined();
     expect(presentedKey(undefined)).toBeUndefined();
+    expect(presentedKey('Bearer')).toBeUndefined();
+    expect(presentedKey('  Bearer \t a b  ')).toBe('a b');
+  });
+
+  it('reads a header padded with spaces in linear time (an unauthenticated client sends it; issue #14)', () => {
+    const padded = `Bearer x${' '.repeat(64_000)}y`;
+    const start = performance.now();
+    expect(presentedKey(padded)).toBe(`x${' '.repeat(64_000)}y`);
+    expect(performance.now() - start).toBeLessThan(100);
   });
 });
 
