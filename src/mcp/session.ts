@@ -227,6 +227,7 @@ export class Session implements ServerHandle {
       defaultTimeoutMs: this.defaultCallTimeoutMs(),
       callWaitMs: this.options.callWaitMs ?? DEFAULT_CALL_WAIT_MS,
       awaitReady: (waitMs, signal) => this.awaitReady(waitMs, signal),
+      readyClient: () => (this.phase.state === 'ready' ? this.phase.client : undefined),
       state: () => this.phase.state,
       replace: (client, reason) => this.replace(client, reason),
       touch: () => this.liveness?.touch(),

@@ -27,6 +27,8 @@ export interface CallHost {
   readonly defaultTimeoutMs: number;
   /** How long a call waits for a (re)connecting server before 503, ms. */
   readonly callWaitMs: number;
+  /** The ready client now, if the session is ready (no wait). */
+  readyClient(): Client | undefined;
   /** The ready client, waiting up to `waitMs` for one on its way (Session.awaitReady). */
   awaitReady(waitMs: number, signal?: AbortSignal): Promise<Client>;
   state(): PhaseName;
@@ -78,7 +80,8 @@ export class SessionCalls {
       throw mapCallError(error, this.failureContext(call));
     });
     try {
-      return await this.callOnce(await this.readyClient(call), call);
+      // The usual case, a ready session, without the promise and abort listener of a wait.
+      return await this.callOnce(this.host.readyClient() ?? (await this.readyClient(call)), call);
     } finally {
       release();
     }
@@ -144,17 +147,7 @@ export class SessionCalls {
     this.inFlight.set(client, flight);
     this.host.touch();
     try {
-      return await withForwardedHeaders(call.headers, () => {
-        if (this.host.runsAsTask(call.tool)) {
-          return callAsTask(client, { tool: call.tool, args: call.args, deadline: call.deadline, ...(call.signal ? { signal: call.signal } : {}) });
-        }
-        // client.request rather than client.callTool: the proxy passes the server's result through as it is;
-        // callTool's client-side outputSchema check would turn a server's bad output into a misleading -32602.
-        return client.request({ method: 'tools/call', params: { name: call.tool, arguments: call.args } }, CallToolResultSchema, {
-          timeout: Math.min(left, call.timeoutMs),
-          ...(call.signal ? { signal: call.signal } : {}),
-        }) as Promise<CallToolResult>;
-      });
+      return await (call.headers ? withForwardedHeaders(call.headers, () => this.send(client, call, left)) : this.send(client, call, left));
     } finally {
       this.host.touch();
       if (--flight.count === 0) {
@@ -162,6 +155,18 @@ export class SessionCalls {
         flight.resolve?.();
       }
     }
+  }
+
+  private send(client: Client, call: CallInProgress, left: number): Promise<CallToolResult> {
+    if (this.host.runsAsTask(call.tool)) {
+      return callAsTask(client, { tool: call.tool, args: call.args, deadline: call.deadline, ...(call.signal ? { signal: call.signal } : {}) });
+    }
+    // client.request rather than client.callTool: the proxy passes the server's result through as it is;
+    // callTool's client-side outputSchema check would turn a server's bad output into a misleading -32602.
+    return client.request({ method: 'tools/call', params: { name: call.tool, arguments: call.args } }, CallToolResultSchema, {
+      timeout: Math.min(left, call.timeoutMs),
+      ...(call.signal ? { signal: call.signal } : {}),
+    }) as Promise<CallToolResult>;
   }
 
   /** A call that failed (timed out, say) while a step-up waits for the user: the error says where to go. */

@@ -52,12 +52,12 @@ const DOT_SEGMENT = /\/\.\.?(?:\/|$)/;
  */
 const FIRST_LINE_ONLY: ReadonlySet<string> = new Set(['authorization', 'content-type']);
 
-/** A request header (lower-case `name`) as the app reads it: every line of it, joined with ", ". */
 /** Node's raw header list [name, value, name, value…] as pairs. */
 function* headerPairs(raw: readonly string[]): Iterable<readonly [string, string]> {
   for (let i = 0; i + 1 < raw.length; i += 2) yield [raw[i]!, raw[i + 1]!];
 }
 
+/** A request header (lower-case `name`) as the app reads it: every line of it, joined with ", ". */
 function header(incoming: IncomingMessage, name: string): string | undefined {
   if (!FIRST_LINE_ONLY.has(name)) {
     const value = incoming.headers[name];
