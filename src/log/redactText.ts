@@ -22,7 +22,9 @@ export const TRUNCATED_MARKER = '…[truncated]';
 const BEARER = /\b(Bearer|Basic)\s+[A-Za-z0-9._~+/=-]{8,}/gi;
 /** A word: what a key may be made of. */
 const WORD = /[\w.-]+/g;
-const SECRET_KEY_WORD = /token|secret|password|passwd|api[_-]?key|authorization|credential/i;
+const SECRET_KEY_WORD = /token|secret|password|passwd|passphrase|api[_-]?key|authorization|credential|cookie|private[_-]?key|jwt/i;
+/** A JSON Web Token wherever it stands (`invalid token 'eyJ…'`): three base64url parts, the first a JSON object. */
+const JWT = /\beyJ[\w-]{4,}\.[\w-]{4,}\.[\w-]*/g;
 /** What follows a secret key before its value: `=`, `: `, `": "`; sticky, tried at the end of the key only. */
 const SEPARATOR = /["']?\s*[:=]\s*["']?/y;
 const VALUE = /(?:Bearer\s+|Basic\s+)?[^\s"',;]+/iy;
@@ -30,7 +32,7 @@ const VALUE = /(?:Bearer\s+|Basic\s+)?[^\s"',;]+/iy;
 /** `text` (at most REDACT_MAX_CHARS of it, TRUNCATED_MARKER saying so) with secret-looking values replaced by [redacted]. */
 export function redactText(text: string): string {
   const { head, truncated } = capText(text, REDACT_MAX_CHARS);
-  return redactAssignments(head).replace(BEARER, '$1 [redacted]') + (truncated ? TRUNCATED_MARKER : '');
+  return redactAssignments(head).replace(BEARER, '$1 [redacted]').replace(JWT, '[redacted]') + (truncated ? TRUNCATED_MARKER : '');
 }
 
 /** The first `max` characters of `text`, and whether anything was cut (never half of a surrogate pair). */
@@ -56,12 +58,47 @@ function redactAssignments(text: string): string {
     if (!SECRET_KEY_WORD.test(word[0])) continue;
     SEPARATOR.lastIndex = keyEnd;
     if (!SEPARATOR.test(text)) continue;
-    VALUE.lastIndex = SEPARATOR.lastIndex;
-    const value = VALUE.exec(text);
-    if (!value) continue;
-    out += `${text.slice(copied, value.index)}[redacted]`;
-    copied = VALUE.lastIndex;
+    const start = SEPARATOR.lastIndex;
+    const end = valueEnd(text, start, text[start - 1]);
+    if (end === undefined || end === start) continue; // no value, or an empty one: nothing to hide
+    out += `${text.slice(copied, start)}[redacted]`;
+    copied = end;
     WORD.lastIndex = copied;
   }
   return copied === 0 ? text : out + text.slice(copied);
+}
+
+/**
+ * Where the value that starts at `start` ends: at its closing quote when the separator opened one (a quoted
+ * value may hold spaces and commas: `"password": "correct horse battery staple"`), at the bracket that closes
+ * it when it is a JSON object or array (`"credentials": {"value": "…"}`), else at the first space or
+ * delimiter. One pass from `start`, each character looked at once; undefined when there is no value.
+ */
+function valueEnd(text: string, start: number, opener: string | undefined): number | undefined {
+  if (opener === '"' || opener === "'") return closingQuote(text, start, opener);
+  const first = text[start];
+  if (first === '{' || first === '[') return closingBracket(text, start);
+  VALUE.lastIndex = start;
+  return VALUE.exec(text) ? VALUE.lastIndex : undefined;
+}
+
+/** The index of the unescaped `quote` closing a string that starts at `start` (the end of the text if none). */
+function closingQuote(text: string, start: number, quote: string): number {
+  for (let i = start; i < text.length; i++) {
+    if (text[i] === '\\') i++;
+    else if (text[i] === quote) return i;
+  }
+  return text.length;
+}
+
+/** The index just past the bracket closing the JSON object or array at `start` (the end of the text if none). */
+function closingBracket(text: string, start: number): number {
+  let depth = 0;
+  for (let i = start; i < text.length; i++) {
+    const ch = text[i];
+    if (ch === '"') i = closingQuote(text, i + 1, '"');
+    else if (ch === '{' || ch === '[') depth++;
+    else if ((ch === '}' || ch === ']') && --depth === 0) return i + 1;
+  }
+  return text.length;
 }

@@ -54,6 +54,23 @@ describe('redactText', () => {
     expect(redactText('token="" next')).toBe('token="" next');
   });
 
+  it('hides a whole quoted value, a JSON object or array value, and JWTs wherever they stand (review of #14)', () => {
+    // Before: the value stopped at the first space, quote or delimiter, and the rest leaked.
+    expect(redactText('{"password": "correct horse battery staple", "user": "ada"}')).toBe('{"password": "[redacted]", "user": "ada"}');
+    expect(redactText('token="hunter2;rest" ok')).toBe('token="[redacted]" ok');
+    expect(redactText('"token": "a\\"bcdef" z')).toBe('"token": "[redacted]" z');
+    expect(redactText('{"credentials": {"value":"s3cr3t"}, "x": 1}')).toBe('{"credentials": [redacted], "x": 1}');
+    expect(redactText('private_key=AAAA cookie: a=b')).toBe('private_key=[redacted] cookie: [redacted]');
+    expect(redactText("invalid token 'eyJhbGciOi.eyJzdWIiOi.sig_part' here")).toBe("invalid token '[redacted]' here");
+  });
+
+  it('stays linear on an unclosed quote or bracket', () => {
+    const started = performance.now();
+    redactText(`password: "${'a'.repeat(200_000)}`);
+    redactText(`credential: ${'['.repeat(200_000)}`);
+    expect(performance.now() - started).toBeLessThan(200);
+  });
+
   it('truncateText cuts at a surrogate pair boundary and marks the cut', () => {
     expect(truncateText('short', 10)).toBe('short');
     expect(truncateText('abcdef', 3)).toBe(`abc${TRUNCATED_MARKER}`);
