@@ -12,6 +12,8 @@
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
 import type { HeaderForwarding } from '../config/headerForwarding.js';
+import type { ServerEntry } from '../config/types.js';
+import type { Logger } from '../log/logger.js';
 
 /** Headers that belong to one HTTP hop or to the MCP transport: forwarding them would break the request. */
 const NEVER_FORWARDED: ReadonlySet<string> = new Set([
@@ -58,6 +60,19 @@ export interface ForwardingRules {
    * Authorization is mcpo's own API key (with --api-key, the only one that gets past mcpo).
    */
   authorizationReserved: boolean;
+}
+
+/**
+ * The forwarding rules of `entry`, or undefined when it forwards nothing. A stdio entry with forwarding set is
+ * warned about: it has no HTTP requests to carry headers.
+ */
+export function forwardingRules(entry: ServerEntry, apiKeyInAuthorization: boolean, logger: Logger): ForwardingRules | undefined {
+  if (!entry.headerForwarding) return undefined;
+  if (entry.kind === 'stdio') {
+    logger.warn('client_header_forwarding applies to remote servers only: a stdio server gets no HTTP headers', { server: entry.name });
+    return undefined;
+  }
+  return { rules: entry.headerForwarding, configured: entry.headers, authorizationReserved: entry.oauth !== undefined || apiKeyInAuthorization };
 }
 
 /** The headers of `request` that the rules let through, names lowercased, repeated ones joined with ", "; undefined when none. */

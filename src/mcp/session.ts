@@ -7,7 +7,6 @@
  * The tool-call path (with its one retry on a lost session) is in sessionCalls.ts.
  */
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { ErrorCode, McpError } from '@modelcontextprotocol/sdk/types.js';
 import type { ServerEntry } from '../config/types.js';
 import type { McpoError } from '../errors.js';
 import type { Logger } from '../log/logger.js';
@@ -16,14 +15,15 @@ import { CallLimiter, DEFAULT_MAX_CONCURRENT_CALLS } from './callLimiter.js';
 import { describeError, needsAuthorization, unavailable } from './callErrors.js';
 import { SessionEndedError, StreamSlowedError } from './http/eventStreams.js';
 import { CoalescedRuns } from './coalescedRuns.js';
-import { endSession, isDroppedSseStream, openClient } from './connect.js';
-import { outsideForwarding, selectForwardedHeaders, type ForwardingRules, type RequestHeaders } from './forwardedHeaders.js';
+import { endSession, isDroppedSseStream } from './connect.js';
+import { forwardingRules, outsideForwarding, selectForwardedHeaders, type ForwardingRules, type RequestHeaders } from './forwardedHeaders.js';
 import { DEFAULT_PING_INTERVAL_MS, Liveness, PING_TIMEOUT_MS } from './liveness.js';
 import { SessionCalls, type CallHost } from './sessionCalls.js';
-import { isSessionLost, isUnreachable } from './sessionLoss.js';
-import { LIVE_PHASES, publicState, type PhaseName, type SessionPhase } from './sessionPhase.js';
+import { isAnswer, isSessionLost, isUnreachable } from './sessionLoss.js';
+import { LIVE_PHASES, publicState, whyNotReady, type PhaseName, type SessionPhase } from './sessionPhase.js';
 import { StderrTail } from './stderrTail.js';
-import { listAllTools, ToolListError, type ListToolsOptions } from './toolList.js';
+import { openWithin, type OpenedAndListed } from './openWithin.js';
+import { listAllTools, toolListOptions, ToolListError } from './toolList.js';
 import { Wakeup } from './wakeup.js';
 import type { TransportContext } from './transport.js';
 import type { CallOptions, CallToolResult, PendingAuthorization, ServerHandle, ServerStatus, Tool, TransportKind } from './types.js';
@@ -116,14 +116,7 @@ export class Session implements ServerHandle {
       this.wakeup.wakeAll();
     });
     this.calls = new SessionCalls(this.callHost());
-    const entry = options.entry;
-    if (entry.headerForwarding && entry.kind === 'stdio') {
-      options.logger.warn('client_header_forwarding applies to remote servers only: a stdio server gets no HTTP headers', { server: this.name });
-    }
-    this.forwarding =
-      entry.headerForwarding && entry.kind !== 'stdio'
-        ? { rules: entry.headerForwarding, configured: entry.headers, authorizationReserved: entry.oauth !== undefined || options.apiKeyInAuthorization === true }
-        : undefined;
+    this.forwarding = forwardingRules(options.entry, options.apiKeyInAuthorization === true, options.logger);
   }
 
   status(): ServerStatus {
@@ -266,45 +259,28 @@ export class Session implements ServerHandle {
     }
   }
 
-  /** Opens a client and lists its tools, bounded by the connect timeout; whatever an abandoned attempt opened is closed. */
-  private async open(): Promise<{ client: Client; kind: TransportKind; tools: Tool[] }> {
+  /** Opens a client and lists its tools within the connect timeout (openWithin.ts). */
+  private async open(): Promise<OpenedAndListed> {
     const timeoutMs = this.connectTimeoutMs();
-    let timer: NodeJS.Timeout | undefined;
-    // Ends a listing the timeout abandoned: a server's endless pages must not go on filling memory in the background.
-    const abandoned = new AbortController();
-    const opening = openClient({
-      entry: this.options.entry,
-      context: { ...this.options.transport, callTimeoutMs: this.defaultCallTimeoutMs(), onStderrLine: (line) => this.recordStderr(line) },
-      clientInfo: this.options.clientInfo,
-      onToolListChanged: () => this.toolRefresh.request(),
-      onClose: (client) => this.lost(client, `connection closed${this.stderrTail.suffix()}`),
-      onTransportError: (client, error) => this.transportError(client, error),
-      // Kept until open() settles, not only while initialize runs: a close() during tools/list must end the child too.
-      onAttempt: (client) => {
-        if (client) this.opening = client;
-      },
-      onFallback: () => this.options.logger.info('server answered like a legacy SSE server; using SSE', { server: this.name }),
-    }).then(async (opened) => {
-      try {
-        return { ...opened, tools: await listAllTools(opened.client, this.toolListOptions(timeoutMs, abandoned.signal)) };
-      } catch (error) {
-        await opened.client.close().catch(() => {});
-        throw error;
-      }
-    });
-    const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => {
-        // The attempt may still finish in the background: close what it opened, so no child is left behind.
-        abandoned.abort();
-        void this.opening?.close().catch(() => {});
-        void opening.then((opened) => opened.client.close()).catch(() => {});
-        reject(new Error(`connecting took longer than ${timeoutMs / 1000} s`));
-      }, timeoutMs);
-    });
     try {
-      return await Promise.race([opening, timeout]);
+      return await openWithin(
+        timeoutMs,
+        {
+          entry: this.options.entry,
+          context: { ...this.options.transport, callTimeoutMs: this.defaultCallTimeoutMs(), onStderrLine: (line) => this.recordStderr(line) },
+          clientInfo: this.options.clientInfo,
+          onToolListChanged: () => this.toolRefresh.request(),
+          onClose: (client) => this.lost(client, `connection closed${this.stderrTail.suffix()}`),
+          onTransportError: (client, error) => this.transportError(client, error),
+          // Kept until open() settles, not only while initialize runs: a close() during tools/list must end the child too.
+          onAttempt: (client) => {
+            if (client) this.opening = client;
+          },
+          onFallback: () => this.options.logger.info('server answered like a legacy SSE server; using SSE', { server: this.name }),
+        },
+        (client, signal) => listAllTools(client, toolListOptions(this.options.entry, timeoutMs, signal)),
+      );
     } finally {
-      clearTimeout(timer);
       this.opening = undefined;
     }
   }
@@ -383,7 +359,7 @@ export class Session implements ServerHandle {
       .then(
         () => {},
         (error: unknown) => {
-          if (!this.isReadyWith(client) || answered(error)) return;
+          if (!this.isReadyWith(client) || isAnswer(error)) return;
           if (isSessionLost(error)) return this.replace(client, 'session lost (found by ping)');
           this.lost(client, reason ?? `ping failed: ${describeError(error)}`);
         },
@@ -455,24 +431,13 @@ export class Session implements ServerHandle {
     if (this.phase.state !== 'ready') return;
     const client = this.phase.client;
     try {
-      const tools = await listAllTools(client, this.toolListOptions(this.connectTimeoutMs()));
+      const tools = await listAllTools(client, toolListOptions(this.options.entry, this.connectTimeoutMs()));
       if (this.isReadyWith(client)) this.setTools(tools);
     } catch (error) {
       // A list that does not end or is too big is the server's fault, not a slow answer's: it fails (and is retried) alone.
       if (error instanceof ToolListError && error.bound !== 'deadline') this.lost(client, `tool list refused: ${this.describe(error)}`);
       else this.warn('could not refresh the tool list', error);
     }
-  }
-
-  private toolListOptions(timeoutMs: number, signal?: AbortSignal): ListToolsOptions {
-    const { maxTools, maxToolPages, maxToolListBytes } = this.options.entry;
-    return {
-      timeoutMs,
-      ...(signal ? { signal } : {}),
-      ...(maxTools === undefined ? {} : { maxTools }),
-      ...(maxToolPages === undefined ? {} : { maxPages: maxToolPages }),
-      ...(maxToolListBytes === undefined ? {} : { maxBytes: maxToolListBytes }),
-    };
   }
 
   private setTools(tools: readonly Tool[]): void {
@@ -485,15 +450,7 @@ export class Session implements ServerHandle {
   private notReady(): McpoError {
     const phase = this.phase;
     const retryIn = phase.state === 'reconnecting' ? Math.max(1, Math.ceil((phase.nextAttemptAt - this.now()) / 1000)) : 5;
-    const why =
-      phase.state === 'stopping' || phase.state === 'stopped'
-        ? 'the server was stopped'
-        : phase.state === 'connecting'
-          ? 'still connecting'
-          : phase.state === 'reconnecting' || phase.state === 'failed'
-            ? `${phase.state === 'reconnecting' ? 'reconnecting' : 'failed'}: ${phase.error}`
-            : phase.state;
-    return unavailable(this.name, why, undefined, retryIn);
+    return unavailable(this.name, whyNotReady(phase), undefined, retryIn);
   }
 
   private is(...states: PhaseName[]): boolean {
@@ -548,9 +505,4 @@ export class Session implements ServerHandle {
   private now(): number {
     return this.options.now?.() ?? Date.now();
   }
-}
-
-/** The server answered the ping, if only with a JSON-RPC error: it is there (a timeout or a closed connection is no answer). */
-function answered(error: unknown): boolean {
-  return error instanceof McpError && error.code !== ErrorCode.RequestTimeout && error.code !== ErrorCode.ConnectionClosed;
 }

@@ -3,6 +3,7 @@
  * judgements session recovery rests on, made here once for every transport and caller.
  */
 import { StreamableHTTPError } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import { ErrorCode, McpError } from '@modelcontextprotocol/sdk/types.js';
 
 /**
  * A request that carried `Mcp-Session-Id` was refused because the server does not know that session: it
@@ -87,4 +88,9 @@ export function isUnreachable(error: unknown): boolean {
     current = current.cause;
   }
   return false;
+}
+
+/** The server answered the request, if only with a JSON-RPC error: it is there (a timeout or a closed connection is no answer). */
+export function isAnswer(error: unknown): boolean {
+  return error instanceof McpError && error.code !== ErrorCode.RequestTimeout && error.code !== ErrorCode.ConnectionClosed;
 }

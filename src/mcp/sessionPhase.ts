@@ -29,3 +29,19 @@ export function publicState(phase: SessionPhase): ServerState {
 
 /** Every state a session can leave for `stopping`. */
 export const LIVE_PHASES: readonly PhaseName[] = ['connecting', 'ready', 'reconnecting', 'needs_authorization', 'failed'];
+
+/** Why a session in `phase` cannot take a call now, for its 503. */
+export function whyNotReady(phase: SessionPhase): string {
+  switch (phase.state) {
+    case 'stopping':
+    case 'stopped':
+      return 'the server was stopped';
+    case 'connecting':
+      return 'still connecting';
+    case 'reconnecting':
+    case 'failed':
+      return `${phase.state}: ${phase.error}`;
+    default:
+      return phase.state;
+  }
+}

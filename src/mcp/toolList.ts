@@ -6,6 +6,7 @@
  */
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { McpoError } from '../errors.js';
+import type { CommonEntry } from '../config/types.js';
 import type { Tool } from './types.js';
 
 /** Pages of tools/list one listing follows at most. */
@@ -80,4 +81,16 @@ export async function listAllTools(client: Client, options: ListToolsOptions): P
 
 function seconds(ms: number): string {
   return `${ms / 1000} s`;
+}
+
+/** The listing options of `entry` (its bounds, when it sets them) with this deadline and signal. */
+export function toolListOptions(entry: CommonEntry, timeoutMs: number, signal?: AbortSignal): ListToolsOptions {
+  const { maxTools, maxToolPages, maxToolListBytes } = entry;
+  return {
+    timeoutMs,
+    ...(signal ? { signal } : {}),
+    ...(maxTools === undefined ? {} : { maxTools }),
+    ...(maxToolPages === undefined ? {} : { maxPages: maxToolPages }),
+    ...(maxToolListBytes === undefined ? {} : { maxBytes: maxToolListBytes }),
+  };
 }
