@@ -2,7 +2,8 @@
  * Turns parsed command-line flags into RunOptions: loads the config (or builds the single-server
  * entry), the env files, TLS material, and checks every value, with UsageError/ConfigError naming it.
  */
-import { readFile, stat } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
+import { readApiKeyFile } from './apiKeyFile.js';
 import { loadConfig } from '../config/load.js';
 import { entryFromCommandLine } from '../config/single.js';
 import { isMcpoVariable } from '../config/childEnv.js';
@@ -210,22 +211,6 @@ async function readTls(flags: CliFlags, named: (flag: string) => string): Promis
   if (!flags.sslCertfile || !flags.sslKeyfile) throw new UsageError('--ssl-certfile and --ssl-keyfile go together');
   const [cert, key] = await Promise.all([readText(flags.sslCertfile, named('--ssl-certfile')), readText(flags.sslKeyfile, named('--ssl-keyfile'))]);
   return { tls: { cert, key } };
-}
-
-/**
- * The API key in `file`: its contents less one trailing newline (what `echo key > file` adds). A file others
- * may read is used with a warning, not refused: container secrets are mounted 0444 (Docker) or 0644
- * (Kubernetes) by default, and refusing them would push users back to the command line.
- */
-async function readApiKeyFile(file: string, flag: string, logger: Logger): Promise<string> {
-  const key = (await readText(file, flag)).replace(/\r?\n$/, '');
-  if (!key) throw new ConfigError(`${flag}: ${file} is empty`);
-  if (/[\r\n]/.test(key)) throw new ConfigError(`${flag}: ${file} holds more than one line; the key must be its only line`);
-  const mode = (await stat(file)).mode & 0o777;
-  if (process.platform !== 'win32' && (mode & 0o077) !== 0) {
-    logger.warn(`${flag}: ${file} can be read by other users (mode ${mode.toString(8).padStart(4, '0')}); chmod 600 it unless it is a mounted secret only this container sees`);
-  }
-  return key;
 }
 
 async function readText(file: string, flag: string): Promise<string> {
