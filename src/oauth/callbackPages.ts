@@ -42,31 +42,25 @@ export function alreadyFinishedPage(): string {
   return page('Already finished', 'This authorization attempt has already finished. You can close this tab.');
 }
 
-/** A callback from a browser that did not open mcpo's login link: refused, the login keeps waiting. */
-export function unboundBrowserPage(): string {
-  return page(
-    'Not the browser that started this login',
-    'mcpo only accepts the authorization from the browser that opened its login link (the link mcpo printed, starting with http://127.0.0.1). The login is still waiting: open that link in this browser and approve again.',
-  );
-}
-
 /** A callback with a wrong or missing state: refused, the login keeps waiting. */
 export function stillWaitingPage(error: McpoOAuthError): string {
   return page('mcpo authorization refused', `${error.message.replace(/; start the login again\.?$|\.$/, '')}. The login under way is still waiting; finish it in the tab mcpo opened.`);
 }
 
-/** The published login link (without its ticket): the real one is on the console. */
+/** The published login link (without its ticket) opened where mcpo cannot tell who opens it. */
 export function consoleLinkPage(): string {
   return page(
     'mcpo is waiting for a login',
-    'For safety, the link that starts the login is only shown on the console mcpo runs in (a line ending in /start?ticket=…). Open that link in this browser.',
+    'For safety, the link that starts the login here is only shown on the console mcpo runs in (a line ending in /start?ticket=…). Open that link in this browser.',
   );
 }
 
-/** The login link opened by a second browser. */
-export function linkUsedPage(): string {
-  return page(
-    'Login link already used',
-    'This login link was already opened in another browser, which the login is now bound to. If that was not you, someone else has the link: cancel this login (restart mcpo or the server) and check who can read mcpo.',
-  );
+/** A connection of another local user: refused, the login keeps waiting. */
+export function otherUserPage(): string {
+  return page('Not your login', 'This login belongs to another user of this computer, the one running mcpo. Nothing was changed.');
+}
+
+/** The login was cancelled: someone else took part in it (its message says how). */
+export function cancelledPage(error: McpoOAuthError): string {
+  return page('mcpo login cancelled', `${error.message.replace(/\.$/, '')}.`);
 }

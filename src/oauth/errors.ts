@@ -37,6 +37,8 @@ export type OAuthFailureReason =
   | 'invalid_server_url'
   /** The caller aborted the flow (AbortSignal or close()). */
   | 'cancelled'
+  /** Someone else took part in the login (its link opened by a second browser, its state brought back by one that did not open it): cancelled. */
+  | 'login_intercepted'
   /** The authorization server does not list PKCE S256 in code_challenge_methods_supported. */
   | 'pkce_unsupported'
   /** The protected resource metadata names a resource other than the configured server URL. */
@@ -157,6 +159,26 @@ export class NoTerminalError extends McpoOAuthError {
 export class OAuthCancelledError extends McpoOAuthError {
   constructor(what = 'The authorization flow was cancelled', cause?: unknown) {
     super('cancelled', what, { cause });
+  }
+}
+
+/**
+ * The loopback login was cancelled because someone other than the operator's browser took part in it: its
+ * one-time link was opened by a second browser (`link_reused`), or the authorization server sent a browser
+ * that never opened the link back with this login's state (`unbound_callback`). Nothing approved in it is
+ * saved; the next login has a new state and a new link.
+ */
+export class LoginInterceptedError extends McpoOAuthError {
+  readonly how: 'link_reused' | 'unbound_callback';
+  constructor(how: 'link_reused' | 'unbound_callback') {
+    const what =
+      how === 'link_reused'
+        ? 'a second browser opened its one-time login link, so someone else has the link'
+        : "a browser that did not open mcpo's login link came back from the authorization server with this login's state, so someone else took part in it";
+    super('login_intercepted', `The login was cancelled: ${what}. Nothing approved in it is saved; the next call (or mcpo auth login) starts a fresh login with a new link. Check who can read mcpo's console and command lines`, {
+      details: { how },
+    });
+    this.how = how;
   }
 }
 

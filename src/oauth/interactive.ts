@@ -15,6 +15,7 @@ import type { ExpectedIssuer } from './callbackParams.js';
 import { discover, expectedIssuer } from './discovery.js';
 import { AuthorizationFailedError, CallbackTimeoutError, OAuthCancelledError } from './errors.js';
 import { DEFAULT_CALLBACK_PATH, DEFAULT_CALLBACK_TIMEOUT_MS, LOOPBACK_HOST, startLoopbackReceiver, type LoopbackReceiver } from './loopback.js';
+import type { PeerIdentity } from './loopbackPeer.js';
 import { readAuthorizationCodeFromTerminal } from './paste.js';
 import { announcement, LAUNCH_BROWSER, type BrowserPolicy, type PromptIo } from './prompts.js';
 import { AuthorizationProvider } from './provider.js';
@@ -52,6 +53,8 @@ export interface InteractiveAuthorizationOptions {
   onAuthorizationUrl?: (url: string) => void;
   /** Aborting ends the wait with OAuthCancelledError (mcpo is shutting down, the server was removed). */
   signal?: AbortSignal;
+  /** Who owns a connection to the loopback receiver. Default procNetPeers() (see loopbackPeer.ts). */
+  peers?: PeerIdentity;
 }
 
 /**
@@ -93,10 +96,11 @@ async function runFlow(options: InteractiveAuthorizationOptions): Promise<Stored
         expectedState: state,
         expectedIssuer: issuer,
         timeoutMs,
-        onLinkReused: () =>
-          options.logger.warn('a second browser opened the login link; the login stays bound to the first one (if that was not you, someone else has the link: cancel this login)', {
+        onOtherUser: (uid, route) =>
+          options.logger.warn(`another local user (uid ${uid}) tried to ${route === 'link' ? 'open the login link' : 'deliver the authorization callback'}; refused, the login keeps waiting`, {
             server: options.serverName,
           }),
+        ...(options.peers ? { peers: options.peers } : {}),
         ...(signal ? { signal } : {}),
       })
     : undefined;
@@ -138,14 +142,15 @@ async function waitForCode(
 ): Promise<{ code: string }> {
   const { io } = options;
   if (receiver) {
-    // The authorization URL carries `state`: the console gets mcpo's login link, status pages less (loginLink.ts).
-    const { link, publicLink } = receiver.publish(url);
+    // The authorization URL carries `state`: the console gets mcpo's login link, status pages and the command
+    // line of the browser mcpo launches (readable by every local user) less (loginLink.ts).
+    const { link, launchLink, publicLink } = receiver.publish(url);
     options.onAuthorizationUrl?.(publicLink);
     const browser = options.browser ?? LAUNCH_BROWSER;
     io.output.write(announcement(options.serverName, link, options.reason, browser));
     if (!browser.launch) return receiver.result;
     try {
-      await io.openBrowser(link);
+      await io.openBrowser(launchLink);
     } catch (error) {
       options.logger.warn('could not open a browser; open the printed URL yourself', { server: options.serverName, error: String(error) });
     }

@@ -5,10 +5,16 @@
  * Decisions:
  * - Binds 127.0.0.1 only (never 0.0.0.0 or ::), and the redirect URI uses the IP literal, not "localhost"
  *   (RFC 8252 §8.3: "localhost" may resolve elsewhere).
- * - It also serves the flow's login link (loginLink.ts: GET /start?ticket=…), the only URL mcpo publishes:
- *   opening it binds the browser with a cookie, and a callback from a browser without that cookie is
- *   refused (403) while the login keeps waiting. So does a callback with a missing or wrong `state` (400):
- *   any page the user visits can navigate the browser to the callback, and must not be able to end the login.
+ * - It also serves the flow's login link (loginLink.ts: GET /start), the only URL mcpo publishes: opening it
+ *   binds the browser with a cookie.
+ * - Where the owner of a connection can be told (loopbackPeer.ts, Linux), a connection of another local user
+ *   is refused on both routes (403) whatever it presents, and the login keeps waiting: other users can read
+ *   every command line, so a ticket handed to a browser is no proof of anything.
+ * - A callback with a missing or wrong `state` is refused (400) while the login keeps waiting: any page the
+ *   user visits can navigate the browser to the callback, and must not be able to end the login.
+ * - A callback with the right `state` from a browser without the binding cookie, or the link opened by a
+ *   second browser (loginLink.ts), cancels the login: someone else has taken part in it, and whatever
+ *   they approved must never be saved. The next login starts over with a new state and link.
  * - The first bound callback with the right `state` decides the outcome (code, `error=`, wrong issuer), and
  *   the server then closes. A wrong code is never accepted.
  * - Other paths (e.g. /favicon.ico) get a 404 and do not end the wait; so do requests a web page fires in
@@ -17,16 +23,18 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { interpretCallback, type ExpectedIssuer } from './callbackParams.js';
-import { alreadyFinishedPage, failurePage, consoleLinkPage, linkUsedPage, notFoundPage, PAGE_HEADERS, stillWaitingPage, successPage, unboundBrowserPage } from './callbackPages.js';
+import { alreadyFinishedPage, cancelledPage, consoleLinkPage, failurePage, notFoundPage, otherUserPage, PAGE_HEADERS, stillWaitingPage, successPage } from './callbackPages.js';
 import {
   CallbackListenError,
   CallbackPortInUseError,
   CallbackTimeoutError,
+  LoginInterceptedError,
   OAuthCancelledError,
   StateMismatchError,
   type McpoOAuthError,
 } from './errors.js';
 import { LoginLink, START_PATH } from './loginLink.js';
+import { classifyPeer, procNetPeers, type PeerIdentity } from './loopbackPeer.js';
 
 /** The only address the receiver listens on. */
 export const LOOPBACK_HOST = '127.0.0.1';
@@ -60,8 +68,12 @@ export interface LoopbackReceiverOptions {
   signal?: AbortSignal;
   /** Default: the global setTimeout/clearTimeout. */
   clock?: CallbackClock;
-  /** Told when a browser other than the bound one opens the login link (someone else has the link). */
-  onLinkReused?: () => void;
+  /** Who owns a connection. Default procNetPeers() (Linux's socket tables; none elsewhere). */
+  peers?: PeerIdentity;
+  /** The operator's user: connections of another one are refused. Default the effective uid. */
+  euid?: number;
+  /** Told when another local user's connection was refused. */
+  onOtherUser?: (uid: number, route: 'link' | 'callback') => void;
 }
 
 export interface LoopbackReceiver {
@@ -70,15 +82,16 @@ export interface LoopbackReceiver {
   /** The port actually bound (useful with port 0). */
   readonly port: number;
   /**
-   * Makes the login link that leads to `authorizationUrl` (once per receiver): `link` for the operator's
-   * console and the browser mcpo launches, `publicLink` (no ticket) for status pages. Until then, and for
-   * browsers that did not open `link`, callbacks are refused.
+   * Makes the login link that leads to `authorizationUrl` (once per receiver): `link` (with its ticket) for
+   * the operator's console, `launchLink` for the browser mcpo launches (no ticket where connections' owners
+   * can be told: it goes on a command line), `publicLink` (no ticket) for status pages. Callbacks from
+   * browsers that did not open one of them cancel the login.
    */
-  publish(authorizationUrl: URL): { link: string; publicLink: string };
+  publish(authorizationUrl: URL): { link: string; launchLink: string; publicLink: string };
   /**
-   * Resolves with the authorization code; rejects with StateMismatchError, AuthorizationResponseIssuerError,
-   * AuthorizationResponseError, MissingAuthorizationCodeError, CallbackTimeoutError or OAuthCancelledError.
-   * The server closes either way.
+   * Resolves with the authorization code; rejects with AuthorizationResponseIssuerError,
+   * AuthorizationResponseError, MissingAuthorizationCodeError, LoginInterceptedError, CallbackTimeoutError
+   * or OAuthCancelledError. The server closes either way.
    */
   readonly result: Promise<{ code: string }>;
   /** Stops listening (rejecting `result` with OAuthCancelledError if still pending). Idempotent. */
@@ -106,33 +119,50 @@ export async function startLoopbackReceiver(options: LoopbackReceiverOptions): P
   let settled = false;
   let link: LoginLink | undefined;
   let responseSent: Promise<unknown> = Promise.resolve();
+  const peers = options.peers ?? procNetPeers();
+  const euid = 'euid' in options ? options.euid : process.geteuid?.();
   const server = createServer((req, res) => {
     req.resume(); // no body is expected; drain whatever comes so the socket can close cleanly
     const url = new URL(req.url ?? '/', `http://${LOOPBACK_HOST}`);
-    if (url.pathname === START_PATH && req.method === 'GET' && !settled && !isBackgroundRequest(req)) return start(req, res, url);
-    if (url.pathname !== callbackPath) return respond(res, 404, notFoundPage());
+    const route = url.pathname === START_PATH ? 'link' : url.pathname === callbackPath ? 'callback' : undefined;
+    if (route === undefined) return respond(res, 404, notFoundPage());
     if (req.method !== 'GET') return respond(res, 405, notFoundPage(), { Allow: 'GET' });
     if (settled) return respond(res, 409, alreadyFinishedPage());
     if (isBackgroundRequest(req)) return respond(res, 403, notFoundPage());
-    if (!link?.isBound(req.headers.cookie)) return respond(res, 403, unboundBrowserPage());
-    const outcome = interpretCallback(url.searchParams, options.expectedState, options.expectedIssuer);
-    if (!outcome.ok && outcome.error instanceof StateMismatchError) return respond(res, 400, stillWaitingPage(outcome.error));
-    // Settle at once, but close only once the page has gone out (or the browser hung up).
-    responseSent = new Promise((resolve) => res.once('close', resolve)).then(shutdown);
-    respond(res, outcome.ok ? 200 : 400, outcome.ok ? successPage() : failurePage(outcome.error));
-    finish(outcome.ok ? { code: outcome.code } : outcome.error, false);
+    const owner = peers.available ? peers.uidOf(req.socket).catch(() => undefined) : Promise.resolve(undefined);
+    void owner.then((uid) => {
+      if (settled) return respond(res, 409, alreadyFinishedPage());
+      const peer = classifyPeer(uid, euid);
+      if (peer === 'other') {
+        options.onOtherUser?.(uid!, route);
+        return respond(res, 403, otherUserPage());
+      }
+      return route === 'link' ? start(req, res, url, peer) : callback(req, res, url);
+    });
   });
 
-  const start = (req: IncomingMessage, res: ServerResponse, url: URL): void => {
-    const outcome = link ? link.start(url.searchParams.get('ticket'), req.headers.cookie) : { kind: 'unknown' as const };
+  const start = (req: IncomingMessage, res: ServerResponse, url: URL, opener: 'self' | 'unknown'): void => {
+    const outcome = link ? link.start(url.searchParams.get('ticket'), req.headers.cookie, opener) : { kind: 'unknown' as const };
     if (outcome.kind === 'unknown') return respond(res, 404, notFoundPage());
     if (outcome.kind === 'console') return respond(res, 200, consoleLinkPage());
-    if (outcome.kind === 'used') {
-      options.onLinkReused?.();
-      return respond(res, 409, linkUsedPage());
-    }
+    if (outcome.kind === 'reused') return settleWith(res, 409, new LoginInterceptedError('link_reused'));
     res.writeHead(302, { ...PAGE_HEADERS, Location: outcome.location, 'Set-Cookie': outcome.setCookie, Connection: 'close' });
     res.end();
+  };
+
+  const callback = (req: IncomingMessage, res: ServerResponse, url: URL): void => {
+    const outcome = interpretCallback(url.searchParams, options.expectedState, options.expectedIssuer);
+    if (!outcome.ok && outcome.error instanceof StateMismatchError) return respond(res, 400, stillWaitingPage(outcome.error));
+    if (!link?.isBound(req.headers.cookie)) return settleWith(res, 403, new LoginInterceptedError('unbound_callback'));
+    settleWith(res, outcome.ok ? 200 : 400, outcome.ok ? { code: outcome.code } : outcome.error);
+  };
+
+  /** Settles at once, but closes only once the page has gone out (or the browser hung up). */
+  const settleWith = (res: ServerResponse, status: number, outcome: { code: string } | McpoOAuthError): void => {
+    responseSent = new Promise((resolve) => res.once('close', resolve)).then(shutdown);
+    const page = outcome instanceof LoginInterceptedError ? cancelledPage(outcome) : outcome instanceof Error ? failurePage(outcome) : successPage();
+    respond(res, status, page);
+    finish(outcome, false);
   };
 
   let closing: Promise<void> | undefined;
@@ -166,7 +196,7 @@ export async function startLoopbackReceiver(options: LoopbackReceiverOptions): P
     result,
     publish: (authorizationUrl) => {
       link ??= new LoginLink(`http://${LOOPBACK_HOST}:${port}`, authorizationUrl, timeoutMs);
-      return { link: link.href, publicLink: link.publicHref };
+      return { link: link.href, launchLink: link.launchHref(peers.available && euid !== undefined), publicLink: link.publicHref };
     },
     close: async () => {
       finish(new OAuthCancelledError('The authorization callback receiver was closed'));

@@ -6,6 +6,7 @@ import {
   AuthorizationResponseError,
   CallbackPortInUseError,
   CallbackTimeoutError,
+  LoginInterceptedError,
   McpoOAuthError,
   MissingAuthorizationCodeError,
   OAuthCancelledError,
@@ -16,7 +17,11 @@ import {
   type CallbackClock,
   type LoopbackReceiver,
 } from '../../src/oauth/loopback.js';
+import type { PeerIdentity } from '../../src/oauth/loopbackPeer.js';
 import { rejection } from './rejection.js';
+
+/** A system where the owner of a connection cannot be told (anything but Linux): the ticket alone decides. */
+const UNIDENTIFIED: PeerIdentity = { available: false, uidOf: async () => undefined };
 
 const STATE = 'state-abc123';
 const receivers: LoopbackReceiver[] = [];
@@ -98,21 +103,31 @@ describe('loopback callback receiver', () => {
   });
 
   // Issue #14 item 2: another local user who learned the state approved as themselves and delivered their code.
-  it('refuses a callback with the right state from a browser that did not open the login link, and keeps waiting', async () => {
-    const receiver = await start();
-    for (const cookie of [undefined, `${cookies.get(receiver)!.split('=')[0]}=guessed`]) {
-      const res = await fetch(`${receiver.redirectUri}?code=attacker-code&state=${STATE}`, cookie ? { headers: { cookie } } : {});
+  // Refusing it and waiting on was not enough: the state had leaked, and whoever has it can try again.
+  it('cancels the login when a browser that did not open the login link brings back the right state', async () => {
+    for (const cookie of [undefined, 'guessed']) {
+      const receiver = await start();
+      const name = cookies.get(receiver)!.split('=')[0]!;
+      const res = await fetch(`${receiver.redirectUri}?code=attacker-code&state=${STATE}`, cookie ? { headers: { cookie: `${name}=${cookie}` } } : {});
       expect(res.status).toBe(403);
-      expect(await res.text()).toContain('Not the browser that started this login');
+      const body = await res.text();
+      expect(body).toContain('mcpo login cancelled');
+      expect(body).not.toContain('attacker-code');
+      const error = await rejection(receiver.result);
+      expect(error).toBeInstanceOf(LoginInterceptedError);
+      expect(error.reason).toBe('login_intercepted');
+      expect((error as LoginInterceptedError).how).toBe('unbound_callback');
+      expect(error.message).toContain('starts a fresh login with a new link');
+      // The operator's own browser comes too late: the receiver is gone, nothing of this login can complete.
+      await expect(browse(receiver, `${receiver.redirectUri}?code=good&state=${STATE}`)).rejects.toThrow();
     }
-    await browse(receiver, `${receiver.redirectUri}?code=good&state=${STATE}`).then((r) => r.text());
-    expect(await receiver.result).toEqual({ code: 'good' });
   });
 
-  it('serves the login link once: it binds the first browser (which may open it again) and refuses any other', async () => {
-    let reused = 0;
-    const receiver = await start({ onLinkReused: () => reused++ });
-    const { link, publicLink } = receiver.publish(AUTHORIZATION_URL);
+  // Issue #14: the link sat on the command line of the browser mcpo launched; another user opened it first.
+  it('where openers cannot be told apart, serves the ticket link to one browser (again and again) and cancels the login when another presents it', async () => {
+    const receiver = await start({ peers: UNIDENTIFIED });
+    const { link, launchLink, publicLink } = receiver.publish(AUTHORIZATION_URL);
+    expect(launchLink).toBe(link);
     expect(publicLink).toBe(`http://127.0.0.1:${receiver.port}/start`);
     const published = await fetch(publicLink, { redirect: 'manual' });
     expect(published.status).toBe(200);
@@ -120,15 +135,19 @@ describe('loopback callback receiver', () => {
     expect(await published.text()).toContain('only shown on the console');
     expect(link).toMatch(new RegExp(`^http://127\\.0\\.0\\.1:${receiver.port}/start\\?ticket=[\\w-]{43}$`));
     expect(link).not.toContain(STATE);
+    expect((await fetch(`${link}x`, { redirect: 'manual' })).status).toBe(404);
     const again = await browse(receiver, link, { redirect: 'manual' });
     expect(again.status).toBe(302);
     expect(again.headers.get('location')).toBe(AUTHORIZATION_URL.href);
     const other = await fetch(link, { redirect: 'manual' });
     expect(other.status).toBe(409);
     expect(other.headers.get('location')).toBeNull();
-    expect(await other.text()).toContain('already opened in another browser');
-    expect(reused).toBe(1);
-    expect((await fetch(`${link}x`, { redirect: 'manual' })).status).toBe(404);
+    expect(await other.text()).toContain('a second browser opened its one-time login link');
+    const error = await rejection(receiver.result);
+    expect(error).toBeInstanceOf(LoginInterceptedError);
+    expect((error as LoginInterceptedError).how).toBe('link_reused');
+    // Whoever opened it first cannot complete it either.
+    await expect(browse(receiver, `${receiver.redirectUri}?code=first&state=${STATE}`)).rejects.toThrow();
   });
 
   // Security review: any web page open during the login could end it with <img src="http://127.0.0.1:3030/callback">.

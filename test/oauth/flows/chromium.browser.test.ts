@@ -92,7 +92,8 @@ describe('loopback authorization in Chromium', () => {
   }, 30_000);
 
   // Issue #14 item 2: the callback reached 127.0.0.1:PORT with the cookie mcpo's link set, in a real browser.
-  it('binds the browser that opened the login link: another browser with the right state is refused', async () => {
+  // A browser without it bringing back the right state means someone else took part: the login is cancelled.
+  it('binds the browser that opened the login link: another browser with the right state cancels the login, unsaved', async () => {
     const server = await startServer({ autoApprove: false });
     const home = await tempHome();
     const operator: Page = await (await browser.newContext()).newPage();
@@ -105,14 +106,16 @@ describe('loopback authorization in Chromium', () => {
     expect(cookies).toHaveLength(1);
     expect(cookies[0]).toMatchObject({ httpOnly: true, sameSite: 'Lax', domain: '127.0.0.1' });
 
-    // Someone who learned the consent URL approves in their own browser: the callback refuses their code.
+    // Someone who learned the consent URL approves in their own browser: the callback refuses their code
+    // and ends the login, so neither their code nor the operator's later approval of that state is used.
     const intruder: Page = await (await browser.newContext()).newPage();
     await intruder.goto(operator.url());
     await intruder.getByRole('button', { name: 'Approve' }).click();
     await intruder.waitForURL(/\/callback\?/, { timeout: 10_000 });
-    expect(await intruder.locator('h1').innerText()).toBe('Not the browser that started this login');
+    expect(await intruder.locator('h1').innerText()).toBe('mcpo login cancelled');
+    await vi.waitFor(() => expect(manager.get('secure')!.status().state).toBe('failed'), { timeout: 10_000 });
+    expect(manager.get('secure')!.status().error).toContain('The login was cancelled');
     expect(server.stats().authorizationCodeRequests).toBe(0);
-    expect(manager.get('secure')!.status().state).toBe('needs_authorization');
     await manager.stop();
   }, 30_000);
 
