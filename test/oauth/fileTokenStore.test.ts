@@ -101,6 +101,8 @@ describe('FileTokenStore on disk', () => {
     expect(await readdir(path.dirname(s.location))).toEqual([path.basename(s.location)]);
   });
 
+  // On Linux through the descriptor of the tokens folder it checked (/proc/self/fd/N), so a folder swapped
+  // meanwhile by another user (a shared MCPO_HOME) receives nothing: see sharedHome.test.ts.
   it('writes a 0600 temp file in the same folder with O_EXCL, then renames it over the token file', async () => {
     const calls: string[] = [];
     const fs: StoreFs = {
@@ -116,8 +118,11 @@ describe('FileTokenStore on disk', () => {
     };
     const s = store({ fs });
     await s.save(sampleState());
-    const dir = path.dirname(s.location);
-    expect(calls).toEqual([`open ${dir} wx 600`, `rename ${dir} -> ${s.location}`]);
+    const dir = process.platform === 'linux' ? expect.stringMatching(/^\/proc\/self\/fd\/\d+$/) : path.dirname(s.location);
+    expect(calls).toEqual([expect.stringMatching(/ wx 600$/), expect.stringMatching(/^rename /)]);
+    const [, openedIn] = /^open (\S+) /.exec(calls[0]!)!;
+    expect(openedIn).toEqual(dir);
+    expect(calls[1]).toBe(`rename ${openedIn} -> ${openedIn}/${path.basename(s.location)}`);
   });
 
   it('keeps the previous file intact when the process fails between writing and renaming', async () => {

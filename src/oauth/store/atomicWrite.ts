@@ -13,13 +13,17 @@
  *   a write takes milliseconds, so 10 minutes can only be a leftover.
  * Only regular files whose whole name matches one of these patterns (with a 64-hex-digit token file
  * hash) are candidates: nothing else in the folder is ever removed.
+ *
+ * Both work in a folder opened and checked once (PrivateDir): the temp file is created, renamed and the
+ * folder synced through its descriptor, so a tokens folder swapped by another user meanwhile (a shared,
+ * non-sticky MCPO_HOME) receives nothing.
  */
 import { createHash } from 'node:crypto';
 import { hostname as osHostname } from 'node:os';
 import path from 'node:path';
 import type { Logger } from '../../log/logger.js';
 import { isProcessAlive } from './fileLock.js';
-import { errnoCode, randomSuffix, writeNewPrivateFile, type StoreFs } from './privateFiles.js';
+import { errnoCode, randomSuffix, writeNewPrivateFile, type PrivateDir, type StoreFs } from './privateFiles.js';
 
 /** A temp file without a usable pid that is older than this is a leftover: 10 minutes. */
 export const DEFAULT_STALE_TEMP_AGE_MS = 10 * 60_000;
@@ -49,29 +53,30 @@ export function tempPathFor(file: string, writer: { pid: number; hostname: strin
 }
 
 /**
- * Replaces `file` with `data` atomically: a 0600 temp file (O_EXCL, see tempPathFor) is written, fsynced,
- * then renamed over `file`. On any failure the temp file is removed and `file` keeps its previous contents.
+ * Replaces `name` in `dir` with `data` atomically: a 0600 temp file (O_EXCL, see tempPathFor) is written,
+ * fsynced, then renamed over `name`. On any failure the temp file is removed and the file keeps its previous
+ * contents.
  */
-export async function writeFileAtomic(fs: StoreFs, file: string, data: string): Promise<void> {
-  const dir = path.dirname(file);
-  const temp = tempPathFor(file);
-  inFlight.add(temp);
+export async function writeFileAtomic(fs: StoreFs, dir: PrivateDir, name: string, data: string): Promise<void> {
+  const temp = path.basename(tempPathFor(dir.shown(name)));
+  const tracked = dir.shown(temp);
+  inFlight.add(tracked);
   try {
-    await writeNewPrivateFile(fs, temp, data);
-    await fs.rename(temp, file);
+    await writeNewPrivateFile(fs, dir.entry(temp), data);
+    await fs.rename(dir.entry(temp), dir.entry(name));
   } catch (err) {
-    await fs.unlink(temp).catch(() => undefined);
+    await fs.unlink(dir.entry(temp)).catch(() => undefined);
     throw err;
   } finally {
-    inFlight.delete(temp);
+    inFlight.delete(tracked);
   }
-  await syncDir(fs, dir);
+  await dir.sync();
 }
 
 export interface SweepOptions {
   fs: StoreFs;
-  /** The tokens folder. */
-  dir: string;
+  /** The tokens folder, opened. */
+  dir: PrivateDir;
   /** Epoch ms, compared with the files' mtime (set by the OS clock, hence the default). Default Date.now. */
   now?: () => number;
   /** Default DEFAULT_STALE_TEMP_AGE_MS. */
@@ -84,21 +89,21 @@ export async function sweepStaleTempFiles(options: SweepOptions): Promise<string
   const { fs, dir } = options;
   let names: string[];
   try {
-    names = await fs.readdir(dir);
+    names = await fs.readdir(dir.self);
   } catch {
-    return []; // no folder yet (nothing to sweep), or unreadable: the store works without this
+    return []; // unreadable: the store works without this
   }
   const removed: string[] = [];
   for (const name of names) {
     const writer = WRITER_TEMP.exec(name);
     if (!writer && !ANONYMOUS_TEMPS.some((pattern) => pattern.test(name))) continue;
-    const file = path.join(dir, name);
+    const file = dir.shown(name);
     try {
-      const st = await fs.lstat(file);
+      const st = await fs.lstat(dir.entry(name));
       if (!st.isFile()) continue;
       const old = (options.now ?? Date.now)() - st.mtimeMs > (options.maxAgeMs ?? DEFAULT_STALE_TEMP_AGE_MS);
       if (!(writer ? writerGone(file, Number(writer[1]), writer[2]!, old) : old)) continue;
-      await fs.unlink(file);
+      await fs.unlink(dir.entry(name));
       removed.push(name);
       options.logger.debug('Removed a temp file left by an interrupted token write', { file });
     } catch (err) {
@@ -115,18 +120,4 @@ function writerGone(file: string, pid: number, host: string, old: boolean): bool
   if (host !== ownHostTag) return old; // another host's pids mean nothing here
   if (pid === process.pid) return !inFlight.has(file);
   return !isProcessAlive(pid);
-}
-
-/** fsync a folder so a rename in it survives a power loss; best effort (not all platforms allow it). */
-async function syncDir(fs: StoreFs, dir: string): Promise<void> {
-  try {
-    const handle = await fs.open(dir, 'r');
-    try {
-      await handle.sync();
-    } finally {
-      await handle.close();
-    }
-  } catch {
-    // Durability nicety only; the rename itself already happened.
-  }
 }

@@ -36,6 +36,11 @@ type LockInfo = z.infer<typeof LockInfoSchema>;
 
 export interface FileLockOptions {
   fs?: StoreFs;
+  /**
+   * The path the lock file is reached by, when not `lockPath` itself (which still keys the lock and names it in
+   * messages): the token store reaches it through the descriptor of the folder it checked (PrivateDir.entry).
+   */
+  at?: string;
   /** Default DEFAULT_LOCK_LEASE_MS. */
   leaseMs?: number;
   /** Default DEFAULT_LOCK_TIMEOUT_MS. */
@@ -95,11 +100,14 @@ class LockAttempt {
   private readonly hostname: string;
   private readonly alive: (pid: number) => boolean;
   private readonly logger: Logger;
+  /** Where the lock file is reached (see FileLockOptions.at). */
+  private readonly at: string;
 
   constructor(
     private readonly lockPath: string,
     options: FileLockOptions,
   ) {
+    this.at = options.at ?? lockPath;
     this.fs = options.fs ?? nodeStoreFs;
     this.leaseMs = options.leaseMs ?? DEFAULT_LOCK_LEASE_MS;
     this.timeoutMs = options.timeoutMs ?? DEFAULT_LOCK_TIMEOUT_MS;
@@ -117,7 +125,7 @@ class LockAttempt {
     for (;;) {
       const info: LockInfo = { pid: this.pid, hostname: this.hostname, acquiredAt: this.now(), token: randomSuffix() };
       if (await this.tryCreate(info)) return info;
-      const raw = await this.readRaw(this.lockPath);
+      const raw = await this.readRaw(this.at);
       if (raw === undefined) continue; // released between our attempt and the read: try again at once
       if (await this.isStale(raw)) {
         await this.breakStale(raw);
@@ -132,9 +140,9 @@ class LockAttempt {
 
   /** Removes the lock file if it is still ours (it is not if a waiter broke it after our lease ran out). */
   async release(info: LockInfo): Promise<void> {
-    const raw = await this.readRaw(this.lockPath);
+    const raw = await this.readRaw(this.at);
     if (raw !== undefined && parseLock(raw)?.token === info.token) {
-      await this.fs.unlink(this.lockPath).catch(() => undefined);
+      await this.fs.unlink(this.at).catch(() => undefined);
     } else {
       this.logger.warn('Token lock was broken by another process while held (lease exceeded)', { lock: this.lockPath });
     }
@@ -142,10 +150,10 @@ class LockAttempt {
 
   /** Creates the lock file with its contents in one step: write a temp file, then link() it into place (EEXIST if held). */
   private async tryCreate(info: LockInfo): Promise<boolean> {
-    const temp = `${this.lockPath}.${info.token}.tmp`;
+    const temp = `${this.at}.${info.token}.tmp`;
     await writeNewPrivateFile(this.fs, temp, JSON.stringify(info));
     try {
-      await this.fs.link(temp, this.lockPath);
+      await this.fs.link(temp, this.at);
       return true;
     } catch (err) {
       if (errnoCode(err) === 'EEXIST') return false;
@@ -159,7 +167,7 @@ class LockAttempt {
     const holder = parseLock(raw);
     if (!holder) {
       // Unreadable lock contents (not written by mcpo, or a disk error): judge by the file's age alone.
-      const st = await this.fs.stat(this.lockPath).catch(() => undefined);
+      const st = await this.fs.stat(this.at).catch(() => undefined);
       return st !== undefined && this.now() - st.mtimeMs > this.leaseMs;
     }
     if (this.now() - holder.acquiredAt > this.leaseMs) return true;
@@ -173,15 +181,15 @@ class LockAttempt {
    * a fresh lock, we moved the wrong one: put it back (link() never overwrites) and let the loop retry.
    */
   private async breakStale(observed: string): Promise<void> {
-    const aside = `${this.lockPath}.stale-${randomSuffix()}`;
+    const aside = `${this.at}.stale-${randomSuffix()}`;
     try {
-      await this.fs.rename(this.lockPath, aside);
+      await this.fs.rename(this.at, aside);
     } catch (err) {
       if (errnoCode(err) === 'ENOENT') return; // someone else broke or released it
       throw err;
     }
     const moved = await this.readRaw(aside);
-    if (moved !== observed) await this.fs.link(aside, this.lockPath).catch(() => undefined);
+    if (moved !== observed) await this.fs.link(aside, this.at).catch(() => undefined);
     else this.logger.warn('Broke a stale token lock', { lock: this.lockPath, holderPid: parseLock(observed)?.pid });
     await this.fs.unlink(aside).catch(() => undefined);
   }

@@ -7,7 +7,10 @@
  *   user shares, and the 0700 tokens folder alone already keeps others out.
  * - Nothing another user could have planted is used (MCPO_HOME may be a shared folder): a tokens folder or
  *   token file owned by another user, writable by group or others, or a symbolic link is refused with
- *   UntrustedTokenStoreError naming it; files are opened with O_NOFOLLOW and checked on the open handle.
+ *   UntrustedTokenStoreError naming it. The folder is opened once per operation and checked (and tightened)
+ *   on its descriptor, and every file in it reached through that descriptor (PrivateDir); files are opened
+ *   with O_NOFOLLOW and checked (and tightened) on the open handle. So another user who swaps the tokens
+ *   folder between two steps gets nothing written into theirs and no mode changed on what they point at.
  * - Files are 0600 and replaced atomically, so concurrent readers and crashes never see half a file.
  * - A corrupt, unparsable or schema-invalid file is copied aside as `<hash>.json.corrupt-<epoch ms>` (0600)
  *   and load() returns undefined, so a fresh authorization follows and its save() replaces the bad file.
@@ -27,13 +30,12 @@ import { tokenFileName, tokensDir } from './paths.js';
 import {
   PRIVATE_DIR_MODE,
   PRIVATE_FILE_MODE,
-  assertOwnedPrivately,
+  PrivateDir,
   effectiveUid,
-  ensurePrivateDir,
   errnoCode,
   nodeStoreFs,
   readOwnedFile,
-  tightenMode,
+  withPrivateDir,
   writeNewPrivateFile,
   type StoreFs,
 } from './privateFiles.js';
@@ -71,6 +73,7 @@ export class FileTokenStore implements TokenStore {
   readonly location: string;
   private readonly home: string;
   private readonly dir: string;
+  private readonly name: string;
   private readonly lockPath: string;
   private readonly fs: StoreFs;
   private readonly logger: Logger;
@@ -85,9 +88,9 @@ export class FileTokenStore implements TokenStore {
   constructor(options: FileTokenStoreOptions) {
     this.home = options.mcpoHome;
     this.dir = tokensDir(options.mcpoHome);
-    const name = tokenFileName(options.serverUrl, options.clientIdentity);
-    this.location = path.join(this.dir, name);
-    this.lockPath = path.join(this.dir, name.replace(/\.json$/, '.lock'));
+    this.name = tokenFileName(options.serverUrl, options.clientIdentity);
+    this.location = path.join(this.dir, this.name);
+    this.lockPath = path.join(this.dir, this.name.replace(/\.json$/, '.lock'));
     this.fs = options.fs ?? nodeStoreFs;
     this.logger = options.logger ?? silentLogger;
     this.now = options.now ?? Date.now;
@@ -97,36 +100,40 @@ export class FileTokenStore implements TokenStore {
   }
 
   async load(): Promise<StoredAuth | undefined> {
-    if (!(await this.checkDir())) return undefined;
-    await this.sweepOnce();
-    let raw: string;
-    try {
-      raw = (await readOwnedFile(this.fs, this.location, this.uid)).text;
-    } catch (err) {
-      if (errnoCode(err) === 'ENOENT') return undefined;
-      if (err instanceof UntrustedTokenStoreError) throw err;
-      if (errnoCode(err) === 'ELOOP') throw new UntrustedTokenStoreError(this.location, 'is a symbolic link');
-      this.logger.warn('Token file is unreadable; a fresh authorization will follow', {
-        file: this.location,
-        error: errnoCode(err) ?? 'unknown',
-      });
-      return undefined;
-    }
-    const state = parseStoredAuth(raw);
-    if (state === undefined) {
-      await this.keepCorruptAside(raw);
-      return undefined;
-    }
-    await this.tightenFile();
-    return state;
+    return withPrivateDir(this.fs, this.dir, { uid: this.uid }, async (dir) => {
+      if (!dir) return undefined; // no tokens folder yet
+      await this.sweepOnce(dir);
+      let read: Awaited<ReturnType<typeof readOwnedFile>>;
+      try {
+        read = await readOwnedFile(this.fs, dir.entry(this.name), this.uid, { shown: this.location, tightenTo: PRIVATE_FILE_MODE });
+      } catch (err) {
+        if (errnoCode(err) === 'ENOENT') return undefined;
+        if (err instanceof UntrustedTokenStoreError) throw err;
+        if (errnoCode(err) === 'ELOOP') throw new UntrustedTokenStoreError(this.location, 'is a symbolic link');
+        this.logger.warn('Token file is unreadable; a fresh authorization will follow', {
+          file: this.location,
+          error: errnoCode(err) ?? 'unknown',
+        });
+        return undefined;
+      }
+      const state = parseStoredAuth(read.text);
+      if (state === undefined) {
+        await this.keepCorruptAside(dir, read.text);
+        return undefined;
+      }
+      // Someone copied it in with looser permissions: brought back to 0600 on the descriptor it was read from.
+      if (read.tightened) this.logger.warn('Token file was readable by others; permissions set to 0600', { file: this.location });
+      return state;
+    });
   }
 
   async save(state: StoredAuth): Promise<void> {
     const valid = StoredAuthSchema.parse(state);
-    await this.sweepOnce();
     try {
-      await this.ensureDirs();
-      await writeFileAtomic(this.fs, this.location, JSON.stringify(valid, null, 2) + '\n');
+      await this.withDir(async (dir) => {
+        await this.sweepOnce(dir);
+        await writeFileAtomic(this.fs, dir, this.name, JSON.stringify(valid, null, 2) + '\n');
+      });
     } catch (err) {
       if (err instanceof UntrustedTokenStoreError) throw err;
       throw new TokenStoreIoError('write', this.location, err);
@@ -136,68 +143,74 @@ export class FileTokenStore implements TokenStore {
 
   async clear(): Promise<void> {
     try {
-      await this.fs.unlink(this.location);
+      await withPrivateDir(this.fs, this.dir, { uid: this.uid }, async (dir) => {
+        if (dir) await this.fs.unlink(dir.entry(this.name));
+      });
     } catch (err) {
+      if (err instanceof UntrustedTokenStoreError) throw err;
       if (errnoCode(err) !== 'ENOENT') throw new TokenStoreIoError('delete', this.location, err);
     }
   }
 
   async withLock<T>(fn: () => Promise<T>): Promise<T> {
+    let opened: PrivateDir;
     try {
-      await this.ensureDirs();
+      opened = await this.openDir();
     } catch (err) {
       if (err instanceof UntrustedTokenStoreError) throw err;
       throw new TokenStoreIoError('create the folder of', this.location, err);
     }
-    return withFileLock(this.lockPath, fn, this.lockOptions);
+    try {
+      return await withFileLock(this.lockPath, fn, { ...this.lockOptions, at: opened.entry(path.basename(this.lockPath)) });
+    } finally {
+      await opened.close();
+    }
   }
 
   /** Once per store: leftovers of interrupted writes go before this store reads or writes (never throws). */
-  private sweepOnce(): Promise<unknown> {
+  private sweepOnce(dir: PrivateDir): Promise<unknown> {
     this.swept ??= sweepStaleTempFiles({
       fs: this.fs,
-      dir: this.dir,
+      dir,
       logger: this.logger, // ages are judged by the real clock: file mtimes come from it, not from `now`
       ...(this.staleTempAgeMs === undefined ? {} : { maxAgeMs: this.staleTempAgeMs }),
     });
     return this.swept;
   }
 
-  private async ensureDirs(): Promise<void> {
+  /** Runs `fn` in the tokens folder, made (and the mcpo home) if missing, checked and tightened on its descriptor. */
+  private async withDir<T>(fn: (dir: PrivateDir) => Promise<T>): Promise<T> {
+    const dir = await this.openDir();
+    try {
+      return await fn(dir);
+    } finally {
+      await dir.close();
+    }
+  }
+
+  private async openDir(): Promise<PrivateDir> {
     await this.fs.mkdir(this.home, { recursive: true, mode: PRIVATE_DIR_MODE });
-    if (path.basename(this.home) === DEFAULT_HOME_BASENAME) await tightenMode(this.fs, this.home, PRIVATE_DIR_MODE);
-    await ensurePrivateDir(this.fs, this.dir, this.uid);
+    if (path.basename(this.home) === DEFAULT_HOME_BASENAME) await this.tightenHome();
+    return (await PrivateDir.open(this.fs, this.dir, { uid: this.uid, create: true, tighten: true }))!;
   }
 
-  /** False when the tokens folder does not exist yet; throws UntrustedTokenStoreError when it is not ours alone. */
-  private async checkDir(): Promise<boolean> {
+  /** The default `~/.mcpo` is brought to 0700 (on its descriptor); one the user made a symbolic link is left as it is. */
+  private async tightenHome(): Promise<void> {
     try {
-      assertOwnedPrivately(await this.fs.lstat(this.dir), this.dir, this.uid);
-      return true;
+      await (await PrivateDir.open(this.fs, this.home, { tighten: true }))?.close();
     } catch (err) {
-      if (errnoCode(err) === 'ENOENT') return false;
-      throw err;
+      if (!(err instanceof UntrustedTokenStoreError)) throw err;
     }
   }
 
-  /** A token file someone copied in with looser permissions is brought back to 0600. */
-  private async tightenFile(): Promise<void> {
-    try {
-      if (await tightenMode(this.fs, this.location, PRIVATE_FILE_MODE)) {
-        this.logger.warn('Token file was readable by others; permissions set to 0600', { file: this.location });
-      }
-    } catch {
-      // The file may have been replaced or removed meanwhile; its next save writes it 0600 anyway.
-    }
-  }
-
-  private async keepCorruptAside(raw: string): Promise<void> {
+  private async keepCorruptAside(dir: PrivateDir, raw: string): Promise<void> {
     const signature = createHash('sha256').update(raw).digest('hex');
     if (signature === this.lastCorrupt) return;
     this.lastCorrupt = signature;
-    const aside = `${this.location}.corrupt-${this.now()}`;
+    const asideName = `${this.name}.corrupt-${this.now()}`;
+    const aside = dir.shown(asideName);
     try {
-      await writeNewPrivateFile(this.fs, aside, raw);
+      await writeNewPrivateFile(this.fs, dir.entry(asideName), raw);
       this.logger.warn('Token file is corrupt; kept a copy aside, a fresh authorization will follow', {
         file: this.location,
         keptAs: aside,
