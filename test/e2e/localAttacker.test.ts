@@ -74,7 +74,7 @@ for (;;) {
     try { cmdline = readFileSync('/proc/' + pid + '/cmdline', 'utf8'); } catch {}
     link ??= new RegExp('http://127\\\\.0\\\\.0\\\\.1:' + process.env.PORT + '/start[^\\\\s\\\\0]*').exec(cmdline)?.[0];
   }
-  if (link) { console.log(JSON.stringify(await browse(link))); break; }
+  if (link) { console.log(JSON.stringify(await browse(link).catch((error) => ({ url: link, visited: [], status: 0, error: String(error) })))); break; }
   if (Date.now() > deadline) { console.log('null'); break; }
   await new Promise((resolve) => setTimeout(resolve, 10));
 }
@@ -138,7 +138,7 @@ describe.skipIf(!user)(`another local user (${user ? user.name : NOT_ROOT})`, ()
       MCPO_HOME: join(dir, 'home'),
       DISPLAY: ':0',
       BROWSER: FAKE_BROWSER,
-      FAKE_BROWSER_DELAY_MS: '1500',
+      FAKE_BROWSER_DELAY_MS: '3000',
       FAKE_BROWSER_LOG: browserLog,
       XDG_CONFIG_HOME: nowhere,
       XDG_CONFIG_DIRS: nowhere,

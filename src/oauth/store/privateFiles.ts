@@ -49,7 +49,8 @@ export class PrivateDir {
   private constructor(
     /** The folder's path, for messages. */
     readonly path: string,
-    private readonly handle: nodeFs.FileHandle,
+    /** None on Windows, where folders cannot be opened: checks and names go by path there. */
+    private readonly handle: nodeFs.FileHandle | undefined,
   ) {}
 
   /**
@@ -59,6 +60,7 @@ export class PrivateDir {
    */
   static async open(fs: StoreFs, dir: string, options: { uid?: number | undefined; create?: boolean; tighten?: boolean }): Promise<PrivateDir | undefined> {
     if (options.create) await fs.mkdir(dir, { recursive: true, mode: PRIVATE_DIR_MODE });
+    if (process.platform === 'win32') return PrivateDir.byPath(fs, dir, options);
     let handle: nodeFs.FileHandle;
     try {
       handle = await fs.open(dir, DIR_FLAGS);
@@ -81,14 +83,28 @@ export class PrivateDir {
     }
   }
 
+  /** Windows: the same checks by path (no owners there, and no way to open a folder). */
+  private static async byPath(fs: StoreFs, dir: string, options: { uid?: number | undefined; tighten?: boolean }): Promise<PrivateDir | undefined> {
+    let st: Stats;
+    try {
+      st = await fs.lstat(dir);
+    } catch (err) {
+      if (errnoCode(err) === 'ENOENT') return undefined;
+      throw err;
+    }
+    if ('uid' in options) assertOwnedPrivately(st, dir, options.uid);
+    if (options.tighten && (st.mode & 0o077) !== 0) await fs.chmod(dir, PRIVATE_DIR_MODE);
+    return new PrivateDir(dir, undefined);
+  }
+
   /** The path that reaches `name` in this folder (through the descriptor where the system allows it). */
   entry(name: string): string {
-    return FD_PATHS ? `/proc/self/fd/${this.handle.fd}/${name}` : path.join(this.path, name);
+    return FD_PATHS && this.handle ? `/proc/self/fd/${this.handle.fd}/${name}` : path.join(this.path, name);
   }
 
   /** The path to reach the folder itself (for readdir). */
   get self(): string {
-    return FD_PATHS ? `/proc/self/fd/${this.handle.fd}` : this.path;
+    return FD_PATHS && this.handle ? `/proc/self/fd/${this.handle.fd}` : this.path;
   }
 
   /** `name` in this folder, for messages. */
@@ -98,11 +114,11 @@ export class PrivateDir {
 
   /** fsync the folder, so a rename in it survives a power loss; best effort (not all platforms allow it). */
   async sync(): Promise<void> {
-    await this.handle.sync().catch(() => undefined);
+    await this.handle?.sync().catch(() => undefined);
   }
 
   async close(): Promise<void> {
-    await this.handle.close().catch(() => undefined);
+    await this.handle?.close().catch(() => undefined);
   }
 }
 
