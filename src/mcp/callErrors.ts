@@ -5,7 +5,7 @@
 import { ErrorCode, McpError } from '@modelcontextprotocol/sdk/types.js';
 import { McpoError } from '../errors.js';
 import { ERROR_TEXT_MAX_CHARS, redactText, truncateText } from '../log/redactText.js';
-import type { PendingAuthorization } from './types.js';
+import type { CallSignal, PendingAuthorization } from './types.js';
 import { CallQueueTimeoutError } from './callLimiter.js';
 import { isUnreachable } from './sessionLoss.js';
 
@@ -17,7 +17,7 @@ export interface CallFailureContext {
    * The caller's signal: an abort by the REST client is CANCELLED, not a timeout; an abort whose reason is an
    * McpoError (mcpo shutting down: 503) is answered with that error, whatever the SDK made of it.
    */
-  signal?: AbortSignal;
+  signal?: CallSignal;
 }
 
 export function mapCallError(error: unknown, context: CallFailureContext): McpoError {

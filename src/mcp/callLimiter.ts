@@ -8,6 +8,8 @@
  * leave in arrival order, and one whose client went away is dropped before it is ever sent.
  */
 
+import type { CallSignal } from './types.js';
+
 export const DEFAULT_MAX_CONCURRENT_CALLS = 32;
 
 /** Why a call never got its turn. */
@@ -28,7 +30,7 @@ interface Waiter {
 
 export interface AcquireOptions {
   /** Aborting it leaves the queue at once (rejecting with the signal's reason). */
-  signal?: AbortSignal;
+  signal?: CallSignal;
   /** Longest wait for a turn, ms; then CallQueueTimeoutError. Default: no limit. */
   maxWaitMs?: number;
 }

@@ -26,7 +26,7 @@ import { openWithin, type OpenedAndListed } from './openWithin.js';
 import { listAllTools, toolListOptions, ToolListError } from './toolList.js';
 import { Wakeup } from './wakeup.js';
 import type { TransportContext } from './transport.js';
-import type { CallOptions, CallToolResult, PendingAuthorization, ServerHandle, ServerStatus, Tool, TransportKind } from './types.js';
+import type { CallOptions, CallSignal, CallToolResult, PendingAuthorization, ServerHandle, ServerStatus, Tool, TransportKind } from './types.js';
 
 /** Default per-call timeout when the entry sets none: 60 s, as the SDK's own default. */
 export const DEFAULT_CALL_TIMEOUT_MS = 60_000;
@@ -164,7 +164,7 @@ export class Session implements ServerHandle {
    * stays unreachable answers 503 at once, not after a series of retries). Rejects with an McpoError (503
    * SERVER_UNAVAILABLE with Retry-After, NEEDS_AUTHORIZATION), or with the signal's reason when it aborts.
    */
-  async awaitReady(waitMs: number, signal?: AbortSignal): Promise<Client> {
+  async awaitReady(waitMs: number, signal?: CallSignal): Promise<Client> {
     // The user did not complete an authorization: a call starts a new one (its URL comes back in the 503).
     if (this.phase.state === 'failed') void this.connect();
     else if (this.phase.state === 'reconnecting' && this.now() - this.lastAttemptAt >= ON_DEMAND_ATTEMPT_SPACING_MS) void this.connect();

@@ -14,7 +14,8 @@ import { isSessionLost } from './sessionLoss.js';
 import { callAsTask } from './taskCall.js';
 import { withForwardedHeaders, type RequestHeaders } from './forwardedHeaders.js';
 import type { PhaseName } from './sessionPhase.js';
-import type { CallOptions, CallToolResult, PendingAuthorization } from './types.js';
+import { protocolSignal } from './sdkInternals.js';
+import type { CallOptions, CallSignal, CallToolResult, PendingAuthorization } from './types.js';
 
 /** What a call needs from the Session that owns the connection. */
 export interface CallHost {
@@ -30,7 +31,7 @@ export interface CallHost {
   /** The ready client now, if the session is ready (no wait). */
   readyClient(): Client | undefined;
   /** The ready client, waiting up to `waitMs` for one on its way (Session.awaitReady). */
-  awaitReady(waitMs: number, signal?: AbortSignal): Promise<Client>;
+  awaitReady(waitMs: number, signal?: CallSignal): Promise<Client>;
   state(): PhaseName;
   /** The server no longer knows `client`'s session: a new one (once, however many calls found out), resolved when it is ready or failed. */
   replace(client: Client, reason: string): Promise<void>;
@@ -52,7 +53,7 @@ interface CallInProgress {
   args: Record<string, unknown>;
   timeoutMs: number;
   deadline: number;
-  signal?: AbortSignal;
+  signal?: CallSignal;
   /** Sent with the call's HTTP requests (client_header_forwarding). */
   headers?: Readonly<Record<string, string>>;
 }
@@ -165,7 +166,7 @@ export class SessionCalls {
     // callTool's client-side outputSchema check would turn a server's bad output into a misleading -32602.
     return client.request({ method: 'tools/call', params: { name: call.tool, arguments: call.args } }, CallToolResultSchema, {
       timeout: Math.min(left, call.timeoutMs),
-      ...(call.signal ? { signal: call.signal } : {}),
+      signal: call.signal && protocolSignal(call.signal),
     }) as Promise<CallToolResult>;
   }
 

@@ -16,10 +16,11 @@
 import type { ChildProcess } from 'node:child_process';
 import type { Writable } from 'node:stream';
 import { StdioClientTransport, type StdioServerParameters } from '@modelcontextprotocol/sdk/client/stdio.js';
-import { ReadBuffer, serializeMessage } from '@modelcontextprotocol/sdk/shared/stdio.js';
+import { serializeMessage } from '@modelcontextprotocol/sdk/shared/stdio.js';
 import type { JSONRPCMessage } from '@modelcontextprotocol/sdk/types.js';
 import { liveChildren, type LiveChildren } from './liveChildren.js';
 import { descendants, signalProcesses, union } from './processTree.js';
+import { replaceStdioReadBuffer, stdioChild, stdioReadBuffer } from './sdkInternals.js';
 import { explainSpawnFailure, type ChildExit, type FileChecks } from './spawnFailure.js';
 import { LineReadBuffer } from './stdioReadBuffer.js';
 
@@ -50,14 +51,13 @@ export class BatchingStdioTransport extends StdioClientTransport {
     private readonly options: StdioTransportOptions = {},
   ) {
     super(server);
-    // The SDK keeps its read buffer in a private field; if it is ever renamed, its own buffer stays (a test watches).
-    const fields = this as unknown as { _readBuffer?: unknown };
-    if (fields._readBuffer instanceof ReadBuffer) fields._readBuffer = new LineReadBuffer({ maxBufferSize: server.maxBufferSize });
+    // If the SDK's private field is ever renamed, its own buffer stays.
+    replaceStdioReadBuffer(this, new LineReadBuffer({ maxBufferSize: server.maxBufferSize }));
   }
 
   /** Whether lines from the child are checked by LineReadBuffer rather than the SDK's zod parse. */
   get quickReads(): boolean {
-    return (this as unknown as { _readBuffer?: unknown })._readBuffer instanceof LineReadBuffer;
+    return stdioReadBuffer(this) instanceof LineReadBuffer;
   }
 
   /** Starts the child; a child that cannot be started rejects with a SpawnError naming the reason. */
@@ -154,7 +154,6 @@ export class BatchingStdioTransport extends StdioClientTransport {
   }
 
   private child(): ChildProcess | undefined {
-    // The SDK keeps the child in a private field and exposes only its pid; reading it is the one coupling here.
-    return (this as unknown as { _process?: ChildProcess })._process;
+    return stdioChild(this);
   }
 }

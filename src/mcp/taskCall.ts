@@ -14,7 +14,9 @@ import {
   type CallToolResult,
   type Task,
 } from '@modelcontextprotocol/sdk/types.js';
+import { protocolSignal } from './sdkInternals.js';
 import { isSessionLost } from './sessionLoss.js';
+import type { CallSignal } from './types.js';
 
 /** Polling more often than this would let a server (pollInterval 0) turn a call into a busy loop. */
 export const MIN_POLL_INTERVAL_MS = 100;
@@ -30,14 +32,14 @@ export interface TaskCall {
   args: Record<string, unknown>;
   /** performance.now() time by which the result must be in. */
   deadline: number;
-  signal?: AbortSignal;
+  signal?: CallSignal;
 }
 
 const FINISHED: ReadonlySet<Task['status']> = new Set(['completed', 'failed', 'cancelled']);
 
 export async function callAsTask(client: Client, call: TaskCall): Promise<CallToolResult> {
   const timeLeft = () => Math.ceil(call.deadline - performance.now());
-  const options = () => ({ timeout: Math.max(1, timeLeft()), ...(call.signal ? { signal: call.signal } : {}) });
+  const options = () => ({ timeout: Math.max(1, timeLeft()), signal: call.signal && protocolSignal(call.signal) });
   const created = await client.request({ method: 'tools/call', params: { name: call.tool, arguments: call.args, task: {} } }, CreateTaskResultSchema, options());
   let task: Task = created.task;
   try {
@@ -66,7 +68,7 @@ async function cancelTask(client: Client, taskId: string): Promise<void> {
 }
 
 /** Resolves after `ms`, or rejects with the signal's reason when it aborts first. */
-function sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
+function sleep(ms: number, signal: CallSignal | undefined): Promise<void> {
   return new Promise((resolve, reject) => {
     if (signal?.aborted) return reject(signal.reason);
     const onAbort = () => {

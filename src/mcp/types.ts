@@ -54,12 +54,27 @@ export interface PendingAuthorization {
   scope?: string;
 }
 
+/**
+ * What a call's abort signal must have: the members the SDK's Protocol.request reads of its `signal` option and
+ * mcpo's own waits use. An AbortSignal has them; so has the HTTP layer's lighter stand-in, built without an
+ * AbortController per request (src/server/disconnectSignal.ts). It reaches the SDK through protocolSignal()
+ * in sdkInternals.ts, whose test fails if Protocol.request starts reading anything else.
+ */
+export interface CallSignal {
+  readonly aborted: boolean;
+  readonly reason: unknown;
+  throwIfAborted(): void;
+  /** `once` changes nothing: a signal aborts at most once. */
+  addEventListener(type: 'abort', listener: (event: Event) => void, options?: { once?: boolean }): void;
+  removeEventListener(type: 'abort', listener: (event: Event) => void): void;
+}
+
 export interface CallOptions {
   /**
    * Aborts the upstream call (sends notifications/cancelled). The call then rejects with CANCELLED, or with the
    * abort's reason when that is an McpoError (how a shutdown answers calls 503).
    */
-  signal?: AbortSignal;
+  signal?: CallSignal;
   /** Overrides the server's configured per-call timeout, in milliseconds. */
   timeoutMs?: number;
   /** The REST request's headers: a server with client_header_forwarding passes the allowed ones on. */

@@ -7,7 +7,8 @@
  *   (RFC 6750 §3.1; MCP authorization spec, scope challenge handling).
  * Request bodies are strings (JSON-RPC), so a request can be sent again as it was.
  */
-import { isWithinOrigin, type FetchLike } from '@modelcontextprotocol/sdk/shared/transport.js';
+import type { FetchLike } from '@modelcontextprotocol/sdk/shared/transport.js';
+import { isWithinOrigin } from '../mcp/sdkInternals.js';
 import { readChallenge, type BearerChallenge } from './scopes.js';
 
 /** What the wrapper needs from the server's OAuth state. */

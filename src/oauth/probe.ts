@@ -5,7 +5,8 @@
  * configured headers are sent with it.
  */
 import { LATEST_PROTOCOL_VERSION } from '@modelcontextprotocol/sdk/types.js';
-import { fetchWithinOrigin, type FetchLike } from '@modelcontextprotocol/sdk/shared/transport.js';
+import type { FetchLike } from '@modelcontextprotocol/sdk/shared/transport.js';
+import { fetchWithinOrigin } from '../mcp/sdkInternals.js';
 import type { RemoteEntry } from '../config/types.js';
 import { readChallenge, type BearerChallenge } from './scopes.js';
 

@@ -4,7 +4,8 @@
  * endpoint uses (RFC 7009 §2.1).
  */
 import { selectClientAuthMethod } from '@modelcontextprotocol/sdk/client/auth.js';
-import { fetchWithinOrigin, type FetchLike } from '@modelcontextprotocol/sdk/shared/transport.js';
+import type { FetchLike } from '@modelcontextprotocol/sdk/shared/transport.js';
+import { fetchWithinOrigin } from '../mcp/sdkInternals.js';
 import type { OAuthConfig } from '../config/types.js';
 import { RevocationError } from './errors.js';
 import { resolveClient } from './provider.js';

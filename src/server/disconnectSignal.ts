@@ -10,6 +10,7 @@
 import { ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import type { Context } from 'hono';
+import type { CallSignal } from '../mcp/types.js';
 import type { ShuttingDown } from './shuttingDown.js';
 
 type Listener = (event: Event) => void;
@@ -38,11 +39,8 @@ function onConnectionClose(socket: Socket, callback: () => void): () => void {
   return () => waiting.delete(callback);
 }
 
-/**
- * The subset of AbortSignal that the MCP SDK's Protocol.request, the session and waitForTools use
- * (`aborted`, `reason`, `throwIfAborted`, add/removeEventListener('abort')).
- */
-class ResponseCloseSignal {
+/** A CallSignal: the members of an AbortSignal that the MCP SDK's Protocol.request, the session and waitForTools use. */
+class ResponseCloseSignal implements CallSignal {
   aborted = false;
   reason: unknown = undefined;
   onabort: Listener | null = null;
@@ -101,7 +99,7 @@ function nodeResponse(c: Context): ServerResponse | undefined {
  * connection is gone by now, e.g. while the body was read: its close event will not come again), or when
  * `shutdown` stops the calls in flight.
  */
-export function responseCloseSignal(outgoing: ServerResponse, shutdown?: ShuttingDown): AbortSignal {
+export function responseCloseSignal(outgoing: ServerResponse, shutdown?: ShuttingDown): CallSignal {
   // No socket of its own yet: a pipelined response waiting for its turn, on its request's connection.
   const socket = outgoing.socket ?? outgoing.req.socket;
   if (outgoing.destroyed || socket === null || socket.destroyed) return AbortSignal.abort(new Error(PREMATURE_CLOSE));
@@ -109,8 +107,7 @@ export function responseCloseSignal(outgoing: ServerResponse, shutdown?: Shuttin
     outgoing.shouldKeepAlive = false;
     return AbortSignal.abort(shutdown.reason);
   }
-  // The SDK and our callers only use the members ResponseCloseSignal implements.
-  return new ResponseCloseSignal(outgoing, shutdown) as unknown as AbortSignal;
+  return new ResponseCloseSignal(outgoing, shutdown);
 }
 
 /**
@@ -118,7 +115,7 @@ export function responseCloseSignal(outgoing: ServerResponse, shutdown?: Shuttin
  * the calls in flight. Served by @hono/node-server: a light listener on the Node response; otherwise
  * (app.request in tests, other runtimes) the request's own signal.
  */
-export function disconnectSignal(c: Context, shutdown?: ShuttingDown): AbortSignal {
+export function disconnectSignal(c: Context, shutdown?: ShuttingDown): CallSignal {
   const outgoing = nodeResponse(c);
   if (outgoing) return responseCloseSignal(outgoing, shutdown);
   return shutdown ? AbortSignal.any([c.req.raw.signal, shutdown.signal()]) : c.req.raw.signal;

@@ -6,7 +6,7 @@ import { ValidationError } from '../errors.js';
 import type { Logger } from '../log/logger.js';
 import { redactSecretValues } from '../log/secretValues.js';
 import type { RequestHeaders } from '../mcp/forwardedHeaders.js';
-import type { ServerHandle } from '../mcp/types.js';
+import type { CallSignal, ServerHandle } from '../mcp/types.js';
 import type { CompiledTool } from '../openapi/catalog.js';
 import { mapToolResult } from '../openapi/result.js';
 import { SECURITY_HEADERS } from './securityHeaders.js';
@@ -18,7 +18,7 @@ export interface ToolInvocation {
   tool: string;
   args: Record<string, unknown>;
   /** Aborts the upstream call: the HTTP client went away (CANCELLED), or mcpo is shutting down (its reason, a 503, is the answer). */
-  signal: AbortSignal;
+  signal: CallSignal;
   /** The REST request's headers, read only for servers that forward some (client_header_forwarding). */
   requestHeaders: RequestHeaders;
   logger: Logger;

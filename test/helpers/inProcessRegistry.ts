@@ -13,6 +13,7 @@ import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { ErrorCode, McpError } from '@modelcontextprotocol/sdk/types.js';
 import { z } from 'zod';
 import { McpoError } from '../../src/errors.js';
+import { protocolSignal } from '../../src/mcp/sdkInternals.js';
 import type {
   CallOptions,
   CallToolResult,
@@ -81,7 +82,7 @@ class InProcessHandle implements ServerHandle {
     }
     try {
       const result = await this.client.callTool({ name: tool, arguments: args }, undefined, {
-        ...(options.signal ? { signal: options.signal } : {}),
+        signal: options.signal && protocolSignal(options.signal),
         ...(options.timeoutMs === undefined ? {} : { timeout: options.timeoutMs }),
       });
       return result as CallToolResult;

@@ -4,6 +4,7 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import type { JSONRPCMessage } from '@modelcontextprotocol/sdk/types.js';
+import { stdioChild } from '../../src/mcp/sdkInternals.js';
 import { BatchingStdioTransport } from '../../src/mcp/stdioTransport.js';
 
 // Answers every chunk it reads from stdin with one notification: how many lines, and their ids in order.
@@ -102,7 +103,7 @@ describe('BatchingStdioTransport', () => {
 
   it('does not leave a send waiting forever when the child goes away with the message still buffered', async () => {
     const { transport: t } = await started();
-    const stdin = (t as unknown as { _process: { stdin: import('node:stream').Writable } })._process.stdin;
+    const stdin = stdioChild(t)!.stdin!;
     // More than the high-water mark in one turn, so the last send waits for the buffer to drain; the pipe then closes.
     const sends = Array.from({ length: 40 }, (_, i) => t.send({ jsonrpc: '2.0', id: i, method: 'ping', params: { pad: 'x'.repeat(1000) } }));
     stdin.destroy();

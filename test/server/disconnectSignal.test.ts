@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { getRequestListener } from '@hono/node-server';
 import { Hono } from 'hono';
 import { afterEach, expect, it } from 'vitest';
+import type { CallSignal } from '../../src/mcp/types.js';
 import { disconnectSignal } from '../../src/server/disconnectSignal.js';
 
 function deferred(): { promise: Promise<void>; resolve: () => void } {
@@ -25,7 +26,7 @@ async function serve(app: Hono): Promise<string> {
 }
 
 it('aborts, with listeners called once, when the client disconnects before the response is written', async () => {
-  let signal: AbortSignal | undefined;
+  let signal: CallSignal | undefined;
   let calls = 0;
   const aborted = deferred();
   const reached = deferred();
@@ -54,7 +55,7 @@ it('aborts, with listeners called once, when the client disconnects before the r
 });
 
 it('does not abort when the response completes normally', async () => {
-  let signal: AbortSignal | undefined;
+  let signal: CallSignal | undefined;
   const app = new Hono().post('/', (c) => {
     signal = disconnectSignal(c);
     return c.text('done');

@@ -21,7 +21,8 @@
 import type { Readable } from 'node:stream';
 import { StreamableHTTPError } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { mediaTypeEssence } from '@modelcontextprotocol/sdk/shared/mediaType.js';
-import { fetchWithinOrigin, unfollowedRedirect, type FetchLike, type Transport, type TransportSendOptions } from '@modelcontextprotocol/sdk/shared/transport.js';
+import type { FetchLike, Transport, TransportSendOptions } from '@modelcontextprotocol/sdk/shared/transport.js';
+import { fetchWithinOrigin, unfollowedRedirect } from '../sdkInternals.js';
 import { ErrorCode, McpError, type JSONRPCErrorResponse, type JSONRPCMessage } from '@modelcontextprotocol/sdk/types.js';
 import { DEFAULT_RECONNECTION, EventStreams, type AwaitedRequest, type ReconnectionOptions, type StreamContext } from './eventStreams.js';
 import { asJsonRpcMessage, responseId } from '../jsonRpcMessage.js';
