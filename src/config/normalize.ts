@@ -49,6 +49,7 @@ export function normalizeEntry(name: string, entry: ServerEntryFile): ServerEntr
     maxToolPages: entry.maxToolPages,
     maxToolListBytes: entry.maxToolListBytes,
     headerForwarding: normalizeHeaderForwarding(entry.client_header_forwarding),
+    sdkTransport: entry.sdkTransport,
   });
   if (entry.command !== undefined) {
     return defined({ ...common, kind: 'stdio' as const, command: entry.command, args: entry.args ?? [], env: entry.env ?? {}, inheritEnv: entry.inheritEnv ?? true, cwd: entry.cwd });

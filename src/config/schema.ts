@@ -136,6 +136,8 @@ export const serverEntrySchema = z
       .max(MAX_TIMEOUT_SECONDS, `must be at most ${MAX_TIMEOUT_SECONDS} seconds (about 24 days)`)
       .optional(),
     oauth: oauthSchema.optional(),
+    /** true: the SDK's own client transport instead of mcpo's, for a server that misbehaves with mcpo's (src/mcp/transport.ts). */
+    sdkTransport: z.boolean().optional(),
     /** `"disabled": true` (as Cline and Claude Code write it) leaves the server out. */
     disabled: z.boolean().optional(),
   })

@@ -24,6 +24,8 @@ export interface CommonEntry {
   maxToolPages?: number;
   /** Bytes of tool definitions (as JSON) the server may list. Undefined: DEFAULT_MAX_TOOL_LIST_BYTES (32 MiB). */
   maxToolListBytes?: number;
+  /** true: the SDK's own client transport instead of mcpo's (`"sdkTransport": true`). Undefined: mcpo's. */
+  sdkTransport?: boolean;
 }
 
 /** A local MCP server started as a child process speaking MCP over stdin/stdout. */

@@ -4,7 +4,7 @@
  */
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { SseError } from '@modelcontextprotocol/sdk/client/sse.js';
-import { StreamableHTTPError } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import { StreamableHTTPClientTransport, StreamableHTTPError } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { ErrorCode, McpError, ToolListChangedNotificationSchema } from '@modelcontextprotocol/sdk/types.js';
 import type { JsonSchemaValidator, jsonSchemaValidator } from '@modelcontextprotocol/sdk/validation/types.js';
 import type { ServerEntry } from '../config/types.js';
@@ -108,7 +108,8 @@ export const DEFAULT_END_SESSION_MS = 2_000;
  */
 export async function endSession(client: Client, withinMs: number = DEFAULT_END_SESSION_MS): Promise<void> {
   const transport = client.transport;
-  if (!(transport instanceof StreamableHttpTransport) || transport.sessionId === undefined) return;
+  const streamable = transport instanceof StreamableHttpTransport || transport instanceof StreamableHTTPClientTransport;
+  if (!streamable || transport.sessionId === undefined) return;
   let timer: NodeJS.Timeout | undefined;
   const bound = new Promise<void>((resolve) => (timer = setTimeout(resolve, withinMs)));
   await Promise.race([transport.terminateSession().catch(() => {}), bound]);

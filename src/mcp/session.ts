@@ -25,7 +25,7 @@ import { StderrTail } from './stderrTail.js';
 import { openWithin, type OpenedAndListed } from './openWithin.js';
 import { listAllTools, toolListOptions, ToolListError } from './toolList.js';
 import { Wakeup } from './wakeup.js';
-import type { TransportContext } from './transport.js';
+import { sdkTransportLimits, type TransportContext } from './transport.js';
 import type { CallOptions, CallSignal, CallToolResult, PendingAuthorization, ServerHandle, ServerStatus, Tool, TransportKind } from './types.js';
 
 /** Default per-call timeout when the entry sets none: 60 s, as the SDK's own default. */
@@ -117,6 +117,7 @@ export class Session implements ServerHandle {
     });
     this.calls = new SessionCalls(this.callHost());
     this.forwarding = forwardingRules(options.entry, options.apiKeyInAuthorization === true, options.logger);
+    if (options.entry.sdkTransport) options.logger.warn(sdkTransportLimits(options.entry), { server: this.name });
   }
 
   status(): ServerStatus {

@@ -43,8 +43,10 @@ export function isSessionGoneAnswer(status: number, text: string | null | undefi
 
 /** A call's or a stream's failure that means the server no longer has the session. */
 export function isSessionLost(error: unknown): boolean {
-  // A plain 404 StreamableHTTPError: an SDK transport (the escape hatch, the SSE fallback's probe) said it.
-  return error instanceof SessionLostError || (error instanceof StreamableHTTPError && error.code === 404);
+  if (error instanceof SessionLostError) return true;
+  // A plain StreamableHTTPError: the SDK's own transport said it (sdkTransport, the SSE fallback's probe). Its message
+  // quotes the answer's text but it keeps no headers, so a 401/403 (which may be an authentication challenge) is not taken.
+  return error instanceof StreamableHTTPError && (error.code === 404 || (error.code === 400 && isSessionGoneAnswer(400, error.message)));
 }
 
 /**

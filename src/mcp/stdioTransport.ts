@@ -38,6 +38,12 @@ export interface StdioTransportOptions {
   closeSteps?: { termAfterMs: number; killAfterMs: number };
   /** The file checks that explain a failed start. Default: node:fs. */
   fileChecks?: FileChecks;
+  /**
+   * true: messages are written and read by the SDK's own code (one write each, its line reader), for a server that
+   * misbehaves with mcpo's (`"sdkTransport": true`); the child's life (start, tracking, closing) stays as above.
+   * Default false.
+   */
+  sdkMessages?: boolean;
 }
 
 export class BatchingStdioTransport extends StdioClientTransport {
@@ -52,7 +58,7 @@ export class BatchingStdioTransport extends StdioClientTransport {
   ) {
     super(server);
     // If the SDK's private field is ever renamed, its own buffer stays.
-    replaceStdioReadBuffer(this, new LineReadBuffer({ maxBufferSize: server.maxBufferSize }));
+    if (!options.sdkMessages) replaceStdioReadBuffer(this, new LineReadBuffer({ maxBufferSize: server.maxBufferSize }));
   }
 
   /** Whether lines from the child are checked by LineReadBuffer rather than the SDK's zod parse. */
@@ -108,7 +114,7 @@ export class BatchingStdioTransport extends StdioClientTransport {
   override send(message: JSONRPCMessage): Promise<void> {
     const stdin = this.childStdin();
     // Not started or closed: the SDK's own send rejects with its "Not connected".
-    if (!stdin) return super.send(message);
+    if (!stdin || this.options.sdkMessages) return super.send(message);
     if (!this.flushScheduled && stdin.writable) {
       this.flushScheduled = true;
       stdin.cork();
@@ -142,11 +148,11 @@ export class BatchingStdioTransport extends StdioClientTransport {
   }
 
   /**
-   * Whether sends are being batched: false if the SDK ever renames the private field holding the child,
-   * in which case every message is written on its own as before (a test watches for that).
+   * Whether sends are being batched: false with `sdkMessages`, and if the SDK ever renames the private field
+   * holding the child, in which case every message is written on its own by the SDK's send.
    */
   get batching(): boolean {
-    return this.childStdin() !== undefined;
+    return !this.options.sdkMessages && this.childStdin() !== undefined;
   }
 
   private childStdin(): Writable | undefined {

@@ -1,11 +1,15 @@
 /**
  * Builds the client transport for one configured server. The only place that knows how each transport
  * kind is constructed; OAuth plugs in through `auth`, whose fetch adds the token.
+ *
+ * An entry with `"sdkTransport": true` gets the SDK's own transports instead of mcpo's, for a server that
+ * misbehaves with mcpo's: see createSdkTransport() for what of mcpo's still applies.
  */
 import { SSEClientTransport } from '@modelcontextprotocol/sdk/client/sse.js';
+import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import type { Readable } from 'node:stream';
-import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
-import type { ServerEntry } from '../config/types.js';
+import type { FetchLike, Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
+import type { RemoteEntry, ServerEntry } from '../config/types.js';
 import { childEnvironment } from '../config/childEnv.js';
 import { DEFAULT_REQUEST_IDLE_MS, mcpHttpFetch, withIdleLimit } from './httpFetch.js';
 import { boundedEventStreams } from './http/eventSizeGuard.js';
@@ -37,17 +41,21 @@ const IDLE_MARGIN_MS = 5_000;
 /** Creates a transport of a concrete kind (never 'auto': the session decides the fallback). */
 export function createTransport(entry: ServerEntry, kind: TransportKind, context: TransportContext): Transport {
   if (entry.kind === 'stdio') {
-    const transport = new BatchingStdioTransport({
-      command: entry.command,
-      args: entry.args,
-      env: childEnvironment(entry.env, context.parentEnv, { inherit: entry.inheritEnv }),
-      ...(entry.cwd === undefined ? {} : { cwd: entry.cwd }),
-      stderr: 'pipe',
-    });
+    const transport = new BatchingStdioTransport(
+      {
+        command: entry.command,
+        args: entry.args,
+        env: childEnvironment(entry.env, context.parentEnv, { inherit: entry.inheritEnv }),
+        cwd: entry.cwd,
+        stderr: 'pipe',
+      },
+      { sdkMessages: entry.sdkTransport === true },
+    );
     const stderr = transport.stderr as Readable | null;
     if (stderr && context.onStderrLine) forwardLines(stderr, context.onStderrLine);
     return transport;
   }
+  if (entry.sdkTransport) return createSdkTransport(entry, kind, context);
   const url = new URL(entry.url);
   // Configured headers go to the MCP server's requests only: with `auth`, authorization-server requests
   // are made by src/oauth with its own fetch, never through this transport's requestInit.
@@ -64,6 +72,33 @@ export function createTransport(entry: ServerEntry, kind: TransportKind, context
     return new SSEClientTransport(url, { requestInit, fetch: boundedEventStreams(fetch, context.maxEventBytes) });
   }
   return new StreamableHttpTransport(url, { fetch, headers: entry.headers, ...(context.maxEventBytes === undefined ? {} : { maxEventBytes: context.maxEventBytes }) });
+}
+
+/**
+ * The SDK's StreamableHTTPClientTransport or SSEClientTransport over the global fetch (undici), as the SDK uses them
+ * by default, with what of mcpo's applies through their `fetch` option: OAuth (its fetch then wraps the global
+ * fetch: src/oauth/setup.ts), client_header_forwarding, and the size bound of one event-stream event. What does not
+ * apply is in sdkTransportLimits(). (Stdio: the SDK's own sends and line reader, see StdioTransportOptions.sdkMessages.)
+ */
+function createSdkTransport(entry: RemoteEntry, kind: TransportKind, context: TransportContext): Transport {
+  const url = new URL(entry.url);
+  const base: FetchLike = context.auth?.fetch ?? ((target, init) => fetch(target, init));
+  const forwarding = entry.headerForwarding ? forwardingFetch(base) : base;
+  const options = { requestInit: { headers: entry.headers }, fetch: boundedEventStreams(forwarding, context.maxEventBytes) };
+  return kind === 'sse' ? new SSEClientTransport(url, options) : new StreamableHTTPClientTransport(url, options);
+}
+
+/** What of mcpo's own transport does not apply to an entry with `"sdkTransport": true`: the start-up warning's text. */
+export function sdkTransportLimits(entry: ServerEntry): string {
+  if (entry.kind === 'stdio') {
+    return "served through the SDK's stdio transport (sdkTransport): each message is written on its own, and each line read and checked by the SDK";
+  }
+  const fetchLimit = 'its requests go through the global fetch, which gives up on a response silent for 300 s whatever the call\'s timeout';
+  if (entry.kind === 'sse') return `served through the SDK's SSE transport (sdkTransport): ${fetchLimit}`;
+  return (
+    `served through the SDK's HTTP transports (sdkTransport): ${fetchLimit}; a JSON answer has no size bound; a call whose stream ends ` +
+    'unanswered waits for its timeout; the notification stream is reopened each time it ends, and given up after 2 failed reopenings'
+  );
 }
 
 function forwardLines(stream: Readable, onLine: (line: string) => void): void {

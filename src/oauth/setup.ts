@@ -64,8 +64,9 @@ export class OAuthSupport {
   /** The ServerAuth of an OAuth entry (created on first use), undefined for other entries. */
   forEntry(entry: ServerEntry): ServerAuth | undefined {
     if (!isOAuthEntry(entry)) return undefined;
-    // Keyed by what the state belongs to, so a reloaded entry with another URL or client starts afresh.
-    const key = JSON.stringify([entry.name, entry.url, storeIdentity(entry).clientIdentity, entry.oauth.storageType]);
+    // Keyed by what the state belongs to, so a reloaded entry with another URL or client starts afresh; and by the
+    // fetch its transport uses underneath (sdkTransport), which is fixed when it is made.
+    const key = JSON.stringify([entry.name, entry.url, storeIdentity(entry).clientIdentity, entry.oauth.storageType, entry.sdkTransport === true]);
     let auth = this.byName.get(key);
     if (!auth) {
       const { deps } = this;
@@ -77,8 +78,9 @@ export class OAuthSupport {
         io: deps.io,
         logger: deps.logger,
         fetch: deps.fetch ?? ((url, init) => fetch(url, init)),
-        // MCP requests take the node:http fetch every other HTTP server's transport uses (src/mcp/httpFetch.ts).
-        transportFetch: deps.fetch ?? mcpHttpFetch,
+        // MCP requests take the node:http fetch every other HTTP server's transport uses (src/mcp/httpFetch.ts);
+        // with the SDK's transports (sdkTransport), the global fetch they use by default.
+        transportFetch: deps.fetch ?? (entry.sdkTransport ? undefined : mcpHttpFetch),
         now: deps.now ?? Date.now,
         sleep: deps.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms))),
         ...(deps.refreshMarginMs === undefined ? {} : { refreshMarginMs: deps.refreshMarginMs }),

@@ -87,6 +87,15 @@ describe('loading a config file', () => {
     expect((bad as Error).message).toContain("c.json: mcpServers.a.inheritEnv: must be true or false (got a string)");
   });
 
+  it('reads sdkTransport on stdio and remote entries (absent: mcpo\'s transports), anything but a boolean is an error naming it', () => {
+    const text = JSON.stringify({ mcpServers: { a: { command: 'x', sdkTransport: true }, b: { url: 'https://h/mcp', sdkTransport: true }, c: { url: 'https://h/mcp' } } });
+    const [a, b, c] = parseConfig(text, { file: 'c.json', ...noWarnings }).servers;
+    expect([a?.sdkTransport, b?.sdkTransport]).toEqual([true, true]);
+    expect(c).not.toHaveProperty('sdkTransport');
+    const bad = thrown(() => parseConfig('{"mcpServers": {"a": {"command": "x", "sdkTransport": "sdk"}}}', { file: 'c.json', ...noWarnings }));
+    expect((bad as Error).message).toContain('c.json: mcpServers.a.sdkTransport: must be true or false (got a string)');
+  });
+
   it('hides the tools of disabledTools and of disabled_tools (the Python mcpo accepts both), together when both are given', () => {
     const text = JSON.stringify({
       mcpServers: { a: { command: 'x', disabled_tools: ['drop'] }, b: { command: 'x', disabledTools: ['one', 'both'], disabled_tools: ['both', 'two'] } },

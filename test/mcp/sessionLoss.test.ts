@@ -1,6 +1,22 @@
 import { describe, expect, it } from 'vitest';
 import { StreamableHTTPError } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
-import { isSessionGoneAnswer, isUnreachable } from '../../src/mcp/sessionLoss.js';
+import { isSessionGoneAnswer, isSessionLost, isUnreachable, SessionLostError } from '../../src/mcp/sessionLoss.js';
+
+describe('isSessionLost', () => {
+  it("takes mcpo's SessionLostError, and the SDK transport's errors for a 404 or a 400 whose quoted answer says the session is gone", () => {
+    // The SDK's StreamableHTTPClientTransport (sdkTransport) words a refused POST "Error POSTing to endpoint: <body>".
+    const sdk = (status: number, body: string) => new StreamableHTTPError(status, `Error POSTing to endpoint: ${body}`);
+    expect(isSessionLost(new SessionLostError(400, 'gone'))).toBe(true);
+    expect(isSessionLost(sdk(404, 'Session not found'))).toBe(true);
+    expect(isSessionLost(sdk(400, '{"jsonrpc":"2.0","error":{"code":-32000,"message":"Bad Request: No valid session ID provided"},"id":null}'))).toBe(true);
+  });
+
+  it("does not take the SDK transport's 400 about something else, nor its 401/403 (their headers, which may challenge, are not kept)", () => {
+    expect(isSessionLost(new StreamableHTTPError(400, 'Error POSTing to endpoint: Parse error: invalid JSON'))).toBe(false);
+    expect(isSessionLost(new StreamableHTTPError(401, 'Error POSTing to endpoint: Invalid or expired session'))).toBe(false);
+    expect(isSessionLost(new Error('Session not found'))).toBe(false);
+  });
+});
 
 describe('isSessionGoneAnswer (for a request that carried Mcp-Session-Id)', () => {
   it('takes any 404 (the spec)', () => {
