@@ -8,7 +8,7 @@
  * real Response.
  */
 import type { IncomingHttpHeaders } from 'node:http';
-import { Readable } from 'node:stream';
+import { finished, Readable } from 'node:stream';
 import type { ReadableStream as WebReadableStream } from 'node:stream/web';
 
 const NODE_BODY = Symbol('mcpo.nodeBody');
@@ -161,20 +161,30 @@ export class NodeBodyResponse {
 
 /**
  * Reads `stream` to its end, or until more than `maxBytes` have come (the stream, and its connection, are then
- * destroyed): the bytes read, and whether they are the whole body.
+ * destroyed): the bytes read, and whether they are the whole body. Past `maxBytes`, `partial: 'drop'` returns no
+ * bytes rather than join all that was read (for a caller that refuses the body anyway: joining 32 MiB held the
+ * event loop for a quarter of a second on a loaded machine). Read with 'data' events, not an async iterator:
+ * each read() of the iterator joins the chunks buffered since the last one, a copy for nothing.
  */
-export async function collect(stream: Readable, maxBytes = Number.POSITIVE_INFINITY): Promise<{ bytes: Buffer; complete: boolean }> {
-  const chunks: Buffer[] = [];
-  let length = 0;
-  for await (const chunk of stream) {
-    chunks.push(chunk as Buffer);
-    length += (chunk as Buffer).length;
-    if (length > maxBytes) {
+export function collect(stream: Readable, maxBytes = Number.POSITIVE_INFINITY, partial: 'keep' | 'drop' = 'keep'): Promise<{ bytes: Buffer; complete: boolean }> {
+  return new Promise((resolve, reject) => {
+    let chunks: Buffer[] = [];
+    let length = 0;
+    // An error, or a close before the end (a connection cut mid-body), rejects as the async iterator did.
+    const stopWatching = finished(stream, (error) => (error ? reject(error) : resolve({ bytes: Buffer.concat(chunks, length), complete: true })));
+    const onData = (chunk: Buffer) => {
+      chunks.push(chunk);
+      length += chunk.length;
+      if (length <= maxBytes) return;
+      stream.off('data', onData);
+      stopWatching();
+      stream.on('error', ignore);
       stream.destroy();
-      return { bytes: Buffer.concat(chunks, length), complete: false };
-    }
-  }
-  return { bytes: Buffer.concat(chunks, length), complete: true };
+      if (partial === 'drop') chunks = [];
+      resolve({ bytes: Buffer.concat(chunks), complete: false });
+    };
+    stream.on('data', onData);
+  });
 }
 
 /** UTF-8 text as the fetch API decodes a body: a leading byte-order mark is dropped (Buffer's toString keeps it). */

@@ -57,7 +57,7 @@ export function discardBody(response: Response): void {
  * grow mcpo's memory until it died.
  */
 export async function readBody(stream: Readable, maxBytes: number): Promise<Buffer> {
-  const { bytes, complete } = await collect(stream, maxBytes);
+  const { bytes, complete } = await collect(stream, maxBytes, 'drop');
   if (!complete) throw new ResponseTooLargeError(maxBytes);
   return bytes;
 }
