@@ -23,7 +23,8 @@ import { isAnswer, isSessionLost, isUnreachable } from './sessionLoss.js';
 import { LIVE_PHASES, publicState, whyNotReady, type PhaseName, type SessionPhase } from './sessionPhase.js';
 import { StderrTail } from './stderrTail.js';
 import { openWithin, type OpenedAndListed } from './openWithin.js';
-import { listAllTools, toolListOptions, ToolListError } from './toolList.js';
+import { listAllTools, toolListOptions } from './toolList.js';
+import { isRefusedList } from './toolListError.js';
 import { Wakeup } from './wakeup.js';
 import { sdkTransportLimits, type TransportContext } from './transport.js';
 import type { CallOptions, CallSignal, CallToolResult, PendingAuthorization, ServerHandle, ServerStatus, Tool, TransportKind } from './types.js';
@@ -436,7 +437,7 @@ export class Session implements ServerHandle {
       if (this.isReadyWith(client)) this.setTools(tools);
     } catch (error) {
       // A list that does not end or is too big is the server's fault, not a slow answer's: it fails (and is retried) alone.
-      if (error instanceof ToolListError && error.bound !== 'deadline') this.lost(client, `tool list refused: ${this.describe(error)}`);
+      if (isRefusedList(error)) this.lost(client, `tool list refused: ${this.describe(error)}`);
       else this.warn('could not refresh the tool list', error);
     }
   }

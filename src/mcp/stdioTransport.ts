@@ -7,7 +7,8 @@
  * than the rest of the current turn.
  *
  * Reading, each line from the child is checked by LineReadBuffer (stdioReadBuffer.ts) instead of the SDK's zod
- * parse, which the SDK's Protocol repeats anyway.
+ * parse, which the SDK's Protocol repeats anyway; with `answerBounds`, the requests sent are tracked so that a line
+ * past a tools/list answer's bound is cut before it is parsed (answerBounds.ts).
  *
  * Its life: a child that cannot be started rejects start() with a SpawnError saying why (spawnFailure.ts);
  * a started one is tracked in LiveChildren until it exits; closing ends stdin, then sends SIGTERM and SIGKILL
@@ -18,6 +19,7 @@ import type { Writable } from 'node:stream';
 import { StdioClientTransport, type StdioServerParameters } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { serializeMessage } from '@modelcontextprotocol/sdk/shared/stdio.js';
 import type { JSONRPCMessage } from '@modelcontextprotocol/sdk/types.js';
+import { SharedStreamBounds, type AnswerBounds } from './answerBounds.js';
 import { liveChildren, type LiveChildren } from './liveChildren.js';
 import { descendants, signalProcesses, union } from './processTree.js';
 import { replaceStdioReadBuffer, stdioChild, stdioReadBuffer } from './sdkInternals.js';
@@ -44,6 +46,8 @@ export interface StdioTransportOptions {
    * Default false.
    */
   sdkMessages?: boolean;
+  /** The answers bounded more tightly than a line's maxBufferSize, by their request's method (not with sdkMessages). Default: none. */
+  answerBounds?: AnswerBounds;
 }
 
 export class BatchingStdioTransport extends StdioClientTransport {
@@ -51,14 +55,17 @@ export class BatchingStdioTransport extends StdioClientTransport {
   /** Settles every send waiting for the buffer to drain, with one listener however many wait. */
   private drained: Promise<void> | undefined;
   private exit: ChildExit | undefined;
+  /** The requests in flight, for the read buffer's answer bound. */
+  private readonly answers: SharedStreamBounds | undefined;
 
   constructor(
     private readonly server: StdioServerParameters,
     private readonly options: StdioTransportOptions = {},
   ) {
     super(server);
+    this.answers = options.answerBounds && !options.sdkMessages ? new SharedStreamBounds(options.answerBounds) : undefined;
     // If the SDK's private field is ever renamed, its own buffer stays.
-    if (!options.sdkMessages) replaceStdioReadBuffer(this, new LineReadBuffer({ maxBufferSize: server.maxBufferSize }));
+    if (!options.sdkMessages) replaceStdioReadBuffer(this, new LineReadBuffer({ maxBufferSize: server.maxBufferSize, ...(this.answers ? { answers: this.answers } : {}) }));
   }
 
   /** Whether lines from the child are checked by LineReadBuffer rather than the SDK's zod parse. */
@@ -102,6 +109,7 @@ export class BatchingStdioTransport extends StdioClientTransport {
     try {
       await super.close();
     } finally {
+      this.answers?.clear();
       for (const timer of timers) clearTimeout(timer);
       // The child ended; what it started and left behind ends with it (asked first, then made to).
       if (tree.length) {
@@ -115,6 +123,8 @@ export class BatchingStdioTransport extends StdioClientTransport {
     const stdin = this.childStdin();
     // Not started or closed: the SDK's own send rejects with its "Not connected".
     if (!stdin || this.options.sdkMessages) return super.send(message);
+    // Before the write: the answer may come back before write() returns.
+    this.answers?.sent(message);
     if (!this.flushScheduled && stdin.writable) {
       this.flushScheduled = true;
       stdin.cork();

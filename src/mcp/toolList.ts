@@ -2,18 +2,21 @@
  * Listing a server's tools (tools/list, following nextCursor) within bounds. A server is not trusted to end its
  * list: without bounds, an endless cursor chain of large pages grew mcpo to 4.2 GB and killed it with every other
  * server (issue #14). So the pages, the tools and the bytes of their definitions are counted, a cursor seen
- * before ends the list, and the whole list has a deadline; going past any of them fails this list alone.
+ * before ends the list, and the whole list has a deadline; going past any of them fails this list alone. The bytes
+ * of each page are counted before that too, by the transport as they arrive (answerBounds.ts): a single page is
+ * refused before it is parsed. Counted here, the definitions of all pages together.
  */
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { McpoError } from '../errors.js';
 import type { CommonEntry } from '../config/types.js';
+import { refusedBy } from './answerBounds.js';
+import { raiseHint, ToolListError } from './toolListError.js';
 import type { Tool } from './types.js';
 
 /** Pages of tools/list one listing follows at most. */
 export const DEFAULT_MAX_TOOL_PAGES = 100;
 /** Tools one server may list. */
 export const DEFAULT_MAX_TOOLS = 10_000;
-/** Bytes of tool definitions (as JSON) one server may list: 32 MiB. */
+/** Bytes of tool definitions (as JSON) one server may list, and of one tools/list answer as it arrives: 32 MiB. */
 export const DEFAULT_MAX_TOOL_LIST_BYTES = 32 * 1024 * 1024;
 
 export interface ToolListLimits {
@@ -26,23 +29,12 @@ export interface ToolListLimits {
 }
 
 export interface ListToolsOptions extends ToolListLimits {
+  /** The server's name, for the errors. */
+  server: string;
   /** The whole list, every page included, must have arrived within this many ms. */
   timeoutMs: number;
   /** Ends the listing early (the session gave up on this client). */
   signal?: AbortSignal;
-}
-
-/** Which bound a tool list broke: `deadline` may be a slow server; the others are a list that does not end or is too big. */
-export type ToolListBound = 'pages' | 'tools' | 'bytes' | 'cursor' | 'deadline';
-
-/** A server's tool list broke a bound (too many pages, tools or bytes, a repeated cursor, or too slow). */
-export class ToolListError extends McpoError {
-  constructor(
-    readonly bound: ToolListBound,
-    message: string,
-  ) {
-    super('UPSTREAM_ERROR', message, { details: { bound } });
-  }
 }
 
 /** Every tool of the server, following nextCursor pages, within `options`' bounds. Throws ToolListError past one. */
@@ -51,6 +43,7 @@ export async function listAllTools(client: Client, options: ListToolsOptions): P
   const maxTools = options.maxTools ?? DEFAULT_MAX_TOOLS;
   const maxBytes = options.maxBytes ?? DEFAULT_MAX_TOOL_LIST_BYTES;
   const deadline = Date.now() + options.timeoutMs;
+  const of = `server "${options.server}"`;
   const tools: Tool[] = [];
   const cursors = new Set<string>();
   let bytes = 0;
@@ -61,20 +54,21 @@ export async function listAllTools(client: Client, options: ListToolsOptions): P
     const page = await client
       .listTools(cursor === undefined ? {} : { cursor }, { timeout: remaining, ...(options.signal ? { signal: options.signal } : {}) })
       .catch((error: unknown) => {
-        throw Date.now() >= deadline ? new ToolListError('deadline', `listing tools took longer than ${seconds(options.timeoutMs)}`) : error;
+        // A transport that cut the answer at the byte bound says so (answerBounds.ts); the deadline's own error otherwise.
+        throw refusedBy(error) ?? (Date.now() >= deadline ? new ToolListError('deadline', `listing tools took longer than ${seconds(options.timeoutMs)}`) : error);
       });
     bytes += Buffer.byteLength(JSON.stringify(page.tools));
-    if (bytes > maxBytes) throw new ToolListError('bytes', `the server's tool definitions exceed ${maxBytes} bytes (the server's maxToolListBytes)`);
-    if (tools.length + page.tools.length > maxTools) throw new ToolListError('tools', `the server lists more than ${maxTools} tools (the server's maxTools)`);
+    if (bytes > maxBytes) throw new ToolListError('bytes', `the tool definitions of ${of} exceed ${maxBytes} bytes (its maxToolListBytes); ${raiseHint('maxToolListBytes')}`);
+    if (tools.length + page.tools.length > maxTools) throw new ToolListError('tools', `${of} lists more than ${maxTools} tools (its maxTools); ${raiseHint('maxTools')}`);
     // Not push(...page.tools): a page of a few hundred thousand small tools (allowed by a high maxTools) overflows the stack.
     for (const tool of page.tools) tools.push(tool);
     cursor = page.nextCursor;
     if (!cursor) return tools;
-    if (cursors.has(cursor)) throw new ToolListError('cursor', `the server's tool list repeats the cursor of an earlier page after ${pages} pages`);
+    if (cursors.has(cursor)) throw new ToolListError('cursor', `the tool list of ${of} repeats the cursor of an earlier page after ${pages} pages`);
     // The cursors kept to find a repeated one are the server's text too.
     bytes += cursor.length;
-    if (bytes > maxBytes) throw new ToolListError('bytes', `the server's tool list exceeds ${maxBytes} bytes (the server's maxToolListBytes)`);
-    if (pages >= maxPages) throw new ToolListError('pages', `the server's tool list goes on past ${maxPages} pages (the server's maxToolPages)`);
+    if (bytes > maxBytes) throw new ToolListError('bytes', `the tool list of ${of} exceeds ${maxBytes} bytes (its maxToolListBytes); ${raiseHint('maxToolListBytes')}`);
+    if (pages >= maxPages) throw new ToolListError('pages', `the tool list of ${of} goes on past ${maxPages} pages (its maxToolPages); ${raiseHint('maxToolPages')}`);
     cursors.add(cursor);
   }
 }
@@ -87,6 +81,7 @@ function seconds(ms: number): string {
 export function toolListOptions(entry: CommonEntry, timeoutMs: number, signal?: AbortSignal): ListToolsOptions {
   const { maxTools, maxToolPages, maxToolListBytes } = entry;
   return {
+    server: entry.name,
     timeoutMs,
     ...(signal ? { signal } : {}),
     ...(maxTools === undefined ? {} : { maxTools }),

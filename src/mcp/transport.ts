@@ -11,11 +11,14 @@ import type { Readable } from 'node:stream';
 import type { FetchLike, Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
 import type { RemoteEntry, ServerEntry } from '../config/types.js';
 import { childEnvironment } from '../config/childEnv.js';
+import { AnswerBounds } from './answerBounds.js';
 import { DEFAULT_REQUEST_IDLE_MS, mcpHttpFetch, withIdleLimit } from './httpFetch.js';
 import { boundedEventStreams } from './http/eventSizeGuard.js';
+import { LegacySseTransport } from './http/legacySseTransport.js';
 import { StreamableHttpTransport } from './http/streamableHttpTransport.js';
 import { BatchingStdioTransport } from './stdioTransport.js';
 import { forwardingFetch } from './forwardedHeaders.js';
+import { DEFAULT_MAX_TOOL_LIST_BYTES } from './toolList.js';
 import type { SessionAuth, TransportKind } from './types.js';
 
 export interface TransportContext {
@@ -40,6 +43,8 @@ const IDLE_MARGIN_MS = 5_000;
 
 /** Creates a transport of a concrete kind (never 'auto': the session decides the fallback). */
 export function createTransport(entry: ServerEntry, kind: TransportKind, context: TransportContext): Transport {
+  // A tools/list answer is cut at the entry's maxToolListBytes as it arrives, before it is parsed.
+  const answerBounds = new AnswerBounds({ server: entry.name, maxToolListBytes: entry.maxToolListBytes ?? DEFAULT_MAX_TOOL_LIST_BYTES });
   if (entry.kind === 'stdio') {
     const transport = new BatchingStdioTransport(
       {
@@ -49,7 +54,7 @@ export function createTransport(entry: ServerEntry, kind: TransportKind, context
         cwd: entry.cwd,
         stderr: 'pipe',
       },
-      { sdkMessages: entry.sdkTransport === true },
+      { sdkMessages: entry.sdkTransport === true, answerBounds },
     );
     const stderr = transport.stderr as Readable | null;
     if (stderr && context.onStderrLine) forwardLines(stderr, context.onStderrLine);
@@ -69,9 +74,14 @@ export function createTransport(entry: ServerEntry, kind: TransportKind, context
   const fetch = entry.headerForwarding ? forwardingFetch(limited) : limited;
   if (kind === 'sse') {
     // The SDK sends requestInit headers on the event-stream GET and on every POST alike.
-    return new SSEClientTransport(url, { requestInit, fetch: boundedEventStreams(fetch, context.maxEventBytes) });
+    return new LegacySseTransport(url, { requestInit, fetch, answerBounds, ...(context.maxEventBytes === undefined ? {} : { maxEventBytes: context.maxEventBytes }) });
   }
-  return new StreamableHttpTransport(url, { fetch, headers: entry.headers, ...(context.maxEventBytes === undefined ? {} : { maxEventBytes: context.maxEventBytes }) });
+  return new StreamableHttpTransport(url, {
+    fetch,
+    headers: entry.headers,
+    answerBounds,
+    ...(context.maxEventBytes === undefined ? {} : { maxEventBytes: context.maxEventBytes }),
+  });
 }
 
 /**
@@ -84,20 +94,24 @@ function createSdkTransport(entry: RemoteEntry, kind: TransportKind, context: Tr
   const url = new URL(entry.url);
   const base: FetchLike = context.auth?.fetch ?? ((target, init) => fetch(target, init));
   const forwarding = entry.headerForwarding ? forwardingFetch(base) : base;
-  const options = { requestInit: { headers: entry.headers }, fetch: boundedEventStreams(forwarding, context.maxEventBytes) };
+  const bound = context.maxEventBytes === undefined ? {} : { maxEventBytes: context.maxEventBytes };
+  const options = { requestInit: { headers: entry.headers }, fetch: boundedEventStreams(forwarding, bound) };
   return kind === 'sse' ? new SSEClientTransport(url, options) : new StreamableHTTPClientTransport(url, options);
 }
+
+/** The SDK's transports read a tools/list answer whole: maxToolListBytes is counted once it is parsed (answerBounds.ts is mcpo's). */
+const LIST_LIMIT = 'a tools/list answer is held to maxToolListBytes only once it has been read and parsed';
 
 /** What of mcpo's own transport does not apply to an entry with `"sdkTransport": true`: the start-up warning's text. */
 export function sdkTransportLimits(entry: ServerEntry): string {
   if (entry.kind === 'stdio') {
-    return "served through the SDK's stdio transport (sdkTransport): each message is written on its own, and each line read and checked by the SDK";
+    return `served through the SDK's stdio transport (sdkTransport): each message is written on its own, and each line read and checked by the SDK; ${LIST_LIMIT}`;
   }
   const fetchLimit = 'its requests go through the global fetch, which gives up on a response silent for 300 s whatever the call\'s timeout';
-  if (entry.kind === 'sse') return `served through the SDK's SSE transport (sdkTransport): ${fetchLimit}`;
+  if (entry.kind === 'sse') return `served through the SDK's SSE transport (sdkTransport): ${fetchLimit}; ${LIST_LIMIT}`;
   return (
     `served through the SDK's HTTP transports (sdkTransport): ${fetchLimit}; a JSON answer has no size bound; a call whose stream ends ` +
-    'unanswered waits for its timeout; the notification stream is reopened each time it ends, and given up after 2 failed reopenings'
+    `unanswered waits for its timeout; the notification stream is reopened each time it ends, and given up after 2 failed reopenings; ${LIST_LIMIT}`
   );
 }
 

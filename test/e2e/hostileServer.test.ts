@@ -50,7 +50,7 @@ it('a server whose tool list never ends fails alone, with the reason in /healthz
     if (hostile?.state === 'reconnecting' && health.servers.demo?.state === 'connected') break;
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
-  expect(hostile).toMatchObject({ state: 'reconnecting', error: expect.stringContaining("tool definitions exceed 33554432 bytes (the server's maxToolListBytes)") });
+  expect(hostile).toMatchObject({ state: 'reconnecting', error: expect.stringContaining('the tool definitions of server "hostile" exceed 33554432 bytes (its maxToolListBytes)') });
   // 32 MiB of definitions parsed once, on top of mcpo's own ~100 MB: far below what the unbounded loop reached.
   expect(peak).toBeLessThan(450 * 1024 * 1024);
   expect((await fetch(`${mcpo.url}/openapi.json`)).status).toBe(200);

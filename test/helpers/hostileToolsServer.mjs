@@ -4,6 +4,7 @@
 //   repeated-cursor  every page holds one tool and the same nextCursor
 //   many-pages       every page holds one tool and a new nextCursor, for ever (tiny pages)
 //   many-tools       one page of 20 tools
+//   huge-page        one page of ~4 MiB: 80,000 tiny tools (a tools/list answer past a low maxToolListBytes)
 //   well-behaved     one page with the `turn` and `stats` tools (the starting point of the refresh attacks)
 // Whatever the mode, `turn` (arguments {"to": MODE, "notifications": N}) switches this process to MODE and sends N
 // notifications/tools/list_changed; `stats` answers how many tools/list requests came so far.
@@ -32,6 +33,8 @@ function page(cursor) {
       return { tools: [{ name: `t${n}`, inputSchema: OBJECT }], nextCursor: `c${n + 1}` };
     case 'many-tools':
       return { tools: Array.from({ length: 20 }, (_, i) => ({ name: `t${i}`, inputSchema: OBJECT })) };
+    case 'huge-page':
+      return { tools: Array.from({ length: 80_000 }, (_, i) => ({ name: `t${i}`, inputSchema: OBJECT })) };
     case 'silent':
       return new Promise(() => {});
     default:

@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { StdioEntry } from '../../src/config/types.js';
 import { liveChildren } from '../../src/mcp/liveChildren.js';
-import type { Manager } from '../../src/mcp/manager.js';
+import type { Manager, ManagerOptions } from '../../src/mcp/manager.js';
 import { DEFAULT_MAX_TOOL_PAGES } from '../../src/mcp/toolList.js';
 import type { ServerStatus } from '../../src/mcp/types.js';
 import { demoEntry, testManager } from './fixtures.js';
@@ -25,7 +25,7 @@ function hostile(mode: string, overrides: Partial<StdioEntry> = {}): StdioEntry 
 }
 
 /** Starts the demo server and a hostile one; a long backoff keeps a failed server from being retried during the test. */
-function start(entry: StdioEntry, options: { connectTimeoutMs?: number } = {}) {
+function start(entry: StdioEntry, options: Partial<ManagerOptions> = {}) {
   const { m, logger } = testManager(managers, { backoff: { initialMs: 60_000, maxMs: 60_000 }, ...options });
   m.start([demoEntry(), entry]);
   return { m, logger };
@@ -61,7 +61,7 @@ describe('a tool list that does not end', () => {
     try {
       const { m } = start(hostile('endless-pages'));
       const status = await until(() => failed(m), 15_000);
-      expect(status.error).toMatch(/tool definitions exceed 33554432 bytes \(the server's maxToolListBytes\)/);
+      expect(status.error).toMatch(/the tool definitions of server "hostile" exceed 33554432 bytes \(its maxToolListBytes\); raise "maxToolListBytes"/);
       expect(status.tools).toBe(0);
       await expectDemoWorks(m);
     } finally {
@@ -74,14 +74,14 @@ describe('a tool list that does not end', () => {
   it('of small pages fails after DEFAULT_MAX_TOOL_PAGES pages', async () => {
     const { m } = start(hostile('many-pages'));
     const status = await until(() => failed(m), 10_000);
-    expect(status.error).toContain(`the server's tool list goes on past ${DEFAULT_MAX_TOOL_PAGES} pages (the server's maxToolPages)`);
+    expect(status.error).toContain(`the tool list of server "hostile" goes on past ${DEFAULT_MAX_TOOL_PAGES} pages (its maxToolPages)`);
     await expectDemoWorks(m);
   });
 
   it('that repeats a cursor fails at once', async () => {
     const { m } = start(hostile('repeated-cursor'));
     const status = await until(() => failed(m), 5_000);
-    expect(status.error).toContain("the server's tool list repeats the cursor of an earlier page after 2 pages");
+    expect(status.error).toContain('the tool list of server "hostile" repeats the cursor of an earlier page after 2 pages');
     await expectDemoWorks(m);
   });
 
@@ -98,14 +98,27 @@ describe('a tool list that does not end', () => {
 describe('the bounds of one server', () => {
   it('are set in its config entry: maxTools, maxToolPages, maxToolListBytes', async () => {
     const { m } = start(hostile('many-tools', { maxTools: 19 }));
-    expect((await until(() => failed(m), 5_000)).error).toContain("the server lists more than 19 tools (the server's maxTools)");
+    expect((await until(() => failed(m), 5_000)).error).toContain('server "hostile" lists more than 19 tools (its maxTools); raise "maxTools" in the server\'s config entry');
     const pages = start(hostile('many-pages', { maxToolPages: 3 }));
     expect((await until(() => failed(pages.m), 5_000)).error).toContain('goes on past 3 pages');
     const bytes = start(hostile('many-tools', { maxToolListBytes: 100 }));
-    expect((await until(() => failed(bytes.m), 5_000)).error).toContain('exceed 100 bytes');
+    expect((await until(() => failed(bytes.m), 5_000)).error).toContain('the tools/list answer of server "hostile" passed 100 bytes');
     const enough = start(hostile('many-tools', { maxTools: 20 }));
     await enough.m.settled();
     expect(enough.m.get('hostile')!.status()).toMatchObject({ state: 'connected', tools: 20 });
+  });
+});
+
+describe('one tools/list answer past maxToolListBytes', () => {
+  it('is cut on the stdio line before it is parsed: that server fails with the bound and how to raise it', async () => {
+    const { m } = start(hostile('huge-page', { maxToolListBytes: 64 * 1024 }));
+    const status = await until(() => failed(m), 10_000);
+    // Not the count after parsing ("the tool definitions of … exceed"): the ~4 MiB line was never held whole.
+    expect(status.error).toContain(
+      'the tools/list answer of server "hostile" passed 65536 bytes (its maxToolListBytes) and was not read further; ' +
+        'raise "maxToolListBytes" in the server\'s config entry to accept more',
+    );
+    await expectDemoWorks(m);
   });
 });
 
@@ -130,7 +143,7 @@ describe('list_changed', () => {
     await m.get('hostile')!.callTool('turn', { to: 'endless-pages' });
     await until(() => (logger.lines.some((l) => l.includes('tool list refused')) ? true : undefined), 15_000);
     expect(logger.lines.find((l) => l.includes('server state changed') && l.includes('reconnecting'))).toMatch(
-      /tool list refused: the server's tool definitions exceed 33554432 bytes/,
+      /tool list refused: the tool definitions of server \\"hostile\\" exceed 33554432 bytes/,
     );
     await expectDemoWorks(m);
   }, 30_000);

@@ -8,7 +8,8 @@ import type { AddressInfo } from 'node:net';
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { SSEServerTransport } from '@modelcontextprotocol/sdk/server/sse.js';
 import { afterEach, describe, expect, it } from 'vitest';
-import { eventSizeGuard } from '../../src/mcp/http/eventSizeGuard.js';
+import { createParser } from 'eventsource-parser';
+import { eventSizeGuard, type TighterEventBound } from '../../src/mcp/http/eventSizeGuard.js';
 import type { Manager } from '../../src/mcp/manager.js';
 import { demoEntry, testManager } from './fixtures.js';
 
@@ -25,7 +26,7 @@ async function guarded(chunks: string[], max: number): Promise<string> {
       for (const chunk of chunks) controller.enqueue(new TextEncoder().encode(chunk));
       controller.close();
     },
-  }).pipeThrough(eventSizeGuard(max));
+  }).pipeThrough(eventSizeGuard({ maxEventBytes: max }));
   return new Response(stream).text();
 }
 
@@ -39,6 +40,42 @@ describe('eventSizeGuard', () => {
     await expect(guarded(['data: 12345', '67890', '12345\n\n'], 16)).rejects.toThrow('the server sent an event larger than 16 bytes');
     await expect(guarded(['data: 1234\ndata: 1234\ndata: 1234\n\n'], 16)).rejects.toThrow('larger than 16 bytes');
     await expect(guarded(['data: 1234\r\n\r\ndata: 1234\r\n\r\n'], 16)).resolves.toContain('data: 1234');
+  });
+});
+
+describe('eventSizeGuard with a tighter bound (issue #14: one huge tools/list page)', () => {
+  /** The events an EventSource reads from the guarded stream (the `eventsource` package parses with eventsource-parser). */
+  async function events(chunks: string[], tighter: TighterEventBound): Promise<Array<{ event: string | undefined; data: string }>> {
+    const stream = new ReadableStream<Uint8Array>({
+      start(controller) {
+        for (const chunk of chunks) controller.enqueue(new TextEncoder().encode(chunk));
+        controller.close();
+      },
+    }).pipeThrough(eventSizeGuard({ maxEventBytes: 1000, tighter }));
+    const seen: Array<{ event: string | undefined; data: string }> = [];
+    const parser = createParser({ onEvent: (event) => void seen.push({ event: event.event, data: event.data }) });
+    parser.feed(await new Response(stream).text());
+    return seen;
+  }
+
+  it('replaces an event past it with the refusal and passes the events around it, whatever the chunking', async () => {
+    let cuts = 0;
+    const tighter: TighterEventBound = { bound: () => 16, cut: () => `data: refused ${++cuts}\n\n` };
+    const huge = 'x'.repeat(200);
+    const expected = [
+      { event: undefined, data: 'small' },
+      { event: 'mcpo-discarded', data: 'xxxxxxxxxx' },
+      { event: undefined, data: 'refused 1' },
+      { event: undefined, data: 'after' },
+    ];
+    expect(await events([`data: small\n\ndata: ${huge}\n\ndata: after\n\n`], tighter)).toEqual(expected);
+    cuts = 0;
+    expect(await events(['data: small\r\n\r\ndata: ', huge.slice(0, 50), huge.slice(50), '\r\n', '\r\ndata: after\r\n\r\n'], tighter)).toEqual(expected);
+  });
+
+  it('applies only while set: without it, events up to maxEventBytes pass', async () => {
+    const tighter: TighterEventBound = { bound: () => undefined, cut: () => 'data: refused\n\n' };
+    expect(await events([`data: ${'x'.repeat(900)}\n\n`], tighter)).toEqual([{ event: undefined, data: 'x'.repeat(900) }]);
   });
 });
 

@@ -5,7 +5,10 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { JSONRPCMessageSchema, type JSONRPCMessage } from '@modelcontextprotocol/sdk/types.js';
+import { AnswerBounds, SharedStreamBounds } from '../../src/mcp/answerBounds.js';
+import { LineReadBuffer } from '../../src/mcp/stdioReadBuffer.js';
 import { BatchingStdioTransport } from '../../src/mcp/stdioTransport.js';
+import { ToolListError } from '../../src/mcp/toolListError.js';
 
 // Writes each chunk given as argument to stdout, a few milliseconds apart (so they arrive as separate reads),
 // then stays until its stdin closes.
@@ -111,5 +114,68 @@ describe('BatchingStdioTransport reading the child', () => {
     expect(sdk.closed).toBe(true);
     expect(sdk.errors.map((e) => e.message)).toEqual(['ReadBuffer exceeded maximum size of 2048 bytes']);
     expect(ours).toEqual(sdk);
+  });
+});
+
+describe('LineReadBuffer with an answer bound (issue #14: one huge tools/list page)', () => {
+  const TOOLS_LIST = { jsonrpc: '2.0' as const, id: 1, method: 'tools/list' };
+  const bounded = (maxBufferSize = 10_000) => {
+    const answers = new SharedStreamBounds(new AnswerBounds({ server: 'demo', maxToolListBytes: 100 }));
+    return { answers, buffer: new LineReadBuffer({ maxBufferSize, answers }) };
+  };
+  const drain = (buffer: LineReadBuffer) => {
+    const messages: JSONRPCMessage[] = [];
+    for (let message = buffer.readMessage(); message; message = buffer.readMessage()) messages.push(message);
+    return messages;
+  };
+  const refusalOf = (id: number) => ({ jsonrpc: '2.0', id, error: expect.objectContaining({ message: expect.stringContaining('passed 100 bytes'), data: expect.any(ToolListError) }) });
+
+  it('drops a line past the bound as it arrives, without holding it, and refuses the tools/list; the lines around it go on', () => {
+    // maxBufferSize 1000: holding the 10,000-byte line would throw "ReadBuffer exceeded maximum size".
+    const { answers, buffer } = bounded(1000);
+    answers.sent(TOOLS_LIST);
+    buffer.append(Buffer.from(`${lines({ jsonrpc: '2.0', method: 'before' })}{"jsonrpc":"2.0","id":1,"result":{"tools":[`));
+    const huge = Buffer.from('{"name":"t","inputSchema":{"type":"object"}},'.repeat(20));
+    const seen: JSONRPCMessage[] = [];
+    for (let i = 0; i < 11; i++) {
+      buffer.append(huge);
+      seen.push(...drain(buffer));
+    }
+    buffer.append(Buffer.from(`{}]}}\n${lines({ jsonrpc: '2.0', method: 'after' })}`));
+    seen.push(...drain(buffer));
+    expect(seen).toEqual([{ jsonrpc: '2.0', method: 'before' }, refusalOf(1), { jsonrpc: '2.0', method: 'after' }]);
+  });
+
+  it('lets a tools/list answer reach its bound past maxBufferSize, and refuses it past the bound rather than give up the stream', () => {
+    const { answers, buffer } = bounded(60);
+    answers.sent(TOOLS_LIST);
+    const answer = { jsonrpc: '2.0', id: 1, result: { tools: [{ name: 'a', inputSchema: { type: 'object' } }] } };
+    const text = lines(answer);
+    buffer.append(Buffer.from(text.slice(0, 50)));
+    buffer.append(Buffer.from(text.slice(50)));
+    expect(drain(buffer)).toEqual([answer]);
+    answers.sent({ ...TOOLS_LIST, id: 2 });
+    buffer.append(Buffer.from('{"jsonrpc":"2.0","id":2,"result":{"tools":[],"pad":"'));
+    buffer.append(Buffer.from(`${'x'.repeat(100)}"}}\n`));
+    expect(drain(buffer)).toEqual([refusalOf(2)]);
+  });
+
+  it('refuses a whole line past the bound that came in one chunk', () => {
+    const { answers, buffer } = bounded();
+    answers.sent(TOOLS_LIST);
+    buffer.append(Buffer.from(lines({ jsonrpc: '2.0', id: 1, result: { tools: [], pad: 'x'.repeat(200) } }, { jsonrpc: '2.0', method: 'after' })));
+    expect(drain(buffer)).toEqual([refusalOf(1), { jsonrpc: '2.0', method: 'after' }]);
+  });
+
+  it('parses a line past the bound while another request is in flight: it may be that one’s answer', () => {
+    const { answers, buffer } = bounded();
+    answers.sent(TOOLS_LIST);
+    answers.sent({ jsonrpc: '2.0', id: 2, method: 'tools/call', params: { name: 'x' } });
+    const big = { jsonrpc: '2.0', id: 2, result: { content: [{ type: 'text', text: 'x'.repeat(500) }] } };
+    buffer.append(Buffer.from(lines(big)));
+    expect(drain(buffer)).toEqual([big]);
+    // The call's answer came: the tools/list is the only request in flight again, and the bound is back.
+    buffer.append(Buffer.from(lines({ jsonrpc: '2.0', id: 1, result: { tools: [], pad: 'x'.repeat(200) } })));
+    expect(drain(buffer)).toEqual([refusalOf(1)]);
   });
 });

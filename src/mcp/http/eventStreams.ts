@@ -18,6 +18,7 @@ import { StreamableHTTPError } from '@modelcontextprotocol/sdk/client/streamable
 import { ErrorCode, type JSONRPCMessage } from '@modelcontextprotocol/sdk/types.js';
 import { MAX_TIMER_MS } from '../../config/schema.js';
 import { McpoError } from '../../errors.js';
+import { refusalAnswer, type AnswerBound } from '../answerBounds.js';
 import { SseEventTooLargeError } from './sseParser.js';
 import { readSseStream, type SseStreamEnd } from './sseStream.js';
 import { SessionLostError } from '../sessionLoss.js';
@@ -52,6 +53,8 @@ export interface StreamContext {
   replayMessageId?: string | number;
   /** None for the GET stream. */
   awaiting?: AwaitedRequest;
+  /** The bound of the awaited request's answer, tighter than maxEventBytes: every event of the stream is held to it. */
+  bound?: AnswerBound;
 }
 
 export interface EventStreamsOptions {
@@ -147,7 +150,7 @@ export class EventStreams {
         onRetry: (ms) => (this.retryMs = ms),
         ...(context.onresumptiontoken ? { onEventId: context.onresumptiontoken } : {}),
       },
-      { maxEventBytes: this.options.maxEventBytes, ...(context.replayMessageId === undefined ? {} : { replayMessageId: context.replayMessageId }) },
+      { maxEventBytes: context.bound?.maxBytes ?? this.options.maxEventBytes, ...(context.replayMessageId === undefined ? {} : { replayMessageId: context.replayMessageId }) },
     );
     this.detached(reading.then((end) => this.ended(end, context, reconnectable, this.worked(end, openedAt) ? 0 : attempt)));
   }
@@ -163,6 +166,7 @@ export class EventStreams {
     if (this.closed || request?.cancelled) return; // our own close() or cancel() cut it
     if (end.error instanceof SseEventTooLargeError) {
       // Never resumed: the event never counted as received, so the server would send it again, for ever.
+      if (request && context.bound) return this.unanswered(context, refusalAnswer(request.id, context.bound).error);
       this.report(end.error);
       return this.unanswered(context, { code: ErrorCode.InternalError, message: `mcpo refused the answer: ${end.error.message}` });
     }
@@ -220,7 +224,7 @@ export class EventStreams {
   }
 
   /** The request waiting on a stream that is gone for good gets its answer now: the connection closed. */
-  private unanswered(context: StreamContext, error: { code: number; message: string } = NOT_ANSWERED): void {
+  private unanswered(context: StreamContext, error: { code: number; message: string; data?: unknown } = NOT_ANSWERED): void {
     const request = context.awaiting;
     if (this.closed || !request || request.cancelled) return;
     this.waiting.delete(request.id);

@@ -13,7 +13,9 @@
  * - A request the SDK cancels (notifications/cancelled: its call timed out or its caller left) has its
  *   stream closed and never resumed (eventStreams.ts).
  * - Bodies are bounded: an event or a JSON answer by maxEventBytes, an error's text by 64 KiB, and an unread
- *   event stream is closed rather than read to an end that may never come (responseBody.ts).
+ *   event stream is closed rather than read to an end that may never come (responseBody.ts). The answer to a
+ *   request whose method has a bound of its own (tools/list: answerBounds.ts) is cut at that bound, before it is
+ *   parsed, and the request alone fails with the bound's error; the session's other requests go on.
  * - A GET answered with anything but an event stream or 405 is an error, not a stream reopened for ever.
  * - Messages are checked once (src/mcp/jsonRpcMessage.ts), not once here and again in the SDK's Protocol.
  * - No OAuth of its own: mcpo's OAuth lives in the fetch it is given (src/oauth/authFetch.ts).
@@ -25,9 +27,10 @@ import type { FetchLike, Transport, TransportSendOptions } from '@modelcontextpr
 import { fetchWithinOrigin, unfollowedRedirect } from '../sdkInternals.js';
 import { ErrorCode, McpError, type JSONRPCErrorResponse, type JSONRPCMessage } from '@modelcontextprotocol/sdk/types.js';
 import { DEFAULT_RECONNECTION, EventStreams, type AwaitedRequest, type ReconnectionOptions, type StreamContext } from './eventStreams.js';
+import type { AnswerBound, AnswerBounds } from '../answerBounds.js';
 import { asJsonRpcMessage, responseId } from '../jsonRpcMessage.js';
 import { utf8Text, withNodeBody } from './nodeResponse.js';
-import { discardBody, readBody, readErrorText, takeBody } from './responseBody.js';
+import { discardBody, readBody, readErrorText, ResponseTooLargeError, takeBody } from './responseBody.js';
 import { DEFAULT_MAX_EVENT_BYTES } from './sseParser.js';
 import { isSessionGoneAnswer, SessionLostError } from '../sessionLoss.js';
 
@@ -41,6 +44,8 @@ export interface StreamableHttpTransportOptions {
   reconnection?: ReconnectionOptions;
   /** The most bytes one message may take: an SSE event (see SseParser) or a JSON answer. Default DEFAULT_MAX_EVENT_BYTES. */
   maxEventBytes?: number;
+  /** The answers bounded more tightly than maxEventBytes, by their request's method. Default: none. */
+  answerBounds?: AnswerBounds;
 }
 
 export class StreamableHttpTransport implements Transport {
@@ -51,6 +56,7 @@ export class StreamableHttpTransport implements Transport {
   private readonly fetch: FetchLike;
   private readonly configured: Record<string, string> = {};
   private readonly maxEventBytes: number;
+  private readonly answerBounds: AnswerBounds | undefined;
   private readonly streams: EventStreams;
   /** Made with the transport, not by start(): close() must also end what was sent before start(). */
   private readonly controller = new AbortController();
@@ -67,6 +73,7 @@ export class StreamableHttpTransport implements Transport {
     this.fetch = fetchWithinOrigin(options.fetch);
     for (const [name, value] of Object.entries(options.headers ?? {})) this.configured[name.toLowerCase()] = value;
     this.maxEventBytes = options.maxEventBytes ?? DEFAULT_MAX_EVENT_BYTES;
+    this.answerBounds = options.answerBounds;
     this.streams = new EventStreams({
       reconnection: options.reconnection ?? DEFAULT_RECONNECTION,
       maxEventBytes: this.maxEventBytes,
@@ -109,6 +116,8 @@ export class StreamableHttpTransport implements Transport {
         const id = requestId(message);
         const context: StreamContext = { resumptionToken: options.resumptionToken, ...(options.onresumptiontoken ? { onresumptiontoken: options.onresumptiontoken } : {}) };
         if (id !== undefined) Object.assign(context, { replayMessageId: id, awaiting: this.streams.await(id) });
+        const bound = this.boundOf(message);
+        if (bound) context.bound = bound;
         this.streams.openDetached(context);
         return;
       }
@@ -172,24 +181,38 @@ export class StreamableHttpTransport implements Transport {
         return;
       }
       if (!awaiting) return discardBody(response);
-      await this.answer(response, awaiting, onresumptiontoken);
+      await this.answer(response, awaiting, this.boundOf(message), onresumptiontoken);
     } finally {
       // Unless its stream is being read, the request waits on none.
       if (awaiting && !awaiting.stream) this.streams.forget(awaiting);
     }
   }
 
-  /** The 200 answer to a request: an event stream to read, or JSON. */
-  private async answer(response: Response, awaiting: AwaitedRequest, onresumptiontoken: ((token: string) => void) | undefined): Promise<void> {
+  /**
+   * The 200 answer to a request: an event stream to read, or JSON. With a `bound`, every event of the stream and
+   * the JSON body are cut past its bytes (the connection is closed, nothing more is read) and the request fails
+   * with the bound's error: thrown for JSON, answered for a stream (eventStreams.ts).
+   */
+  private async answer(
+    response: Response,
+    awaiting: AwaitedRequest,
+    bound: AnswerBound | undefined,
+    onresumptiontoken: ((token: string) => void) | undefined,
+  ): Promise<void> {
     const contentType = response.headers.get('content-type');
     const mediaType = mediaTypeEssence(contentType);
     if (mediaType === 'text/event-stream') {
       // Cancelled while the headers were on their way: the SDK has stopped listening.
       if (awaiting.cancelled) return discardBody(response);
-      this.streams.read(takeBody(response), { ...(onresumptiontoken ? { onresumptiontoken } : {}), awaiting });
+      this.streams.read(takeBody(response), { ...(onresumptiontoken ? { onresumptiontoken } : {}), awaiting, ...(bound ? { bound } : {}) });
     } else if (mediaType === 'application/json') {
       const body = takeBody(response);
-      const data: unknown = body ? JSON.parse(utf8Text(await readBody(body, this.maxEventBytes))) : undefined;
+      const bytes = body
+        ? await readBody(body, bound?.maxBytes ?? this.maxEventBytes).catch((error: unknown) => {
+            throw bound && error instanceof ResponseTooLargeError ? bound.refusal() : error;
+          })
+        : undefined;
+      const data: unknown = bytes ? JSON.parse(utf8Text(bytes)) : undefined;
       const messages = (Array.isArray(data) ? data : [data]).map(asJsonRpcMessage);
       for (const message of messages) this.onmessage?.(message);
       // The answer comes in this body or nowhere (the spec allows no other stream for it): without one, the
@@ -223,6 +246,12 @@ export class StreamableHttpTransport implements Transport {
       throw new StreamableHTTPError(-1, `Unexpected content type for the SSE stream: ${contentType}`);
     }
     return takeBody(response);
+  }
+
+  /** The bound of `message`'s answer when it is tighter than maxEventBytes (which bounds every message anyway). */
+  private boundOf(message: JSONRPCMessage): AnswerBound | undefined {
+    const bound = this.answerBounds?.of(message);
+    return bound && bound.maxBytes < this.maxEventBytes ? bound : undefined;
   }
 
   private headers(): Record<string, string> {
