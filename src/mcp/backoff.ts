@@ -16,6 +16,12 @@ export interface BackoffOptions {
 
 export const DEFAULT_BACKOFF = { initialMs: 500, maxMs: 60_000, factor: 2 } as const;
 
+/**
+ * The backoff after a server's tool list was refused for its size or shape (toolListError.ts): 30-60 s, doubling
+ * to 7.5-15 min, since each attempt costs mcpo reading (and, within the bounds, parsing) up to the bound.
+ */
+export const DEFAULT_REFUSED_LIST_BACKOFF = { initialMs: 60_000, maxMs: 15 * 60_000, factor: 2 } as const;
+
 export class Backoff {
   private attempt = 0;
   private readonly initialMs: number;
@@ -44,5 +50,35 @@ export class Backoff {
 
   reset(): void {
     this.attempt = 0;
+  }
+}
+
+/**
+ * A session's delays between connect attempts: the backoff, and after a refused tool list the longer of it and
+ * the refused-list backoff, which grows only with refusals. Both start over together (a connection that stayed up).
+ */
+export class ReconnectBackoff {
+  private readonly failures: Backoff;
+  private readonly refusals: Backoff;
+
+  constructor(options: { backoff?: BackoffOptions; refusedList?: BackoffOptions } = {}) {
+    this.failures = new Backoff(options.backoff);
+    this.refusals = new Backoff(options.refusedList ?? DEFAULT_REFUSED_LIST_BACKOFF);
+  }
+
+  /** The delay before the next attempt, after a failure, or after a `refused` tool list. */
+  next(refused: boolean): number {
+    const delay = this.failures.next();
+    return refused ? Math.max(delay, this.refusals.next()) : delay;
+  }
+
+  /** Attempts scheduled since the last reset, refused ones included. */
+  get attempts(): number {
+    return this.failures.attempts;
+  }
+
+  reset(): void {
+    this.failures.reset();
+    this.refusals.reset();
   }
 }

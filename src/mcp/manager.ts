@@ -22,6 +22,8 @@ export interface ManagerOptions {
   connectTimeoutMs?: number;
   /** Reconnect backoff (defaults in DEFAULT_BACKOFF). */
   backoff?: BackoffOptions;
+  /** The backoff after a refused tool list (defaults in DEFAULT_REFUSED_LIST_BACKOFF). */
+  refusedListBackoff?: BackoffOptions;
   /** Idle time before a remote session is pinged, for entries without `pingInterval`; 0 = never. Default DEFAULT_PING_INTERVAL_MS (60 s). */
   pingIntervalMs?: number;
   /** How long calls wait for a (re)connecting server before 503. Default DEFAULT_CALL_WAIT_MS (5 s). */
@@ -94,6 +96,7 @@ export class Manager implements ServerRegistry {
       ...(this.options.pingIntervalMs === undefined ? {} : { defaultPingIntervalMs: this.options.pingIntervalMs }),
       ...(this.options.apiKeyInAuthorization ? { apiKeyInAuthorization: true } : {}),
       ...(this.options.backoff === undefined ? {} : { backoff: this.options.backoff }),
+      ...(this.options.refusedListBackoff === undefined ? {} : { refusedListBackoff: this.options.refusedListBackoff }),
     };
     const session = new Session(sessionOptions);
     this.sessions.set(entry.name, session);

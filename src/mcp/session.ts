@@ -10,7 +10,7 @@ import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import type { ServerEntry } from '../config/types.js';
 import type { McpoError } from '../errors.js';
 import type { Logger } from '../log/logger.js';
-import { Backoff, type BackoffOptions } from './backoff.js';
+import { ReconnectBackoff, type BackoffOptions } from './backoff.js';
 import { CallLimiter, DEFAULT_MAX_CONCURRENT_CALLS } from './callLimiter.js';
 import { describeError, needsAuthorization, unavailable } from './callErrors.js';
 import { SessionEndedError, StreamSlowedError } from './http/eventStreams.js';
@@ -62,6 +62,8 @@ export interface SessionOptions {
   /** mcpo has an API key: a REST request's Authorization is that key, never forwarded. Default false. */
   apiKeyInAuthorization?: boolean;
   backoff?: BackoffOptions;
+  /** The backoff after a refused tool list (over its bounds), and the least delay it sets. Default DEFAULT_REFUSED_LIST_BACKOFF. */
+  refusedListBackoff?: BackoffOptions;
   /** Called after every change the HTTP layer must know about. */
   onChange: (kind: 'tools' | 'status') => void;
   now?: () => number;
@@ -91,7 +93,7 @@ export class Session implements ServerHandle {
   /** The ping under way for the ready client, if any: one check at a time. */
   private probing: Promise<void> | undefined;
   private closing: Promise<void> | undefined;
-  private readonly backoff: Backoff;
+  private readonly backoff: ReconnectBackoff;
   private readonly stderrTail = new StderrTail();
   private readonly disabled: ReadonlySet<string>;
   private readonly wakeup = new Wakeup();
@@ -110,7 +112,10 @@ export class Session implements ServerHandle {
     this.since = this.now();
     this.transportKind = options.entry.kind;
     this.disabled = new Set(options.entry.disabledTools);
-    this.backoff = new Backoff(options.backoff);
+    this.backoff = new ReconnectBackoff({
+      ...(options.backoff ? { backoff: options.backoff } : {}),
+      ...(options.refusedListBackoff ? { refusedList: options.refusedListBackoff } : {}),
+    });
     this.limiter = new CallLimiter(options.entry.maxConcurrentCalls ?? options.defaultMaxConcurrentCalls ?? DEFAULT_MAX_CONCURRENT_CALLS);
     this.unsubscribeAuth = options.transport.auth?.onChange(() => {
       this.options.onChange('status');
@@ -169,7 +174,7 @@ export class Session implements ServerHandle {
   async awaitReady(waitMs: number, signal?: CallSignal): Promise<Client> {
     // The user did not complete an authorization: a call starts a new one (its URL comes back in the 503).
     if (this.phase.state === 'failed') void this.connect();
-    else if (this.phase.state === 'reconnecting' && this.now() - this.lastAttemptAt >= ON_DEMAND_ATTEMPT_SPACING_MS) void this.connect();
+    else if (this.phase.state === 'reconnecting' && this.phase.onDemand && this.now() - this.lastAttemptAt >= ON_DEMAND_ATTEMPT_SPACING_MS) void this.connect();
     const deadline = this.now() + waitMs;
     const failuresBefore = this.failedAttempts;
     const onAbort = () => this.wakeup.wakeAll();
@@ -255,9 +260,10 @@ export class Session implements ServerHandle {
     } catch (error) {
       if (!this.is('connecting')) return;
       this.failedAttempts++;
+      const refused = isRefusedList(error);
       // Refused credentials: authorize at once rather than after a backoff delay.
-      const delay = prepared && this.options.transport.auth?.credentialsRejected() ? 0 : this.backoff.next();
-      this.scheduleRetry(this.describe(error), delay);
+      const delay = prepared && this.options.transport.auth?.credentialsRejected() ? 0 : this.backoff.next(refused);
+      this.scheduleRetry(refused ? `tool list refused: ${this.describe(error)}` : this.describe(error), delay, refused);
     }
   }
 
@@ -343,11 +349,14 @@ export class Session implements ServerHandle {
     await this.connect();
   }
 
-  /** `client`'s connection is gone or the server is unreachable: close it and reconnect with backoff. */
-  private lost(client: Client, reason: string): void {
+  /**
+   * `client`'s connection is gone, the server is unreachable, or its tool list was `refused`: close it and
+   * reconnect with backoff.
+   */
+  private lost(client: Client, reason: string, refused = false): void {
     if (!this.isReadyWith(client)) return;
     if (this.now() - this.connectedAt >= STABLE_CONNECTION_MS) this.backoff.reset();
-    this.scheduleRetry(reason, this.backoff.next());
+    this.scheduleRetry(reason, this.backoff.next(refused), refused);
     // Calls still waiting on it answer now (503) rather than at their timeouts.
     void client.close().catch(() => {});
   }
@@ -370,9 +379,14 @@ export class Session implements ServerHandle {
     return this.probing;
   }
 
-  private scheduleRetry(error: string, delay: number): void {
+  /**
+   * Schedules the next attempt. After a `refused` tool list no call may start it sooner (each attempt costs mcpo
+   * reading up to the bound: a hostile server must not make it do that every few seconds), and the error says so.
+   */
+  private scheduleRetry(reason: string, delay: number, refused = false): void {
+    const error = refused ? `${reason}; a server whose tool list was refused is retried less often: the next attempt ${Math.ceil(delay / 1000)} s after this refusal` : reason;
     this.lastError = error;
-    this.transition(['connecting', 'ready'], { state: 'reconnecting', attempt: this.backoff.attempts, nextAttemptAt: this.now() + delay, error });
+    this.transition(['connecting', 'ready'], { state: 'reconnecting', attempt: this.backoff.attempts, nextAttemptAt: this.now() + delay, onDemand: !refused, error });
     this.options.logger.info('reconnect scheduled', { server: this.name, inMs: delay, attempt: this.backoff.attempts });
   }
 
@@ -437,7 +451,7 @@ export class Session implements ServerHandle {
       if (this.isReadyWith(client)) this.setTools(tools);
     } catch (error) {
       // A list that does not end or is too big is the server's fault, not a slow answer's: it fails (and is retried) alone.
-      if (isRefusedList(error)) this.lost(client, `tool list refused: ${this.describe(error)}`);
+      if (isRefusedList(error)) this.lost(client, `tool list refused: ${this.describe(error)}`, true);
       else this.warn('could not refresh the tool list', error);
     }
   }

@@ -11,8 +11,11 @@ export type SessionPhase =
   | { readonly state: 'connecting' }
   /** Connected, tools listed; calls go to `client`. */
   | { readonly state: 'ready'; readonly client: Client }
-  /** The last attempt failed or the connection was lost: attempt `attempt` runs at `nextAttemptAt` (the session's clock). */
-  | { readonly state: 'reconnecting'; readonly attempt: number; readonly nextAttemptAt: number; readonly error: string }
+  /**
+   * The last attempt failed or the connection was lost: attempt `attempt` runs at `nextAttemptAt` (the session's
+   * clock), or sooner when a call comes and `onDemand` (not after a refused tool list).
+   */
+  | { readonly state: 'reconnecting'; readonly attempt: number; readonly nextAttemptAt: number; readonly onDemand: boolean; readonly error: string }
   /** Waiting for the user to complete an OAuth authorization. */
   | { readonly state: 'needs_authorization' }
   /** No automatic retry (the user did not complete an authorization): the next call starts a new attempt. */

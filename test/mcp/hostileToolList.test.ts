@@ -115,9 +115,35 @@ describe('one tools/list answer past maxToolListBytes', () => {
     const status = await until(() => failed(m), 10_000);
     // Not the count after parsing ("the tool definitions of … exceed"): the ~4 MiB line was never held whole.
     expect(status.error).toContain(
-      'the tools/list answer of server "hostile" passed 65536 bytes (its maxToolListBytes) and was not read further; ' +
-        'raise "maxToolListBytes" in the server\'s config entry to accept more',
+      'tool list refused: the tools/list answer of server "hostile" passed 65536 bytes (its maxToolListBytes) and was not read further; ' +
+        'raise "maxToolListBytes" in the server\'s config entry to accept more; a server whose tool list was refused is retried less often',
     );
+    await expectDemoWorks(m);
+  });
+
+  it('in a refresh delays the next attempt, and calls in the meantime do not start one sooner', async () => {
+    const { m, logger } = start(hostile('well-behaved', { maxToolListBytes: 64 * 1024 }), {
+      backoff: { initialMs: 100, maxMs: 100 },
+      refusedListBackoff: { initialMs: 3_000, maxMs: 3_000, random: () => 1 },
+      callWaitMs: 100,
+    });
+    await m.settled();
+    const session = m.get('hostile')!;
+    await session.callTool('turn', { to: 'huge-page' });
+    const refusedAt = Date.now();
+    const status = await until(() => failed(m), 5_000);
+    expect(status.error).toMatch(/passed 65536 bytes .* retried less often: the next attempt 3 s after this refusal$/);
+    const attempts = () => logger.lines.filter((l) => l.includes('server=hostile state=connecting')).length;
+    const before = attempts();
+    // Calls to a reconnecting server start an attempt every 2 s (ON_DEMAND_ATTEMPT_SPACING_MS), but not after a refused list.
+    while (Date.now() - refusedAt < 2_600) {
+      await expect(session.callTool('turn', { to: 'well-behaved' })).rejects.toMatchObject({ code: 'SERVER_UNAVAILABLE' });
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    expect(attempts()).toBe(before);
+    // The new child starts well-behaved (its argv): the attempt after the delay connects it.
+    await until(() => (session.status().state === 'connected' ? true : undefined), 5_000);
+    expect(Date.now() - refusedAt).toBeGreaterThanOrEqual(2_900);
     await expectDemoWorks(m);
   });
 });

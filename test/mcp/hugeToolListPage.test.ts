@@ -47,8 +47,8 @@ async function expectDemoWorks(m: Manager): Promise<void> {
 }
 
 const REFUSAL = (server: string, bytes: number) =>
-  `the tools/list answer of server "${server}" passed ${bytes} bytes (its maxToolListBytes) and was not read further; ` +
-  `raise "maxToolListBytes" in the server's config entry to accept more`;
+  `tool list refused: the tools/list answer of server "${server}" passed ${bytes} bytes (its maxToolListBytes) and was not read further; ` +
+  `raise "maxToolListBytes" in the server's config entry to accept more; a server whose tool list was refused is retried less often`;
 
 describe.each(['sse', 'json'] as const)('a streamable-HTTP server whose one tools/list answer is 64 MiB (%s), with maxToolListBytes 1 MiB', (mode) => {
   it('has its answer cut just past the bound, unparsed, and fails alone with the bound and how to raise it', async () => {
