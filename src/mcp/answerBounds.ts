@@ -2,7 +2,8 @@
  * Byte bounds on the answers to particular requests, counted by the transports as the bytes arrive and enforced
  * before any JSON.parse. One so far: a tools/list answer may take at most the server's maxToolListBytes (issue #14).
  * Counted only after parsing (toolList.ts), one page of ~200 MiB of tiny tools (inside the 256 MiB message bound)
- * held mcpo's event loop, every route of every server, for 20-27 s and ~2 GB on each reconnect.
+ * held mcpo's event loop, every route of every server, for 12-27 s (by the machine's load) and ~2 GB on each
+ * reconnect.
  *
  * Two kinds of transport ask here:
  * - one that reads each request's answer on its own (a streamable-HTTP POST's JSON body or event stream) asks

@@ -3,7 +3,8 @@
  * - A tools/list that is an endless cursor chain of ~1 MiB pages. Regression: mcpo followed it until its RSS reached
  *   4.2 GB and it died with every server.
  * - One tools/list page far past maxToolListBytes over streamable HTTP. Regression: the bound was checked once the
- *   page was parsed; ~200 MiB of tiny tools held every route for 20-27 s and ~2 GB on each reconnect, every few seconds.
+ *   page was parsed; ~200 MiB of tiny tools held every route for 12-27 s (by the machine's load) and ~2 GB on each
+ *   reconnect, ~1 s apart.
  * Now that server alone fails, /healthz says why, and mcpo's RSS stays bounded.
  */
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
