@@ -12,6 +12,7 @@ import { exposureWarning, isLoopbackAddress } from './server/exposure.js';
 import { LOOPBACK_HOST_NAMES } from './server/hostGuard.js';
 import { listen } from './server/listen.js';
 import { preloadOpenApiBuilders } from './server/openapiBuilders.js';
+import { resolvePublicAddress } from './server/publicUrl.js';
 import { startHotReload } from './reload.js';
 import { shutDown, type ShutdownOptions } from './shutdown.js';
 
@@ -30,6 +31,8 @@ export interface RunOptions {
   corsAllowOrigins?: string[];
   rootPath?: string;
   pathPrefix?: string;
+  /** Where browsers and clients reach mcpo (src/server/publicUrl.ts); its path must agree with rootPath + pathPrefix. */
+  publicUrl?: string;
   tls?: { cert: string | Buffer; key: string | Buffer };
   defaultTimeoutMs?: number;
   /** Tool calls in flight per server for entries without `maxConcurrentCalls`. Default DEFAULT_MAX_CONCURRENT_CALLS. */
@@ -64,6 +67,7 @@ export interface Running {
 }
 
 export async function run(options: RunOptions): Promise<Running> {
+  const address = resolvePublicAddress(options);
   const manager = new Manager({
     logger: options.logger,
     parentEnv: options.parentEnv,
@@ -78,7 +82,8 @@ export async function run(options: RunOptions): Promise<Running> {
     logger: options.logger,
     mode: options.mode ?? 'multi',
     info: options.info,
-    ...pick(options, ['apiKey', 'strictAuth', 'corsAllowOrigins', 'rootPath', 'pathPrefix', 'bodyLimitBytes']),
+    ...pick(options, ['apiKey', 'strictAuth', 'corsAllowOrigins', 'bodyLimitBytes']),
+    ...pick(address, ['rootPath', 'pathPrefix', 'publicUrl']),
     ...hostRule(options.host, options.allowedHosts),
   });
   const server = await listen(app, {
@@ -87,7 +92,7 @@ export async function run(options: RunOptions): Promise<Running> {
     ...(options.tls ? { tls: options.tls } : {}),
     fastPath,
   });
-  options.logger.info('listening', { url: server.url, servers: options.servers.length });
+  options.logger.info('listening', { url: server.url, ...(address.publicUrl ? { publicUrl: address.publicUrl } : {}), servers: options.servers.length });
   const exposure = exposureWarning({ host: options.host, port: server.port, ...pick(options, ['apiKey', 'allowedHosts']) });
   if (exposure) options.logger.warn(exposure);
   manager.start(options.servers);

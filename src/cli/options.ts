@@ -13,6 +13,7 @@ import { ConfigError, UsageError } from '../errors.js';
 import { MAX_CONCURRENT_CALLS, MAX_TIMEOUT_SECONDS } from '../config/schema.js';
 import type { Logger, LogLevel } from '../log/logger.js';
 import type { RunOptions } from '../run.js';
+import { resolvePublicAddress } from '../server/publicUrl.js';
 
 /** The flags as commander gives them (camelCased). */
 export interface CliFlags {
@@ -27,6 +28,8 @@ export interface CliFlags {
   allowedHosts?: string[];
   rootPath: string;
   pathPrefix: string;
+  /** --public-url: where browsers and clients reach mcpo (links, documents' servers, the OAuth redirect). */
+  publicUrl?: string;
   name: string;
   description?: string;
   openapiVersion: string;
@@ -78,11 +81,15 @@ export async function buildRunOptions(flags: CliFlags, serverArgs: string[], con
   let servers: ServerEntry[];
   let mode: 'multi' | 'single';
   let hotReload: RunOptions['hotReload'];
+  let configPublicUrl: string | undefined;
   if (flags.hotReload && !flags.config) throw new UsageError('--hot-reload needs --config FILE');
   if (flags.config) {
     const file = flags.config;
-    const load = async () => isolate((await loadConfig(file, { env: mcpoEnv, warn: (message) => logger.warn(message) })).servers);
-    servers = await load();
+    const read = () => loadConfig(file, { env: mcpoEnv, warn: (message) => logger.warn(message) });
+    const load = async () => isolate((await read()).servers);
+    const config = await read();
+    servers = isolate(config.servers);
+    configPublicUrl = config.publicUrl;
     mode = 'multi';
     if (flags.hotReload) hotReload = { file, load };
   } else {
@@ -101,6 +108,17 @@ export async function buildRunOptions(flags: CliFlags, serverArgs: string[], con
     mode = 'single';
   }
 
+  const address = resolvePublicAddress({
+    rootPath: normalizePrefix(flags.rootPath, named('--root-path')),
+    pathPrefix: normalizePrefix(flags.pathPrefix, named('--path-prefix')),
+    ...(flags.publicUrl || configPublicUrl ? { publicUrl: flags.publicUrl || configPublicUrl } : {}),
+    names: {
+      publicUrl: flags.publicUrl ? named('--public-url') : `${flags.config}: publicUrl`,
+      rootPath: named('--root-path'),
+      pathPrefix: named('--path-prefix'),
+    },
+  });
+
   return {
     servers,
     mode,
@@ -117,8 +135,9 @@ export async function buildRunOptions(flags: CliFlags, serverArgs: string[], con
     strictAuth: flags.strictAuth,
     ...(flags.corsAllowOrigins?.length ? { corsAllowOrigins: flags.corsAllowOrigins } : {}),
     ...(flags.allowedHosts?.length ? { allowedHosts: flags.allowedHosts.includes('*') ? '*' : flags.allowedHosts.map((host) => hostName(host, named('--allowed-hosts'))) } : {}),
-    rootPath: normalizePrefix(flags.rootPath, named('--root-path')),
-    pathPrefix: normalizePrefix(flags.pathPrefix, named('--path-prefix')),
+    rootPath: address.rootPath,
+    pathPrefix: address.pathPrefix,
+    ...(address.publicUrl ? { publicUrl: address.publicUrl } : {}),
     defaultTimeoutMs: parseSeconds(flags.timeout, named('--timeout')) * 1000,
     defaultMaxConcurrentCalls: parseCount(flags.maxConcurrentCalls, named('--max-concurrent-calls')),
     bodyLimitBytes: parseByteSize(flags.maxBodySize, named('--max-body-size')),

@@ -67,5 +67,6 @@ export function normalizeEntry(name: string, entry: ServerEntryFile): ServerEntr
 
 /** All entries, in file order. */
 export function normalizeConfig(file: ConfigFile): McpoConfig {
-  return { servers: Object.entries(file.mcpServers ?? file.servers ?? {}).map(([name, entry]) => normalizeEntry(name, entry)) };
+  const servers = Object.entries(file.mcpServers ?? file.servers ?? {}).map(([name, entry]) => normalizeEntry(name, entry));
+  return file.publicUrl === undefined ? { servers } : { servers, publicUrl: file.publicUrl };
 }

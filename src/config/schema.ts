@@ -71,6 +71,9 @@ const httpUrlSchema = z
     'must not contain a user name or password (fetch refuses them and they would be shown in logs and /healthz): put them in "headers", e.g. {"Authorization": "Basic <base64 of user:password>"}',
   );
 
+/** `publicUrl`: where browsers reach mcpo (src/server/publicUrl.ts checks how it agrees with the prefixes). */
+const publicUrlSchema = httpUrlSchema.refine((url) => !/[?#]/.test(url), 'must not have a query or fragment');
+
 const headersSchema = z.record(z.string(), z.string()).superRefine(
   (headers, ctx) => {
     for (const [name, value] of Object.entries(headers)) {
@@ -207,6 +210,8 @@ export const configFileSchema = z.object({
   mcpServers: serverListSchema.optional(),
   /** VS Code's name for `mcpServers`. */
   servers: serverListSchema.optional(),
+  /** The address browsers and clients reach mcpo by, as --public-url (which wins); read at start, not on hot reload. */
+  publicUrl: publicUrlSchema.optional(),
   /** VS Code's prompts for `${input:…}` values. mcpo cannot prompt: ignored, with a warning. */
   inputs: z.array(z.unknown()).optional(),
 });

@@ -57,6 +57,8 @@ export type ServerEntry = StdioEntry | RemoteEntry;
 export interface McpoConfig {
   /** In the order they appear in the file; entries with `"disabled": true` are left out. */
   servers: ServerEntry[];
+  /** Top-level `publicUrl`: where browsers and clients reach mcpo (--public-url wins). */
+  publicUrl?: string;
 }
 
 /** RFC 7591 client metadata for static (or pre-filled dynamic) registration, camelCased. */

@@ -25,7 +25,7 @@ import { fastToolCalls, type NodeHandler } from './fastToolCalls.js';
 import { registerHealthRoutes } from './healthRoutes.js';
 import { hostGuard, LOOPBACK_HOST_NAMES } from './hostGuard.js';
 import { createNotFoundHandler } from './notFound.js';
-import { normalizePrefix } from './paths.js';
+import { resolvePublicAddress } from './publicUrl.js';
 import { DEFAULT_BODY_LIMIT_BYTES } from './requestBody.js';
 import { requestLog } from './requestLog.js';
 import { securityHeaders } from './securityHeaders.js';
@@ -53,6 +53,11 @@ export interface AppOptions {
   rootPath?: string;
   /** Prefix under which routes are served, e.g. '/api' → /api/{server}/{tool}. */
   pathPrefix?: string;
+  /**
+   * Where browsers and clients reach mcpo (publicUrl.ts): documents' servers are absolute URLs under it. Its path
+   * must be rootPath + pathPrefix (either may be left out and is derived); UsageError otherwise.
+   */
+  publicUrl?: string;
   /** Title, description and version of the documents. */
   info: DocumentInfo;
   /**
@@ -92,8 +97,10 @@ export function createApp(options: AppOptions): McpoApp {
   if (!Number.isInteger(bodyLimitBytes) || bodyLimitBytes <= 0) {
     throw new UsageError(`bodyLimitBytes must be a positive integer, got ${bodyLimitBytes}`);
   }
-  const rootPath = normalizePrefix(options.rootPath, 'rootPath');
-  const pathPrefix = normalizePrefix(options.pathPrefix, 'pathPrefix');
+  const { rootPath, pathPrefix, publicUrl } = resolvePublicAddress({
+    ...pick(options, ['publicUrl', 'rootPath', 'pathPrefix']),
+    names: { publicUrl: 'publicUrl', rootPath: 'rootPath', pathPrefix: 'pathPrefix' },
+  });
   const keyCheck = options.apiKey === undefined ? undefined : apiKeyCheck({ apiKey: options.apiKey });
   const auth = keyCheck && apiKeyAuth(keyCheck);
   const strictAuth = Boolean(options.strictAuth && auth);
@@ -106,6 +113,7 @@ export function createApp(options: AppOptions): McpoApp {
     info: options.info,
     rootPath,
     pathPrefix,
+    origin: publicUrl === undefined ? '' : new URL(publicUrl).origin,
     apiKey: auth !== undefined,
     mode,
     logger,
@@ -124,6 +132,7 @@ export function createApp(options: AppOptions): McpoApp {
     info: options.info,
     rootPath,
     pathPrefix,
+    ...(publicUrl === undefined ? {} : { publicUrl }),
     bodyLimitBytes,
     strictAuth,
     toolAuth: strictAuth ? undefined : auth,
@@ -149,4 +158,10 @@ export function createApp(options: AppOptions): McpoApp {
 
   const fastPath = fastToolCalls({ ctx, allowedHosts: options.allowedHosts, apiKey: keyCheck, ...(corsOrigins ? { corsOrigins } : {}) });
   return { app, fastPath, stopCalls: () => ctx.shutdown.stopCalls(), close: unsubscribe };
+}
+
+function pick<T extends object, K extends keyof T>(source: T, keys: K[]): Partial<Pick<T, K>> {
+  const out: Partial<Pick<T, K>> = {};
+  for (const key of keys) if (source[key] !== undefined) out[key] = source[key];
+  return out;
 }

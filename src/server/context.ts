@@ -22,6 +22,8 @@ export interface ServerContext {
   rootPath: string;
   /** Normalized ('' or '/x'). */
   pathPrefix: string;
+  /** Where browsers and clients reach mcpo (publicUrl.ts), when given: origin + rootPath + pathPrefix. */
+  publicUrl?: string;
   bodyLimitBytes: number;
   /** Whether docs, documents, health and assets also require the API key. */
   strictAuth: boolean;

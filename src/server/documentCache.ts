@@ -29,6 +29,8 @@ export interface DocumentCacheOptions {
   rootPath: string;
   /** Normalized route prefix ('' or '/x'). */
   pathPrefix: string;
+  /** The public URL's origin (servers[].url absolute under it), or '' (servers[].url is a path). */
+  origin?: string;
   /** Whether documents declare the bearer security scheme. */
   apiKey: boolean;
   /** 'single': the root document is the only server's document, with tools at the root. */
@@ -60,7 +62,7 @@ export class DocumentCache {
   server(name: string): CachedDocument | undefined {
     const cached = this.serverDocuments.get(name);
     if (cached) return cached;
-    const document = this.buildServer(name, joinPath(this.options.rootPath, this.options.pathPrefix, name));
+    const document = this.buildServer(name, this.serverUrl(name));
     if (!document) return undefined;
     const entry = cache(document);
     this.serverDocuments.set(name, entry);
@@ -73,8 +75,8 @@ export class DocumentCache {
   }
 
   private buildRoot(): Record<string, unknown> {
-    const { registry, catalogs, info, rootPath, pathPrefix, apiKey, mode, logger } = this.options;
-    const serverUrl = joinPath(rootPath, pathPrefix);
+    const { registry, catalogs, info, apiKey, mode, logger } = this.options;
+    const serverUrl = this.serverUrl();
     if (mode === 'single') {
       const only = registry.list()[0];
       const document = only ? this.buildServer(only.name, serverUrl, info) : undefined;
@@ -85,6 +87,11 @@ export class DocumentCache {
       registry.list().map((h) => h.status()),
     );
     return openApiBuilders().buildRootDocument(catalogs.all(), { info: { ...info, description }, serverUrl, apiKey, ...(logger ? { logger } : {}) });
+  }
+
+  /** servers[].url of a document: what a browser or client requests, under the public URL when there is one. */
+  private serverUrl(...parts: string[]): string {
+    return `${this.options.origin ?? ''}${joinPath(this.options.rootPath, this.options.pathPrefix, ...parts)}`;
   }
 
   private buildServer(
