@@ -6,7 +6,7 @@ export const SERVER_NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
 export const MAX_SERVER_NAME_LENGTH = 64;
 
 /** Paths the HTTP layer serves itself at the top level; a server with one of these names would shadow them. */
-export const RESERVED_SERVER_NAMES: readonly string[] = ['docs', 'openapi.json', 'healthz'];
+export const RESERVED_SERVER_NAMES: readonly string[] = ['docs', 'openapi.json', 'healthz', 'oauth'];
 
 /** Why `name` cannot be a server name, in plain words; undefined when it is fine. */
 export function serverNameProblem(name: string): string | undefined {

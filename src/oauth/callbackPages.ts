@@ -17,11 +17,13 @@ export function escapeHtml(text: string): string {
   return text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 }
 
-function page(title: string, body: string): string {
+/** A page with a title, one paragraph and, optionally, one link (an http(s) URL mcpo built, e.g. the connections page). */
+export function page(title: string, body: string, link?: { href: string; text: string }): string {
+  const more = link ? `<p><a href="${escapeHtml(link.href)}">${escapeHtml(link.text)}</a></p>` : '';
   return (
     `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>${escapeHtml(title)}</title>` +
     `<style>body{font-family:system-ui,sans-serif;max-width:36rem;margin:4rem auto;padding:0 1rem}</style></head>` +
-    `<body><h1>${escapeHtml(title)}</h1><p>${escapeHtml(body)}</p></body></html>`
+    `<body><h1>${escapeHtml(title)}</h1><p>${escapeHtml(body)}</p>${more}</body></html>`
   );
 }
 

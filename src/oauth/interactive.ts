@@ -1,7 +1,7 @@
 /**
  * One interactive authorization (authorization code + PKCE S256, RFC 6749 §4.1, RFC 7636): discover,
- * start listening for the callback (loopback) or prepare the paste prompt, let the SDK's auth() register
- * the client if needed and build the authorization URL (with `state`, `resource` and `scope`), show the URL,
+ * start receiving the callback (the loopback listener, or mcpo's own port: codeReceiver.ts) or prepare the paste
+ * prompt, let the SDK's auth() register the client if needed and build the authorization URL (with `state`, `resource` and `scope`), show the URL,
  * wait for the code (state- and issuer-checked by the receiver or the paste flow), and let auth() exchange it.
  */
 import { randomBytes } from 'node:crypto';
@@ -14,10 +14,11 @@ import type { Logger } from '../log/logger.js';
 import type { ExpectedIssuer } from './callbackParams.js';
 import { discover, expectedIssuer } from './discovery.js';
 import { AuthorizationFailedError, CallbackTimeoutError, OAuthCancelledError } from './errors.js';
-import { DEFAULT_CALLBACK_PATH, DEFAULT_CALLBACK_TIMEOUT_MS, LOOPBACK_HOST, startLoopbackReceiver, type LoopbackReceiver } from './loopback.js';
+import type { CodeReceiver, PublishedLogin } from './codeReceiver.js';
+import { DEFAULT_CALLBACK_PATH, DEFAULT_CALLBACK_TIMEOUT_MS, LOOPBACK_HOST, startLoopbackReceiver } from './loopback.js';
 import type { PeerIdentity } from './loopbackPeer.js';
 import { readAuthorizationCodeFromTerminal } from './paste.js';
-import { announcement, LAUNCH_BROWSER, type BrowserPolicy, type PromptIo } from './prompts.js';
+import { announcement, connectionsAnnouncement, LAUNCH_BROWSER, type BrowserPolicy, type PromptIo } from './prompts.js';
 import { AuthorizationProvider } from './provider.js';
 import type { BearerChallenge } from './scopes.js';
 import { scrubbedError } from './secrets.js';
@@ -55,6 +56,21 @@ export interface InteractiveAuthorizationOptions {
   signal?: AbortSignal;
   /** Who owns a connection to the loopback receiver. Default procNetPeers() (see loopbackPeer.ts). */
   peers?: PeerIdentity;
+  /**
+   * Where the code comes back instead of the loopback listener on config.callbackPort: a receiver on mcpo's own
+   * port (serverReceiver.ts), made with this flow's `state` and issuer. Not used by the copy/paste flow.
+   */
+  startReceiver?: (expected: ReceiverExpectations) => CodeReceiver | Promise<CodeReceiver>;
+  /** Told the published login as soon as it exists (bindBrowser included, for a receiver on mcpo's port). */
+  onPublished?: (login: PublishedLogin) => void;
+}
+
+/** What a receiver checks a callback against. */
+export interface ReceiverExpectations {
+  state: string;
+  issuer: ExpectedIssuer;
+  timeoutMs: number;
+  signal?: AbortSignal;
 }
 
 /**
@@ -90,8 +106,12 @@ async function runFlow(options: InteractiveAuthorizationOptions): Promise<Stored
   // RFC 9207: the response must come from the server of the metadata the SDK builds the request from.
   const issuer = expectedIssuer(discovery);
   const timeoutMs = options.timeoutMs ?? DEFAULT_CALLBACK_TIMEOUT_MS;
-  const receiver = config.useLoopback
-    ? await startLoopbackReceiver({
+  const custom = options.startReceiver;
+  const receiver: CodeReceiver | undefined = !config.useLoopback
+    ? undefined
+    : custom
+    ? await custom({ state, issuer, timeoutMs, ...(signal ? { signal } : {}) })
+    : await startLoopbackReceiver({
         port: config.callbackPort,
         expectedState: state,
         expectedIssuer: issuer,
@@ -102,8 +122,7 @@ async function runFlow(options: InteractiveAuthorizationOptions): Promise<Stored
           }),
         ...(options.peers ? { peers: options.peers } : {}),
         ...(signal ? { signal } : {}),
-      })
-    : undefined;
+      });
   try {
     const redirectUrl = receiver?.redirectUri ?? `http://${LOOPBACK_HOST}:${config.callbackPort || DEFAULT_OAUTH_CALLBACK_PORT}${DEFAULT_CALLBACK_PATH}`;
     const provider = new AuthorizationProvider({ config, store, identity, initial, redirectUrl, state, now: options.now, ...(signal ? { signal } : {}) });
@@ -135,7 +154,7 @@ function cancellableFetch(fetch: FetchLike, signal: AbortSignal): FetchLike {
 
 async function waitForCode(
   options: InteractiveAuthorizationOptions,
-  receiver: LoopbackReceiver | undefined,
+  receiver: CodeReceiver | undefined,
   url: URL,
   expected: { state: string; issuer: ExpectedIssuer },
   timeoutMs: number,
@@ -144,8 +163,15 @@ async function waitForCode(
   if (receiver) {
     // The authorization URL carries `state`: the console gets mcpo's login link, status pages and the command
     // line of the browser mcpo launches (readable by every local user) less (loginLink.ts).
-    const { link, launchLink, publicLink } = receiver.publish(url);
+    const published = receiver.publish(url);
+    const { link, publicLink } = published;
+    const launchLink = published.launchLink ?? link;
     options.onAuthorizationUrl?.(publicLink);
+    options.onPublished?.(published);
+    if (published.launchBrowser === false) {
+      io.output.write(connectionsAnnouncement(options.serverName, link, options.reason));
+      return receiver.result;
+    }
     const browser = options.browser ?? LAUNCH_BROWSER;
     io.output.write(announcement(options.serverName, link, options.reason, browser));
     if (!browser.launch) return receiver.result;

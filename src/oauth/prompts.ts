@@ -55,3 +55,11 @@ export function announcement(serverName: string, url: string, reason: string, br
   const note = browser.launch ? '' : `mcpo: not opening a browser (${browser.reason}).\n`;
   return `\n${note}mcpo: server "${serverName}" needs authorization (${reason}). ${how}:\n${url}\n\n`;
 }
+
+/**
+ * The lines printed for a login that completes on mcpo's own port: the connections page, where a browser
+ * starts it with Connect (the authorization URL itself is never printed: it carries `state`).
+ */
+export function connectionsAnnouncement(serverName: string, connectionsUrl: string, reason: string): string {
+  return `\nmcpo: server "${serverName}" needs authorization (${reason}). Open the connections page and click Connect:\n${connectionsUrl}\n\n`;
+}

@@ -25,6 +25,7 @@ import { fastToolCalls, type NodeHandler } from './fastToolCalls.js';
 import { registerHealthRoutes } from './healthRoutes.js';
 import { hostGuard, LOOPBACK_HOST_NAMES } from './hostGuard.js';
 import { createNotFoundHandler } from './notFound.js';
+import { registerOAuthCallbackRoute, type OAuthEndpoints } from './oauthRoutes.js';
 import { resolvePublicAddress } from './publicUrl.js';
 import { DEFAULT_BODY_LIMIT_BYTES } from './requestBody.js';
 import { requestLog } from './requestLog.js';
@@ -68,6 +69,8 @@ export interface AppOptions {
   allowedHosts?: readonly string[];
   /** Largest accepted request body. Default DEFAULT_BODY_LIMIT_BYTES (10 MiB); larger → 413. */
   bodyLimitBytes?: number;
+  /** Answers browsers coming back from authorization servers to {prefix}/oauth/callback. Default: none (404). */
+  oauth?: OAuthEndpoints;
 }
 
 export interface McpoApp {
@@ -148,6 +151,8 @@ export function createApp(options: AppOptions): McpoApp {
   if (options.allowedHosts !== undefined) app.use(hostGuard({ allowedHosts: options.allowedHosts }));
   const corsOrigins = options.corsAllowOrigins && options.corsAllowOrigins.length > 0 ? options.corsAllowOrigins : undefined;
   if (corsOrigins) app.use(corsMiddleware(corsOrigins));
+  // Before the key: the callback is guarded by its login's state and browser cookie (oauthRoutes.ts).
+  if (options.oauth) registerOAuthCallbackRoute(app, ctx, options.oauth);
   if (strictAuth && auth) app.use(auth);
 
   // Static paths first: in multi mode they would otherwise read as a server called "docs" or "healthz".

@@ -144,6 +144,7 @@ describe('server names', () => {
     ['docs', 'server name "docs" is reserved (mcpo serves /docs itself)'],
     ['openapi.json', 'server name "openapi.json" is reserved (mcpo serves /openapi.json itself)'],
     ['healthz', 'server name "healthz" is reserved'],
+    ['oauth', 'server name "oauth" is reserved (mcpo serves /oauth itself)'],
     ['my server', 'server name "my server" cannot be used in a URL path: use letters, digits, ".", "_" and "-", starting with a letter or digit'],
     ['a/b', 'server name "a/b" cannot be used in a URL path'],
     ['.hidden', 'server name ".hidden" cannot be used in a URL path'],
