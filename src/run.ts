@@ -4,7 +4,8 @@
  */
 import type { ServerEntry } from './config/types.js';
 import type { Logger } from './log/logger.js';
-import { Manager, type ManagerOptions } from './mcp/manager.js';
+import { Manager } from './mcp/manager.js';
+import type { ServiceAddress } from './oauth/service.js';
 import type { OAuthSupport } from './oauth/setup.js';
 import type { DocumentInfo } from './openapi/document.js';
 import { createApp } from './server/app.js';
@@ -12,7 +13,7 @@ import { exposureWarning, isLoopbackAddress } from './server/exposure.js';
 import { LOOPBACK_HOST_NAMES } from './server/hostGuard.js';
 import { listen } from './server/listen.js';
 import { preloadOpenApiBuilders } from './server/openapiBuilders.js';
-import { resolvePublicAddress } from './server/publicUrl.js';
+import { linkBase, resolvePublicAddress } from './server/publicUrl.js';
 import { startHotReload } from './reload.js';
 import { shutDown, type ShutdownOptions } from './shutdown.js';
 
@@ -31,8 +32,13 @@ export interface RunOptions {
   corsAllowOrigins?: string[];
   rootPath?: string;
   pathPrefix?: string;
-  /** Where browsers and clients reach mcpo (src/server/publicUrl.ts); its path must agree with rootPath + pathPrefix. */
+  /**
+   * Where browsers and clients reach mcpo (src/server/publicUrl.ts); its path must agree with rootPath + pathPrefix.
+   * Its host name is served in addition to allowedHosts, and OAuth logins come back to it by default.
+   */
   publicUrl?: string;
+  /** Proxies whose X-Forwarded-For/-Proto/-Host the connections page believes ('*': any peer). Default: none. */
+  forwardedAllowIps?: readonly string[] | '*';
   tls?: { cert: string | Buffer; key: string | Buffer };
   defaultTimeoutMs?: number;
   /** Tool calls in flight per server for entries without `maxConcurrentCalls`. Default DEFAULT_MAX_CONCURRENT_CALLS. */
@@ -68,23 +74,28 @@ export interface Running {
 
 export async function run(options: RunOptions): Promise<Running> {
   const address = resolvePublicAddress(options);
+  /** The base of mcpo's links: the public URL, or once listening, the listening URL with the prefixes. */
+  let base = address.publicUrl;
+  const oauth = await oauthSupport(options, { linkBase: () => base, publicUrl: address.publicUrl !== undefined });
   const manager = new Manager({
     logger: options.logger,
     parentEnv: options.parentEnv,
     clientInfo: options.clientInfo ?? { name: 'mcpo', version: '0.0.0' },
-    transportFor: await oauthTransportFor(options),
+    transportFor: oauth?.transportFor ?? (() => ({})),
     apiKeyInAuthorization: options.apiKey !== undefined,
     ...(options.defaultTimeoutMs === undefined ? {} : { defaultTimeoutMs: options.defaultTimeoutMs }),
     ...(options.defaultMaxConcurrentCalls === undefined ? {} : { defaultMaxConcurrentCalls: options.defaultMaxConcurrentCalls }),
   });
+  const endpoints = oauth?.endpoints(manager);
   const { app, fastPath, stopCalls, close: closeApp } = createApp({
     registry: manager,
     logger: options.logger,
     mode: options.mode ?? 'multi',
     info: options.info,
-    ...pick(options, ['apiKey', 'strictAuth', 'corsAllowOrigins', 'bodyLimitBytes']),
+    ...pick(options, ['apiKey', 'strictAuth', 'corsAllowOrigins', 'bodyLimitBytes', 'forwardedAllowIps']),
     ...pick(address, ['rootPath', 'pathPrefix', 'publicUrl']),
-    ...hostRule(options.host, options.allowedHosts),
+    ...(endpoints ? { oauth: endpoints } : {}),
+    ...hostRule(options.host, options.allowedHosts, address.publicUrl),
   });
   const server = await listen(app, {
     host: options.host,
@@ -92,6 +103,7 @@ export async function run(options: RunOptions): Promise<Running> {
     ...(options.tls ? { tls: options.tls } : {}),
     fastPath,
   });
+  base ??= linkBase(address, server.url);
   options.logger.info('listening', { url: server.url, ...(address.publicUrl ? { publicUrl: address.publicUrl } : {}), servers: options.servers.length });
   const exposure = exposureWarning({ host: options.host, port: server.port, ...pick(options, ['apiKey', 'allowedHosts']) });
   if (exposure) options.logger.warn(exposure);
@@ -125,20 +137,28 @@ export async function run(options: RunOptions): Promise<Running> {
  * package) take about 50 ms to load, so they are loaded only when an entry may need them: one has `oauth` now,
  * or a hot reload may add one later (transportFor is synchronous, so it cannot wait for them then).
  */
-async function oauthTransportFor(options: RunOptions): Promise<ManagerOptions['transportFor']> {
-  if (options.oauth) return options.oauth.transportFor;
+async function oauthSupport(options: RunOptions, address: ServiceAddress): Promise<OAuthSupport | undefined> {
+  if (options.oauth) {
+    options.oauth.useService(address);
+    return options.oauth;
+  }
   // The test OAuthSupport.forEntry applies (isOAuthEntry): only remote entries take an `oauth` block.
   const needed = options.hotReload !== undefined || options.servers.some((entry) => entry.kind !== 'stdio' && entry.oauth !== undefined);
-  if (!needed) return () => ({});
+  if (!needed) return undefined;
   const { createDefaultOAuthSupport } = await import('./oauth/defaults.js');
-  return createDefaultOAuthSupport({ env: options.parentEnv, logger: options.logger, ...(options.noBrowser ? { noBrowser: true } : {}) }).transportFor;
+  return createDefaultOAuthSupport({ env: options.parentEnv, logger: options.logger, ...(options.noBrowser ? { noBrowser: true } : {}), overrides: { service: address } });
 }
 
-/** A loopback listener only answers requests addressed to loopback names, unless told otherwise. */
-function hostRule(host: string, allowedHosts: RunOptions['allowedHosts']): { allowedHosts?: readonly string[] } {
+/**
+ * A loopback listener only answers requests addressed to loopback names, unless told otherwise; the public URL's
+ * host name is always served (it is how mcpo was said to be reached).
+ */
+function hostRule(host: string, allowedHosts: RunOptions['allowedHosts'], publicUrl: string | undefined): { allowedHosts?: readonly string[] } {
   if (allowedHosts === '*') return {};
-  if (allowedHosts) return { allowedHosts };
-  return isLoopbackAddress(host) ? { allowedHosts: LOOPBACK_HOST_NAMES } : {};
+  const listed = allowedHosts ?? (isLoopbackAddress(host) ? LOOPBACK_HOST_NAMES : undefined);
+  if (!listed) return {};
+  const publicHost = publicUrl === undefined ? undefined : new URL(publicUrl).hostname;
+  return { allowedHosts: publicHost === undefined || listed.includes(publicHost) ? listed : [...listed, publicHost] };
 }
 
 function pick<T extends object, K extends keyof T>(source: T, keys: K[]): Partial<Pick<T, K>> {

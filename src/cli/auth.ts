@@ -14,8 +14,7 @@ import { McpoError, UsageError } from '../errors.js';
 import { createLogger, type Logger } from '../log/logger.js';
 import { defaultOAuthDeps } from '../oauth/defaults.js';
 import { DEFAULT_OAUTH_REQUEST_TIMEOUT_MS, withRequestTimeout } from '../oauth/requestTimeout.js';
-import { discover, discoveryMismatch } from '../oauth/discovery.js';
-import { revokeStoredTokens } from '../oauth/revoke.js';
+import { describeLogout, logOut } from '../oauth/logout.js';
 import { createTokenStore, isOAuthEntry, OAuthSupport, type OAuthDeps, type OAuthEntry } from '../oauth/setup.js';
 import { describeTokens } from '../oauth/status.js';
 
@@ -160,30 +159,14 @@ async function status(context: Context, flags: { config: string }): Promise<void
 async function logout(context: Context, name: string, flags: { config: string }): Promise<void> {
   const entry = await findEntry(context, flags.config, name);
   const deps = oauthDeps(context);
-  const store = createTokenStore(entry, deps);
-  const stored = await store.load();
-  let revocation: string;
-  try {
-    const plain = deps.fetch ?? ((url: string | URL, init?: RequestInit) => fetch(url, init));
-    const timed = withRequestTimeout(plain, deps.requestTimeoutMs ?? DEFAULT_OAUTH_REQUEST_TIMEOUT_MS);
-    // The file's saved revocation endpoint would receive the tokens (and a client secret): only if the server still names it.
-    const mismatch = stored?.tokens && stored.discovery ? discoveryMismatch(stored.discovery, await discover({
-      serverUrl: entry.url,
-      fetch: timed,
-      now: deps.now ?? Date.now,
-      ...(entry.oauth.serverUrl ? { fallbackServerUrl: entry.oauth.serverUrl } : {}),
-    })) : undefined;
-    if (mismatch) {
-      revocation = `not revoked: the saved ${mismatch.field} (${mismatch.saved}) is not the server's (${mismatch.live})`;
-      context.exitCode = AUTH_EXIT_FAILURE;
-    } else {
-      const outcome = await revokeStoredTokens(stored, entry.oauth, timed);
-      revocation = { revoked: 'tokens revoked at the server', not_advertised: 'the server advertises no revocation endpoint', nothing_to_revoke: 'no saved tokens' }[outcome];
-    }
-  } catch (error) {
-    revocation = `revocation failed: ${error instanceof Error ? error.message : String(error)}`;
-    context.exitCode = AUTH_EXIT_FAILURE;
-  }
-  await store.clear();
-  context.deps.stdout.write(`${name}: logged out (${revocation}; saved tokens deleted)\n`);
+  const plain = deps.fetch ?? ((url: string | URL, init?: RequestInit) => fetch(url, init));
+  const outcome = await logOut({
+    serverUrl: entry.url,
+    config: entry.oauth,
+    store: createTokenStore(entry, deps),
+    fetch: withRequestTimeout(plain, deps.requestTimeoutMs ?? DEFAULT_OAUTH_REQUEST_TIMEOUT_MS),
+    now: deps.now ?? Date.now,
+  });
+  if (outcome.revocation === 'not_revoked') context.exitCode = AUTH_EXIT_FAILURE;
+  context.deps.stdout.write(`${name}: logged out (${describeLogout(outcome)}; saved tokens deleted)\n`);
 }

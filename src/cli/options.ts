@@ -3,6 +3,7 @@
  * entry), the env files, TLS material, and checks every value, with UsageError/ConfigError naming it.
  */
 import { readFile } from 'node:fs/promises';
+import { isIP } from 'node:net';
 import { readApiKeyFile } from './apiKeyFile.js';
 import { loadConfig } from '../config/load.js';
 import { entryFromCommandLine } from '../config/single.js';
@@ -30,6 +31,8 @@ export interface CliFlags {
   pathPrefix: string;
   /** --public-url: where browsers and clients reach mcpo (links, documents' servers, the OAuth redirect). */
   publicUrl?: string;
+  /** --forwarded-allow-ips: proxies whose X-Forwarded-For/-Proto/-Host mcpo believes ('*': any). */
+  forwardedAllowIps?: string[];
   name: string;
   description?: string;
   openapiVersion: string;
@@ -138,6 +141,7 @@ export async function buildRunOptions(flags: CliFlags, serverArgs: string[], con
     rootPath: address.rootPath,
     pathPrefix: address.pathPrefix,
     ...(address.publicUrl ? { publicUrl: address.publicUrl } : {}),
+    ...(flags.forwardedAllowIps?.length ? { forwardedAllowIps: forwardedAllowIps(flags.forwardedAllowIps, named('--forwarded-allow-ips')) } : {}),
     defaultTimeoutMs: parseSeconds(flags.timeout, named('--timeout')) * 1000,
     defaultMaxConcurrentCalls: parseCount(flags.maxConcurrentCalls, named('--max-concurrent-calls')),
     bodyLimitBytes: parseByteSize(flags.maxBodySize, named('--max-body-size')),
@@ -175,6 +179,16 @@ export function hostName(value: string, flag = '--allowed-hosts'): string {
     throw new UsageError(`${flag} takes host names like mcpo.internal or [::1] (no scheme or port), got "${value}"`);
   }
   return host;
+}
+
+/** --forwarded-allow-ips: IP addresses of trusted proxies, or '*' for any peer. */
+export function forwardedAllowIps(values: string[], flag = '--forwarded-allow-ips'): readonly string[] | '*' {
+  if (values.includes('*')) return '*';
+  return values.map((value) => {
+    const ip = value.trim().replace(/^\[(.*)\]$/, '$1');
+    if (isIP(ip) === 0) throw new UsageError(`${flag} takes IP addresses of proxies (or * for any), got "${value}"`);
+    return ip.toLowerCase();
+  });
 }
 
 /** "1048576", "512kb", "10mb" → bytes. */

@@ -71,6 +71,7 @@ export function createProgram(context: Pick<CommandLineContext, 'version' | 'def
     .option('--root-path <path>', 'external path prefix when served behind a reverse proxy', '')
     .option('--path-prefix <path>', 'path prefix under which routes are served', '')
     .option('--public-url <url>', 'the address browsers and clients reach mcpo by (behind a proxy: https://host/path); links, documents and the OAuth callback use it')
+    .option('--forwarded-allow-ips <ips>', 'proxies (IP addresses, comma-separated or repeated; * for any) whose X-Forwarded-For/-Proto/-Host the connections page believes. Default: none', collectList)
     .option('-n, --name <name>', 'OpenAPI document title', 'mcpo')
     .option('-d, --description <text>', 'OpenAPI document description')
     .addOption(new Option('-v, --version [version]', "with a value: the OpenAPI document's info.version; alone: print mcpo's version and exit"))

@@ -28,6 +28,7 @@ export function normalizeOAuth(oauth: OAuthFileConfig): OAuthConfig {
     serverUrl: oauth.server_url,
     callbackPort: oauth.callback_port,
     useLoopback: oauth.use_loopback,
+    redirect: oauth.redirect,
     storageType: oauth.storage_type,
     clientMetadata: oauth.client_metadata ? normalizeClientMetadata(oauth.client_metadata) : undefined,
     clientId: oauth.client_id,

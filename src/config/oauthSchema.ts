@@ -15,6 +15,8 @@ export const DEFAULT_OAUTH_STORAGE_TYPE = 'file';
 
 export const TOKEN_ENDPOINT_AUTH_METHODS = ['client_secret_basic', 'client_secret_post', 'none'] as const;
 export const OAUTH_STORAGE_TYPES = ['file', 'memory'] as const;
+/** Where the browser comes back: the loopback listener on `callback_port`, or mcpo's own `{publicUrl}/oauth/callback`. */
+export const OAUTH_REDIRECTS = ['loopback', 'server'] as const;
 
 const nonEmpty = z.string().min(1, 'must not be empty');
 const httpUrl = z.string().refine(isHttpUrl, 'must be an absolute http:// or https:// URL');
@@ -54,6 +56,8 @@ export const oauthSchema = z
       .max(65535, 'must be a port number from 0 to 65535 (0 picks a free port)')
       .default(DEFAULT_OAUTH_CALLBACK_PORT),
     use_loopback: z.boolean().default(DEFAULT_OAUTH_USE_LOOPBACK),
+    /** Default: "server" when mcpo has a public URL, else "loopback". */
+    redirect: z.enum(OAUTH_REDIRECTS, { error: 'must be "loopback" or "server"' }).optional(),
     storage_type: z.enum(OAUTH_STORAGE_TYPES, { error: 'must be "file" or "memory"' }).default(DEFAULT_OAUTH_STORAGE_TYPE),
     client_metadata: clientMetadataSchema.optional(),
     client_id: nonEmpty.optional(),
@@ -68,6 +72,9 @@ export const oauthSchema = z
     (oauth, ctx) => {
       if (oauth.client_secret !== undefined && oauth.client_id === undefined) {
         ctx.addIssue({ code: 'custom', path: ['client_secret'], message: 'needs "client_id": a client secret belongs to a pre-registered client' });
+      }
+      if (oauth.use_loopback === false && oauth.redirect !== undefined) {
+        ctx.addIssue({ code: 'custom', path: ['redirect'], message: 'conflicts with "use_loopback": false (the copy/paste flow has no redirect to receive): remove one of them' });
       }
     },
     // Run even when a field is invalid, so every problem is reported in one go.

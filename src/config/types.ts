@@ -81,6 +81,11 @@ export interface OAuthConfig {
   callbackPort: number;
   /** true: open a browser and catch the redirect on loopback; false: print the URL and paste the callback. Default true. */
   useLoopback: boolean;
+  /**
+   * Where the browser comes back with the code (when useLoopback): 'loopback' (127.0.0.1:callbackPort) or 'server'
+   * (`{publicUrl}/oauth/callback` on mcpo's own port). Undefined: 'server' when mcpo has a public URL, else 'loopback'.
+   */
+  redirect?: 'loopback' | 'server';
   /** Where tokens are kept. Default 'file'. */
   storageType: 'file' | 'memory';
   clientMetadata?: OAuthClientMetadataConfig;

@@ -76,11 +76,18 @@ export function unavailable(server: string, why: string, cause?: unknown, retryA
   });
 }
 
-/** 503 NEEDS_AUTHORIZATION: the user must open `authorizationUrl` (unknown for a moment while queued). */
-export function needsAuthorization(server: string, authorizationUrl: string | undefined): McpoError {
-  const where = authorizationUrl ? `; open ${authorizationUrl}` : '; the authorization URL is printed on the mcpo console';
+/**
+ * 503 NEEDS_AUTHORIZATION: the user must open `authorizationUrl` (unknown for a moment while queued), or connect the
+ * server on mcpo's connections page.
+ */
+export function needsAuthorization(server: string, authorizationUrl: string | undefined, connectionsUrl?: string): McpoError {
+  const where = authorizationUrl
+    ? `; open ${authorizationUrl}`
+    : connectionsUrl
+      ? `; connect it on ${connectionsUrl}`
+      : '; the authorization URL is printed on the mcpo console';
   return new McpoError('NEEDS_AUTHORIZATION', `Server ${server} needs authorization${where}`, {
-    details: { server, ...(authorizationUrl ? { authorizationUrl } : {}) },
+    details: { server, ...(authorizationUrl ? { authorizationUrl } : {}), ...(connectionsUrl ? { connectionsUrl } : {}) },
     headers: { 'Retry-After': '5' },
   });
 }

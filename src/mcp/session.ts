@@ -117,9 +117,11 @@ export class Session implements ServerHandle {
       ...(options.refusedListBackoff ? { refusedList: options.refusedListBackoff } : {}),
     });
     this.limiter = new CallLimiter(options.entry.maxConcurrentCalls ?? options.defaultMaxConcurrentCalls ?? DEFAULT_MAX_CONCURRENT_CALLS);
-    this.unsubscribeAuth = options.transport.auth?.onChange(() => {
+    this.unsubscribeAuth = options.transport.auth?.onChange((event) => {
       this.options.onChange('status');
       this.wakeup.wakeAll();
+      if (event === 'authorized') this.authorized();
+      else if (event === 'signed_out') this.signedOut();
     });
     this.calls = new SessionCalls(this.callHost());
     this.forwarding = forwardingRules(options.entry, options.apiKeyInAuthorization === true, options.logger);
@@ -129,6 +131,7 @@ export class Session implements ServerHandle {
   status(): ServerStatus {
     const phase = this.phase;
     const authorizationUrl = this.authorizationUrl();
+    const connectionsUrl = this.connectionsUrl();
     const pendingAuthorization = this.pendingAuthorization();
     return {
       name: this.name,
@@ -139,6 +142,7 @@ export class Session implements ServerHandle {
       ...(phase.state !== 'ready' && this.lastError !== undefined ? { error: this.lastError } : {}),
       ...(phase.state === 'reconnecting' ? { attempt: phase.attempt, nextAttemptAt: new Date(phase.nextAttemptAt).toISOString() } : {}),
       ...(authorizationUrl === undefined ? {} : { authorizationUrl }),
+      ...(connectionsUrl === undefined ? {} : { connectionsUrl }),
       ...(pendingAuthorization === undefined ? {} : { pendingAuthorization }),
       calls: { ...this.limiter.load, limit: this.limiter.limit },
     };
@@ -184,7 +188,7 @@ export class Session implements ServerHandle {
         const phase = this.phase;
         if (signal?.aborted) throw signal.reason;
         if (phase.state === 'ready') return phase.client;
-        if (phase.state === 'needs_authorization') throw needsAuthorization(this.name, this.authorizationUrl());
+        if (phase.state === 'needs_authorization') throw needsAuthorization(this.name, this.authorizationUrl(), this.connectionsUrl());
         const remaining = deadline - this.now();
         const expected =
           this.failedAttempts === failuresBefore &&
@@ -235,6 +239,7 @@ export class Session implements ServerHandle {
       forwardedHeaders: (request) => this.forwardedHeaders(request),
       credentialsRejected: () => this.options.transport.auth?.credentialsRejected() ?? false,
       authorizationUrl: () => this.authorizationUrl(),
+      connectionsUrl: () => this.connectionsUrl(),
       pendingAuthorization: () => this.pendingAuthorization(),
     };
   }
@@ -306,6 +311,29 @@ export class Session implements ServerHandle {
         this.transition(['needs_authorization'], { state: 'failed', error: this.lastError });
       },
     );
+  }
+
+  /**
+   * An authorization completed outside this session's own wait (Connect on the connections page after a failed
+   * one, or while backing off): connect now. An attempt under way or a ready session is left alone.
+   */
+  private authorized(): void {
+    if (this.is('failed', 'needs_authorization', 'reconnecting')) void this.connect();
+  }
+
+  /**
+   * The tokens were revoked and deleted (Disconnect): the ready session is closed and a new attempt finds no
+   * token, so the server waits for an authorization, rather than failing a user's call first.
+   */
+  private signedOut(): void {
+    const phase = this.phase;
+    if (phase.state === 'ready') {
+      this.lastError = 'disconnected on the connections page';
+      const client = phase.client;
+      this.transition(['ready'], { state: 'connecting' });
+      void client.close().catch(() => {});
+      void this.connect();
+    } else if (this.is('failed', 'reconnecting')) void this.connect();
   }
 
   /** What the transport reports outside any request's answer. */
@@ -503,6 +531,10 @@ export class Session implements ServerHandle {
 
   private authorizationUrl(): string | undefined {
     return this.options.transport.auth?.authorizationUrl();
+  }
+
+  private connectionsUrl(): string | undefined {
+    return this.options.transport.auth?.connectionsUrl?.();
   }
 
   private recordStderr(line: string): void {

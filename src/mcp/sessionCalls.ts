@@ -44,6 +44,7 @@ export interface CallHost {
   /** The server refused our credentials and no refresh helped. */
   credentialsRejected(): boolean;
   authorizationUrl(): string | undefined;
+  connectionsUrl(): string | undefined;
   pendingAuthorization(): PendingAuthorization | undefined;
 }
 
@@ -96,7 +97,7 @@ export class SessionCalls {
       if (host.credentialsRejected() && !this.stopping()) {
         // The server refused our credentials and no refresh helped: a new authorization, then a new session.
         await host.replace(client, 'the server refused the credentials');
-        throw host.state() === 'needs_authorization' ? needsAuthorization(host.server, host.authorizationUrl()) : mapCallError(error, this.failureContext(call));
+        throw host.state() === 'needs_authorization' ? needsAuthorization(host.server, host.authorizationUrl(), host.connectionsUrl()) : mapCallError(error, this.failureContext(call));
       }
       // Retry once, and only when the server refused the session, which proves the call never ran.
       if (!isSessionLost(error) || this.stopping()) throw this.namingPendingAuthorization(mapCallError(error, this.failureContext(call)));

@@ -32,6 +32,8 @@ export interface ServerStatus {
   attempt?: number;
   /** When state is needs_authorization: the URL the user must open. */
   authorizationUrl?: string;
+  /** OAuth servers: mcpo's connections page, where the server is connected or disconnected from a browser. */
+  connectionsUrl?: string;
   /**
    * An authorization the user must complete while the server may stay `connected`: a step-up to wider
    * scopes (403 insufficient_scope) that calls needing those scopes are waiting for. `url` is absent for
@@ -113,17 +115,26 @@ export interface SessionAuth {
    * token endpoint is down), which the session retries with backoff, never with a browser prompt.
    */
   prepare(): Promise<AuthPreparation>;
-  /** The URL the user must open for the authorization under way, if any. */
+  /** The URL the user must open for the authorization under way (or the connections page, where it starts), if any. */
   authorizationUrl(): string | undefined;
+  /** mcpo's connections page (known once mcpo listens). */
+  connectionsUrl?(): string | undefined;
   /** The step-up authorization under way, if any (calls that need it are waiting). */
   pendingAuthorization?(): PendingAuthorization | undefined;
-  /** Subscribes to changes of authorizationUrl(); returns the unsubscribe function. */
-  onChange(listener: () => void): () => void;
+  /**
+   * Subscribes to changes of authorizationUrl() and of the credentials: 'authorized' when an authorization
+   * completed (the session connects, whatever state it is in), 'signed_out' when the tokens were revoked and
+   * deleted (a ready session is closed and waits for a new authorization). Returns the unsubscribe function.
+   */
+  onChange(listener: (event?: AuthEvent) => void): () => void;
   /** True when the server refused the credentials and refreshing could not fix it: authorize again. */
   credentialsRejected(): boolean;
   /** Abandons an authorization under way (the session is closing); settles once it has stopped. */
   cancel?(): Promise<void> | void;
 }
+
+/** See SessionAuth.onChange. */
+export type AuthEvent = 'authorized' | 'signed_out';
 
 export type ChangeKind = 'tools' | 'status' | 'added' | 'removed';
 

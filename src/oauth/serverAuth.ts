@@ -8,11 +8,16 @@
 import type { FetchLike } from '@modelcontextprotocol/sdk/shared/transport.js';
 import type { OAuthConfig, RemoteEntry } from '../config/types.js';
 import type { Logger } from '../log/logger.js';
-import type { AuthPreparation, PendingAuthorization, SessionAuth } from '../mcp/types.js';
+import type { AuthEvent, AuthPreparation, PendingAuthorization, SessionAuth } from '../mcp/types.js';
 import { createAuthFetch, type TokenSource } from './authFetch.js';
 import { discover } from './discovery.js';
-import { TooManyAuthorizationsError } from './errors.js';
-import { runInteractiveAuthorization } from './interactive.js';
+import type { BrowserBinding, CodeReceiver, PublishedLogin } from './codeReceiver.js';
+import { AuthorizationFailedError, OAuthCancelledError, TooManyAuthorizationsError } from './errors.js';
+import { runInteractiveAuthorization, type ReceiverExpectations } from './interactive.js';
+import { logOut, type LogoutOutcome } from './logout.js';
+import { startServerReceiver } from './serverReceiver.js';
+import { connectionsUrlOf, redirectMode, type OAuthService, type RedirectMode } from './service.js';
+import { describeTokens, type TokenDescription } from './status.js';
 import { probeServer } from './probe.js';
 import { promptKey, type BrowserPolicy, type PromptIo, type PromptQueue } from './prompts.js';
 import { DEFAULT_OAUTH_REQUEST_TIMEOUT_MS, withRequestTimeout } from './requestTimeout.js';
@@ -49,11 +54,15 @@ export interface ServerAuthOptions {
   callbackTimeoutMs?: number;
   /** Whether loopback flows launch the browser. Default LAUNCH_BROWSER. */
   browser?: BrowserPolicy;
+  /** A serving mcpo's pending logins and link base (service.ts). Default: none (logins come back on loopback). */
+  service?: OAuthService;
 }
 
 interface Flow {
   url: string | undefined;
   promise: Promise<void>;
+  /** Resolves once the login is published (for a loopback or server receiver; the paste flow never publishes). */
+  published: Promise<PublishedLogin>;
   controller: AbortController;
   /** False while queued behind another server's prompt: nothing of this flow has run yet. */
   started: boolean;
@@ -73,11 +82,23 @@ export class ServerAuth implements SessionAuth, TokenSource {
   private inARow = 0;
   private readonly refreshes = new SingleFlight<RefreshOutcome>();
   private liveDiscovery: Promise<StoredDiscovery> | undefined;
-  private readonly listeners = new Set<() => void>();
+  private readonly listeners = new Set<(event?: AuthEvent) => void>();
+  /** How this entry's logins get their code back. */
+  readonly mode: RedirectMode;
+  /**
+   * Set while the server waits for someone to click Connect on the connections page, with no login running: always
+   * so for logins on mcpo's port, which start from the page, and after Disconnect. Settles with the next login that succeeds.
+   */
+  private waitingForConnect: { promise: Promise<void>; resolve: () => void } | undefined;
+  /** Disconnect was clicked: no login starts by itself until Connect is. */
+  private signedOut = false;
+  /** Why the last login failed (not a cancellation), for the connections page; cleared by a success. */
+  private lastFailure: { message: string; at: number } | undefined;
 
   constructor(private readonly options: ServerAuthOptions) {
     this.fetch = createAuthFetch(this, options.transportFetch ?? options.fetch, options.entry.url);
     this.oauthFetch = withRequestTimeout(options.fetch, options.requestTimeoutMs ?? DEFAULT_OAUTH_REQUEST_TIMEOUT_MS);
+    this.mode = redirectMode(options.entry.oauth, options.service);
   }
 
   get name(): string {
@@ -92,8 +113,22 @@ export class ServerAuth implements SessionAuth, TokenSource {
       if (!probe.protected) return { ready: true };
       this.challenge = probe.challenge;
     }
+    if (this.mode === 'server' || this.signedOut) return { ready: false, completion: this.untilConnected() };
     const reason = this.state?.tokens ? 'the server refused the saved credentials' : 'first login';
     return { ready: false, completion: this.authorize({ reason }) };
+  }
+
+  /** Settles when a login succeeds; until then the server waits for Connect (said once in the log). */
+  private untilConnected(): Promise<void> {
+    if (!this.waitingForConnect) {
+      let resolve!: () => void;
+      const promise = new Promise<void>((done) => (resolve = done));
+      this.waitingForConnect = { promise, resolve };
+      const url = this.connectionsUrl();
+      this.options.logger.warn('server needs authorization: connect it on the connections page', { server: this.name, ...(url ? { url } : {}) });
+      this.emit();
+    }
+    return this.waitingForConnect.promise;
   }
 
   /** For `mcpo auth login`: authorizes unless a usable token is held (always, with `force`). */
@@ -113,7 +148,72 @@ export class ServerAuth implements SessionAuth, TokenSource {
   }
 
   authorizationUrl(): string | undefined {
-    return this.flow?.url;
+    return this.flow?.url ?? (this.waitingForConnect ? this.connectionsUrl() : undefined);
+  }
+
+  connectionsUrl(): string | undefined {
+    return connectionsUrlOf(this.options.service);
+  }
+
+  /**
+   * Connect on the connections page: joins the login under way or starts one, and says how the clicking browser
+   * continues. A click is the user's own request, so it does not count towards MAX_AUTHORIZATIONS_IN_A_ROW.
+   */
+  async connect(waitMs = CONNECT_WAIT_MS): Promise<ConnectOutcome> {
+    if (!this.flow) {
+      this.inARow = 0;
+      // The clicking browser is sent to the login: a browser mcpo launched as well would race it for the link.
+      this.authorize({ reason: 'Connect on the connections page', browser: { launch: false, reason: 'the login was started from the connections page' } }).catch(() => {});
+    }
+    const flow = this.flow;
+    if (!flow) return { kind: 'failed', why: this.lastFailure?.message ?? 'the login could not start' };
+    if (this.mode === 'paste') return { kind: 'terminal' };
+    let timer: NodeJS.Timeout | undefined;
+    const published = await Promise.race([
+      flow.published,
+      flow.promise.then(noop, noop),
+      new Promise<void>((resolve) => (timer = setTimeout(resolve, waitMs))),
+    ]).finally(() => clearTimeout(timer));
+    if (!published) {
+      if (this.flow === flow) return { kind: 'failed', why: 'the login is still being prepared (the authorization server is slow, or another login on the same callback port goes first); try again in a moment' };
+      return { kind: 'failed', why: this.lastFailure?.message ?? 'the login ended before it could start' };
+    }
+    if (published.bindBrowser) return { kind: 'redirect', binding: published.bindBrowser() };
+    return { kind: 'link', href: published.link };
+  }
+
+  /**
+   * Disconnect on the connections page: stops a login under way, revokes the tokens where the server advertises
+   * revocation, deletes them; the session is closed and the server waits for Connect.
+   */
+  async disconnect(): Promise<LogoutOutcome> {
+    this.signedOut = true;
+    await this.cancel();
+    const outcome = await logOut({
+      serverUrl: this.options.entry.url,
+      config: this.options.entry.oauth,
+      store: this.options.store,
+      fetch: this.oauthFetch,
+      now: this.options.now,
+    });
+    this.state = undefined;
+    this.loaded = true;
+    this.rejected = false;
+    this.lastFailure = undefined;
+    this.emit('signed_out');
+    return outcome;
+  }
+
+  /** What the connections page shows about the credentials: never a token. */
+  async details(): Promise<ConnectionDetails> {
+    const stored = await this.stored();
+    return {
+      mode: this.mode,
+      tokens: stored?.tokens ? describeTokens(stored, this.options.now()) : undefined,
+      loginUnderWay: this.flow !== undefined,
+      ...(this.flow?.stepUp ? { stepUp: { scope: this.flow.stepUp.scope } } : {}),
+      ...(this.lastFailure ? { lastFailure: { ...this.lastFailure } } : {}),
+    };
   }
 
   pendingAuthorization(): PendingAuthorization | undefined {
@@ -122,7 +222,7 @@ export class ServerAuth implements SessionAuth, TokenSource {
     return { reason: 'insufficient_scope', ...(flow.url ? { url: flow.url } : {}), ...(flow.stepUp.scope ? { scope: flow.stepUp.scope } : {}) };
   }
 
-  onChange(listener: () => void): () => void {
+  onChange(listener: (event?: AuthEvent) => void): () => void {
     this.listeners.add(listener);
     return () => this.listeners.delete(listener);
   }
@@ -174,15 +274,22 @@ export class ServerAuth implements SessionAuth, TokenSource {
   }
 
   /** Starts (or joins) the interactive authorization; settles when it finished. */
-  authorize(request: { reason: string; scope?: string; stepUp?: boolean }): Promise<void> {
+  authorize(request: { reason: string; scope?: string; stepUp?: boolean; browser?: BrowserPolicy }): Promise<void> {
     if (this.flow) return this.flow.promise;
     if (this.inARow >= MAX_AUTHORIZATIONS_IN_A_ROW) return Promise.reject(new TooManyAuthorizationsError(MAX_AUTHORIZATIONS_IN_A_ROW));
     this.inARow++;
     const { entry, queue } = this.options;
     const scope = request.scope ?? entry.oauth.scope ?? this.challenge?.scope;
-    const flow: Flow = { url: undefined, promise: Promise.resolve(), controller: new AbortController(), started: false, ...(request.stepUp ? { stepUp: { scope } } : {}) };
+    let publish!: (login: PublishedLogin) => void;
+    const published = new Promise<PublishedLogin>((resolve) => (publish = resolve));
+    const flow: Flow = { url: undefined, promise: Promise.resolve(), published, controller: new AbortController(), started: false, ...(request.stepUp ? { stepUp: { scope } } : {}) };
+    const { service } = this.options;
+    // Logins on mcpo's port each have their own state and cookie: nothing to take turns for.
+    const key = this.mode === 'server' ? undefined : promptKey(entry.oauth.useLoopback, entry.oauth.callbackPort);
+    const browser = request.browser ?? this.options.browser;
+    let succeeded = false;
     flow.promise = queue
-      .run(promptKey(entry.oauth.useLoopback, entry.oauth.callbackPort), () => {
+      .run(key, () => {
         flow.started = true;
         return runInteractiveAuthorization({
           serverName: entry.name,
@@ -198,22 +305,37 @@ export class ServerAuth implements SessionAuth, TokenSource {
           ...(this.challenge ? { challenge: this.challenge } : {}),
           ...(scope ? { scope } : {}),
           ...(this.options.callbackTimeoutMs === undefined ? {} : { timeoutMs: this.options.callbackTimeoutMs }),
-          ...(this.options.browser ? { browser: this.options.browser } : {}),
+          ...(browser ? { browser } : {}),
           signal: flow.controller.signal,
           onAuthorizationUrl: (url) => {
             flow.url = url;
             this.emit();
           },
+          onPublished: publish,
+          ...(this.mode === 'server' && service ? { startReceiver: (expected: ReceiverExpectations) => this.serverReceiver(service, expected) } : {}),
         });
       })
-      .then((state) => {
-        this.state = state;
-        this.loaded = true;
-        this.rejected = false;
-      })
+      .then(
+        (state) => {
+          this.state = state;
+          this.loaded = true;
+          this.rejected = false;
+          this.signedOut = false;
+          this.lastFailure = undefined;
+          succeeded = true;
+        },
+        (error: unknown) => {
+          if (!(error instanceof OAuthCancelledError)) this.lastFailure = { message: describeFailure(error), at: this.options.now() };
+          throw error;
+        },
+      )
       .finally(() => {
         this.flow = undefined;
-        this.emit();
+        if (succeeded && this.waitingForConnect) {
+          this.waitingForConnect.resolve();
+          this.waitingForConnect = undefined;
+        }
+        this.emit(succeeded ? 'authorized' : undefined);
       });
     this.flow = flow;
     flow.promise.catch(() => {}); // the caller handles it; an unobserved copy must not crash the process
@@ -279,9 +401,51 @@ export class ServerAuth implements SessionAuth, TokenSource {
     return this.options.refreshMarginMs ?? DEFAULT_REFRESH_MARGIN_MS;
   }
 
-  private emit(): void {
-    for (const listener of [...this.listeners]) listener();
+  /** A receiver on mcpo's port for one login (the base is known: sessions start once mcpo listens). */
+  private serverReceiver(service: OAuthService, expected: ReceiverExpectations): CodeReceiver {
+    const base = service.linkBase();
+    if (base === undefined) throw new AuthorizationFailedError(new Error('mcpo is not listening yet: no address for the callback'));
+    return startServerReceiver({
+      logins: service.logins,
+      base,
+      expectedState: expected.state,
+      expectedIssuer: expected.issuer,
+      timeoutMs: expected.timeoutMs,
+      ...(expected.signal ? { signal: expected.signal } : {}),
+    });
   }
+
+  private emit(event?: AuthEvent): void {
+    for (const listener of [...this.listeners]) listener(event);
+  }
+}
+
+/** How long Connect waits for the login to be published (discovery and registration happen first): 15 s. */
+export const CONNECT_WAIT_MS = 15_000;
+
+/** How the browser that clicked Connect continues. */
+export type ConnectOutcome =
+  /** A login on mcpo's port: this answer binds the browser and sends it to the authorization server. */
+  | { kind: 'redirect'; binding: BrowserBinding }
+  /** A loopback login: the browser opens mcpo's login link (on 127.0.0.1, so only a browser on mcpo's machine gets further). */
+  | { kind: 'link'; href: string }
+  /** The copy/paste flow: the URL is on mcpo's terminal, where the code is pasted. */
+  | { kind: 'terminal' }
+  | { kind: 'failed'; why: string };
+
+/** What the connections page shows about one server's credentials. */
+export interface ConnectionDetails {
+  mode: RedirectMode;
+  /** Undefined: no tokens saved. */
+  tokens: TokenDescription | undefined;
+  loginUnderWay: boolean;
+  /** The login under way asks for wider scopes (403 insufficient_scope). */
+  stepUp?: { scope: string | undefined };
+  lastFailure?: { message: string; at: number };
+}
+
+function describeFailure(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
 }
 
 function noop(): void {}

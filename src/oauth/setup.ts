@@ -13,6 +13,11 @@ import { MemoryTokenStore } from './store/memoryTokenStore.js';
 import type { TokenStore } from './store/tokenStore.js';
 import type { StoreIdentity } from './stored.js';
 import { mcpHttpFetch } from '../mcp/httpFetch.js';
+import type { ServerRegistry } from '../mcp/types.js';
+import type { OAuthEndpoints } from '../server/oauthRoutes.js';
+import { createOAuthEndpoints } from './connections.js';
+import { PendingLogins } from './pendingLogins.js';
+import { connectionsUrlOf, type OAuthService, type ServiceAddress } from './service.js';
 
 /** A remote entry with an `oauth` block. */
 export type OAuthEntry = RemoteEntry & { oauth: OAuthConfig };
@@ -40,6 +45,8 @@ export interface OAuthDeps {
   requestTimeoutMs?: number;
   /** Whether loopback flows launch the browser. Default LAUNCH_BROWSER (defaultOAuthDeps decides for real runs). */
   browser?: BrowserPolicy;
+  /** A serving mcpo's address: logins may then come back to its own port and start from its connections page. Default: none. */
+  service?: ServiceAddress;
 }
 
 /** Which client a token file belongs to: the configured client_id, the CIMD URL, or a dynamic registration. */
@@ -58,8 +65,24 @@ export function createTokenStore(entry: OAuthEntry, deps: Pick<OAuthDeps, 'mcpoH
 export class OAuthSupport {
   private readonly queue = new PromptQueue();
   private readonly byName = new Map<string, ServerAuth>();
+  /** The ServerAuth an entry name was last given (what the connections page acts on). */
+  private readonly latest = new Map<string, ServerAuth>();
+  private service: OAuthService | undefined;
 
-  constructor(private readonly deps: OAuthDeps) {}
+  constructor(private readonly deps: OAuthDeps) {
+    if (deps.service) this.useService(deps.service);
+  }
+
+  /** Serving: logins may come back to mcpo's port. Call before the first forEntry(). */
+  useService(address: ServiceAddress): OAuthService {
+    this.service = { ...address, logins: new PendingLogins({ connectionsUrl: () => connectionsUrlOf(address) }) };
+    return this.service;
+  }
+
+  /** What mcpo's HTTP server answers for OAuth (callback, connections page); undefined unless serving. */
+  endpoints(registry: ServerRegistry): OAuthEndpoints | undefined {
+    return this.service && createOAuthEndpoints({ service: this.service, registry, authFor: (name) => this.latest.get(name) });
+  }
 
   /** The ServerAuth of an OAuth entry (created on first use), undefined for other entries. */
   forEntry(entry: ServerEntry): ServerAuth | undefined {
@@ -88,9 +111,11 @@ export class OAuthSupport {
         ...(deps.callbackTimeoutMs === undefined ? {} : { callbackTimeoutMs: deps.callbackTimeoutMs }),
         ...(deps.requestTimeoutMs === undefined ? {} : { requestTimeoutMs: deps.requestTimeoutMs }),
         ...(deps.browser === undefined ? {} : { browser: deps.browser }),
+        ...(this.service ? { service: this.service } : {}),
       });
       this.byName.set(key, auth);
     }
+    this.latest.set(entry.name, auth);
     return auth;
   }
 

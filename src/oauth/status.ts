@@ -7,6 +7,8 @@ export interface TokenDescription {
   expiresAt?: string;
   scope?: string;
   refreshable: boolean;
+  /** ISO time the access token was issued (the login or the last refresh), when its lifetime is known. */
+  obtainedAt?: string;
 }
 
 export function describeTokens(stored: StoredAuth | undefined, now: number): TokenDescription {
@@ -19,5 +21,8 @@ export function describeTokens(stored: StoredAuth | undefined, now: number): Tok
     ...(tokens.expires_at === undefined ? {} : { expiresAt: new Date(tokens.expires_at).toISOString() }),
     ...(tokens.scope ? { scope: tokens.scope } : {}),
     refreshable,
+    ...(tokens.expires_at !== undefined && tokens.lifetime_seconds !== undefined
+      ? { obtainedAt: new Date(tokens.expires_at - tokens.lifetime_seconds * 1000).toISOString() }
+      : {}),
   };
 }

@@ -14,13 +14,14 @@ export const CODES_NOT_SENT_OVER_HTTP: ReadonlySet<ErrorCode> = new Set(['USAGE'
 
 /**
  * Codes a documented operation (POST to a tool) never answers a legitimate client with: those above,
- * METHOD_NOT_ALLOWED (only other methods on a tool's path get it) and HOST_NOT_ALLOWED (only requests
- * addressed to a host mcpo does not serve, i.e. DNS-rebinding attempts).
+ * METHOD_NOT_ALLOWED (only other methods on a tool's path get it), HOST_NOT_ALLOWED (only requests
+ * addressed to a host mcpo does not serve, i.e. DNS-rebinding attempts) and FORBIDDEN (the connections page only).
  */
 export const CODES_NOT_FROM_OPERATIONS: ReadonlySet<ErrorCode> = new Set([
   ...CODES_NOT_SENT_OVER_HTTP,
   'METHOD_NOT_ALLOWED',
   'HOST_NOT_ALLOWED',
+  'FORBIDDEN',
 ]);
 
 interface ErrorResponseSpec {
@@ -77,10 +78,10 @@ const SPECS: Readonly<Record<number, ErrorResponseSpec>> = {
     name: 'ServiceUnavailable',
     description:
       'The MCP server is not connected (SERVER_UNAVAILABLE), or waits for the user to authorize mcpo ' +
-      '(NEEDS_AUTHORIZATION: open details.authorizationUrl).',
+      '(NEEDS_AUTHORIZATION: open details.authorizationUrl, or connect it on details.connectionsUrl).',
     details: {
       type: 'object',
-      properties: { authorizationUrl: { type: 'string', format: 'uri' }, server: { type: 'string' } },
+      properties: { authorizationUrl: { type: 'string', format: 'uri' }, connectionsUrl: { type: 'string', format: 'uri' }, server: { type: 'string' } },
     },
     headers: { 'Retry-After': { description: 'Seconds until the next connection attempt.', schema: { type: 'integer' } } },
   },

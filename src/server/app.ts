@@ -25,7 +25,7 @@ import { fastToolCalls, type NodeHandler } from './fastToolCalls.js';
 import { registerHealthRoutes } from './healthRoutes.js';
 import { hostGuard, LOOPBACK_HOST_NAMES } from './hostGuard.js';
 import { createNotFoundHandler } from './notFound.js';
-import { registerOAuthCallbackRoute, type OAuthEndpoints } from './oauthRoutes.js';
+import { registerConnectionsRoutes, registerOAuthCallbackRoute, type OAuthEndpoints } from './oauthRoutes.js';
 import { resolvePublicAddress } from './publicUrl.js';
 import { DEFAULT_BODY_LIMIT_BYTES } from './requestBody.js';
 import { requestLog } from './requestLog.js';
@@ -69,8 +69,13 @@ export interface AppOptions {
   allowedHosts?: readonly string[];
   /** Largest accepted request body. Default DEFAULT_BODY_LIMIT_BYTES (10 MiB); larger → 413. */
   bodyLimitBytes?: number;
-  /** Answers browsers coming back from authorization servers to {prefix}/oauth/callback. Default: none (404). */
+  /**
+   * OAuth on mcpo's port: the callback of logins whose redirect is "server", and the connections page. Default:
+   * none (no OAuth support loaded: those paths are 404).
+   */
   oauth?: OAuthEndpoints;
+  /** Proxies whose X-Forwarded-* headers the connections page believes ('*': any peer). Default: none. */
+  forwardedAllowIps?: readonly string[] | '*';
 }
 
 export interface McpoApp {
@@ -151,8 +156,16 @@ export function createApp(options: AppOptions): McpoApp {
   if (options.allowedHosts !== undefined) app.use(hostGuard({ allowedHosts: options.allowedHosts }));
   const corsOrigins = options.corsAllowOrigins && options.corsAllowOrigins.length > 0 ? options.corsAllowOrigins : undefined;
   if (corsOrigins) app.use(corsMiddleware(corsOrigins));
-  // Before the key: the callback is guarded by its login's state and browser cookie (oauthRoutes.ts).
-  if (options.oauth) registerOAuthCallbackRoute(app, ctx, options.oauth);
+  // Before the key: the callback is guarded by its login's state and browser cookie, the connections page by
+  // oauthAccess.ts (the key as a Basic password a browser can give), not by the key middleware's rules.
+  if (options.oauth) {
+    registerOAuthCallbackRoute(app, ctx, options.oauth);
+    registerConnectionsRoutes(app, ctx, options.oauth, {
+      apiKey: keyCheck,
+      publicUrl,
+      ...(options.forwardedAllowIps ? { forwardedAllowIps: options.forwardedAllowIps } : {}),
+    });
+  }
   if (strictAuth && auth) app.use(auth);
 
   // Static paths first: in multi mode they would otherwise read as a server called "docs" or "healthz".

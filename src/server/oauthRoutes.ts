@@ -1,30 +1,119 @@
 /**
- * OAuth on mcpo's own port: GET {prefix}/oauth/callback, where browsers come back from authorization servers to
- * logins whose redirect is "server" (src/oauth/serverReceiver.ts). The route is registered before the API-key
- * middleware: a browser coming back from an authorization server carries no key, and needs none, since the
- * callback is accepted only with the login's `state` and its browser-binding cookie.
+ * OAuth on mcpo's own port:
+ * - GET {prefix}/oauth/callback: browsers come back from authorization servers to logins whose redirect is
+ *   "server" (src/oauth/serverReceiver.ts). Registered before the API-key middleware: a browser coming back
+ *   carries no key and needs none, since the callback is accepted only with the login's `state` and cookie.
+ * - GET {prefix}/oauth: the connections page; POST {prefix}/oauth/connect and /oauth/disconnect: its buttons.
+ *   Who may use them, and which POSTs are the page's own, oauthAccess.ts decides.
+ * Connect answers with a redirect that both binds the clicking browser (its cookie) and sends it to the
+ * authorization server, so no link is ever copied from a console.
  */
-import type { Hono } from 'hono';
+import type { Context, Hono } from 'hono';
+import { McpoError } from '../errors.js';
+import type { LogoutOutcome } from '../oauth/logout.js';
 import type { CallbackRequest } from '../oauth/pendingLogins.js';
+import type { ConnectOutcome } from '../oauth/serverAuth.js';
 import type { PageAnswer } from '../oauth/serverPages.js';
 import type { ServerContext } from './context.js';
+import { oauthAccess, type OAuthAccessOptions } from './oauthAccess.js';
+import { joinPath } from './paths.js';
 import { SECURITY_HEADERS } from './securityHeaders.js';
 
+/** What the page request gives the page's renderer. */
+export interface ConnectionsPageRequest {
+  /** The path the forms post to (…/connect, …/disconnect), as the browser sees it. */
+  actionPath: string;
+  token: string;
+  /** What the last action did. */
+  notice?: string;
+}
+
 /**
- * What the OAuth side of mcpo answers over HTTP (PendingLogins answers callbacks). Given only when OAuth support
- * is loaded (an entry has an `oauth` block, or hot reload may add one): this module imports nothing of it at run time.
+ * What the OAuth side of mcpo answers over HTTP (src/oauth/connections.ts). Given only when OAuth support is
+ * loaded (an entry has an `oauth` block, or hot reload may add one): this module imports nothing of it at run time.
  */
 export interface OAuthEndpoints {
   callback(params: URLSearchParams, request: CallbackRequest): PageAnswer;
-  /** Headers of every OAuth page: no caching, no scripts, no referrer (callback URLs carry codes). */
+  /** Headers of the callback's pages: no caching, no scripts, no referrer (callback URLs carry codes). */
   readonly pageHeaders: Readonly<Record<string, string>>;
+  /** Headers of the connections page (no framing either). */
+  readonly connectionsPageHeaders: Readonly<Record<string, string>>;
+  /** Undefined: no OAuth server of that name is served. */
+  connect(server: string): Promise<ConnectOutcome | undefined>;
+  disconnect(server: string): Promise<{ revocation: LogoutOutcome['revocation']; summary: string } | undefined>;
+  renderPage(request: ConnectionsPageRequest): Promise<string>;
 }
 
-/** Adds GET {prefix}/oauth/callback. */
+/** A form body larger than this is not the page's (a server name and a token). */
+const MAX_FORM_BYTES = 4096;
+
+/** Adds GET {prefix}/oauth/callback (before the API key: call it before the key middleware). */
 export function registerOAuthCallbackRoute(app: Hono, ctx: ServerContext, endpoints: OAuthEndpoints): void {
   app.get(`${ctx.pathPrefix}/oauth/callback`, (c) => {
     const url = new URL(c.req.url);
     const answer = endpoints.callback(url.searchParams, { cookie: c.req.header('Cookie'), secFetchDest: c.req.header('Sec-Fetch-Dest') });
     return c.body(answer.html, answer.status as 200, { ...endpoints.pageHeaders, ...SECURITY_HEADERS });
   });
+}
+
+/** Adds the connections page and its two actions. */
+export function registerConnectionsRoutes(app: Hono, ctx: ServerContext, endpoints: OAuthEndpoints, accessOptions: OAuthAccessOptions): void {
+  const p = ctx.pathPrefix;
+  const access = oauthAccess(accessOptions);
+  const actionPath = joinPath(ctx.rootPath, p, 'oauth');
+  const page = async (c: Context, notice?: string, status = 200): Promise<Response> => {
+    const html = await endpoints.renderPage({ actionPath, token: access.token, ...(notice ? { notice } : {}) });
+    return c.body(html, status as 200, { ...endpoints.connectionsPageHeaders, ...SECURITY_HEADERS });
+  };
+  /** The server named by a POST that passed both guards. */
+  const action = async (c: Context): Promise<string> => {
+    const refused = access.refused(c);
+    if (refused) throw refused;
+    const form = await readForm(c);
+    const crossSite = access.crossSite(c, form.get('token') ?? undefined);
+    if (crossSite) throw crossSite;
+    return form.get('server') ?? '';
+  };
+
+  app.get(`${p}/oauth`, async (c) => {
+    const refused = access.refused(c);
+    if (refused) throw refused;
+    return page(c);
+  });
+
+  app.post(`${p}/oauth/connect`, async (c) => {
+    const server = await action(c);
+    const outcome = await endpoints.connect(server);
+    if (!outcome) return page(c, `No OAuth server named "${server}" is served.`, 404);
+    switch (outcome.kind) {
+      case 'redirect':
+        ctx.logger.info('login started from the connections page', { server });
+        return c.body(null, 303, { Location: outcome.binding.location, 'Set-Cookie': outcome.binding.setCookie, 'Cache-Control': 'no-store', 'Referrer-Policy': 'no-referrer', ...SECURITY_HEADERS });
+      case 'link':
+        return c.body(null, 303, { Location: outcome.href, 'Cache-Control': 'no-store', 'Referrer-Policy': 'no-referrer', ...SECURITY_HEADERS });
+      case 'terminal':
+        return page(c, `${server}: the login's URL is printed on mcpo's terminal; open it, approve, and paste the callback URL back there.`);
+      case 'failed':
+        return page(c, `${server}: the login could not start: ${outcome.why}`, 502);
+    }
+  });
+
+  app.post(`${p}/oauth/disconnect`, async (c) => {
+    const server = await action(c);
+    const outcome = await endpoints.disconnect(server);
+    if (!outcome) return page(c, `No OAuth server named "${server}" is served.`, 404);
+    ctx.logger.info('disconnected from the connections page', { server, revocation: outcome.revocation });
+    return page(c, `${server} disconnected (${outcome.summary}; saved tokens deleted).`);
+  });
+}
+
+/** The urlencoded form of a POST, at most MAX_FORM_BYTES. */
+async function readForm(c: Context): Promise<URLSearchParams> {
+  const type = c.req.header('Content-Type') ?? '';
+  if (!/^application\/x-www-form-urlencoded\s*(;|$)/i.test(type)) {
+    throw new McpoError('UNSUPPORTED_MEDIA_TYPE', 'The connections page posts application/x-www-form-urlencoded forms');
+  }
+  const length = Number(c.req.header('Content-Length') ?? Number.NaN);
+  if (!Number.isInteger(length) || length > MAX_FORM_BYTES) throw new McpoError('PAYLOAD_TOO_LARGE', `The form must state its length and hold at most ${MAX_FORM_BYTES} bytes`);
+  return new URLSearchParams(await c.req.text());
 }

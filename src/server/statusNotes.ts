@@ -28,8 +28,9 @@ function safeLinkTarget(url: string): string | undefined {
 
 function describe(status: ServerStatus): string {
   let line = `- \`${status.name}\`: ${STATE_LABEL[status.state]}`;
-  if (status.state === 'needs_authorization' && status.authorizationUrl) {
-    const target = safeLinkTarget(status.authorizationUrl);
+  const authorize = status.authorizationUrl ?? status.connectionsUrl;
+  if (status.state === 'needs_authorization' && authorize) {
+    const target = safeLinkTarget(authorize);
     line += target ? `: [authorize in your browser](${target})` : '';
   }
   if (status.error) line += `: ${escapeMarkdown(status.error)}`;
@@ -44,8 +45,15 @@ export function notConnectedSection(statuses: readonly ServerStatus[]): string |
   return ['**Servers not connected** (their tools are missing below):', '', ...down.map(describe)].join('\n');
 }
 
-/** `base` followed by the not-connected section, when there is one. */
+/** A link to the connections page, when a server uses OAuth. */
+export function connectionsLine(statuses: readonly ServerStatus[]): string | undefined {
+  const url = statuses.find((s) => s.connectionsUrl !== undefined)?.connectionsUrl;
+  const target = url && safeLinkTarget(url);
+  return target ? `OAuth servers are connected and disconnected on the [connections page](${target}).` : undefined;
+}
+
+/** `base` followed by the not-connected section and the connections page's link, when there are. */
 export function describeWithStatuses(base: string | undefined, statuses: readonly ServerStatus[]): string | undefined {
-  const parts = [base, notConnectedSection(statuses)].filter((p): p is string => Boolean(p));
+  const parts = [base, notConnectedSection(statuses), connectionsLine(statuses)].filter((p): p is string => Boolean(p));
   return parts.length === 0 ? undefined : parts.join('\n\n');
 }

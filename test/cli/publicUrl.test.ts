@@ -43,4 +43,10 @@ describe('the public URL on the command line and in the config file', () => {
     const config = await configFile('https://h/tools');
     await expect(optionsFor(['--config', config, '--path-prefix', '/api'])).rejects.toMatchObject({ code: 'USAGE', message: expect.stringMatching(/config\.json: publicUrl https:\/\/h\/tools .* does not end with --path-prefix \/api/) });
   });
+
+  it('reads --forwarded-allow-ips as IP addresses or *, and refuses names', async () => {
+    expect((await optionsFor(['--forwarded-allow-ips', '127.0.0.1, [::1]', '--', 'x'])).forwardedAllowIps).toEqual(['127.0.0.1', '::1']);
+    expect((await optionsFor(['--', 'x'], { MCPO_FORWARDED_ALLOW_IPS: '*' })).forwardedAllowIps).toBe('*');
+    await expect(optionsFor(['--forwarded-allow-ips', 'proxy.internal', '--', 'x'])).rejects.toThrow(/--forwarded-allow-ips takes IP addresses of proxies \(or \* for any\), got "proxy.internal"/);
+  });
 });

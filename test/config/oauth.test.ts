@@ -67,6 +67,13 @@ describe('the oauth block of a remote server', () => {
     });
   });
 
+  it('reads where the browser comes back ("redirect"), and refuses it with the copy/paste flow or an unknown value', () => {
+    expect(remote({ redirect: 'server' }).oauth?.redirect).toBe('server');
+    expect(remote({ redirect: 'loopback' }).oauth?.redirect).toBe('loopback');
+    expect(oauthError({ redirect: 'server', use_loopback: false })).toContain('mcpServers.r.oauth.redirect: conflicts with "use_loopback": false');
+    expect(oauthError({ redirect: 'browser' })).toContain('mcpServers.r.oauth.redirect: must be "loopback" or "server"');
+  });
+
   it('refuses oauth on a stdio server', () => {
     const text = JSON.stringify({ mcpServers: { s: { command: 'node', oauth: {} } } });
     expect(() => parseConfig(text, { file: 'config.json', env: {}, warn: () => {} })).toThrow(

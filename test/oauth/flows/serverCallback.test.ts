@@ -7,6 +7,7 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { createApp, type AppOptions } from '../../../src/server/app.js';
+import type { OAuthEndpoints } from '../../../src/server/oauthRoutes.js';
 import { listen, type Listening } from '../../../src/server/listen.js';
 import { silentLogger } from '../../../src/log/logger.js';
 import { runInteractiveAuthorization } from '../../../src/oauth/interactive.js';
@@ -26,7 +27,16 @@ afterEach(async () => {
 /** mcpo's HTTP app (no MCP servers) answering {prefix}/oauth/callback from `logins`, on a real port. */
 async function mcpoApp(logins: PendingLogins, pathPrefix = '', extra: Partial<AppOptions> = {}): Promise<{ base: string; listening: Listening }> {
   const registry = await createInProcessRegistry({});
-  const { app, fastPath, close } = createApp({ registry, logger: silentLogger, info: { title: 't', version: '1' }, oauth: logins, ...(pathPrefix ? { pathPrefix } : {}), ...extra });
+  // Only the callback is under test here: the connections page's side of the endpoints answers nothing.
+  const oauth: OAuthEndpoints = {
+    callback: (params, request) => logins.callback(params, request),
+    pageHeaders: logins.pageHeaders,
+    connectionsPageHeaders: logins.pageHeaders,
+    connect: async () => undefined,
+    disconnect: async () => undefined,
+    renderPage: async () => '',
+  };
+  const { app, fastPath, close } = createApp({ registry, logger: silentLogger, info: { title: 't', version: '1' }, oauth, ...(pathPrefix ? { pathPrefix } : {}), ...extra });
   const listening = await listen(app, { host: '127.0.0.1', port: 0, fastPath });
   cleanups.push(async () => {
     close();
