@@ -7,11 +7,15 @@ import type { ServerStatus } from '../mcp/types.js';
 import { escapeHtml, PAGE_HEADERS } from './callbackPages.js';
 import type { ConnectionDetails } from './serverAuth.js';
 
-/** The page's headers: those of mcpo's OAuth pages, and no framing (its buttons must not be clickjacked). */
+/** The page's headers: those of mcpo's OAuth pages, no framing (its buttons must not be clickjacked), and a referrer policy that lets its forms say where they come from. */
 export const CONNECTIONS_PAGE_HEADERS: Readonly<Record<string, string>> = {
   ...PAGE_HEADERS,
-  'Content-Security-Policy': `${PAGE_HEADERS['Content-Security-Policy']}; frame-ancestors 'none'; form-action 'self'`,
+  // No form-action: browsers apply it to the redirect a form's answer gives, and Connect's leads to the authorization server.
+  'Content-Security-Policy': `${PAGE_HEADERS['Content-Security-Policy']}; frame-ancestors 'none'`,
   'X-Frame-Options': 'DENY',
+  // Not no-referrer: with it Chromium sends `Origin: null` on the page's own form POSTs, which must show mcpo's
+  // origin. The page's URL carries nothing secret, and other origins still get no referrer.
+  'Referrer-Policy': 'same-origin',
 };
 
 /** One OAuth server as the page shows it. */
