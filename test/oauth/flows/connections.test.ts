@@ -7,7 +7,7 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { run, type Running, type RunOptions } from '../../../src/run.js';
 import { createLogger } from '../../../src/log/logger.js';
-import { freePort, idleBrowser, oauthEntry, oauthSupport, startServer, tempHome } from './harness.js';
+import { CookieJar, freePort, idleBrowser, oauthEntry, oauthSupport, startServer, tempHome } from './harness.js';
 import type { OAuthExampleServer } from '../../../examples/oauth-server/index.js';
 import { storeIdentity } from '../../../src/oauth/setup.js';
 import { FileTokenStore } from '../../../src/oauth/store/fileTokenStore.js';
@@ -202,6 +202,25 @@ describe('who may use the connections page', () => {
     expect(served.html).toContain('<h2>secure');
     expect((await post(`${base}/oauth/disconnect`, { server: 'secure', token: served.token })).status).toBe(401);
     expect((await post(`${base}/oauth/disconnect`, { server: 'secure', token: served.token }, { authorization: basic })).status).toBe(200);
+  });
+
+  it('after Disconnect, a loopback server waits for Connect instead of starting a login by itself', async () => {
+    const { base, term } = await start({ oauthOptions: { callbackPort: 0 } });
+    await vi.waitFor(async () => expect((await health(base)).servers.secure?.authorizationUrl).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/start$/));
+    const link = term().split('\n').find((line) => /\/start\?ticket=/.test(line))!;
+    await (await new CookieJar().fetch(link)).text(); // the operator opens the console's link; auto-approve
+    await vi.waitFor(async () => expect((await health(base)).servers.secure?.state).toBe('connected'));
+    const printed = term().length;
+
+    const { token } = await page(`${base}/oauth`);
+    expect((await post(`${base}/oauth/disconnect`, { server: 'secure', token })).status).toBe(200);
+    await vi.waitFor(async () => expect((await health(base)).servers.secure).toMatchObject({ state: 'needs_authorization', authorizationUrl: `${base}/oauth` }));
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(term().slice(printed)).toBe('');
+    const connect = await post(`${base}/oauth/connect`, { server: 'secure', token });
+    expect(connect.headers.get('location')).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/start\?ticket=/);
+    await (await new CookieJar().fetch(connect.headers.get('location')!)).text();
+    await vi.waitFor(async () => expect((await health(base)).servers.secure?.state).toBe('connected'));
   });
 
   it('sends a loopback login\'s Connect to mcpo\'s login link on 127.0.0.1', async () => {
