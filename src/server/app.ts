@@ -16,14 +16,14 @@ import type { DocumentInfo } from '../openapi/document.js';
 import { apiKeyAuth, apiKeyCheck } from './auth.js';
 import { CatalogCache } from './catalogCache.js';
 import type { ServerContext } from './context.js';
-import { CORS_MAX_AGE_SECONDS, corsMiddleware } from './cors.js';
+import { CORS_MAX_AGE_SECONDS, corsAnswerHeaders, corsMiddleware } from './cors.js';
 import { registerDocsRoutes } from './docsRoutes.js';
 import { DocumentCache } from './documentCache.js';
 import { registerDocumentRoutes } from './documentRoutes.js';
 import { createErrorHandler } from './errorHandler.js';
 import { fastToolCalls, type NodeHandler } from './fastToolCalls.js';
 import { registerHealthRoutes } from './healthRoutes.js';
-import { hostGuard, LOOPBACK_HOST_NAMES } from './hostGuard.js';
+import { hostGuard, hostRule, LOOPBACK_HOST_NAMES } from './hostGuard.js';
 import { createNotFoundHandler } from './notFound.js';
 import { normalizePrefix } from './paths.js';
 import { DEFAULT_BODY_LIMIT_BYTES } from './requestBody.js';
@@ -136,9 +136,9 @@ export function createApp(options: AppOptions): McpoApp {
   app.use(securityHeaders());
   // Below info level nothing is logged per request: no middleware at all on the hot path.
   if (logger.isEnabled('info')) app.use(requestLog({ logger }));
-  if (options.allowedHosts !== undefined) app.use(hostGuard({ allowedHosts: options.allowedHosts }));
-  const corsOrigins = options.corsAllowOrigins && options.corsAllowOrigins.length > 0 ? options.corsAllowOrigins : undefined;
-  if (corsOrigins) app.use(corsMiddleware(corsOrigins));
+  if (options.allowedHosts !== undefined) app.use(hostGuard(hostRule(options.allowedHosts)));
+  const cors = options.corsAllowOrigins && options.corsAllowOrigins.length > 0 ? corsAnswerHeaders(options.corsAllowOrigins) : undefined;
+  if (cors) app.use(corsMiddleware(cors));
   if (strictAuth && auth) app.use(auth);
 
   // Static paths first: in multi mode they would otherwise read as a server called "docs" or "healthz".
@@ -147,6 +147,6 @@ export function createApp(options: AppOptions): McpoApp {
   registerDocumentRoutes(app, ctx);
   registerToolRoutes(app, ctx);
 
-  const fastPath = fastToolCalls({ ctx, allowedHosts: options.allowedHosts, apiKey: keyCheck, ...(corsOrigins ? { corsOrigins } : {}) });
+  const fastPath = fastToolCalls({ ctx, allowedHosts: options.allowedHosts, apiKey: keyCheck, cors });
   return { app, fastPath, stopCalls: () => ctx.shutdown.stopCalls(), close: unsubscribe };
 }

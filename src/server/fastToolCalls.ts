@@ -15,15 +15,14 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { McpoError } from '../errors.js';
 import type { ApiKeyCheck } from './auth.js';
 import { singleServerName, type ServerContext } from './context.js';
-import { corsAnswerHeaders } from './cors.js';
+import { errorAnswer, httpStatus, JSON_CONTENT_TYPE, toMcpoError } from './answer.js';
+import type { CorsAnswerHeaders } from './cors.js';
 import { responseCloseSignal } from './disconnectSignal.js';
-import { toMcpoError } from './errorHandler.js';
 import { hostCheck } from './hostGuard.js';
-import { JSON_CONTENT_TYPE } from './lightResponse.js';
 import { readNodeBody } from './nodeBody.js';
 import { whenOpenApiReady } from './openapiBuilders.js';
 import { parseArguments } from './requestBody.js';
-import { SECURITY_HEADERS } from './securityHeaders.js';
+import { logRequest } from './requestLog.js';
 import { invokeTool, TOOL_RESPONSE_HEADERS } from './toolCall.js';
 
 /** Handles a request and returns true, or returns false without touching it (the caller passes it on). */
@@ -35,8 +34,8 @@ export interface FastToolCallsOptions {
   allowedHosts: readonly string[] | undefined;
   /** The API-key check tool calls need (strictAuth or not), if a key is set. */
   apiKey: ApiKeyCheck | undefined;
-  /** As AppOptions.corsAllowOrigins (non-empty), when CORS is configured: answers carry the same CORS headers. */
-  corsOrigins?: readonly string[];
+  /** The CORS headers of answers, when CORS is configured. */
+  cors: CorsAnswerHeaders | undefined;
 }
 
 /**
@@ -79,10 +78,10 @@ function send(outgoing: ServerResponse, status: number, headers: Readonly<Record
   outgoing.end(body);
 }
 
-/** The error envelope, with the headers the Hono app's renderError gives it (and `extra`: CORS). */
+/** The error envelope, with `extra` (CORS) headers. */
 function sendError(outgoing: ServerResponse, error: McpoError, extra: Readonly<Record<string, string>>): void {
-  const headers = { ...extra, ...error.headers, 'cache-control': 'no-store', 'content-type': 'application/json', ...SECURITY_HEADERS };
-  send(outgoing, error.status, headers, JSON.stringify(error.toJSON()));
+  const answer = errorAnswer(error, extra);
+  send(outgoing, answer.status, answer.headers, answer.body);
 }
 
 const NO_HEADERS: Readonly<Record<string, string>> = {};
@@ -90,7 +89,7 @@ const NO_HEADERS: Readonly<Record<string, string>> = {};
 /** The fast path for `options.ctx`'s tool routes. */
 export function fastToolCalls(options: FastToolCallsOptions): NodeHandler {
   const { ctx, apiKey } = options;
-  const corsFor = options.corsOrigins && corsAnswerHeaders(options.corsOrigins);
+  const corsFor = options.cors;
   const { registry, catalogs, logger } = ctx;
   const hostPasses = hostCheck(options.allowedHosts);
   const prefix = `${ctx.pathPrefix}/`;
@@ -123,10 +122,10 @@ export function fastToolCalls(options: FastToolCallsOptions): NodeHandler {
       send(outgoing, status, { ...cors, 'Content-Type': JSON_CONTENT_TYPE, ...TOOL_RESPONSE_HEADERS }, body);
     } catch (thrown) {
       const error = toMcpoError(thrown, logger, { method: 'POST', path });
-      status = error.status;
+      status = httpStatus(error);
       sendError(outgoing, error, cors);
     } finally {
-      if (start !== undefined) logger.info('http request', { method: 'POST', path, status, ms: Math.round((performance.now() - start) * 10) / 10 });
+      if (start !== undefined) logRequest(logger, { method: 'POST', path, status, elapsedMs: performance.now() - start });
     }
   }
 
@@ -139,7 +138,7 @@ export function fastToolCalls(options: FastToolCallsOptions): NodeHandler {
     const handle = registry.get(target.server);
     const compiled = handle && catalogs.get(target.server)?.tools.get(target.tool);
     if (!handle || !compiled) return undefined;
-    if (apiKey && apiKey(header(incoming, 'authorization')) !== undefined) return undefined;
+    if (apiKey && apiKey((name) => header(incoming, name)) !== undefined) return undefined;
     return { path, call: { handle, compiled, tool: target.tool, logger } };
   };
 

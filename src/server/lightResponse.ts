@@ -13,6 +13,7 @@
  * globals back, property descriptors included, before any other code runs.
  */
 import { getRequestListener } from '@hono/node-server';
+import { JSON_CONTENT_TYPE } from './answer.js';
 
 function captureLightResponse(): typeof Response {
   const original = Object.getOwnPropertyDescriptor(globalThis, 'Response');
@@ -28,9 +29,6 @@ function captureLightResponse(): typeof Response {
 
 /** Response class whose string-bodied instances @hono/node-server writes without a web stream. */
 export const LightResponse: typeof Response = captureLightResponse();
-
-/** Content-Type of every JSON answer mcpo writes. */
-export const JSON_CONTENT_TYPE = 'application/json; charset=utf-8';
 
 /** A JSON response built with LightResponse (status, JSON text and extra headers as given). */
 export function jsonResponse(body: string, status: number, headers: Record<string, string> = {}): Response {

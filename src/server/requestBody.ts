@@ -16,6 +16,7 @@
  */
 import { McpoError, ValidationError } from '../errors.js';
 import { refuseUnforwardableValues } from './bodyValues.js';
+import type { HeaderLookup } from './requestView.js';
 
 /** One for every request: decode() without `stream` keeps no state between calls. */
 const utf8 = new TextDecoder('utf-8', { fatal: true });
@@ -52,9 +53,6 @@ function isJsonContentType(contentType: string): boolean {
   const essence = contentType.split(';')[0]!.trim().toLowerCase();
   return essence === 'application/json' || /^application\/[\w.+-]+\+json$/.test(essence);
 }
-
-/** A request header by lower-case name (web Request or Node request alike); undefined when absent. */
-export type HeaderLookup = (name: string) => string | undefined;
 
 /** Browsers mark every request they send with Origin (on POST) or Sec-Fetch-* headers; curl and SDKs send neither. */
 function sentByBrowser(header: HeaderLookup): boolean {
