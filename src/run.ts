@@ -1,5 +1,5 @@
 /**
- * Wiring: servers → Manager → Hono app → listening socket. The HTTP server listens before any MCP
+ * Wiring: servers → Manager → tool route and Hono app → listening socket. The HTTP server listens before any MCP
  * session is up, so a slow or failing server never delays the others or the docs.
  */
 import type { ServerEntry } from './config/types.js';
@@ -73,7 +73,7 @@ export async function run(options: RunOptions): Promise<Running> {
     ...(options.defaultTimeoutMs === undefined ? {} : { defaultTimeoutMs: options.defaultTimeoutMs }),
     ...(options.defaultMaxConcurrentCalls === undefined ? {} : { defaultMaxConcurrentCalls: options.defaultMaxConcurrentCalls }),
   });
-  const { app, fastPath, stopCalls, close: closeApp } = createApp({
+  const { app, toolRoute, stopCalls, close: closeApp } = createApp({
     registry: manager,
     logger: options.logger,
     mode: options.mode ?? 'multi',
@@ -81,12 +81,7 @@ export async function run(options: RunOptions): Promise<Running> {
     ...pick(options, ['apiKey', 'strictAuth', 'corsAllowOrigins', 'rootPath', 'pathPrefix', 'bodyLimitBytes']),
     ...hostRule(options.host, options.allowedHosts),
   });
-  const server = await listen(app, {
-    host: options.host,
-    port: options.port,
-    ...(options.tls ? { tls: options.tls } : {}),
-    fastPath,
-  });
+  const server = await listen(app, { host: options.host, port: options.port, tls: options.tls, toolRoute });
   options.logger.info('listening', { url: server.url, servers: options.servers.length });
   const exposure = exposureWarning({ host: options.host, port: server.port, ...pick(options, ['apiKey', 'allowedHosts']) });
   if (exposure) options.logger.warn(exposure);

@@ -73,13 +73,3 @@ export function hostGuard(rule: HostRule): MiddlewareHandler {
     await next();
   };
 }
-
-/** Until the tool route owns its refusals: whether the fast path may take a request with this Host. */
-export function hostCheck(allowedHosts: readonly string[] | undefined): (host: string | undefined) => boolean {
-  const rule = hostRule(allowedHosts);
-  return (host) => {
-    if (host === undefined || rule(host) !== undefined) return false;
-    // @hono/node-server refuses a Host that URL parsing rewrites (other than its case and port) with 400.
-    return new URL(`http://${host}/`).hostname === host.replace(/:\d+$/, '').toLowerCase();
-  };
-}

@@ -31,7 +31,7 @@ export const TEST_INFO = { title: 'mcpo test', version: '9.9.9', description: 'T
 
 /** Serves `created` as run() does: the listener with the tool route in front of the Hono app. */
 export function serve(created: McpoApp): Promise<Listening> {
-  return listen(created.app, { host: '127.0.0.1', port: 0, fastPath: created.fastPath });
+  return listen(created.app, { host: '127.0.0.1', port: 0, toolRoute: created.toolRoute });
 }
 
 export async function createTestApp(options: TestAppOptions = {}): Promise<TestApp> {
