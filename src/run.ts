@@ -6,37 +6,23 @@ import type { ServerEntry } from './config/types.js';
 import type { Logger } from './log/logger.js';
 import { Manager, type ManagerOptions } from './mcp/manager.js';
 import type { OAuthSupport } from './oauth/setup.js';
-import type { DocumentInfo } from './openapi/document.js';
-import { createApp } from './server/app.js';
+import { createApp, type AppOptions } from './server/app.js';
 import { exposureWarning, isLoopbackAddress } from './server/exposure.js';
 import { LOOPBACK_HOST_NAMES } from './server/hostGuard.js';
-import { listen } from './server/listen.js';
+import { listen, type ListenOptions } from './server/listen.js';
 import { preloadOpenApiBuilders } from './server/openapiBuilders.js';
 import { startHotReload } from './reload.js';
 import { shutDown, type ShutdownOptions } from './shutdown.js';
 
-export interface RunOptions {
+/** What run() needs: the app's, the listener's and the Manager's options it passes on, and its own. */
+export interface RunOptions
+  extends Pick<AppOptions, 'mode' | 'info' | 'apiKey' | 'strictAuth' | 'corsAllowOrigins' | 'rootPath' | 'pathPrefix' | 'bodyLimitBytes'>,
+    Pick<ListenOptions, 'host' | 'port' | 'tls'>,
+    Pick<ManagerOptions, 'parentEnv' | 'defaultTimeoutMs' | 'defaultMaxConcurrentCalls'> {
   servers: readonly ServerEntry[];
-  /** 'single': the only server's routes at the root. Default 'multi'. */
-  mode?: 'multi' | 'single';
-  host: string;
-  port: number;
   logger: Logger;
-  /** The environment mcpo runs with (stdio children inherit it, or a safe subset, see childEnvironment()). */
-  parentEnv: Readonly<Record<string, string | undefined>>;
-  info: DocumentInfo;
-  apiKey?: string;
-  strictAuth?: boolean;
-  corsAllowOrigins?: string[];
-  rootPath?: string;
-  pathPrefix?: string;
-  tls?: { cert: string | Buffer; key: string | Buffer };
-  defaultTimeoutMs?: number;
-  /** Tool calls in flight per server for entries without `maxConcurrentCalls`. Default DEFAULT_MAX_CONCURRENT_CALLS. */
-  defaultMaxConcurrentCalls?: number;
-  /** Request body limit in bytes (413 beyond). Default 10 MiB. */
-  bodyLimitBytes?: number;
-  clientInfo?: { name: string; version: string };
+  /** The client name and version mcpo gives MCP servers. Default mcpo 0.0.0. */
+  clientInfo?: ManagerOptions['clientInfo'];
   /**
    * Host names requests may be addressed to (DNS-rebinding protection), or '*' for any. Default: when
    * listening on a loopback address, the loopback names (localhost, 127.0.0.1, [::1]); otherwise any.
@@ -70,20 +56,25 @@ export async function run(options: RunOptions): Promise<Running> {
     clientInfo: options.clientInfo ?? { name: 'mcpo', version: '0.0.0' },
     transportFor: await oauthTransportFor(options),
     apiKeyInAuthorization: options.apiKey !== undefined,
-    ...(options.defaultTimeoutMs === undefined ? {} : { defaultTimeoutMs: options.defaultTimeoutMs }),
-    ...(options.defaultMaxConcurrentCalls === undefined ? {} : { defaultMaxConcurrentCalls: options.defaultMaxConcurrentCalls }),
+    defaultTimeoutMs: options.defaultTimeoutMs,
+    defaultMaxConcurrentCalls: options.defaultMaxConcurrentCalls,
   });
   const { app, toolRoute, stopCalls, close: closeApp } = createApp({
     registry: manager,
     logger: options.logger,
-    mode: options.mode ?? 'multi',
+    mode: options.mode,
     info: options.info,
-    ...pick(options, ['apiKey', 'strictAuth', 'corsAllowOrigins', 'rootPath', 'pathPrefix', 'bodyLimitBytes']),
-    ...hostRule(options.host, options.allowedHosts),
+    apiKey: options.apiKey,
+    strictAuth: options.strictAuth,
+    corsAllowOrigins: options.corsAllowOrigins,
+    rootPath: options.rootPath,
+    pathPrefix: options.pathPrefix,
+    bodyLimitBytes: options.bodyLimitBytes,
+    allowedHosts: allowedHostsFor(options.host, options.allowedHosts),
   });
   const server = await listen(app, { host: options.host, port: options.port, tls: options.tls, toolRoute });
   options.logger.info('listening', { url: server.url, servers: options.servers.length });
-  const exposure = exposureWarning({ host: options.host, port: server.port, ...pick(options, ['apiKey', 'allowedHosts']) });
+  const exposure = exposureWarning({ host: options.host, port: server.port, apiKey: options.apiKey, allowedHosts: options.allowedHosts });
   if (exposure) options.logger.warn(exposure);
   manager.start(options.servers);
   // While the servers boot: the catalogs need these once tools arrive.
@@ -121,18 +112,11 @@ async function oauthTransportFor(options: RunOptions): Promise<ManagerOptions['t
   const needed = options.hotReload !== undefined || options.servers.some((entry) => entry.kind !== 'stdio' && entry.oauth !== undefined);
   if (!needed) return () => ({});
   const { createDefaultOAuthSupport } = await import('./oauth/defaults.js');
-  return createDefaultOAuthSupport({ env: options.parentEnv, logger: options.logger, ...(options.noBrowser ? { noBrowser: true } : {}) }).transportFor;
+  return createDefaultOAuthSupport({ env: options.parentEnv, logger: options.logger, noBrowser: options.noBrowser }).transportFor;
 }
 
 /** A loopback listener only answers requests addressed to loopback names, unless told otherwise. */
-function hostRule(host: string, allowedHosts: RunOptions['allowedHosts']): { allowedHosts?: readonly string[] } {
-  if (allowedHosts === '*') return {};
-  if (allowedHosts) return { allowedHosts };
-  return isLoopbackAddress(host) ? { allowedHosts: LOOPBACK_HOST_NAMES } : {};
-}
-
-function pick<T extends object, K extends keyof T>(source: T, keys: K[]): Partial<Pick<T, K>> {
-  const out: Partial<Pick<T, K>> = {};
-  for (const key of keys) if (source[key] !== undefined) out[key] = source[key];
-  return out;
+function allowedHostsFor(host: string, allowedHosts: RunOptions['allowedHosts']): readonly string[] | undefined {
+  if (allowedHosts === '*') return undefined;
+  return allowedHosts ?? (isLoopbackAddress(host) ? LOOPBACK_HOST_NAMES : undefined);
 }
