@@ -1,7 +1,7 @@
 /**
- * Every error mcpo raises on purpose is an McpoError with a stable `code` and the HTTP status it maps to.
- * Callers branch on `code` (or `instanceof`), never on message text. One renderer (server/errorHandler)
- * turns them into the JSON error envelope:
+ * Every error mcpo raises on purpose is an McpoError with a stable `code`. Callers branch on `code` (or
+ * `instanceof`), never on message text. The HTTP edge maps codes to statuses (STATUS_BY_CODE) and renders one
+ * JSON error envelope (server/answer.ts):
  *
  *   { "error": { "code": "TOOL_NOT_FOUND", "message": "...", "details": { ... } } }
  */
@@ -30,7 +30,7 @@ export type ErrorCode =
   | 'OAUTH_ERROR'
   | 'INTERNAL';
 
-/** HTTP status per code; the table the README documents. */
+/** HTTP status per code, read only where an error is answered over HTTP (server/answer.ts) or documented; the README's table. */
 export const STATUS_BY_CODE: Readonly<Record<ErrorCode, number>> = {
   CONFIG_INVALID: 500,
   USAGE: 400,
@@ -63,10 +63,9 @@ export interface McpoErrorOptions {
   headers?: Record<string, string>;
 }
 
-/** An error raised on purpose: a stable `code`, the HTTP status it maps to, optional details and response headers. */
+/** An error raised on purpose: a stable `code`, optional details and response headers (its HTTP status: answer.ts). */
 export class McpoError extends Error {
   readonly code: ErrorCode;
-  readonly status: number;
   readonly details: Record<string, unknown> | undefined;
   readonly headers: Record<string, string> | undefined;
 
@@ -74,7 +73,6 @@ export class McpoError extends Error {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
     this.name = new.target.name;
     this.code = code;
-    this.status = STATUS_BY_CODE[code];
     this.details = options.details;
     this.headers = options.headers;
   }
@@ -85,7 +83,8 @@ export class McpoError extends Error {
       error: {
         code: this.code,
         message: truncateText(this.message, ERROR_TEXT_MAX_CHARS),
-        ...(this.details === undefined ? {} : { details: this.details }),
+        // Left out of the JSON text when undefined.
+        details: this.details,
       },
     };
   }

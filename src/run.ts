@@ -1,54 +1,34 @@
 /**
- * Wiring: servers → Manager → Hono app → listening socket. The HTTP server listens before any MCP
+ * Wiring: servers → Manager → tool route and Hono app → listening socket. The HTTP server listens before any MCP
  * session is up, so a slow or failing server never delays the others or the docs.
  */
 import type { ServerEntry } from './config/types.js';
 import type { Logger } from './log/logger.js';
-import { Manager } from './mcp/manager.js';
+import { Manager, type ManagerOptions } from './mcp/manager.js';
 import type { ServiceAddress } from './oauth/service.js';
 import type { OAuthSupport } from './oauth/setup.js';
-import type { DocumentInfo } from './openapi/document.js';
-import { createApp } from './server/app.js';
+import { createApp, type AppOptions } from './server/app.js';
 import { exposureWarning, isLoopbackAddress } from './server/exposure.js';
 import { LOOPBACK_HOST_NAMES } from './server/hostGuard.js';
-import { listen } from './server/listen.js';
+import { listen, type ListenOptions } from './server/listen.js';
 import { preloadOpenApiBuilders } from './server/openapiBuilders.js';
 import { linkBase, resolvePublicAddress } from './server/publicUrl.js';
 import { startHotReload } from './reload.js';
 import { shutDown, type ShutdownOptions } from './shutdown.js';
 
-export interface RunOptions {
+/** What run() needs: the app's, the listener's and the Manager's options it passes on, and its own. */
+export interface RunOptions
+  extends Pick<AppOptions, 'mode' | 'info' | 'apiKey' | 'strictAuth' | 'corsAllowOrigins' | 'rootPath' | 'pathPrefix' | 'publicUrl' | 'forwardedAllowIps' | 'bodyLimitBytes'>,
+    Pick<ListenOptions, 'host' | 'port' | 'tls'>,
+    Pick<ManagerOptions, 'parentEnv' | 'defaultTimeoutMs' | 'defaultMaxConcurrentCalls'> {
   servers: readonly ServerEntry[];
-  /** 'single': the only server's routes at the root. Default 'multi'. */
-  mode?: 'multi' | 'single';
-  host: string;
-  port: number;
   logger: Logger;
-  /** The environment mcpo runs with (stdio children inherit it, or a safe subset, see childEnvironment()). */
-  parentEnv: Readonly<Record<string, string | undefined>>;
-  info: DocumentInfo;
-  apiKey?: string;
-  strictAuth?: boolean;
-  corsAllowOrigins?: string[];
-  rootPath?: string;
-  pathPrefix?: string;
-  /**
-   * Where browsers and clients reach mcpo (src/server/publicUrl.ts); its path must agree with rootPath + pathPrefix.
-   * Its host name is served in addition to allowedHosts, and OAuth logins come back to it by default.
-   */
-  publicUrl?: string;
-  /** Proxies whose X-Forwarded-For/-Proto/-Host the connections page believes ('*': any peer). Default: none. */
-  forwardedAllowIps?: readonly string[] | '*';
-  tls?: { cert: string | Buffer; key: string | Buffer };
-  defaultTimeoutMs?: number;
-  /** Tool calls in flight per server for entries without `maxConcurrentCalls`. Default DEFAULT_MAX_CONCURRENT_CALLS. */
-  defaultMaxConcurrentCalls?: number;
-  /** Request body limit in bytes (413 beyond). Default 10 MiB. */
-  bodyLimitBytes?: number;
-  clientInfo?: { name: string; version: string };
+  /** The client name and version mcpo gives MCP servers. Default mcpo 0.0.0. */
+  clientInfo?: ManagerOptions['clientInfo'];
   /**
    * Host names requests may be addressed to (DNS-rebinding protection), or '*' for any. Default: when
-   * listening on a loopback address, the loopback names (localhost, 127.0.0.1, [::1]); otherwise any.
+   * listening on a loopback address, the loopback names (localhost, 127.0.0.1, [::1]); otherwise any. The public
+   * URL's host name is served as well (it is how mcpo was said to be reached).
    */
   allowedHosts?: readonly string[] | '*';
   /** --hot-reload: watch this config file and reconcile servers when it changes. */
@@ -83,29 +63,30 @@ export async function run(options: RunOptions): Promise<Running> {
     clientInfo: options.clientInfo ?? { name: 'mcpo', version: '0.0.0' },
     transportFor: oauth?.transportFor ?? (() => ({})),
     apiKeyInAuthorization: options.apiKey !== undefined,
-    ...(options.defaultTimeoutMs === undefined ? {} : { defaultTimeoutMs: options.defaultTimeoutMs }),
-    ...(options.defaultMaxConcurrentCalls === undefined ? {} : { defaultMaxConcurrentCalls: options.defaultMaxConcurrentCalls }),
+    defaultTimeoutMs: options.defaultTimeoutMs,
+    defaultMaxConcurrentCalls: options.defaultMaxConcurrentCalls,
   });
   const endpoints = oauth?.endpoints(manager);
-  const { app, fastPath, stopCalls, close: closeApp } = createApp({
+  const { app, toolRoute, stopCalls, close: closeApp } = createApp({
     registry: manager,
     logger: options.logger,
-    mode: options.mode ?? 'multi',
+    mode: options.mode,
     info: options.info,
-    ...pick(options, ['apiKey', 'strictAuth', 'corsAllowOrigins', 'bodyLimitBytes', 'forwardedAllowIps']),
-    ...pick(address, ['rootPath', 'pathPrefix', 'publicUrl']),
-    ...(endpoints ? { oauth: endpoints } : {}),
-    ...hostRule(options.host, options.allowedHosts, address.publicUrl),
+    apiKey: options.apiKey,
+    strictAuth: options.strictAuth,
+    corsAllowOrigins: options.corsAllowOrigins,
+    rootPath: address.rootPath,
+    pathPrefix: address.pathPrefix,
+    publicUrl: address.publicUrl,
+    forwardedAllowIps: options.forwardedAllowIps,
+    bodyLimitBytes: options.bodyLimitBytes,
+    allowedHosts: allowedHostsFor(options.host, options.allowedHosts, address.publicUrl),
+    oauth: endpoints,
   });
-  const server = await listen(app, {
-    host: options.host,
-    port: options.port,
-    ...(options.tls ? { tls: options.tls } : {}),
-    fastPath,
-  });
+  const server = await listen(app, { host: options.host, port: options.port, tls: options.tls, toolRoute });
   base ??= linkBase(address, server.url);
-  options.logger.info('listening', { url: server.url, ...(address.publicUrl ? { publicUrl: address.publicUrl } : {}), servers: options.servers.length });
-  const exposure = exposureWarning({ host: options.host, port: server.port, ...pick(options, ['apiKey', 'allowedHosts']) });
+  options.logger.info('listening', { url: server.url, publicUrl: address.publicUrl, servers: options.servers.length });
+  const exposure = exposureWarning({ host: options.host, port: server.port, apiKey: options.apiKey, allowedHosts: options.allowedHosts });
   if (exposure) options.logger.warn(exposure);
   manager.start(options.servers);
   // While the servers boot: the catalogs need these once tools arrive.
@@ -146,23 +127,17 @@ async function oauthSupport(options: RunOptions, address: ServiceAddress): Promi
   const needed = options.hotReload !== undefined || options.servers.some((entry) => entry.kind !== 'stdio' && entry.oauth !== undefined);
   if (!needed) return undefined;
   const { createDefaultOAuthSupport } = await import('./oauth/defaults.js');
-  return createDefaultOAuthSupport({ env: options.parentEnv, logger: options.logger, ...(options.noBrowser ? { noBrowser: true } : {}), overrides: { service: address } });
+  return createDefaultOAuthSupport({ env: options.parentEnv, logger: options.logger, noBrowser: options.noBrowser, overrides: { service: address } });
 }
 
 /**
  * A loopback listener only answers requests addressed to loopback names, unless told otherwise; the public URL's
  * host name is always served (it is how mcpo was said to be reached).
  */
-function hostRule(host: string, allowedHosts: RunOptions['allowedHosts'], publicUrl: string | undefined): { allowedHosts?: readonly string[] } {
-  if (allowedHosts === '*') return {};
+function allowedHostsFor(host: string, allowedHosts: RunOptions['allowedHosts'], publicUrl: string | undefined): readonly string[] | undefined {
+  if (allowedHosts === '*') return undefined;
   const listed = allowedHosts ?? (isLoopbackAddress(host) ? LOOPBACK_HOST_NAMES : undefined);
-  if (!listed) return {};
-  const publicHost = publicUrl === undefined ? undefined : new URL(publicUrl).hostname;
-  return { allowedHosts: publicHost === undefined || listed.includes(publicHost) ? listed : [...listed, publicHost] };
-}
-
-function pick<T extends object, K extends keyof T>(source: T, keys: K[]): Partial<Pick<T, K>> {
-  const out: Partial<Pick<T, K>> = {};
-  for (const key of keys) if (source[key] !== undefined) out[key] = source[key];
-  return out;
+  if (!listed || publicUrl === undefined) return listed;
+  const publicHost = new URL(publicUrl).hostname;
+  return listed.includes(publicHost) ? listed : [...listed, publicHost];
 }

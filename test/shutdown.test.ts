@@ -1,6 +1,6 @@
 /**
- * The shutdown sequence (src/shutdown.ts) through run(): a real proxy, a real stdio server, real HTTP. Both
- * ways a tool call is served (the node:http fast path and the Hono route) answer 503 when mcpo stops waiting.
+ * The shutdown sequence (src/shutdown.ts) through run(): a real proxy, a real stdio server, real HTTP. A call in
+ * flight and a call waiting for a connecting server's tool list are both answered 503 when mcpo stops waiting.
  * The bounds are shortened here; test/e2e/shutdown.test.ts checks the real ones on the CLI.
  */
 import { afterEach, describe, expect, it } from 'vitest';
@@ -37,7 +37,7 @@ const post = (running: Running, path: string, body: unknown) =>
 const SHUTTING_DOWN = { error: { code: 'SERVER_UNAVAILABLE', message: 'mcpo is shutting down' } };
 
 describe('closing the proxy', () => {
-  it('answers a call in flight on the fast path 503 once the grace is over, and tells the server to cancel it', async () => {
+  it('answers a call in flight 503 once the grace is over, and tells the server to cancel it', async () => {
     const marker = `--marker=${Math.random().toString(36).slice(2)}`;
     const running = await proxy([demoEntry({ args: [DEMO_SERVER, marker] })]);
     await running.manager.settled();
@@ -56,8 +56,8 @@ describe('closing the proxy', () => {
     expect(await processesWith(marker)).toEqual([]);
   });
 
-  it('answers a call waiting on the Hono route for a server still connecting 503 too', async () => {
-    // The demo server, started two seconds late: the call waits for its tool list on the Hono route.
+  it('answers a call waiting for the tool list of a server still connecting 503 too', async () => {
+    // The demo server, started two seconds late: the call waits for its tool list.
     const late = demoEntry({ args: ['-e', `setTimeout(() => import(${JSON.stringify(DEMO_SERVER)}), 2000)`] });
     const running = await proxy([late]);
     const call = post(running, '/demo/echo', { message: 'too late' });

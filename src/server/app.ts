@@ -1,12 +1,14 @@
 /**
- * The HTTP app: every MCP tool as POST {pathPrefix}/{server}/{tool}, OpenAPI documents, Swagger UI and
- * /healthz. Plain Hono: tool routes are parametric and resolved against caches fed by the registry's
- * change events, because servers and tools come and go at runtime and Hono cannot unregister routes.
+ * The HTTP layer: every MCP tool as POST {pathPrefix}/{server}/{tool}, OpenAPI documents, Swagger UI and
+ * /healthz, resolved against caches fed by the registry's change events (servers and tools come and go at
+ * runtime).
  *
- * Middleware order: request log (sees the final status) → host guard (DNS rebinding) → CORS (answers preflights before auth) →
- * API key (everything under strictAuth, else tool routes only) → routes. One onError renders every error.
- * Ordinary tool calls are answered before they reach this app, by fastToolCalls.ts (the hot path, on node:http),
- * with the same answers: this app decides every other request, refusals included.
+ * Two owners, split by toolTarget.ts's rule: the tool route (toolRoute.ts, on node:http, the hot path) answers
+ * every tool call, successes and refusals alike; the Hono app answers everything else (documents, docs pages,
+ * health, CORS preflights, and the 404/405 for other paths and methods). The policies both apply are single
+ * functions they both call: the Host rule, the API-key check, CORS answer headers, the error envelope, the
+ * request log. The app's middleware order: security headers → request log (sees the final status) → host guard
+ * (DNS rebinding) → CORS (answers preflights before auth) → API key (under strictAuth) → routes.
  */
 import { Hono } from 'hono';
 import { UsageError } from '../errors.js';
@@ -16,14 +18,14 @@ import type { DocumentInfo } from '../openapi/document.js';
 import { apiKeyAuth, apiKeyCheck } from './auth.js';
 import { CatalogCache } from './catalogCache.js';
 import type { ServerContext } from './context.js';
-import { CORS_MAX_AGE_SECONDS, corsMiddleware } from './cors.js';
+import { CORS_MAX_AGE_SECONDS, corsAnswerHeaders, corsMiddleware } from './cors.js';
 import { registerDocsRoutes } from './docsRoutes.js';
 import { DocumentCache } from './documentCache.js';
 import { registerDocumentRoutes } from './documentRoutes.js';
 import { createErrorHandler } from './errorHandler.js';
-import { fastToolCalls, type NodeHandler } from './fastToolCalls.js';
 import { registerHealthRoutes } from './healthRoutes.js';
-import { hostGuard, LOOPBACK_HOST_NAMES } from './hostGuard.js';
+import { hostGuard, hostRule, LOOPBACK_HOST_NAMES } from './hostGuard.js';
+import { nodeToolRoute, type NodeHandler } from './nodeToolRoute.js';
 import { createNotFoundHandler } from './notFound.js';
 import { registerConnectionsRoutes, registerOAuthCallbackRoute, type OAuthEndpoints } from './oauthRoutes.js';
 import { resolvePublicAddress } from './publicUrl.js';
@@ -31,7 +33,7 @@ import { DEFAULT_BODY_LIMIT_BYTES } from './requestBody.js';
 import { requestLog } from './requestLog.js';
 import { securityHeaders } from './securityHeaders.js';
 import { ShuttingDown } from './shuttingDown.js';
-import { registerToolRoutes } from './toolRoutes.js';
+import { createToolRoute } from './toolRoute.js';
 
 export { CORS_MAX_AGE_SECONDS, DEFAULT_BODY_LIMIT_BYTES, LOOPBACK_HOST_NAMES };
 
@@ -79,9 +81,10 @@ export interface AppOptions {
 }
 
 export interface McpoApp {
+  /** Everything but tool calls. */
   app: Hono;
-  /** Answers ordinary tool calls on node:http before they reach `app` (see fastToolCalls.ts); give it to listen(). */
-  fastPath: NodeHandler;
+  /** Every tool call, on node:http before `app` sees the request (toolRoute.ts); give both to listen(). */
+  toolRoute: NodeHandler;
   /**
    * Shutdown: answers every tool call still in flight with 503 SERVER_UNAVAILABLE ("mcpo is shutting down",
    * Retry-After) and cancels it upstream; later calls get the same answer at once.
@@ -92,7 +95,7 @@ export interface McpoApp {
 }
 
 /**
- * The Hono app over `options.registry`. Throws UsageError for inconsistent options (single mode with
+ * The tool route and the Hono app over `options.registry`. Throws UsageError for inconsistent options (single mode with
  * several servers, strictAuth without a key, a bad prefix or body limit). Call close() to unsubscribe.
  */
 export function createApp(options: AppOptions): McpoApp {
@@ -106,13 +109,14 @@ export function createApp(options: AppOptions): McpoApp {
     throw new UsageError(`bodyLimitBytes must be a positive integer, got ${bodyLimitBytes}`);
   }
   const { rootPath, pathPrefix, publicUrl } = resolvePublicAddress({
-    ...pick(options, ['publicUrl', 'rootPath', 'pathPrefix']),
+    publicUrl: options.publicUrl,
+    rootPath: options.rootPath,
+    pathPrefix: options.pathPrefix,
     names: { publicUrl: 'publicUrl', rootPath: 'rootPath', pathPrefix: 'pathPrefix' },
   });
   const keyCheck = options.apiKey === undefined ? undefined : apiKeyCheck({ apiKey: options.apiKey });
-  const auth = keyCheck && apiKeyAuth(keyCheck);
-  const strictAuth = Boolean(options.strictAuth && auth);
-  if (options.strictAuth && !auth) throw new UsageError('strictAuth needs an API key');
+  if (options.strictAuth && !keyCheck) throw new UsageError('strictAuth needs an API key');
+  const strictAuth = Boolean(options.strictAuth);
 
   const catalogs = new CatalogCache(registry, logger);
   const documents = new DocumentCache({
@@ -122,7 +126,7 @@ export function createApp(options: AppOptions): McpoApp {
     rootPath,
     pathPrefix,
     origin: publicUrl === undefined ? '' : new URL(publicUrl).origin,
-    apiKey: auth !== undefined,
+    apiKey: keyCheck !== undefined,
     mode,
     logger,
   });
@@ -131,55 +135,36 @@ export function createApp(options: AppOptions): McpoApp {
     documents.onChange(server, kind);
   });
 
-  const ctx: ServerContext = {
-    registry,
-    logger,
-    catalogs,
-    documents,
-    mode,
-    info: options.info,
-    rootPath,
-    pathPrefix,
-    ...(publicUrl === undefined ? {} : { publicUrl }),
-    bodyLimitBytes,
-    strictAuth,
-    toolAuth: strictAuth ? undefined : auth,
-    shutdown: new ShuttingDown(),
-  };
+  const ctx: ServerContext = { registry, logger, catalogs, documents, mode, info: options.info, rootPath, pathPrefix, publicUrl, bodyLimitBytes, strictAuth };
+  const cors = options.corsAllowOrigins && options.corsAllowOrigins.length > 0 ? corsAnswerHeaders(options.corsAllowOrigins) : undefined;
 
   const app = new Hono();
   app.onError(createErrorHandler(logger));
   app.notFound(createNotFoundHandler(ctx));
   app.use(securityHeaders());
-  // Below info level nothing is logged per request: no middleware at all on the hot path.
+  // Below info level nothing is logged per request: no middleware at all.
   if (logger.isEnabled('info')) app.use(requestLog({ logger }));
-  if (options.allowedHosts !== undefined) app.use(hostGuard({ allowedHosts: options.allowedHosts }));
-  const corsOrigins = options.corsAllowOrigins && options.corsAllowOrigins.length > 0 ? options.corsAllowOrigins : undefined;
-  if (corsOrigins) app.use(corsMiddleware(corsOrigins));
+  if (options.allowedHosts !== undefined) app.use(hostGuard(hostRule(options.allowedHosts)));
+  if (cors) app.use(corsMiddleware(cors));
   // Before the key: the callback is guarded by its login's state and browser cookie, the connections page by
   // oauthAccess.ts (the key as a Basic password a browser can give), not by the key middleware's rules.
   if (options.oauth) {
     registerOAuthCallbackRoute(app, ctx, options.oauth);
-    registerConnectionsRoutes(app, ctx, options.oauth, {
-      apiKey: keyCheck,
-      publicUrl,
-      ...(options.forwardedAllowIps ? { forwardedAllowIps: options.forwardedAllowIps } : {}),
-    });
+    registerConnectionsRoutes(app, ctx, options.oauth, { apiKey: keyCheck, publicUrl, forwardedAllowIps: options.forwardedAllowIps });
   }
-  if (strictAuth && auth) app.use(auth);
+  if (strictAuth && keyCheck) app.use(apiKeyAuth(keyCheck));
 
   // Static paths first: in multi mode they would otherwise read as a server called "docs" or "healthz".
   registerHealthRoutes(app, ctx);
   registerDocsRoutes(app, ctx);
   registerDocumentRoutes(app, ctx);
-  registerToolRoutes(app, ctx);
 
-  const fastPath = fastToolCalls({ ctx, allowedHosts: options.allowedHosts, apiKey: keyCheck, ...(corsOrigins ? { corsOrigins } : {}) });
-  return { app, fastPath, stopCalls: () => ctx.shutdown.stopCalls(), close: unsubscribe };
-}
-
-function pick<T extends object, K extends keyof T>(source: T, keys: K[]): Partial<Pick<T, K>> {
-  const out: Partial<Pick<T, K>> = {};
-  for (const key of keys) if (source[key] !== undefined) out[key] = source[key];
-  return out;
+  const shutdown = new ShuttingDown();
+  const toolRoute = createToolRoute({ ctx, host: hostRule(options.allowedHosts), apiKey: keyCheck, cors });
+  return {
+    app,
+    toolRoute: nodeToolRoute(toolRoute, { logger, shutdown }),
+    stopCalls: () => shutdown.stopCalls(),
+    close: unsubscribe,
+  };
 }

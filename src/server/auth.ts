@@ -1,5 +1,6 @@
 /**
- * API-key middleware. Accepts the key as `Authorization: Bearer <key>` (API clients) or
+ * The API key: one check, called by the tool route and by the middleware that guards the rest of the app under
+ * strictAuth. Accepts the key as `Authorization: Bearer <key>` (API clients) or
  * `Authorization: Basic base64(<any user>:<key>)` (a browser's login prompt). The key is hashed once when the
  * factory runs; each request compares SHA-256 digests in constant time, so neither the key's content nor its
  * length leaks through timing.
@@ -12,6 +13,7 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { MiddlewareHandler } from 'hono';
 import { McpoError, UsageError } from '../errors.js';
+import type { HeaderLookup } from './requestView.js';
 
 /** Realm named in WWW-Authenticate challenges. */
 export const DEFAULT_AUTH_REALM = 'mcpo';
@@ -45,25 +47,20 @@ export function presentedKey(authorization: string | undefined): string | undefi
   return undefined;
 }
 
-/** What else about a request decides which challenges its 401 carries. */
-export interface ChallengeHints {
-  /** A browser's top-level navigation (Sec-Fetch-Mode: navigate, Sec-Fetch-Dest: document). */
-  navigation?: boolean;
-}
-
 /**
- * Checks an Authorization header value against the key: undefined when it carries the right key, else the
- * 401 UNAUTHORIZED error to answer with (a Bearer challenge, and Basic as the top of this file says). The key is
- * hashed once, here.
+ * Checks a request's Authorization header against the key: undefined when it carries the right key, else the
+ * 401 UNAUTHORIZED error to answer with (a Bearer challenge, and Basic as the top of this file says, for which
+ * it reads Sec-Fetch-Mode and Sec-Fetch-Dest: a top-level navigation; `asPage` offers it whatever they say, for
+ * pages only a browser uses, such as the connections page). The key is hashed once, by apiKeyCheck.
  */
-export type ApiKeyCheck = (authorization: string | undefined, hints?: ChallengeHints) => McpoError | undefined;
+export type ApiKeyCheck = (header: HeaderLookup, hints?: { asPage?: boolean }) => McpoError | undefined;
 
 /** Whether an Authorization header value uses the Basic scheme. */
 function triedBasic(authorization: string | undefined): boolean {
   return authorization !== undefined && /^\s*basic(?:\s|$)/i.test(authorization);
 }
 
-/** The check behind apiKeyAuth, for handlers outside Hono (the tool-call fast path). */
+/** The key check: the tool route calls it, and apiKeyAuth for the app. */
 export function apiKeyCheck(options: ApiKeyAuthOptions): ApiKeyCheck {
   if (!options.apiKey) throw new UsageError('The API key must not be empty');
   const expected = digest(options.apiKey);
@@ -73,24 +70,23 @@ export function apiKeyCheck(options: ApiKeyAuthOptions): ApiKeyCheck {
   // challenge they support.
   const withBasic = { 'WWW-Authenticate': `Basic realm="${realm}", Bearer realm="${realm}"` };
 
-  return function checkApiKey(authorization, hints) {
-    const headers = triedBasic(authorization) || hints?.navigation ? withBasic : bearerOnly;
+  return function checkApiKey(header, hints) {
+    const authorization = header('authorization');
     const key = presentedKey(authorization);
-    if (key === undefined) {
-      // Say which mistake it is: a header in a scheme we do not read looks like a wrong key otherwise.
-      const problem = authorization ? 'Unsupported Authorization header' : 'Missing API key';
-      return new McpoError('UNAUTHORIZED', `${problem}: send "Authorization: Bearer <key>"`, { headers });
-    }
-    return timingSafeEqual(digest(key), expected) ? undefined : new McpoError('UNAUTHORIZED', 'Invalid API key', { headers });
+    if (key !== undefined && timingSafeEqual(digest(key), expected)) return undefined;
+    const navigation = hints?.asPage === true || (header('sec-fetch-mode') === 'navigate' && header('sec-fetch-dest') === 'document');
+    const headers = triedBasic(authorization) || navigation ? withBasic : bearerOnly;
+    if (key !== undefined) return new McpoError('UNAUTHORIZED', 'Invalid API key', { headers });
+    // Say which mistake it is: a header in a scheme we do not read looks like a wrong key otherwise.
+    const problem = authorization ? 'Unsupported Authorization header' : 'Missing API key';
+    return new McpoError('UNAUTHORIZED', `${problem}: send "Authorization: Bearer <key>"`, { headers });
   };
 }
 
 /** Middleware rejecting requests without the right key with 401 UNAUTHORIZED and its challenges. */
-export function apiKeyAuth(options: ApiKeyAuthOptions | ApiKeyCheck): MiddlewareHandler {
-  const check = typeof options === 'function' ? options : apiKeyCheck(options);
+export function apiKeyAuth(check: ApiKeyCheck): MiddlewareHandler {
   return async function apiKeyAuthMiddleware(c, next) {
-    const navigation = c.req.header('Sec-Fetch-Mode') === 'navigate' && c.req.header('Sec-Fetch-Dest') === 'document';
-    const refused = check(c.req.header('Authorization'), { navigation });
+    const refused = check((name) => c.req.header(name));
     if (refused) throw refused;
     await next();
   };

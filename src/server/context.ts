@@ -1,14 +1,12 @@
 /**
- * What the route modules share, assembled once by createApp.
+ * What the tool route and the app's route modules share, assembled once by createApp.
  */
-import type { MiddlewareHandler } from 'hono';
 import { McpoError } from '../errors.js';
 import type { Logger } from '../log/logger.js';
 import type { ServerRegistry } from '../mcp/types.js';
 import type { DocumentInfo } from '../openapi/document.js';
 import type { CatalogCache } from './catalogCache.js';
 import type { DocumentCache } from './documentCache.js';
-import type { ShuttingDown } from './shuttingDown.js';
 import { didYouMean } from './suggest.js';
 
 export interface ServerContext {
@@ -27,10 +25,6 @@ export interface ServerContext {
   bodyLimitBytes: number;
   /** Whether docs, documents, health and assets also require the API key. */
   strictAuth: boolean;
-  /** Guards tool routes when an API key is set and auth is not already applied to every route. */
-  toolAuth: MiddlewareHandler | undefined;
-  /** Stops the tool calls in flight when mcpo shuts down; every call's signal listens to it. */
-  shutdown: ShuttingDown;
 }
 
 /** 404 SERVER_NOT_FOUND for `name`, suggesting close names among the configured servers. */

@@ -1,9 +1,9 @@
 /**
- * CORS for browsers calling mcpo from another origin (`corsAllowOrigins`): hono/cors with mcpo's settings, and
- * the same headers as plain values for the tool-call fast path, which answers without the middleware.
+ * CORS for browsers calling mcpo from another origin (`corsAllowOrigins`). corsAnswerHeaders decides the headers
+ * of every answer: the tool route (node:http) adds them to its answers, the Hono middleware to the app's. Preflights
+ * (OPTIONS) are the app's: the middleware answers them.
  */
 import type { MiddlewareHandler } from 'hono';
-import { cors } from 'hono/cors';
 
 /** How long browsers may cache a CORS preflight answer, in seconds. */
 export const CORS_MAX_AGE_SECONDS = 600;
@@ -11,23 +11,21 @@ export const CORS_MAX_AGE_SECONDS = 600;
 /** Response headers a page may read: the ones that say when to retry, how to authenticate, what changed. */
 export const CORS_EXPOSE_HEADERS: readonly string[] = ['Retry-After', 'WWW-Authenticate', 'ETag'];
 
-/** The CORS middleware for `origins` (['*'] allows any origin). */
-export function corsMiddleware(origins: readonly string[]): MiddlewareHandler {
-  return cors({
-    origin: origins.includes('*') ? '*' : [...origins],
-    allowMethods: ['GET', 'POST', 'OPTIONS'],
-    allowHeaders: ['Authorization', 'Content-Type'],
-    exposeHeaders: [...CORS_EXPOSE_HEADERS],
-    maxAge: CORS_MAX_AGE_SECONDS,
-  });
-}
+/** Methods and request headers a preflight allows: what calling a tool and reading the documents need. */
+const PREFLIGHT_HEADERS = {
+  'access-control-max-age': String(CORS_MAX_AGE_SECONDS),
+  'access-control-allow-methods': 'GET,POST,OPTIONS',
+  'access-control-allow-headers': 'Authorization,Content-Type',
+} as const;
+
+/** The CORS headers of an answer (not a preflight) to a request whose Origin header is `origin`. */
+export type CorsAnswerHeaders = (origin: string | undefined) => Readonly<Record<string, string>>;
 
 /**
- * The headers corsMiddleware gives the answer to a request that is not a preflight, for the request's Origin
- * header: Access-Control-Allow-Origin ("*", or the origin when listed), the exposed headers, and
- * `Vary: Origin` when the answer depends on the origin.
+ * The CORS headers for `origins` (['*'] allows any): Access-Control-Allow-Origin ("*", or the request's origin
+ * when listed), the exposed headers, and `Vary: Origin` when the answer depends on the origin.
  */
-export function corsAnswerHeaders(origins: readonly string[]): (origin: string | undefined) => Readonly<Record<string, string>> {
+export function corsAnswerHeaders(origins: readonly string[]): CorsAnswerHeaders {
   const expose = CORS_EXPOSE_HEADERS.join(',');
   if (origins.includes('*')) {
     const any = { 'access-control-allow-origin': '*', 'access-control-expose-headers': expose };
@@ -36,4 +34,20 @@ export function corsAnswerHeaders(origins: readonly string[]): (origin: string |
   const listed = new Set(origins);
   const refused = { 'access-control-expose-headers': expose, vary: 'Origin' };
   return (origin) => (origin !== undefined && listed.has(origin) ? { 'access-control-allow-origin': origin, ...refused } : refused);
+}
+
+/**
+ * Middleware answering every OPTIONS request as a preflight (204, before the host's routes and the API key: a
+ * browser sends no credentials with it), and adding `answerHeaders` to every other answer of the app.
+ */
+export function corsMiddleware(answerHeaders: CorsAnswerHeaders): MiddlewareHandler {
+  return async function corsHeaders(c, next) {
+    const headers = answerHeaders(c.req.header('origin'));
+    if (c.req.method === 'OPTIONS') return c.body(null, 204, { ...headers, ...PREFLIGHT_HEADERS });
+    await next();
+    for (const [name, value] of Object.entries(headers)) {
+      if (name === 'vary') c.res.headers.append(name, value);
+      else c.res.headers.set(name, value);
+    }
+  };
 }

@@ -1,15 +1,13 @@
 /**
  * The abort signal handed to the upstream tool call: fires when the HTTP client goes away before the
- * response is written. Reading `c.req.raw.signal` makes @hono/node-server build an AbortController per
- * request (measurably costly on Node 20 on the hot path); this listens to the Node response's `close`
- * instead and builds nothing else unless the client really leaves.
+ * response is written. An AbortController per request is measurably costly on Node 20 on the hot path; this
+ * listens to the Node response's `close` instead and builds nothing else unless the client really leaves.
  *
  * While mcpo shuts down, the same signal aborts when it stops waiting for calls in flight (ShuttingDown), with
  * the 503 they are to be answered with as its reason.
  */
-import { ServerResponse } from 'node:http';
+import type { ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
-import type { Context } from 'hono';
 import type { CallSignal } from '../mcp/types.js';
 import type { ShuttingDown } from './shuttingDown.js';
 
@@ -88,12 +86,6 @@ class ResponseCloseSignal implements CallSignal {
   }
 }
 
-function nodeResponse(c: Context): ServerResponse | undefined {
-  const env = c.env as { outgoing?: unknown } | undefined;
-  const outgoing = env?.outgoing;
-  return outgoing instanceof ServerResponse && !outgoing.writableEnded ? outgoing : undefined;
-}
-
 /**
  * A signal that aborts when the client disconnects before `outgoing` is complete (already aborted when the
  * connection is gone by now, e.g. while the body was read: its close event will not come again), or when
@@ -108,15 +100,4 @@ export function responseCloseSignal(outgoing: ServerResponse, shutdown?: Shuttin
     return AbortSignal.abort(shutdown.reason);
   }
   return new ResponseCloseSignal(outgoing, shutdown);
-}
-
-/**
- * A signal that aborts when the client disconnects before the response is complete, or when `shutdown` stops
- * the calls in flight. Served by @hono/node-server: a light listener on the Node response; otherwise
- * (app.request in tests, other runtimes) the request's own signal.
- */
-export function disconnectSignal(c: Context, shutdown?: ShuttingDown): CallSignal {
-  const outgoing = nodeResponse(c);
-  if (outgoing) return responseCloseSignal(outgoing, shutdown);
-  return shutdown ? AbortSignal.any([c.req.raw.signal, shutdown.signal()]) : c.req.raw.signal;
 }

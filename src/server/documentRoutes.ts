@@ -5,7 +5,7 @@
 import type { Context, Hono } from 'hono';
 import type { CachedDocument } from './documentCache.js';
 import { serverNotFound, type ServerContext } from './context.js';
-import { JSON_CONTENT_TYPE } from './lightResponse.js';
+import { JSON_CONTENT_TYPE } from './answer.js';
 import { whenOpenApiReady } from './openapiBuilders.js';
 
 function sendDocument(c: Context, cached: CachedDocument): Response {

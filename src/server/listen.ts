@@ -1,6 +1,6 @@
 /**
- * Binds the app to a socket (HTTP, or HTTPS when a certificate is given) through @hono/node-server,
- * whose requests carry an AbortSignal that fires when the client disconnects.
+ * Binds the HTTP layer to a socket (HTTP, or HTTPS when a certificate is given): every request goes to the tool
+ * route first, and what it does not claim to the Hono app through @hono/node-server.
  */
 import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
@@ -8,7 +8,7 @@ import { createServer as createHttpServer, type RequestListener, type Server } f
 import { getRequestListener } from '@hono/node-server';
 import type { Hono } from 'hono';
 import { McpoError } from '../errors.js';
-import type { NodeHandler } from './fastToolCalls.js';
+import type { NodeHandler } from './nodeToolRoute.js';
 
 /**
  * While closing, how often connections that have fallen idle are closed. Node's server.close() closes the ones
@@ -23,8 +23,8 @@ export interface ListenOptions {
   port: number;
   /** PEM certificate chain and private key: serve HTTPS instead of HTTP. */
   tls?: { cert: string | Buffer; key: string | Buffer };
-  /** Sees every request first; what it does not take goes to `app` (createApp's fastPath). */
-  fastPath?: NodeHandler;
+  /** Sees every request first; what it does not take goes to `app` (createApp's toolRoute). */
+  toolRoute?: NodeHandler;
 }
 
 export interface Listening {
@@ -70,11 +70,11 @@ export async function listen(app: Hono, options: ListenOptions): Promise<Listeni
   // `instanceof Response` checks fail on real fetch responses and every OAuth error response reads as
   // "invalid", turning a refused refresh (invalid_grant) into an endless retry. Keep the globals.
   const appListener = getRequestListener(app.fetch, { overrideGlobalObjects: false });
-  const { fastPath } = options;
+  const { toolRoute } = options;
   let closing: Promise<void> | undefined;
   const listener: RequestListener = (incoming, outgoing) => {
     if (closing) outgoing.shouldKeepAlive = false;
-    if (!fastPath?.(incoming, outgoing)) void appListener(incoming, outgoing);
+    if (!toolRoute?.(incoming, outgoing)) void appListener(incoming, outgoing);
   };
   const server: Server = tls ? createHttpsServer({ cert: tls.cert, key: tls.key }, listener) : createHttpServer(listener);
 

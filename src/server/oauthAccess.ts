@@ -98,8 +98,8 @@ export function oauthAccess(options: OAuthAccessOptions): OAuthAccess {
   return {
     token,
     refused(c) {
-      // A browser's form POST is a navigation too: offer Basic so it asks for the key.
-      if (options.apiKey) return options.apiKey(c.req.header('Authorization'), { navigation: true });
+      // Only browsers use the page, and its form POSTs too: offer Basic so the browser asks for the key.
+      if (options.apiKey) return options.apiKey((name) => c.req.header(name), { asPage: true });
       if (options.publicUrl !== undefined) return undefined;
       const client = clientOf(c);
       if (client.address !== undefined && isLoopback(client.address) && !client.proxied) return undefined;

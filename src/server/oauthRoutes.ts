@@ -62,7 +62,7 @@ export function registerConnectionsRoutes(app: Hono, ctx: ServerContext, endpoin
   const access = oauthAccess(accessOptions);
   const actionPath = joinPath(ctx.rootPath, p, 'oauth');
   const page = async (c: Context, notice?: string, status = 200): Promise<Response> => {
-    const html = await endpoints.renderPage({ actionPath, token: access.token, ...(notice ? { notice } : {}) });
+    const html = await endpoints.renderPage({ actionPath, token: access.token, notice });
     return c.body(html, status as 200, { ...endpoints.connectionsPageHeaders, ...SECURITY_HEADERS });
   };
   /** The server named by a POST that passed both guards. */

@@ -1,5 +1,6 @@
 /**
- * Reads a tool call's JSON body with a size limit, without trusting Content-Length alone.
+ * The rules of a tool call's JSON body. The request view reads it within the limit (tooLarge, BodyAbortedError,
+ * counting the bytes received, not trusting Content-Length alone); parseArguments judges what was read.
  *
  * - No bytes (or only whitespace) → {} so tools without parameters can be called with a bare POST.
  * - A body with a non-JSON Content-Type is parsed as JSON when it comes from a non-browser client (no
@@ -16,6 +17,7 @@
  */
 import { McpoError, ValidationError } from '../errors.js';
 import { refuseUnforwardableValues } from './bodyValues.js';
+import type { HeaderLookup } from './requestView.js';
 
 /** One for every request: decode() without `stream` keeps no state between calls. */
 const utf8 = new TextDecoder('utf-8', { fatal: true });
@@ -43,18 +45,10 @@ export class BodyAbortedError extends McpoError {
   }
 }
 
-/** Node's report of a request whose connection closed before its body ended (an Error with code ECONNRESET). */
-function connectionReset(error: unknown): boolean {
-  return error instanceof Error && (error as NodeJS.ErrnoException).code === 'ECONNRESET';
-}
-
 function isJsonContentType(contentType: string): boolean {
   const essence = contentType.split(';')[0]!.trim().toLowerCase();
   return essence === 'application/json' || /^application\/[\w.+-]+\+json$/.test(essence);
 }
-
-/** A request header by lower-case name (web Request or Node request alike); undefined when absent. */
-export type HeaderLookup = (name: string) => string | undefined;
 
 /** Browsers mark every request they send with Origin (on POST) or Sec-Fetch-* headers; curl and SDKs send neither. */
 function sentByBrowser(header: HeaderLookup): boolean {
@@ -67,43 +61,6 @@ function unsafeBrowserBody(header: HeaderLookup, empty: boolean): boolean {
   const contentType = header('content-type');
   if (contentType !== undefined && isJsonContentType(contentType)) return false;
   return !(empty && header('sec-fetch-site') === 'same-origin');
-}
-
-/** Reads at most `limitBytes` bytes of `request`'s body, throwing PAYLOAD_TOO_LARGE beyond that. */
-async function readLimited(request: Request, limitBytes: number): Promise<Uint8Array> {
-  const declared = Number(request.headers.get('content-length') ?? Number.NaN);
-  if (declared > limitBytes) throw tooLarge(limitBytes);
-  // With a Content-Length within the limit, Node's HTTP parser delivers exactly that many bytes, and
-  // arrayBuffer() reads them straight from the socket: no web stream per request (the stream path cost
-  // ~40% of mcpo's CPU per call in the benchmark). Chunked bodies still go through the counting reader.
-  if (Number.isSafeInteger(declared) && declared >= 0) return new Uint8Array(await request.arrayBuffer());
-  if (!request.body) return new Uint8Array(0);
-  const reader = request.body.getReader();
-  const chunks: Uint8Array[] = [];
-  let total = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    total += value.byteLength;
-    if (total > limitBytes) {
-      await reader.cancel();
-      throw tooLarge(limitBytes);
-    }
-    chunks.push(value);
-  }
-  return Buffer.concat(chunks, total);
-}
-
-/** The tool arguments carried by `request`. */
-export async function readArguments(request: Request, limitBytes: number): Promise<Record<string, unknown>> {
-  let bytes: Uint8Array;
-  try {
-    bytes = await readLimited(request, limitBytes);
-  } catch (error) {
-    // A client that went away is a cancelled request (as on the fast path), not an unexpected failure to log.
-    throw connectionReset(error) ? new BodyAbortedError() : error;
-  }
-  return parseArguments(bytes, (name) => request.headers.get(name) ?? undefined);
 }
 
 /** The tool arguments in a request body already read (`bytes`), judged with the request's headers. */

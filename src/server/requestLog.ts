@@ -1,9 +1,24 @@
 /**
  * One info line per request: method, path, status and duration. Never the query string, headers,
- * bodies, arguments or results (those may carry secrets); tool arguments go to debug in the tool route.
+ * bodies, arguments or results (those may carry secrets); tool arguments go to debug in toolCall.ts.
+ * The tool route (node:http) and the Hono middleware both write it with logRequest.
  */
 import type { MiddlewareHandler } from 'hono';
 import type { Logger } from '../log/logger.js';
+
+/** What the request log line says. `path` is the request's path without its query. */
+export interface RequestLogEntry {
+  method: string;
+  path: string;
+  status: number;
+  /** Time from the request's arrival to its answer. */
+  elapsedMs: number;
+}
+
+/** Writes the request's line (at info level: callers skip the work when info is disabled). */
+export function logRequest(logger: Logger, entry: RequestLogEntry): void {
+  logger.info('http request', { method: entry.method, path: entry.path, status: entry.status, ms: Math.round(entry.elapsedMs * 10) / 10 });
+}
 
 export interface RequestLogOptions {
   logger: Logger;
@@ -11,7 +26,7 @@ export interface RequestLogOptions {
   now?: () => number;
 }
 
-/** Middleware writing the one info line per request. */
+/** Middleware writing the line of every request the Hono app answers. */
 export function requestLog(options: RequestLogOptions): MiddlewareHandler {
   const { logger } = options;
   const now = options.now ?? (() => performance.now());
@@ -20,12 +35,7 @@ export function requestLog(options: RequestLogOptions): MiddlewareHandler {
     try {
       await next();
     } finally {
-      logger.info('http request', {
-        method: c.req.method,
-        path: c.req.path,
-        status: c.res.status,
-        ms: Math.round((now() - start) * 10) / 10,
-      });
+      logRequest(logger, { method: c.req.method, path: c.req.path, status: c.res.status, elapsedMs: now() - start });
     }
   };
 }

@@ -1,5 +1,5 @@
 /**
- * Headers every answer carries, whichever path writes it (the Hono app, the node:http fast path, errors,
+ * Headers every answer carries, whoever writes it (the Hono app, the tool route, errors,
  * documents, the Swagger UI page and its assets). `nosniff`: a browser must not read a JSON body that quotes
  * a server's text, or a served asset, as HTML or script.
  */

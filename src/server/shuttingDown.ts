@@ -21,7 +21,6 @@ export class ShuttingDown {
   private error: McpoError | undefined;
   /** One callback per call in flight (not one abort listener each on a shared signal: Node warns past ten). */
   private readonly waiting = new Set<() => void>();
-  private controller: AbortController | undefined;
 
   /** The answer for calls once they are stopped; undefined until then. */
   get reason(): McpoError | undefined {
@@ -44,15 +43,5 @@ export class ShuttingDown {
     }
     this.waiting.add(callback);
     return () => this.waiting.delete(callback);
-  }
-
-  /** An AbortSignal that aborts (with the shutdown error) when calls are stopped, for AbortSignal.any. */
-  signal(): AbortSignal {
-    if (!this.controller) {
-      const controller = new AbortController();
-      this.onStop(() => controller.abort(this.error));
-      this.controller = controller;
-    }
-    return this.controller.signal;
   }
 }

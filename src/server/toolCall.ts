@@ -1,6 +1,6 @@
 /**
- * The part of a tool call both HTTP paths share (the Hono route and the node:http fast path): validate the
- * arguments against the compiled schema, call the tool upstream, render the result as the response's JSON.
+ * A tool call once the route has found it: validate the arguments against the compiled schema, call the tool
+ * upstream, render the result as the response's JSON.
  */
 import { ValidationError } from '../errors.js';
 import type { Logger } from '../log/logger.js';

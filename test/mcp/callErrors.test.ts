@@ -10,7 +10,7 @@ describe('upstream error text', () => {
   it('redacts credentials the SDK quotes from an echoing server', () => {
     const echoed = new Error('Streamable HTTP error: Error POSTing to endpoint: {"headers":{"authorization":"Bearer 3ccWsecretTOKEN123"}}');
     const mapped = mapCallError(echoed, context);
-    expect(mapped).toMatchObject({ code: 'UPSTREAM_ERROR', status: 502 });
+    expect(mapped).toMatchObject({ code: 'UPSTREAM_ERROR' });
     expect(mapped.message).not.toContain('3ccWsecretTOKEN123');
     expect(mapped.message).toContain('[redacted]');
     expect(JSON.stringify(mapped.toJSON())).not.toContain('3ccWsecretTOKEN123');

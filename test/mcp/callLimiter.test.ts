@@ -121,7 +121,7 @@ describe('maxConcurrentCalls on a real session', () => {
     const server = await demo(1);
     const busy = server.callTool('sleep', { ms: 1500 });
     const error = await server.callTool('echo', { message: 'late' }, { timeoutMs: 200 }).catch((e: unknown) => e);
-    expect(error).toMatchObject({ code: 'TIMEOUT', status: 504, details: { server: 'demo', tool: 'echo', maxConcurrentCalls: 1 } });
+    expect(error).toMatchObject({ code: 'TIMEOUT', details: { server: 'demo', tool: 'echo', maxConcurrentCalls: 1 } });
     expect((error as Error).message).toContain('maxConcurrentCalls');
     await busy;
   });

@@ -1,13 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import { McpoError } from '../../src/errors.js';
 import { AuthorizationFailedError, AuthorizationResponseError, CallbackPortInUseError, LockTimeoutError, RefreshUnavailableError } from '../../src/oauth/errors.js';
+import { httpStatus } from '../../src/server/answer.js';
 
 describe('OAuth errors', () => {
   it('are McpoErrors with code OAUTH_ERROR and the specific reason in their JSON details', () => {
     const err = new CallbackPortInUseError(3030);
     expect(err).toBeInstanceOf(McpoError);
     expect(err.code).toBe('OAUTH_ERROR');
-    expect(err.status).toBe(502);
+    expect(httpStatus(err)).toBe(502);
     expect(err.name).toBe('CallbackPortInUseError');
     expect(err.toJSON()).toEqual({
       error: {
@@ -36,9 +37,9 @@ describe('OAuth errors', () => {
 
   it('render an unreachable token endpoint as 503 SERVER_UNAVAILABLE with Retry-After, and protocol failures as 502 OAUTH_ERROR', () => {
     const down = new RefreshUnavailableError(4, new Error('HTTP 503'));
-    expect([down.code, down.status, down.headers?.['Retry-After']]).toEqual(['SERVER_UNAVAILABLE', 503, '10']);
+    expect([down.code, httpStatus(down), down.headers?.['Retry-After']]).toEqual(['SERVER_UNAVAILABLE', 503, '10']);
     expect(down.toJSON().error.details).toMatchObject({ reason: 'refresh_unavailable', attempts: 4 });
     const refused = new AuthorizationFailedError(new Error('invalid_client'));
-    expect([refused.code, refused.status]).toEqual(['OAUTH_ERROR', 502]);
+    expect([refused.code, httpStatus(refused)]).toEqual(['OAUTH_ERROR', 502]);
   });
 });

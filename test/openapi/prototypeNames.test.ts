@@ -45,43 +45,43 @@ afterAll(async () => {
 describe('tools whose properties are named like Object.prototype members', () => {
   it('leave /openapi.json, the server document and /docs answering 200, with every property documented', async () => {
     for (const path of ['/openapi.json', '/odd/openapi.json', '/alpha/openapi.json', '/docs']) {
-      expect((await t.app.request(path)).status, path).toBe(200);
+      expect((await t.request(path)).status, path).toBe(200);
     }
-    const text = await (await t.app.request('/odd/openapi.json')).text();
+    const text = await (await t.request('/odd/openapi.json')).text();
     const doc = JSON.parse(text) as { paths: Record<string, unknown>; components: { schemas: Record<string, { properties?: object }> } };
     expect(Object.keys(doc.paths)).toEqual(['/count', '/named', '/many', '/pick']);
     expect(Object.keys(doc.components.schemas['odd__count.Input']!.properties!)).toEqual(['constructor']);
     expect(Object.keys(doc.components.schemas['odd__named.Input']!.properties!)).toEqual(['toString']);
     // An own "__proto__" key, not a replaced prototype: it is in the JSON served.
     expect(text).toContain('"properties":{"__proto__":{"type":"string"},"constructor":{"type":"string"}}');
-    const root = JSON.parse(await (await t.app.request('/openapi.json')).text()) as { paths: Record<string, unknown> };
+    const root = JSON.parse(await (await t.request('/openapi.json')).text()) as { paths: Record<string, unknown> };
     expect(Object.keys(root.paths)).toEqual(expect.arrayContaining(['/odd/count', '/odd/many', '/alpha/echo']));
   });
 
   it('refuse {} with 422 when `required` names toString', async () => {
-    const res = await post(t.app, '/odd/named', {});
+    const res = await post(t, '/odd/named', {});
     expect(res.status).toBe(422);
     expect((await res.json()).error.details.problems).toEqual([{ path: '/toString', message: 'Required property "toString" is missing.' }]);
-    expect(await (await post(t.app, '/odd/named', { toString: 'x' })).json()).toEqual({ toString: 'x' });
+    expect(await (await post(t, '/odd/named', { toString: 'x' })).json()).toEqual({ toString: 'x' });
   });
 
   it('pass {"constructor": 1} on to the server as an argument, and judge its value', async () => {
-    const res = await post(t.app, '/odd/count', { constructor: 1 });
+    const res = await post(t, '/odd/count', { constructor: 1 });
     expect(res.status).toBe(200);
     expect(await res.json()).toEqual({ constructor: 1 });
-    const wrong = await post(t.app, '/odd/count', { constructor: 'x' });
+    const wrong = await post(t, '/odd/count', { constructor: 'x' });
     expect(wrong.status).toBe(422);
     expect((await wrong.json()).error.details.problems).toEqual([{ path: '/constructor', message: 'Must be integer, but got string "x".' }]);
   });
 
   it('judge only the properties the arguments hold themselves, __proto__ included', async () => {
-    const absent = await post(t.app, '/odd/many', {});
+    const absent = await post(t, '/odd/many', {});
     expect(absent.status).toBe(200);
     expect(await absent.json()).toEqual({});
-    const missing = await post(t.app, '/odd/many', { inner: {} });
+    const missing = await post(t, '/odd/many', { inner: {} });
     expect(missing.status).toBe(422);
     expect((await missing.json()).error.details.problems).toEqual([{ path: '/inner/__proto__', message: 'Required property "__proto__" is missing.' }]);
-    const wrong = await post(t.app, '/odd/many', '{"valueOf": 1, "inner": {"__proto__": "p", "constructor": 2}}');
+    const wrong = await post(t, '/odd/many', '{"valueOf": 1, "inner": {"__proto__": "p", "constructor": 2}}');
     expect(wrong.status).toBe(422);
     expect((await wrong.json()).error.details.problems).toEqual([
       { path: '/valueOf', message: 'Must be string, but got integer 1.' },
@@ -89,26 +89,26 @@ describe('tools whose properties are named like Object.prototype members', () =>
     ]);
     // ajv never applies a schema given under properties.__proto__ (its allSchemaProperties leaves the name out): the
     // value goes to the server unjudged, which validates it, rather than failing the call.
-    const unjudged = await post(t.app, '/odd/many', '{"inner":{"__proto__":5}}');
+    const unjudged = await post(t, '/odd/many', '{"inner":{"__proto__":5}}');
     expect(unjudged.status).toBe(200);
     expect(await unjudged.text()).toBe('{"inner":{"__proto__":5}}');
     const sent = '{"hasOwnProperty":"h","inner":{"__proto__":"p"}}';
-    const ok = await post(t.app, '/odd/many', sent);
+    const ok = await post(t, '/odd/many', sent);
     expect(ok.status).toBe(200);
     expect(await ok.text()).toBe(sent);
   });
 
   it('explain a union whose discriminator is named constructor', async () => {
-    const res = await post(t.app, '/odd/pick', { choice: { constructor: 'c' } });
+    const res = await post(t, '/odd/pick', { choice: { constructor: 'c' } });
     expect(res.status).toBe(422);
     expect((await res.json()).error.details.problems).toEqual([
       { path: '/choice/constructor', message: 'Must be one of "a", "b" (what the alternatives of the oneOf accept here), but got string "c".' },
     ]);
-    expect((await post(t.app, '/odd/pick', { choice: { constructor: 'b' } })).status).toBe(200);
+    expect((await post(t, '/odd/pick', { choice: { constructor: 'b' } })).status).toBe(200);
   });
 
   it('leave the other servers and their tools alone', async () => {
-    const res = await post(t.app, '/alpha/echo', { text: 'hi' });
+    const res = await post(t, '/alpha/echo', { text: 'hi' });
     expect(res.status).toBe(200);
     expect(await res.json()).toBe('hi');
     expect(t.logs.filter((line) => line.includes('ERROR'))).toEqual([]);

@@ -3,6 +3,7 @@ import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { describe, expect, it } from 'vitest';
 import { McpoError } from '../../src/errors.js';
 import { GENERIC_TOOL_ERROR_MESSAGE, MAX_TOOL_ERROR_MESSAGE, mapToolResult } from '../../src/openapi/result.js';
+import { httpStatus } from '../../src/server/answer.js';
 
 const text = (t: string) => ({ type: 'text' as const, text: t });
 
@@ -80,7 +81,7 @@ describe('error results', () => {
     });
     expect(error).toBeInstanceOf(McpoError);
     expect(error.code).toBe('TOOL_ERROR');
-    expect(error.status).toBe(424);
+    expect(httpStatus(error)).toBe(424);
     expect(error.message).toBe('File not found: a.txt');
     expect(error.details).toEqual({
       content: [{ type: 'image', mimeType: 'image/png', data: 'AA==' }, '  File not found: a.txt ', { errno: 2 }],

@@ -1,10 +1,9 @@
-import { createServer, request } from 'node:http';
+import { createServer, request, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { getRequestListener } from '@hono/node-server';
-import { Hono } from 'hono';
 import { afterEach, expect, it } from 'vitest';
 import type { CallSignal } from '../../src/mcp/types.js';
-import { disconnectSignal } from '../../src/server/disconnectSignal.js';
+import { responseCloseSignal } from '../../src/server/disconnectSignal.js';
+import { ShuttingDown } from '../../src/server/shuttingDown.js';
 
 function deferred(): { promise: Promise<void>; resolve: () => void } {
   let resolve!: () => void;
@@ -18,8 +17,12 @@ afterEach(async () => {
   await Promise.all(servers.map((s) => new Promise((resolve) => s.close(resolve))));
 });
 
-async function serve(app: Hono): Promise<string> {
-  const server = createServer(getRequestListener(app.fetch, { overrideGlobalObjects: false })).listen(0, '127.0.0.1');
+/** A node:http server handing each response to `handle`; its URL. */
+async function serve(handle: (outgoing: ServerResponse) => void): Promise<string> {
+  const server = createServer((incoming, outgoing) => {
+    incoming.resume();
+    incoming.on('end', () => handle(outgoing));
+  }).listen(0, '127.0.0.1');
   servers.push(server);
   await new Promise((resolve) => server.once('listening', resolve));
   return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
@@ -30,17 +33,14 @@ it('aborts, with listeners called once, when the client disconnects before the r
   let calls = 0;
   const aborted = deferred();
   const reached = deferred();
-  const app = new Hono().post('/', async (c) => {
-    signal = disconnectSignal(c);
+  const url = await serve((outgoing) => {
+    signal = responseCloseSignal(outgoing);
     signal.addEventListener('abort', () => {
       calls++;
       aborted.resolve();
     });
     reached.resolve();
-    await new Promise((resolve) => setTimeout(resolve, 60_000).unref());
-    return c.text('late');
   });
-  const url = await serve(app);
   const req = request(url, { method: 'POST' });
   req.on('error', () => {});
   req.end('{}');
@@ -56,23 +56,30 @@ it('aborts, with listeners called once, when the client disconnects before the r
 
 it('does not abort when the response completes normally', async () => {
   let signal: CallSignal | undefined;
-  const app = new Hono().post('/', (c) => {
-    signal = disconnectSignal(c);
-    return c.text('done');
+  const url = await serve((outgoing) => {
+    signal = responseCloseSignal(outgoing);
+    outgoing.end('done');
   });
-  const url = await serve(app);
   const res = await fetch(url, { method: 'POST', body: '{}' });
   expect(await res.text()).toBe('done');
   await new Promise((resolve) => setTimeout(resolve, 50));
   expect(signal?.aborted).toBe(false);
 });
 
-it("outside @hono/node-server (app.request) it is the request's own signal", async () => {
-  let same = false;
-  const app = new Hono().post('/', (c) => {
-    same = disconnectSignal(c) === c.req.raw.signal;
-    return c.text('ok');
+it('aborts with the shutdown answer when mcpo stops the calls in flight, and the connection is not kept', async () => {
+  const shutdown = new ShuttingDown();
+  let signal: CallSignal | undefined;
+  const reached = deferred();
+  const url = await serve((outgoing) => {
+    signal = responseCloseSignal(outgoing, shutdown);
+    signal.addEventListener('abort', () => outgoing.end('stopped'));
+    reached.resolve();
   });
-  await app.request('/', { method: 'POST', body: '{}' });
-  expect(same).toBe(true);
+  const answer = fetch(url, { method: 'POST', body: '{}' });
+  await reached.promise;
+  shutdown.stopCalls();
+  const res = await answer;
+  expect(await res.text()).toBe('stopped');
+  expect(res.headers.get('connection')).toBe('close');
+  expect(signal?.reason).toMatchObject({ code: 'SERVER_UNAVAILABLE', message: 'mcpo is shutting down' });
 });

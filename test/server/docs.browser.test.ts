@@ -6,7 +6,6 @@
 import { existsSync } from 'node:fs';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { listen, type Listening } from '../../src/server/listen.js';
 import { createTestApp, type TestApp } from './setup.js';
 
 const CHROMIUM = '/usr/bin/chromium';
@@ -26,7 +25,7 @@ interface Session {
 
 describe('Swagger UI in Chromium', () => {
   let browser: Browser;
-  const started: { t: TestApp; listening: Listening }[] = [];
+  const started: TestApp[] = [];
 
   beforeAll(async () => {
     expect(existsSync(CHROMIUM), `${CHROMIUM} must be installed for the docs browser test`).toBe(true);
@@ -38,10 +37,7 @@ describe('Swagger UI in Chromium', () => {
 
   afterAll(async () => {
     await browser?.close();
-    for (const { t, listening } of started) {
-      await listening.close();
-      await t.dispose();
-    }
+    for (const t of started) await t.dispose();
   });
 
   async function start(options: Parameters<typeof createTestApp>[0] = {}): Promise<string> {
@@ -50,9 +46,8 @@ describe('Swagger UI in Chromium', () => {
 
   async function startApp(options: Parameters<typeof createTestApp>[0] = {}): Promise<{ url: string; t: TestApp }> {
     const t = await createTestApp(options);
-    const listening = await listen(t.app, { host: '127.0.0.1', port: 0 });
-    started.push({ t, listening });
-    return { url: listening.url, t };
+    started.push(t);
+    return { url: t.url, t };
   }
 
   async function open(url: string, httpCredentials?: { username: string; password: string }): Promise<Session> {

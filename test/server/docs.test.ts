@@ -10,7 +10,7 @@ describe('Swagger UI pages and assets', () => {
 
   it('serves a docs page that loads only local assets and points at the root document', async () => {
     t = await createTestApp();
-    const res = await t.app.request('/docs');
+    const res = await t.request('/docs');
     expect(res.status).toBe(200);
     expect(res.headers.get('content-type')).toBe('text/html; charset=utf-8');
     expect(res.headers.get('content-security-policy')).toContain("default-src 'self'");
@@ -24,35 +24,35 @@ describe('Swagger UI pages and assets', () => {
 
   it('serves a per-server docs page pointing at that server document, reusing the same assets', async () => {
     t = await createTestApp();
-    const html = await (await t.app.request('/beta/docs')).text();
+    const html = await (await t.request('/beta/docs')).text();
     expect(html).toContain('data-openapi-url="/beta/openapi.json"');
     expect(html).toContain('src="/docs/assets/swagger-ui-bundle.js"');
     expect(html).toContain('<title>mcpo test: beta</title>');
-    expect((await t.app.request('/gamma/docs')).status).toBe(404);
+    expect((await t.request('/gamma/docs')).status).toBe(404);
   });
 
   it('puts rootPath and pathPrefix into every URL the page gives the browser', async () => {
     t = await createTestApp({ rootPath: '/proxy', pathPrefix: '/api' });
-    const res = await t.app.request('/api/docs');
+    const res = await t.request('/api/docs');
     const html = await res.text();
     expect(html).toContain('data-openapi-url="/proxy/api/openapi.json"');
     expect(html).toContain('src="/proxy/api/docs/assets/swagger-ui-bundle.js"');
-    expect((await t.app.request('/api/docs/assets/swagger-ui-bundle.js')).status).toBe(200);
-    expect((await t.app.request('/proxy/api/docs')).status).toBe(404);
-    const slash = await t.app.request('/api/docs/');
+    expect((await t.request('/api/docs/assets/swagger-ui-bundle.js')).status).toBe(200);
+    expect((await t.request('/proxy/api/docs')).status).toBe(404);
+    const slash = await t.request('/api/docs/');
     expect(slash.status).toBe(301);
     expect(slash.headers.get('location')).toBe('/proxy/api/docs');
   });
 
   it('redirects GET / and GET {prefix}/ to the docs page, rootPath included', async () => {
     t = await createTestApp();
-    const root = await t.app.request('/');
+    const root = await t.request('/');
     expect(root.status).toBe(302);
     expect(root.headers.get('location')).toBe('/docs');
     await t.dispose();
     t = await createTestApp({ rootPath: '/ext', pathPrefix: '/api' });
     for (const path of ['/', '/api/', '/api']) {
-      const res = await t.app.request(path);
+      const res = await t.request(path);
       expect(res.status, path).toBe(302);
       expect(res.headers.get('location'), path).toBe('/ext/api/docs');
     }
@@ -69,38 +69,38 @@ describe('Swagger UI pages and assets', () => {
       'mcpo-swagger-init.js': 'text/javascript; charset=utf-8',
     };
     for (const [file, type] of Object.entries(expected)) {
-      const res = await t.app.request(`/docs/assets/${file}`);
+      const res = await t.request(`/docs/assets/${file}`);
       expect(res.status, file).toBe(200);
       expect(res.headers.get('content-type'), file).toBe(type);
       expect(res.headers.get('cache-control'), file).toBe('public, max-age=3600');
       expect((await res.arrayBuffer()).byteLength, file).toBeGreaterThan(100);
     }
-    const init = await (await t.app.request('/docs/assets/mcpo-swagger-init.js')).text();
+    const init = await (await t.request('/docs/assets/mcpo-swagger-init.js')).text();
     expect(init).toContain('validatorUrl: null');
   });
 
   it('answers 304 for an unchanged asset and 404 for files it does not serve', async () => {
     t = await createTestApp();
-    const first = await t.app.request('/docs/assets/swagger-ui.css');
+    const first = await t.request('/docs/assets/swagger-ui.css');
     const etag = first.headers.get('etag');
     expect(etag).toBeTruthy();
-    const again = await t.app.request('/docs/assets/swagger-ui.css', { headers: { 'If-None-Match': etag! } });
+    const again = await t.request('/docs/assets/swagger-ui.css', { headers: { 'If-None-Match': etag! } });
     expect(again.status).toBe(304);
     for (const file of ['index.html', 'package.json', '..%2Fpackage.json', 'swagger-ui.js.map']) {
-      expect((await t.app.request(`/docs/assets/${file}`)).status, file).toBe(404);
+      expect((await t.request(`/docs/assets/${file}`)).status, file).toBe(404);
     }
   });
 
   it('marks assets private when they sit behind strictAuth', async () => {
     t = await createTestApp({ apiKey: 'k', strictAuth: true });
-    const res = await t.app.request('/docs/assets/swagger-ui.css', { headers: { Authorization: 'Bearer k' } });
+    const res = await t.request('/docs/assets/swagger-ui.css', { headers: { Authorization: 'Bearer k' } });
     expect(res.headers.get('cache-control')).toBe('private, max-age=3600');
   });
 
   it('serves the only server docs at the root in single mode', async () => {
     t = await createTestApp({ mode: 'single', servers: { solo: createFixtureServer() } });
-    const html = await (await t.app.request('/docs')).text();
+    const html = await (await t.request('/docs')).text();
     expect(html).toContain('data-openapi-url="/openapi.json"');
-    expect((await t.app.request('/solo/docs')).status).toBe(404);
+    expect((await t.request('/solo/docs')).status).toBe(404);
   });
 });

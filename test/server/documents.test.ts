@@ -11,7 +11,7 @@ interface Doc {
 }
 
 async function getDoc(t: TestApp, path: string): Promise<{ doc: Doc; etag: string | null; status: number }> {
-  const res = await t.app.request(path);
+  const res = await t.request(path);
   return { status: res.status, etag: res.headers.get('etag'), doc: (await res.json()) as Doc };
 }
 
@@ -38,25 +38,25 @@ describe('OpenAPI documents', () => {
     const { doc } = await getDoc(t, '/beta/openapi.json');
     expect(doc.servers[0]?.url).toBe('/beta');
     expect(Object.keys(doc.paths).sort()).toEqual(['/add', '/echo', '/fail', '/image', '/ping', '/slow', '/weather']);
-    expect((await t.app.request('/gamma/openapi.json')).status).toBe(404);
+    expect((await t.request('/gamma/openapi.json')).status).toBe(404);
   });
 
   it('includes rootPath and pathPrefix in servers[0].url and serves under pathPrefix only', async () => {
     t = await createTestApp({ rootPath: '/behind/proxy/', pathPrefix: 'api' });
     expect((await getDoc(t, '/api/openapi.json')).doc.servers[0]?.url).toBe('/behind/proxy/api');
     expect((await getDoc(t, '/api/alpha/openapi.json')).doc.servers[0]?.url).toBe('/behind/proxy/api/alpha');
-    expect((await post(t.app, '/api/alpha/echo', { text: 'x' })).status).toBe(200);
-    expect((await post(t.app, '/alpha/echo', { text: 'x' })).status).toBe(404);
+    expect((await post(t, '/api/alpha/echo', { text: 'x' })).status).toBe(200);
+    expect((await post(t, '/alpha/echo', { text: 'x' })).status).toBe(404);
   });
 
   it('keeps serving the same document with the same ETag until something changes, with 304 on revalidation', async () => {
     t = await createTestApp();
-    const first = await t.app.request('/openapi.json');
-    const second = await t.app.request('/openapi.json');
+    const first = await t.request('/openapi.json');
+    const second = await t.request('/openapi.json');
     expect(first.headers.get('etag')).toBeTruthy();
     expect(second.headers.get('etag')).toBe(first.headers.get('etag'));
     expect(await second.text()).toBe(await first.text());
-    const revalidated = await t.app.request('/openapi.json', { headers: { 'If-None-Match': first.headers.get('etag')! } });
+    const revalidated = await t.request('/openapi.json', { headers: { 'If-None-Match': first.headers.get('etag')! } });
     expect(revalidated.status).toBe(304);
     expect(await revalidated.text()).toBe('');
   });
@@ -67,7 +67,7 @@ describe('OpenAPI documents', () => {
     const before = await getDoc(t, '/openapi.json');
     const alphaBefore = await getDoc(t, '/alpha/openapi.json');
     const betaBefore = await getDoc(t, '/beta/openapi.json');
-    expect((await post(t.app, '/alpha/shout', { text: 'x' })).status).toBe(404);
+    expect((await post(t, '/alpha/shout', { text: 'x' })).status).toBe(404);
 
     alpha.registerTool('shout', { inputSchema: { text: z.string() } }, ({ text }) => ({
       content: [{ type: 'text', text: text.toUpperCase() }],
@@ -79,17 +79,17 @@ describe('OpenAPI documents', () => {
     expect(Object.keys(after.doc.paths)).toContain('/alpha/shout');
     expect((await getDoc(t, '/alpha/openapi.json')).etag).not.toBe(alphaBefore.etag);
     expect((await getDoc(t, '/beta/openapi.json')).etag).toBe(betaBefore.etag);
-    const shout = await post(t.app, '/alpha/shout', { text: 'quiet' });
+    const shout = await post(t, '/alpha/shout', { text: 'quiet' });
     expect(shout.status).toBe(200);
     expect(JSON.stringify(await shout.json())).toContain('QUIET');
-    expect((await post(t.app, '/alpha/shout', { text: 42 })).status).toBe(422);
+    expect((await post(t, '/alpha/shout', { text: 42 })).status).toBe(422);
 
     // The tool disappears upstream; until the registry reports it the old catalog stays, then 404.
     const echo = (alpha as unknown as { _registeredTools: Record<string, { remove(): void }> })._registeredTools.echo;
     echo?.remove();
     await t.registry.refreshTools('alpha');
     expect(Object.keys((await getDoc(t, '/openapi.json')).doc.paths)).not.toContain('/alpha/echo');
-    const gone = await post(t.app, '/alpha/echo', { text: 'x' });
+    const gone = await post(t, '/alpha/echo', { text: 'x' });
     expect(gone.status).toBe(404);
     expect(((await gone.json()) as { error: { code: string } }).error.code).toBe('TOOL_NOT_FOUND');
   });
@@ -103,20 +103,20 @@ describe('OpenAPI documents', () => {
     const paths = Object.keys((await getDoc(t, '/alpha/openapi.json')).doc.paths);
     expect(paths).toContain('/files.read');
     expect(paths).toContain('/ns%2Ftool');
-    expect(await (await post(t.app, '/alpha/files.read')).json()).toBe('files.read');
-    expect(await (await post(t.app, '/alpha/ns%2Ftool')).json()).toBe('ns/tool');
-    expect(await (await post(t.app, '/alpha/ns/tool')).json()).toBe('ns/tool');
+    expect(await (await post(t, '/alpha/files.read')).json()).toBe('files.read');
+    expect(await (await post(t, '/alpha/ns%2Ftool')).json()).toBe('ns/tool');
+    expect(await (await post(t, '/alpha/ns/tool')).json()).toBe('ns/tool');
   });
 
   it('serves servers added at runtime and forgets removed ones', async () => {
     t = await createTestApp();
     await t.registry.add('gamma', createFixtureServer());
     expect(Object.keys((await getDoc(t, '/openapi.json')).doc.paths)).toContain('/gamma/add');
-    expect((await post(t.app, '/gamma/add', { a: 2, b: 3 })).status).toBe(200);
+    expect((await post(t, '/gamma/add', { a: 2, b: 3 })).status).toBe(200);
     await t.registry.remove('alpha');
     expect(Object.keys((await getDoc(t, '/openapi.json')).doc.paths)).not.toContain('/alpha/add');
-    expect((await post(t.app, '/alpha/add', { a: 2, b: 3 })).status).toBe(404);
-    expect((await t.app.request('/alpha/openapi.json')).status).toBe(404);
+    expect((await post(t, '/alpha/add', { a: 2, b: 3 })).status).toBe(404);
+    expect((await t.request('/alpha/openapi.json')).status).toBe(404);
   });
 
   it('lists servers that are not connected in the root description, with the authorization link', async () => {
@@ -148,9 +148,9 @@ describe('OpenAPI documents', () => {
     expect(doc.servers[0]?.url).toBe('/x');
     expect(Object.keys(doc.paths)).toContain('/echo');
     expect(doc.info.title).toBe(TEST_INFO.title);
-    const res = await post(t.app, '/x/add', { a: 1, b: 1 });
+    const res = await post(t, '/x/add', { a: 1, b: 1 });
     expect(res.status).toBe(200);
-    expect((await post(t.app, '/x/solo/add', { a: 1, b: 1 })).status).toBe(404);
+    expect((await post(t, '/x/solo/add', { a: 1, b: 1 })).status).toBe(404);
   });
 
   it('refuses single mode with more than one server', async () => {

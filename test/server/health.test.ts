@@ -9,7 +9,7 @@ describe('/healthz', () => {
 
   it('reports ok with every server connected and its tool count', async () => {
     t = await createTestApp();
-    const res = await t.app.request('/healthz');
+    const res = await t.request('/healthz');
     expect(res.status).toBe(200);
     expect(res.headers.get('cache-control')).toBe('no-store');
     const body = (await res.json()) as { status: string; servers: Record<string, { state: string; tools: number }> };
@@ -21,7 +21,7 @@ describe('/healthz', () => {
   it('stays 200 but reports degraded, with the reason, when a server is down', async () => {
     t = await createTestApp();
     t.registry.setState('beta', 'failed', { error: 'spawn ENOENT', nextAttemptAt: '2030-01-01T00:00:00.000Z' });
-    const res = await t.app.request('/healthz');
+    const res = await t.request('/healthz');
     expect(res.status).toBe(200);
     const body = (await res.json()) as { status: string; servers: Record<string, object> };
     expect(body.status).toBe('degraded');
@@ -30,7 +30,7 @@ describe('/healthz', () => {
 
   it('is served under the path prefix', async () => {
     t = await createTestApp({ pathPrefix: '/api/' });
-    expect((await t.app.request('/api/healthz')).status).toBe(200);
-    expect((await t.app.request('/healthz')).status).toBe(404);
+    expect((await t.request('/api/healthz')).status).toBe(200);
+    expect((await t.request('/healthz')).status).toBe(404);
   });
 });

@@ -5,11 +5,10 @@
 import { request } from 'node:http';
 import { afterEach, describe, expect, it } from 'vitest';
 import { LOOPBACK_HOST_NAMES } from '../../src/server/app.js';
-import { listen } from '../../src/server/listen.js';
 import { createTestApp, type TestApp } from './setup.js';
 
 const call = (t: TestApp, url: string, init: RequestInit = {}) =>
-  t.app.request(url, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: '{"text":"x"}', ...init });
+  t.request(url, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: '{"text":"x"}', ...init });
 
 describe('allowed hosts', () => {
   let t: TestApp;
@@ -20,7 +19,7 @@ describe('allowed hosts', () => {
   it('refuses requests addressed to another host with 403 HOST_NOT_ALLOWED, on every route', async () => {
     t = await createTestApp({ allowedHosts: LOOPBACK_HOST_NAMES });
     for (const [method, path] of [['POST', '/alpha/echo'], ['GET', '/openapi.json'], ['GET', '/healthz'], ['GET', '/docs']] as const) {
-      const res = await t.app.request(`http://evil.example:8000${path}`, method === 'POST' ? { method, body: '{}', headers: { 'Content-Type': 'application/json' } } : {});
+      const res = await t.request(`http://evil.example:8000${path}`, method === 'POST' ? { method, body: '{}', headers: { 'Content-Type': 'application/json' } } : {});
       expect(res.status, path).toBe(403);
       expect(await res.json(), path).toEqual({
         error: { code: 'HOST_NOT_ALLOWED', message: expect.stringContaining('"evil.example"'), details: { host: 'evil.example' } },
@@ -49,21 +48,16 @@ describe('allowed hosts', () => {
 
   it('reads the Host header of a real connection to 127.0.0.1, as a rebinding browser sends it', async () => {
     t = await createTestApp({ allowedHosts: LOOPBACK_HOST_NAMES });
-    const listening = await listen(t.app, { host: '127.0.0.1', port: 0 });
-    try {
-      const statusFor = (host: string) =>
-        new Promise<number | undefined>((resolve, reject) => {
-          const req = request({ host: '127.0.0.1', port: listening.port, path: '/healthz', headers: { Host: host } }, (res) => {
-            res.resume();
-            resolve(res.statusCode);
-          });
-          req.on('error', reject);
-          req.end();
+    const statusFor = (host: string) =>
+      new Promise<number | undefined>((resolve, reject) => {
+        const req = request({ host: '127.0.0.1', port: t.port, path: '/healthz', headers: { Host: host } }, (res) => {
+          res.resume();
+          resolve(res.statusCode);
         });
-      expect(await statusFor(`evil.example:${listening.port}`)).toBe(403);
-      expect(await statusFor(`127.0.0.1:${listening.port}`)).toBe(200);
-    } finally {
-      await listening.close();
-    }
+        req.on('error', reject);
+        req.end();
+      });
+    expect(await statusFor(`evil.example:${t.port}`)).toBe(403);
+    expect(await statusFor(`127.0.0.1:${t.port}`)).toBe(200);
   });
 });

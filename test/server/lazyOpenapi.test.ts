@@ -18,10 +18,10 @@ describe('the first requests after start-up', () => {
     t = await createTestApp();
     expect(whenOpenApiReady()).toBeInstanceOf(Promise);
     const [document, call, invalid, wrongMethod] = await Promise.all([
-      t.app.request('/openapi.json'),
-      post(t.app, '/alpha/echo', { text: 'hi' }),
-      post(t.app, '/alpha/echo', { text: 5 }),
-      t.app.request('/alpha/echo'),
+      t.request('/openapi.json'),
+      post(t, '/alpha/echo', { text: 'hi' }),
+      post(t, '/alpha/echo', { text: 5 }),
+      t.request('/alpha/echo'),
     ]);
     expect(document.status).toBe(200);
     expect(Object.keys(((await document.json()) as { paths: object }).paths)).toContain('/alpha/echo');

@@ -22,7 +22,7 @@ describe('listen()', () => {
   });
 
   async function serve(t: TestApp, tls?: { cert: Buffer; key: Buffer }): Promise<Listening> {
-    const listening = await listen(t.app, { host: '127.0.0.1', port: 0, ...(tls ? { tls } : {}) });
+    const listening = await listen(t.app, { host: '127.0.0.1', port: 0, toolRoute: t.toolRoute, tls });
     cleanups.push(() => t.dispose(), () => listening.close());
     return listening;
   }

@@ -2,6 +2,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { McpoError } from '../../../src/errors.js';
 import { startHttpMcpServer, type HttpMcpServer } from '../../helpers/httpMcpServer.js';
 import { CookieJar, idleBrowser, oauthEntry, oauthSupport, startManager, startServer, tempHome, text } from './harness.js';
+import { httpStatus } from '../../../src/server/answer.js';
 
 let plain: HttpMcpServer | undefined;
 afterEach(async () => {
@@ -35,7 +36,7 @@ describe('a server waiting for authorization', () => {
     const refused = await manager.get('secure')!.callTool('echo', { message: 'x' }).catch((e: unknown) => e);
     expect(refused).toBeInstanceOf(McpoError);
     expect((refused as McpoError).code).toBe('NEEDS_AUTHORIZATION');
-    expect((refused as McpoError).status).toBe(503);
+    expect(httpStatus(refused as McpoError)).toBe(503);
     expect((refused as McpoError).details?.authorizationUrl).toBe(status.authorizationUrl);
 
     // The user approves in the browser now.

@@ -3,6 +3,7 @@ import { McpoError } from '../../../src/errors.js';
 import { FileTokenStore } from '../../../src/oauth/store/fileTokenStore.js';
 import { storeIdentity } from '../../../src/oauth/setup.js';
 import { fetchBrowser, oauthEntry, oauthSupport, startManager, startServer, tempHome, text } from './harness.js';
+import { httpStatus } from '../../../src/server/answer.js';
 
 const HOUR_MS = 3_600_000;
 
@@ -85,7 +86,7 @@ describe('token refresh', () => {
     expect(failure).toBeInstanceOf(McpoError);
     // A temporary unavailability, not an OAuth protocol failure (was 502 OAUTH_ERROR).
     expect((failure as McpoError).code).toBe('SERVER_UNAVAILABLE');
-    expect((failure as McpoError).status).toBe(503);
+    expect(httpStatus(failure as McpoError)).toBe(503);
     expect((failure as McpoError).headers?.['Retry-After']).toBe('10');
     expect((failure as McpoError).details?.reason).toBe('refresh_unavailable');
     expect(browser.opened).toHaveLength(1);

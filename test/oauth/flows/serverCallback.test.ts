@@ -36,8 +36,8 @@ async function mcpoApp(logins: PendingLogins, pathPrefix = '', extra: Partial<Ap
     disconnect: async () => undefined,
     renderPage: async () => '',
   };
-  const { app, fastPath, close } = createApp({ registry, logger: silentLogger, info: { title: 't', version: '1' }, oauth, ...(pathPrefix ? { pathPrefix } : {}), ...extra });
-  const listening = await listen(app, { host: '127.0.0.1', port: 0, fastPath });
+  const { app, toolRoute, close } = createApp({ registry, logger: silentLogger, info: { title: 't', version: '1' }, oauth, pathPrefix, ...extra });
+  const listening = await listen(app, { host: '127.0.0.1', port: 0, toolRoute });
   cleanups.push(async () => {
     close();
     await listening.close();

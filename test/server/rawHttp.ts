@@ -1,14 +1,9 @@
 /**
- * Two listeners on one test app, one with the tool-call fast path in front and one without, and raw HTTP
- * clients to compare their answers (test/server/fastToolCalls*.test.ts).
+ * Raw HTTP clients for the route tests: exact headers (repeated lines included), chunked bodies, bodies that never
+ * end, clients that leave mid-body, pipelined requests on one connection.
  */
 import { request } from 'node:http';
 import { connect } from 'node:net';
-import { expect } from 'vitest';
-import type { NodeHandler } from '../../src/server/fastToolCalls.js';
-import { listen, type Listening } from '../../src/server/listen.js';
-import { loadOpenApiBuilders } from '../../src/server/openapiBuilders.js';
-import { createTestApp, type TestApp, type TestAppOptions } from './setup.js';
 
 export interface RawRequest {
   method?: string;
@@ -27,6 +22,7 @@ export interface RawResponse {
   body: string;
 }
 
+/** Sends `req` (POST unless it says otherwise; JSON content type and Host 127.0.0.1:port unless it sets them). */
 export function send(port: number, req: RawRequest): Promise<RawResponse> {
   return new Promise((resolve, reject) => {
     const headers: Record<string, string | string[]> = { host: `127.0.0.1:${port}`, 'content-type': 'application/json', ...req.headers };
@@ -42,14 +38,6 @@ export function send(port: number, req: RawRequest): Promise<RawResponse> {
     outgoing.end(req.body);
   });
 }
-
-/** Headers that differ between any two responses (time, connection handling). */
-const VOLATILE = new Set(['date', 'connection', 'keep-alive', 'transfer-encoding']);
-const stable = (res: RawResponse) => ({
-  status: res.status,
-  body: res.body,
-  headers: Object.fromEntries(Object.entries(res.headers).filter(([name]) => !VOLATILE.has(name))),
-});
 
 /** Streams a chunked body that never ends; reports the answer and whether the server closed the connection (2 s at most). */
 export function sendWithoutEnd(port: number): Promise<{ status?: number; connection?: string; socketClosed: boolean }> {
@@ -97,50 +85,3 @@ export function pipeline(port: number, requests: string[]): { socket: ReturnType
 
 export const rawCall = (path: string, body: string, extra = '') =>
   `POST ${path} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: ${body.length}\r\n${extra}\r\n${body}`;
-
-export interface Pair {
-  t: TestApp;
-  fast: Listening;
-  plain: Listening;
-  /** What the fast path answered for each request it saw: true when it took it. */
-  taken: boolean[];
-}
-
-const pairs: Pair[] = [];
-
-/** Closes every pair made since the last call (for afterEach). */
-export async function disposePairs(): Promise<void> {
-  for (const p of pairs.splice(0)) {
-    await Promise.all([p.fast.close(), p.plain.close()]);
-    await p.t.dispose();
-  }
-}
-
-export async function pair(options: TestAppOptions = {}): Promise<Pair> {
-  const t = await createTestApp(options);
-  // Until the catalog code has loaded, calls go to the app (which waits for it); run() preloads it at start-up.
-  await loadOpenApiBuilders();
-  const fastPath = t.fastPath;
-  const taken: boolean[] = [];
-  const recording: NodeHandler = (incoming, outgoing) => {
-    const took = fastPath(incoming, outgoing);
-    taken.push(took);
-    return took;
-  };
-  const fast = await listen(t.app, { host: '127.0.0.1', port: 0, fastPath: recording });
-  const plain = await listen(t.app, { host: '127.0.0.1', port: 0 });
-  const p = { t, fast, plain, taken };
-  pairs.push(p);
-  return p;
-}
-
-/** Sends `req` to both listeners; asserts equal answers and whether the fast path took it. Returns the answer. */
-export async function same(p: Pair, req: RawRequest, expectTaken: boolean): Promise<RawResponse> {
-  const before = p.taken.length;
-  const viaFast = await send(p.fast.port, req);
-  const viaApp = await send(p.plain.port, req);
-  const label = `${req.method ?? 'POST'} ${req.path} ${JSON.stringify(req.headers ?? {})}`;
-  expect(p.taken.slice(before), label).toEqual([expectTaken]);
-  expect(stable(viaFast), label).toEqual(stable(viaApp));
-  return viaFast;
-}
