@@ -75,6 +75,14 @@ export class Manager implements ServerRegistry {
     for (const entry of entries) this.add(entry);
   }
 
+  /**
+   * Loads the session code (the SDK's client) if start() has not yet, and resolves once it is loaded and the
+   * sessions of every server started so far exist. Rejects when the code cannot be loaded.
+   */
+  async loadSessionCode(): Promise<void> {
+    await loadSessionModule();
+  }
+
   /** Resolves when every connection attempt under way has finished (connected or failed). */
   async settled(): Promise<void> {
     while (this.connecting.size) await Promise.all(this.connecting.values());

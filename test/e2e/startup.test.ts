@@ -43,7 +43,7 @@ describe('mcpo start-up', () => {
     expect(all.filter((url) => url.includes('/node_modules/open/'))).toEqual([]);
   });
 
-  it('listens before it loads the SDK, which it loads for the sessions right after', async () => {
+  it('listens before it loads the SDK, which it loads for the sessions right after, before the OpenAPI code', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'mcpo-startup-'));
     const file = join(dir, 'config.json');
     const log = join(dir, 'modules.log');
@@ -58,6 +58,8 @@ describe('mcpo start-up', () => {
     const sdk = (url: string) => url.includes('/node_modules/@modelcontextprotocol/sdk/');
     expect(lines.slice(0, listening).filter(sdk)).toEqual([]);
     expect(lines.slice(listening).some(sdk)).toBe(true);
+    // The session code spawns the servers: the OpenAPI code (ajv) loads after it, while they boot.
+    expect(lines.findIndex(sdk)).toBeLessThan(lines.findIndex((url) => url.endsWith('/dist/openapi/catalog.js')));
   });
 
   it('loads the OAuth modules when an entry has an oauth block', async () => {
