@@ -17,6 +17,8 @@ export interface BenchReport {
   ratios: ReturnType<typeof ratios>;
   startup?: StartupResult;
   scale?: ScaleResult;
+  /** Why the start-up or scale measurement could not be made. */
+  failures?: { startup?: string; scale?: string };
   targets: TargetResult[];
 }
 

@@ -12,7 +12,7 @@ import { machine, renderRatios, renderScale, renderScenarios, renderStartup, ren
 import { runScale, type ScaleResult } from './scale.js';
 import { mergeRounds, plan, runScenario, type ScenarioResult } from './scenarios.js';
 import { runStartup, type StartupResult } from './startup.js';
-import { evaluate, ratios } from './targets.js';
+import { evaluate, ratios, type Measurements } from './targets.js';
 
 const repoRoot = join(dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -52,30 +52,42 @@ async function main(options: BenchOptions): Promise<number> {
     rounds.push(results);
   }
   const results = mergeRounds(rounds);
+  // A start-up or scale measurement that fails (a server not connected in time on an overloaded machine, say)
+  // makes its targets n/a with the reason; the scenarios measured before it are still reported.
+  const failures: Measurements['failures'] = {};
+  const attempt = async <T>(group: 'startup' | 'scale', run: () => Promise<T>): Promise<T | undefined> => {
+    try {
+      return await run();
+    } catch (error) {
+      failures[group] = (error instanceof Error ? error.message : String(error)).split('\n')[0]!;
+      log(`[${group}] failed: ${failures[group]}`);
+      return undefined;
+    }
+  };
   let startup: StartupResult | undefined;
   if (options.groups.has('startup')) {
     log(`[startup] exec -> first /healthz 200, mcpo and bare Hono alternating, ${options.startupRepeats}x each`);
-    startup = await runStartup({
+    startup = await attempt('startup', () => runStartup({
       repoRoot,
       repeats: options.startupRepeats,
       ...(extra.cpuProfileDir ? { cpuProfileDir: extra.cpuProfileDir } : {}),
       ...(mcpoBin ? { bin: mcpoBin } : {}),
       ...(compareBin ? { compareBin } : {}),
-    });
+    }));
   }
   let scale: ScaleResult | undefined;
   if (options.groups.has('scale')) {
     log(`[scale] ${options.scaleServers} stdio servers through mcpo and bare, ${options.scaleRepeats}x each`);
-    scale = await runScale({
+    scale = await attempt('scale', () => runScale({
       repoRoot,
       servers: options.scaleServers,
       repeats: options.scaleRepeats,
       ...(extra.cpuProfileDir ? { cpuProfileDir: extra.cpuProfileDir } : {}),
       ...(mcpoBin ? { bin: mcpoBin } : {}),
-    });
+    }));
   }
 
-  const targets = evaluate({ results, ...(startup ? { startup } : {}), ...(scale ? { scale } : {}), connections: options.connections, stressConnections: options.stressConnections, scaleServers: options.scaleServers });
+  const targets = evaluate({ results, ...(startup ? { startup } : {}), ...(scale ? { scale } : {}), failures, connections: options.connections, stressConnections: options.stressConnections, scaleServers: options.scaleServers });
   const report: BenchReport = {
     startedAt,
     machine: machineInfo,
@@ -85,6 +97,7 @@ async function main(options: BenchOptions): Promise<number> {
     ratios: ratios(results),
     ...(startup ? { startup } : {}),
     ...(scale ? { scale } : {}),
+    ...(Object.keys(failures).length ? { failures } : {}),
     targets,
   };
   const m = report.machine;

@@ -52,7 +52,7 @@ const fmt = (n: number, digits = 0) => n.toLocaleString('en-US', { minimumFracti
 const signed = (n: number, digits = 0) => `${n < 0 ? '' : '+'}${fmt(n, digits)}`;
 const mb = (bytes: number) => `${fmt(bytes / 1024 / 1024, 1)} MB`;
 const verdict = (ok: boolean): Verdict => (ok ? 'PASS' : 'FAIL');
-const notMeasured = (target: string, what = 'not measured'): TargetResult => ({ target, measured: what, verdict: 'n/a' });
+const notMeasured = (target: string, what?: string): TargetResult => ({ target, measured: what || 'not measured', verdict: 'n/a' });
 
 /** mcpo/direct ratios for every mcpo scenario that has a direct baseline. */
 export function ratios(results: readonly ScenarioResult[]): Ratio[] {
@@ -114,9 +114,9 @@ export function stressTarget(label: string, connections: number, stress: Pick<Sc
 }
 
 /** mcpo's exec → first /healthz 200 against a bare Hono server's, measured the same way. */
-export function startupTarget(startup: Pick<StartupResult, 'honoMs' | 'mcpoMs' | 'repeats'> | undefined): TargetResult {
+export function startupTarget(startup: Pick<StartupResult, 'honoMs' | 'mcpoMs' | 'repeats'> | undefined, failure?: string): TargetResult {
   const target = `start-up: mcpo exec -> first /healthz 200 <= ${MAX_STARTUP_FACTOR}x a bare Hono server's`;
-  if (!startup) return notMeasured(target);
+  if (!startup) return notMeasured(target, failure && `not measured: ${failure}`);
   const factor = startup.mcpoMs / startup.honoMs;
   return {
     target,
@@ -126,9 +126,9 @@ export function startupTarget(startup: Pick<StartupResult, 'honoMs' | 'mcpoMs' |
 }
 
 /** N stdio servers connected through mcpo against the same N started bare (both from exec of their process). */
-export function scaleTarget(scale: Pick<ScaleResult, 'servers' | 'repeats' | 'many' | 'bare'> | undefined, servers: number): TargetResult {
+export function scaleTarget(scale: Pick<ScaleResult, 'servers' | 'repeats' | 'many' | 'bare'> | undefined, servers: number, failure?: string): TargetResult {
   const target = `${servers} stdio servers all connected through mcpo <= ${MAX_SCALE_OVER_FLOOR_MS} ms after the same servers started bare`;
-  if (!scale) return notMeasured(target);
+  if (!scale) return notMeasured(target, failure && `not measured: ${failure}`);
   const over = scale.many.connectedMs - scale.bare.manyMs;
   return {
     target,
@@ -137,10 +137,10 @@ export function scaleTarget(scale: Pick<ScaleResult, 'servers' | 'repeats' | 'ma
   };
 }
 
-export function idleRssTarget(scale: Pick<ScaleResult, 'many'> | undefined, servers: number): TargetResult {
+export function idleRssTarget(scale: Pick<ScaleResult, 'many'> | undefined, servers: number, failure?: string): TargetResult {
   const target = `idle RSS of mcpo with ${servers} servers < ${mb(MAX_IDLE_RSS_BYTES)} (children not counted)`;
   const rss = scale?.many.idleRss;
-  if (rss === undefined) return notMeasured(target, scale ? 'no /proc' : 'not measured');
+  if (rss === undefined) return notMeasured(target, scale ? 'no /proc' : failure ? `not measured: ${failure}` : 'not measured');
   return { target, measured: mb(rss), verdict: verdict(rss < MAX_IDLE_RSS_BYTES) };
 }
 
@@ -169,6 +169,8 @@ export interface Measurements {
   connections: number;
   stressConnections: number;
   scaleServers: number;
+  /** Why a start-up or scale measurement failed (its targets are then n/a, with the reason). */
+  failures?: { startup?: string; scale?: string };
 }
 
 /** Every target, in the order they print; inputs not measured give 'n/a'. */
@@ -182,12 +184,12 @@ export function evaluate(m: Measurements): TargetResult[] {
     const mcpo = get(`mcpo-${t}-c${c}`);
     out.push(cpuTarget(label, c, { mcpoUs: us(mcpo?.cpuMsPerRequest), honoUs: us(hono?.cpuMsPerRequest), directUs: us(direct?.cpuMsPerRequest) }));
   }
-  out.push(startupTarget(m.startup), scaleTarget(m.scale, m.scaleServers));
+  out.push(startupTarget(m.startup, m.failures?.startup), scaleTarget(m.scale, m.scaleServers, m.failures?.scale));
   for (const [t, label] of TRANSPORTS) {
     out.push(addedP50Target(label, { mcpoMs: get(`mcpo-${t}-c1`)?.latency.p50, directMs: get(`direct-${t}-c1`)?.latency.p50 }));
     out.push(p99Target(label, c, { mcpoMs: get(`mcpo-${t}-c${c}`)?.latency.p99, directMs: get(`direct-${t}-c${c}`)?.latency.p99 }));
   }
   for (const [t, label] of TRANSPORTS) out.push(stressTarget(label, m.stressConnections, get(`mcpo-${t}-c${m.stressConnections}`)));
-  out.push(idleRssTarget(m.scale, m.scaleServers), allScenariosTarget(m.results));
+  out.push(idleRssTarget(m.scale, m.scaleServers, m.failures?.scale), allScenariosTarget(m.results));
   return out;
 }

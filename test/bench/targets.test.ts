@@ -76,6 +76,16 @@ describe('start-up', () => {
     expect(startupTarget(undefined).verdict).toBe('n/a');
   });
 
+  it('a start-up or scale measurement that failed is n/a with its reason, never a pass', () => {
+    expect(startupTarget(undefined, 'mcpo exited with 1')).toMatchObject({ verdict: 'n/a', measured: 'not measured: mcpo exited with 1' });
+    const targets = evaluate({ results: [], connections: 32, stressConnections: 256, scaleServers: 20, failures: { scale: 'mcpo did not connect every server in time:' } });
+    const scaleRows = targets.filter((t) => t.target.startsWith('20 stdio servers') || t.target.startsWith('idle RSS'));
+    expect(scaleRows.map((t) => [t.verdict, t.measured])).toEqual([
+      ['n/a', 'not measured: mcpo did not connect every server in time:'],
+      ['n/a', 'not measured: mcpo did not connect every server in time:'],
+    ]);
+  });
+
   it('20 servers pass up to 150 ms over the bare launcher, fail beyond, and show a negative margin as such', () => {
     expect(scaleTarget(scale(1150, 1000), 20).verdict).toBe('PASS');
     expect(scaleTarget(scale(1151, 1000), 20).verdict).toBe('FAIL');
