@@ -16,7 +16,7 @@ import type { ChangeKind, ServerHandle, ServerRegistry } from './types.js';
 
 type SessionModule = typeof import('./session.js');
 
-/** The session code once loaded: from then on sessions are created synchronously, as before any laziness. */
+/** The session code once loaded: from then on start() creates sessions synchronously. */
 let sessionModule: SessionModule | undefined;
 let sessionModuleLoading: Promise<SessionModule> | undefined;
 
