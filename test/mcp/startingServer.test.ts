@@ -62,7 +62,8 @@ describe('a server whose session code is still loading', () => {
     await m.settled();
     const error = await call.then(() => undefined, (e: unknown) => e);
     // From the fresh module graph: its McpoError class, not this file's.
-    expect(error).toMatchObject({ name: 'McpoError', code: 'SERVER_UNAVAILABLE', status: 503, message: 'Server demo is unavailable: the server was stopped' });
+    expect(error).toMatchObject({ name: 'McpoError', code: 'SERVER_UNAVAILABLE', headers: { 'Retry-After': '5' } });
+    expect((error as Error).message).toBe('Server demo is unavailable: the server was stopped');
     expect(m.get('demo')).toBeUndefined();
     expect(await processesWith(marker)).toEqual([]);
   });
