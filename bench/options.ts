@@ -10,9 +10,11 @@ export const DEFAULT_STRESS_CONNECTIONS = 256;
 export const DEFAULT_SCALE_SERVERS = 20;
 /** Start-up timings are short and noisy: each is measured this many times and the median is kept. */
 export const DEFAULT_SCALE_REPEATS = 3;
+/** The exec -> /healthz timings are shorter still: mcpo and bare Hono alternate this many times each. */
+export const DEFAULT_STARTUP_REPEATS = 7;
 
 /** Scenario groups, in the order they run; `--only` picks some of them. */
-export const GROUPS = ['hono', 'direct', 'mcpo', 'large', 'stress', 'scale'] as const;
+export const GROUPS = ['hono', 'direct', 'mcpo', 'large', 'stress', 'startup', 'scale'] as const;
 export type Group = (typeof GROUPS)[number];
 
 export interface BenchOptions {
@@ -23,6 +25,7 @@ export interface BenchOptions {
   stressConnections: number;
   scaleServers: number;
   scaleRepeats: number;
+  startupRepeats: number;
   groups: ReadonlySet<Group>;
   /** How many times the throughput scenarios run (interleaved); each row keeps the median round. */
   rounds: number;
@@ -38,13 +41,13 @@ export interface BenchOptions {
 }
 
 export const USAGE = `usage: npm run bench -- [--quick] [--duration S] [--warmup S] [--only ${GROUPS.join(',')}] [--rounds N] [--strict] [--cpu-prof DIR] [--mcpo-bin FILE] [--compare FILE]
-  --quick        smoke run: 1.5 s windows, 0.5 s warm-up, 2 s stress, one start-up timing each
+  --quick        smoke run: 1.5 s windows, 0.5 s warm-up, 2 s stress, 3 exec -> /healthz timings, one scale timing
   --duration S   measured window per scenario (default ${DEFAULT_DURATION_S})
   --warmup S     warm-up before each window (default ${DEFAULT_WARMUP_S})
   --rounds N     run the throughput scenarios N times, interleaved; keep each one's median round (default 1)
   --only LIST    run only these scenario groups (targets needing others print n/a)
   --strict       exit 1 when a target is missed (default: report only)
-  --cpu-prof DIR write a V8 CPU profile of every mcpo process into DIR
+  --cpu-prof DIR write a V8 CPU profile of every mcpo process (start-up timings included) into DIR
   --mcpo-bin F   benchmark another mcpo build (e.g. a patched copy's bin/mcpo.js) instead of this checkout's
   --compare F    A/B: also run every mcpo scenario against build F, right after (rows alt-…)`;
 
@@ -93,6 +96,7 @@ export function parseBenchOptions(argv: string[]): BenchOptions | 'help' {
     stressConnections: DEFAULT_STRESS_CONNECTIONS,
     scaleServers: DEFAULT_SCALE_SERVERS,
     scaleRepeats: quick ? 1 : DEFAULT_SCALE_REPEATS,
+    startupRepeats: quick ? 3 : DEFAULT_STARTUP_REPEATS,
     groups: new Set(groups as Group[]),
     rounds: rounds(values.rounds),
     strict: values.strict ?? false,

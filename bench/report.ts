@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import type { BenchOptions } from './options.js';
 import type { ScaleResult } from './scale.js';
 import type { ScenarioResult } from './scenarios.js';
+import type { StartupResult } from './startup.js';
 import { ratios, type TargetResult } from './targets.js';
 
 export interface BenchReport {
@@ -14,7 +15,10 @@ export interface BenchReport {
   notes: string[];
   scenarios: ScenarioResult[];
   ratios: ReturnType<typeof ratios>;
+  startup?: StartupResult;
   scale?: ScaleResult;
+  /** Why the start-up or scale measurement could not be made. */
+  failures?: { startup?: string; scale?: string };
   targets: TargetResult[];
 }
 
@@ -58,17 +62,38 @@ export function renderTopology(results: readonly ScenarioResult[]): string {
 
 export function renderRatios(results: readonly ScenarioResult[]): string {
   return table(
-    ['mcpo / direct', 'throughput', 'p50', 'added p50 ms', 'mcpo-own CPU µs/req'],
-    ratios(results).map((r) => [r.scenario.replace(/^mcpo-/, '').replace(/^alt-(.*)$/, '$1 (alt)'), num(r.throughput, 2), num(r.p50, 2), num(r.addedP50Ms, 3), num(r.ownCpuUs)]),
+    ['mcpo / direct', 'throughput', 'p50', 'added p50 ms', 'CPU / (H + M)', 'mcpo-own CPU µs/req'],
+    ratios(results).map((r) => [
+      r.scenario.replace(/^mcpo-/, '').replace(/^alt-(.*)$/, '$1 (alt)'),
+      num(r.throughput, 2),
+      num(r.p50, 2),
+      num(r.addedP50Ms, 3),
+      num(r.cpuFactor, 2),
+      num(r.ownCpuUs),
+    ]),
+  );
+}
+
+export function renderStartup(startup: StartupResult): string {
+  const samples = (values: number[]) => values.map((v) => num(v)).join(', ');
+  return table(
+    ['exec -> first /healthz 200', 'median ms', 'samples ms'],
+    [
+      ['bare Hono server (health route only)', num(startup.honoMs), samples(startup.samples.honoMs)],
+      ['mcpo, one stdio server', num(startup.mcpoMs), samples(startup.samples.mcpoMs)],
+      ...(startup.altMs !== undefined && startup.samples.altMs ? [['mcpo (alt build), one stdio server', num(startup.altMs), samples(startup.samples.altMs)]] : []),
+    ],
   );
 }
 
 export function renderScale(scale: ScaleResult): string {
-  const row = (s: ScaleResult['one']) => [`${s.servers} stdio server${s.servers > 1 ? 's' : ''}`, num(s.listeningMs), num(s.connectedMs), mb(s.idleRss), mb(s.childrenRss)];
-  const bare = (count: number, ms: number) => [`${count} without mcpo (floor)`, '', num(ms), '', ''];
+  const s = scale.many;
   return table(
-    ['mcpo with', 'listening ms', 'all connected ms', 'idle RSS MB', 'children RSS MB'],
-    [row(scale.one), row(scale.many), bare(1, scale.bare.oneMs), bare(scale.servers, scale.bare.manyMs)],
+    [`${scale.servers} stdio servers`, 'listening ms', 'all connected ms', 'idle RSS MB', 'children RSS MB'],
+    [
+      ['through mcpo (from exec of mcpo)', num(s.listeningMs), num(s.connectedMs), mb(s.idleRss), mb(s.childrenRss)],
+      ['bare launcher (from its exec; the floor)', '', num(scale.bare.manyMs), '', ''],
+    ],
   );
 }
 

@@ -1,17 +1,18 @@
 /**
  * `npm run bench`: how much mcpo adds on top of calling the MCP server directly. Runs every scenario
  * side by side in one invocation (so the ratios hold on a noisy machine), prints the tables and the
- * PASS/FAIL of each target of issue #6, and writes the JSON to bench/results/. Exits 0 whatever the
+ * PASS/FAIL of each target (targets.ts, issue #15), and writes the JSON to bench/results/. Exits 0 whatever the
  * verdicts unless --strict; exits 1 when the benchmark itself could not run.
  */
 import { fileURLToPath } from 'node:url';
 import { dirname, join, relative, resolve } from 'node:path';
 import { GROUPS, USAGE, parseBenchOptions, type BenchOptions } from './options.js';
 import { stopAll } from './proc.js';
-import { machine, renderRatios, renderScale, renderScenarios, renderTargets, renderTopology, writeReport, type BenchReport } from './report.js';
+import { machine, renderRatios, renderScale, renderScenarios, renderStartup, renderTargets, renderTopology, writeReport, type BenchReport } from './report.js';
 import { runScale, type ScaleResult } from './scale.js';
 import { mergeRounds, plan, runScenario, type ScenarioResult } from './scenarios.js';
-import { evaluate, ratios } from './targets.js';
+import { runStartup, type StartupResult } from './startup.js';
+import { evaluate, ratios, type Measurements } from './targets.js';
 
 const repoRoot = join(dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -20,7 +21,9 @@ const NOTES = [
   'Every system under test and every upstream MCP server runs in its own process; peak RSS is that of the system under test alone.',
   'mcpo runs as `node bin/mcpo.js --config <tmp> --log-level warn` (built by `npm run build`): no per-request log lines.',
   'The direct baseline is one SDK Client session with N callTool loops in flight (N = connections), as mcpo has one session per server.',
-  'Latencies are per request in ms (float), from the load generator or the direct client; the ceiling C = 1/(1/H + 1/M) per transport.',
+  'Latencies are per request in ms (float), from the load generator or the direct client.',
+  'H = the bare Hono route\'s CPU per request, M = the direct client\'s CPU per call over the same transport, both at the same connections as mcpo.',
+  'Start-up: each process timed from its spawn to the first 200 from its /healthz (mcpo and a bare Hono server, alternating).',
 ];
 
 function log(line: string): void {
@@ -49,19 +52,42 @@ async function main(options: BenchOptions): Promise<number> {
     rounds.push(results);
   }
   const results = mergeRounds(rounds);
+  // A start-up or scale measurement that fails (a server not connected in time on an overloaded machine, say)
+  // makes its targets n/a with the reason; the scenarios measured before it are still reported.
+  const failures: Measurements['failures'] = {};
+  const attempt = async <T>(group: 'startup' | 'scale', run: () => Promise<T>): Promise<T | undefined> => {
+    try {
+      return await run();
+    } catch (error) {
+      failures[group] = (error instanceof Error ? error.message : String(error)).split('\n')[0]!;
+      log(`[${group}] failed: ${failures[group]}`);
+      return undefined;
+    }
+  };
+  let startup: StartupResult | undefined;
+  if (options.groups.has('startup')) {
+    log(`[startup] exec -> first /healthz 200, mcpo and bare Hono alternating, ${options.startupRepeats}x each`);
+    startup = await attempt('startup', () => runStartup({
+      repoRoot,
+      repeats: options.startupRepeats,
+      ...(extra.cpuProfileDir ? { cpuProfileDir: extra.cpuProfileDir } : {}),
+      ...(mcpoBin ? { bin: mcpoBin } : {}),
+      ...(compareBin ? { compareBin } : {}),
+    }));
+  }
   let scale: ScaleResult | undefined;
   if (options.groups.has('scale')) {
-    log(`[scale] 1 vs ${options.scaleServers} stdio servers, ${options.scaleRepeats}x each`);
-    scale = await runScale({
+    log(`[scale] ${options.scaleServers} stdio servers through mcpo and bare, ${options.scaleRepeats}x each`);
+    scale = await attempt('scale', () => runScale({
       repoRoot,
       servers: options.scaleServers,
       repeats: options.scaleRepeats,
       ...(extra.cpuProfileDir ? { cpuProfileDir: extra.cpuProfileDir } : {}),
       ...(mcpoBin ? { bin: mcpoBin } : {}),
-    });
+    }));
   }
 
-  const targets = evaluate(results, scale, options.connections);
+  const targets = evaluate({ results, ...(startup ? { startup } : {}), ...(scale ? { scale } : {}), failures, connections: options.connections, stressConnections: options.stressConnections, scaleServers: options.scaleServers });
   const report: BenchReport = {
     startedAt,
     machine: machineInfo,
@@ -69,7 +95,9 @@ async function main(options: BenchOptions): Promise<number> {
     notes: NOTES,
     scenarios: results,
     ratios: ratios(results),
+    ...(startup ? { startup } : {}),
     ...(scale ? { scale } : {}),
+    ...(Object.keys(failures).length ? { failures } : {}),
     targets,
   };
   const m = report.machine;
@@ -89,6 +117,8 @@ async function main(options: BenchOptions): Promise<number> {
     '',
     ratios(results).length ? renderRatios(results) : '',
     '',
+    startup ? renderStartup(startup) : '',
+    '',
     scale ? renderScale(scale) : '',
     '',
     'Targets:',
@@ -96,7 +126,8 @@ async function main(options: BenchOptions): Promise<number> {
     '',
     `JSON: ${relative(process.cwd(), writeReport(join(repoRoot, 'bench/results'), report))}`,
   ];
-  process.stdout.write(out.join('\n') + '\n');
+  // Sections of groups left out are empty: one blank line between the others.
+  process.stdout.write(out.join('\n').replace(/\n{3,}/g, '\n\n') + '\n');
   const missed = targets.filter((t) => t.verdict === 'FAIL').length;
   return options.strict && missed > 0 ? 1 : 0;
 }

@@ -1,8 +1,9 @@
 /**
- * Scale: mcpo with N stdio servers (examples/stdio-demo, plain Node, as users run them) against mcpo
- * with one. Start-up is timed from spawning mcpo to /healthz reporting every server connected; each
- * timing is repeated and the median kept. Idle RSS is read after the servers are up and mcpo has been
- * idle for a moment; the children's RSS is reported separately and not counted.
+ * Scale: mcpo with N stdio servers (examples/stdio-demo, plain Node, as users run them) against the same N
+ * servers started by a bare launcher (bareStart.ts). mcpo is timed from spawning it to /healthz reporting
+ * every server connected, the launcher from spawning it to every server having listed its tools; the two
+ * alternate, each timing is repeated and the median kept. Idle RSS is read after the servers are up and
+ * mcpo has been idle for a moment; the children's RSS is reported separately and not counted.
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -29,11 +30,11 @@ export interface StartupSample {
 export interface ScaleResult {
   servers: number;
   repeats: number;
-  one: StartupSample;
+  /** Medians of mcpo with `servers` servers. */
   many: StartupSample;
   samples: StartupSample[];
-  /** The same servers started without mcpo (bareStart.ts), median ms: the machine's floor. */
-  bare: { oneMs: number; manyMs: number };
+  /** The same servers started without mcpo (bareStart.ts), median ms from exec of the launcher: the machine's floor. */
+  bare: { manyMs: number; samples: number[] };
 }
 
 function childPids(pid: number): number[] {
@@ -82,26 +83,21 @@ function medianSample(samples: StartupSample[]): StartupSample {
   };
 }
 
-/** Alternates one-server and N-server start-ups `repeats` times, so slow phases of the machine hit both. */
+/** Alternates mcpo and the bare launcher `repeats` times, so slow phases of the machine hit both. */
 export async function runScale(options: { repoRoot: string; servers: number; repeats: number; cpuProfileDir?: string; bin?: string }): Promise<ScaleResult> {
   const extra = { ...(options.cpuProfileDir ? { cpuProfileDir: options.cpuProfileDir } : {}), ...(options.bin ? { bin: options.bin } : {}) };
-  const ones: StartupSample[] = [];
   const manys: StartupSample[] = [];
-  const bareOnes: number[] = [];
   const bareManys: number[] = [];
   const server = demoServer(options.repoRoot);
   for (let i = 0; i < options.repeats; i++) {
-    ones.push(await sample(options.repoRoot, 1, extra));
     manys.push(await sample(options.repoRoot, options.servers, extra));
-    bareOnes.push(await bareStartMs({ count: 1, ...server }));
-    bareManys.push(await bareStartMs({ count: options.servers, ...server }));
+    bareManys.push(await bareStartMs({ repoRoot: options.repoRoot, count: options.servers, ...server }));
   }
   return {
     servers: options.servers,
     repeats: options.repeats,
-    one: medianSample(ones),
     many: medianSample(manys),
-    samples: [...ones, ...manys],
-    bare: { oneMs: median(bareOnes), manyMs: median(bareManys) },
+    samples: manys,
+    bare: { manyMs: median(bareManys), samples: bareManys },
   };
 }

@@ -89,8 +89,8 @@ export async function run(options: RunOptions): Promise<Running> {
   const exposure = exposureWarning({ host: options.host, port: server.port, apiKey: options.apiKey, allowedHosts: options.allowedHosts });
   if (exposure) options.logger.warn(exposure);
   manager.start(options.servers);
-  // While the servers boot: the catalogs need these once tools arrive.
-  preloadOpenApiBuilders();
+  // While the servers boot: the catalogs need these once tools arrive. After the session code, which spawns the servers.
+  manager.loadSessionCode().then(preloadOpenApiBuilders, () => {});
   const reloader = options.hotReload
     ? startHotReload({ ...options.hotReload, manager, initial: options.servers, logger: options.logger })
     : undefined;

@@ -7,7 +7,7 @@ import { isIP } from 'node:net';
 import { readApiKeyFile } from './apiKeyFile.js';
 import { loadConfig } from '../config/load.js';
 import { entryFromCommandLine } from '../config/single.js';
-import { isMcpoVariable } from '../config/childEnv.js';
+import { isMcpoVariable } from '../config/mcpoVariables.js';
 import { parseDotenv, parseEnvAssignments } from '../config/dotenv.js';
 import type { ServerEntry } from '../config/types.js';
 import { ConfigError, UsageError } from '../errors.js';

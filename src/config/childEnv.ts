@@ -6,6 +6,7 @@
  */
 import { DEFAULT_INHERITED_ENV_VARS } from '@modelcontextprotocol/sdk/client/stdio.js';
 import type { Environment } from './expand.js';
+import { isMcpoVariable } from './mcpoVariables.js';
 
 /**
  * Passed through when present on top of the SDK's set (HOME, LOGNAME, PATH, SHELL, TERM, USER on
@@ -15,14 +16,6 @@ export const EXTRA_INHERITED_ENV_VARS: readonly string[] = ['LANG', 'LC_ALL', 'T
 
 /** Every variable an isolated child inherits from the parent environment (when set there). */
 export const INHERITED_ENV_VARS: readonly string[] = [...DEFAULT_INHERITED_ENV_VARS, ...EXTRA_INHERITED_ENV_VARS];
-
-/** Prefix of mcpo's own settings (MCPO_API_KEY, MCPO_HOME…): configuration of mcpo, not of its servers. */
-export const MCPO_ENV_PREFIX = 'MCPO_';
-
-/** True for a variable of mcpo's own (compared case-insensitively: Windows names are). */
-export function isMcpoVariable(name: string): boolean {
-  return name.toUpperCase().startsWith(MCPO_ENV_PREFIX);
-}
 
 /** Whether a parent variable may be handed to a child at all. */
 function passable(name: string, value: string | undefined): value is string {

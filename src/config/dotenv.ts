@@ -4,7 +4,7 @@
  * usually secrets).
  */
 import { ConfigError, UsageError } from '../errors.js';
-import { isMcpoVariable, MCPO_ENV_PREFIX } from './childEnv.js';
+import { isMcpoVariable, MCPO_ENV_PREFIX } from './mcpoVariables.js';
 import type { Environment } from './expand.js';
 
 /** Variable names as dotenv accepts them: a letter or underscore, then letters, digits, `_`, `.`, `-`. */

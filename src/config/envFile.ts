@@ -6,7 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { ConfigError } from '../errors.js';
-import { isMcpoVariable } from './childEnv.js';
+import { isMcpoVariable } from './mcpoVariables.js';
 import { parseDotenv } from './dotenv.js';
 import type { ConfigProblem } from './problems.js';
 import type { ServerEntryFile, ServerListKey } from './schema.js';

@@ -8,6 +8,9 @@ import { ERROR_TEXT_MAX_CHARS, redactText, truncateText } from '../log/redactTex
 import type { CallSignal, PendingAuthorization } from './types.js';
 import { CallQueueTimeoutError } from './callLimiter.js';
 import { isUnreachable } from './sessionLoss.js';
+import { unavailable } from './unavailable.js';
+
+export { unavailable };
 
 export interface CallFailureContext {
   server: string;
@@ -67,14 +70,6 @@ export function callTimedOut(context: CallFailureContext, cause?: unknown): Mcpo
   });
 }
 
-/** 503 with Retry-After: the server exists but cannot take calls right now. */
-export function unavailable(server: string, why: string, cause?: unknown, retryAfterSeconds = 5): McpoError {
-  return new McpoError('SERVER_UNAVAILABLE', `Server ${server} is unavailable: ${why}`, {
-    details: { server },
-    headers: { 'Retry-After': String(retryAfterSeconds) },
-    cause,
-  });
-}
 
 /**
  * 503 NEEDS_AUTHORIZATION: the user must open `authorizationUrl` (unknown for a moment while queued), or connect the

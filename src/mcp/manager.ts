@@ -1,13 +1,29 @@
 /**
  * The Manager owns every Session: starts them all concurrently (a slow or failing server never delays
  * the others), answers the HTTP layer through the ServerRegistry contract, and stops them all.
+ *
+ * The session code is loaded on the first start(), not with this module: it brings the SDK's client (zod
+ * schemas, ajv, the transports), which would otherwise be loaded before mcpo can listen. Until it is there,
+ * each server is a StartingServer (connecting, no tools), replaced by its Session as soon as the code is.
  */
 import type { ServerEntry } from '../config/types.js';
 import type { Logger } from '../log/logger.js';
 import type { BackoffOptions } from './backoff.js';
-import { Session, type SessionOptions } from './session.js';
+import type { Session, SessionOptions } from './session.js';
+import { StartingServer, type SessionOutcome } from './startingServer.js';
 import type { TransportContext } from './transport.js';
 import type { ChangeKind, ServerHandle, ServerRegistry } from './types.js';
+
+type SessionModule = typeof import('./session.js');
+
+/** The session code once loaded: from then on start() creates sessions synchronously. */
+let sessionModule: SessionModule | undefined;
+let sessionModuleLoading: Promise<SessionModule> | undefined;
+
+function loadSessionModule(): Promise<SessionModule> {
+  sessionModuleLoading ??= import('./session.js').then((module) => (sessionModule = module));
+  return sessionModuleLoading;
+}
 
 export interface ManagerOptions {
   logger: Logger;
@@ -35,7 +51,7 @@ export interface ManagerOptions {
 }
 
 export class Manager implements ServerRegistry {
-  private readonly sessions = new Map<string, Session>();
+  private readonly sessions = new Map<string, Session | StartingServer>();
   private readonly listeners = new Set<(server: string, kind: ChangeKind) => void>();
   private readonly connecting = new Map<string, Promise<void>>();
 
@@ -59,6 +75,14 @@ export class Manager implements ServerRegistry {
     for (const entry of entries) this.add(entry);
   }
 
+  /**
+   * Loads the session code (the SDK's client) if start() has not yet, and resolves once it is loaded and the
+   * sessions of every server started so far exist. Rejects when the code cannot be loaded.
+   */
+  async loadSessionCode(): Promise<void> {
+    await loadSessionModule();
+  }
+
   /** Resolves when every connection attempt under way has finished (connected or failed). */
   async settled(): Promise<void> {
     while (this.connecting.size) await Promise.all(this.connecting.values());
@@ -69,7 +93,8 @@ export class Manager implements ServerRegistry {
     const session = this.sessions.get(name);
     if (!session) return;
     this.sessions.delete(name);
-    await session.close();
+    // A starting server has nothing to close: its session is never created (add() checks it is still the one here).
+    if (!(session instanceof StartingServer)) await session.close();
     this.emit(name, 'removed');
   }
 
@@ -80,6 +105,34 @@ export class Manager implements ServerRegistry {
 
   private add(entry: ServerEntry): void {
     if (this.sessions.has(entry.name)) throw new Error(`server ${entry.name} is already running`);
+    if (sessionModule) {
+      this.open(entry, sessionModule.Session);
+      return;
+    }
+    let settle!: (outcome: SessionOutcome) => void;
+    const starting = new StartingServer(entry, this.options.defaultMaxConcurrentCalls, new Promise((resolve) => (settle = resolve)));
+    this.sessions.set(entry.name, starting);
+    this.emit(entry.name, 'added');
+    const attempt: Promise<void> = loadSessionModule().then(
+      ({ Session }) => {
+        if (this.sessions.get(entry.name) !== starting) return settle({ removed: true });
+        const session = this.open(entry, Session);
+        settle({ session });
+        return this.connecting.get(entry.name);
+      },
+      (error: unknown) => {
+        const loadError = error instanceof Error ? error : new Error(String(error));
+        this.options.logger.error('could not load the MCP client code', { server: entry.name, error: loadError });
+        settle({ loadError });
+        this.emit(entry.name, 'status');
+      },
+    );
+    this.track(entry.name, attempt);
+  }
+
+  /** Creates the session of `entry` in place of whatever holds its name, and starts connecting it. */
+  private open(entry: ServerEntry, SessionClass: SessionModule['Session']): Session {
+    const replacing = this.sessions.has(entry.name);
     const extra = this.options.transportFor?.(entry) ?? {};
     const sessionOptions: SessionOptions = {
       entry,
@@ -98,14 +151,20 @@ export class Manager implements ServerRegistry {
       ...(this.options.backoff === undefined ? {} : { backoff: this.options.backoff }),
       ...(this.options.refusedListBackoff === undefined ? {} : { refusedListBackoff: this.options.refusedListBackoff }),
     };
-    const session = new Session(sessionOptions);
+    const session = new SessionClass(sessionOptions);
     this.sessions.set(entry.name, session);
-    this.emit(entry.name, 'added');
-    // A server removed and added again (hot reload) has a newer attempt under the same name: keep that one.
-    const attempt: Promise<void> = session.connect().finally(() => {
-      if (this.connecting.get(entry.name) === attempt) this.connecting.delete(entry.name);
+    // Replacing a starting server: the HTTP layer already knows the name, only the handle behind it changed.
+    this.emit(entry.name, replacing ? 'status' : 'added');
+    this.track(entry.name, session.connect());
+    return session;
+  }
+
+  /** Keeps `attempt` in `connecting` until it ends, unless a newer attempt under the same name (hot reload) replaced it. */
+  private track(name: string, attempt: Promise<void>): void {
+    const tracked: Promise<void> = attempt.finally(() => {
+      if (this.connecting.get(name) === tracked) this.connecting.delete(name);
     });
-    this.connecting.set(entry.name, attempt);
+    this.connecting.set(name, tracked);
   }
 
   private emit(server: string, kind: ChangeKind): void {
