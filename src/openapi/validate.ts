@@ -13,7 +13,7 @@ import { convertDraft04Exclusives } from './schema/translate.js';
 import { isSchema, mapSchema } from './schema/walk.js';
 import { createAjv, type AjvInstance } from './validation/ajv.js';
 import { explainErrors } from './validation/explain.js';
-import { startValidation } from './validation/patterns.js';
+import { endValidation, startValidation } from './validation/budget.js';
 import { compileUnionBranches } from './validation/unions.js';
 
 /** Returns the problems of `args` against the schema; [] when valid. Never modifies `args`. */
@@ -82,7 +82,11 @@ export class SchemaCompiler {
       const unions = compileUnionBranches(ajv, key, prepared);
       const validate: Validator = (args) => {
         startValidation();
-        return validateFn(args) ? [] : explainErrors(validateFn.errors ?? [], unions);
+        try {
+          return validateFn(args) ? [] : explainErrors(validateFn.errors ?? [], unions);
+        } finally {
+          endValidation();
+        }
       };
       return { validate, dialect };
     } catch (error) {
