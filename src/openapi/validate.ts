@@ -13,6 +13,7 @@ import { convertDraft04Exclusives } from './schema/translate.js';
 import { isSchema, mapSchema } from './schema/walk.js';
 import { createAjv, type AjvInstance } from './validation/ajv.js';
 import { explainErrors } from './validation/explain.js';
+import { findProtoPropertySchema } from './validation/protoNames.js';
 import { endValidation, startValidation } from './validation/budget.js';
 import { compileUnionBranches } from './validation/unions.js';
 
@@ -70,6 +71,10 @@ export class SchemaCompiler {
   /** Throws SchemaCompileError when the schema cannot be compiled. */
   compile(schema: unknown): CompiledSchema {
     if (!isSchema(schema)) throw new SchemaCompileError('A JSON Schema must be an object or a boolean');
+    const proto = findProtoPropertySchema(schema);
+    if (proto !== undefined) {
+      throw new SchemaCompileError(`The schema at ${proto} is for a property named __proto__, which ajv never applies; mcpo does not validate these arguments`);
+    }
     const dialect = detectDialect(schema);
     const prepared = prepareForAjv(schema, dialect);
     checkAgainstMetaSchema(dialect, prepared);

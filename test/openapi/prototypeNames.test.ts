@@ -15,7 +15,11 @@ const TOOLS = JSON.parse(`[
   { "name": "named", "inputSchema": { "type": "object", "properties": { "toString": { "type": "string" } }, "required": ["toString"] } },
   { "name": "many", "inputSchema": { "type": "object", "properties": {
       "valueOf": { "type": "string" }, "hasOwnProperty": { "type": "string" },
-      "inner": { "type": "object", "properties": { "__proto__": { "type": "string" }, "constructor": { "type": "string" } }, "required": ["__proto__"] }
+      "inner": { "type": "object", "properties": { "constructor": { "type": "string" } }, "required": ["__proto__"] }
+  } } },
+  { "name": "proto", "inputSchema": { "type": "object", "properties": {
+      "inner": { "type": "object", "properties": { "__proto__": { "type": "integer" } }, "additionalProperties": false },
+      "n": { "type": "integer" }
   } } },
   { "name": "pick", "inputSchema": { "type": "object", "properties": { "choice": { "oneOf": [
       { "type": "object", "properties": { "constructor": { "const": "a" } }, "required": ["constructor"] },
@@ -49,11 +53,11 @@ describe('tools whose properties are named like Object.prototype members', () =>
     }
     const text = await (await t.request('/odd/openapi.json')).text();
     const doc = JSON.parse(text) as { paths: Record<string, unknown>; components: { schemas: Record<string, { properties?: object }> } };
-    expect(Object.keys(doc.paths)).toEqual(['/count', '/named', '/many', '/pick']);
+    expect(Object.keys(doc.paths)).toEqual(['/count', '/named', '/many', '/proto', '/pick']);
     expect(Object.keys(doc.components.schemas['odd__count.Input']!.properties!)).toEqual(['constructor']);
     expect(Object.keys(doc.components.schemas['odd__named.Input']!.properties!)).toEqual(['toString']);
     // An own "__proto__" key, not a replaced prototype: it is in the JSON served.
-    expect(text).toContain('"properties":{"__proto__":{"type":"string"},"constructor":{"type":"string"}}');
+    expect(text).toContain('"properties":{"__proto__":{"type":"integer"}},"additionalProperties":false');
     const root = JSON.parse(await (await t.request('/openapi.json')).text()) as { paths: Record<string, unknown> };
     expect(Object.keys(root.paths)).toEqual(expect.arrayContaining(['/odd/count', '/odd/many', '/alpha/echo']));
   });
@@ -87,15 +91,26 @@ describe('tools whose properties are named like Object.prototype members', () =>
       { path: '/valueOf', message: 'Must be string, but got integer 1.' },
       { path: '/inner/constructor', message: 'Must be string, but got integer 2.' },
     ]);
-    // ajv never applies a schema given under properties.__proto__ (its allSchemaProperties leaves the name out): the
-    // value goes to the server unjudged, which validates it, rather than failing the call.
-    const unjudged = await post(t, '/odd/many', '{"inner":{"__proto__":5}}');
-    expect(unjudged.status).toBe(200);
-    expect(await unjudged.text()).toBe('{"inner":{"__proto__":5}}');
     const sent = '{"hasOwnProperty":"h","inner":{"__proto__":"p"}}';
     const ok = await post(t, '/odd/many', sent);
     expect(ok.status).toBe(200);
     expect(await ok.text()).toBe(sent);
+  });
+
+  it('serve a tool with a schema for a property named __proto__ unvalidated, with a warning, rather than misjudge it', async () => {
+    // ajv never applies properties.__proto__ (its allSchemaProperties leaves the name out): before, {"__proto__": 5}
+    // was refused as an additional property, and a wrong value went through. Now the server judges both.
+    for (const body of ['{"inner":{"__proto__":5}}', '{"inner":{"__proto__":"five"}}', '{"inner":{"__proto__":5},"n":"x"}']) {
+      const res = await post(t, '/odd/proto', body);
+      expect(res.status, body).toBe(200);
+      expect(await res.text()).toBe(body);
+    }
+    const warning = t.logs.find((line) => line.includes(' tool=proto '));
+    expect(warning).toContain('cannot be compiled');
+    expect(warning).toContain('/properties/inner/properties/__proto__');
+    // The tool keeps its documentation, the property its schema.
+    const doc = JSON.parse(await (await t.request('/odd/openapi.json')).text()) as { components: { schemas: Record<string, { properties: { inner: object } }> } };
+    expect(JSON.stringify(doc.components.schemas['odd__proto.Input']!.properties.inner)).toBe('{"type":"object","properties":{"__proto__":{"type":"integer"}},"additionalProperties":false}');
   });
 
   it('explain a union whose discriminator is named constructor', async () => {
