@@ -8,6 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { buildCatalog } from '../../src/openapi/catalog.js';
 import { compileValidator, SchemaCompileError } from '../../src/openapi/validate.js';
 import { patternCost } from '../../src/openapi/validation/patternCost.js';
+import { canonicalKey } from '../../src/openapi/validation/uniqueItems.js';
 import { capturingLogger } from '../helpers/logs.js';
 
 function timed<T>(fn: () => T): { value: T; ms: number } {
@@ -37,6 +38,18 @@ describe('uniqueItems', () => {
     many.push({ id: 5 });
     expect(timed(() => validate({ items: many })).ms).toBeLessThan(500);
     expect(validate({ items: many })).toEqual([{ path: '/items', message: 'Must not contain duplicates (items 5 and 12000 are equal).' }]);
+  });
+
+  it('compares items nested 200,000 levels deep without overflowing the stack (routes stop at 256 levels, this stays total)', () => {
+    const nest = (depth: number, leaf: unknown) => {
+      let value: unknown = leaf;
+      for (let i = 0; i < depth; i++) value = i % 2 ? [value] : { b: 0, a: value };
+      return value;
+    };
+    const validate = compileValidator({ type: 'array', uniqueItems: true });
+    expect(validate([nest(200_000, 1), nest(200_000, 2)])).toEqual([]);
+    expect(validate([nest(200_000, 1), nest(200_000, 1)])).toEqual([{ path: '', message: 'Must not contain duplicates (items 0 and 1 are equal).' }]);
+    expect(canonicalKey(nest(3, 'x'))).toBe('{"a":[{"a":"x","b":0}],"b":0}');
   });
 
   it('tells apart what JSON tells apart: 1 and "1", null and "null", [1,2] and [2,1], {} and []', () => {

@@ -31,20 +31,54 @@ function keysSorted(value: unknown, depth: number): boolean {
   return true;
 }
 
-/** JSON text of `value` with every object's keys sorted. */
+/** One array or object being written by sortedJson: the container, its keys when an object, the next member. */
+interface Open {
+  readonly container: Record<string, unknown> | readonly unknown[];
+  readonly names: readonly string[] | undefined;
+  next: number;
+}
+
+/**
+ * JSON text of `value` with every object's keys sorted. Iterative, with its own stack: items nest as deep as the
+ * body does, and recursion overflowed V8's stack at ~10,000 levels.
+ */
 function sortedJson(value: unknown): string {
-  if (value === null || typeof value !== 'object') return typeof value === 'string' ? JSON.stringify(value) : String(value);
-  if (Array.isArray(value)) {
-    let key = '[';
-    for (let i = 0; i < value.length; i++) key += (i ? ',' : '') + sortedJson(value[i]);
-    return `${key}]`;
+  let out = '';
+  const open: Open[] = [];
+  let current = value;
+  for (;;) {
+    if (current === null || typeof current !== 'object') {
+      out += typeof current === 'string' ? JSON.stringify(current) : String(current);
+    } else if (Array.isArray(current)) {
+      out += '[';
+      open.push({ container: current, names: undefined, next: 0 });
+    } else {
+      const record = current as Record<string, unknown>;
+      const names = Object.keys(record);
+      if (!isSorted(names)) names.sort();
+      out += '{';
+      open.push({ container: record, names, next: 0 });
+    }
+    // Then the next member of the innermost open container, closing the finished ones.
+    for (;;) {
+      const top = open[open.length - 1];
+      if (!top) return out;
+      const { container, names } = top;
+      if (top.next < (names ?? (container as readonly unknown[])).length) {
+        if (top.next > 0) out += ',';
+        if (names) {
+          const name = names[top.next++]!;
+          out += `${JSON.stringify(name)}:`;
+          current = (container as Record<string, unknown>)[name];
+        } else {
+          current = (container as readonly unknown[])[top.next++];
+        }
+        break;
+      }
+      out += names ? '}' : ']';
+      open.pop();
+    }
   }
-  const record = value as Record<string, unknown>;
-  const names = Object.keys(record);
-  if (!isSorted(names)) names.sort();
-  let key = '{';
-  for (let i = 0; i < names.length; i++) key += `${i ? ',' : ''}${JSON.stringify(names[i])}:${sortedJson(record[names[i]!])}`;
-  return `${key}}`;
 }
 
 function isSorted(names: readonly string[]): boolean {
