@@ -3,6 +3,7 @@
  * What the schema says is exactly what is enforced: "5" is not an integer, defaults are not inserted,
  * extra properties are judged only by additionalProperties, and the arguments object is never modified.
  */
+import type { AnyValidateFunction } from 'ajv/dist/types/index.js';
 import type { ValidationProblem } from '../errors.js';
 import { McpoError } from '../errors.js';
 import type { Logger } from '../log/logger.js';
@@ -12,9 +13,8 @@ import { indexRefs } from './schema/refs.js';
 import { convertDraft04Exclusives } from './schema/translate.js';
 import { isSchema, mapSchema } from './schema/walk.js';
 import { createAjv, type AjvInstance } from './validation/ajv.js';
-import { explainErrors } from './validation/explain.js';
+import { boundedValidator, type AjvCheck, type ValidatorParts } from './validation/boundedValidator.js';
 import { findProtoPropertySchema } from './validation/protoNames.js';
-import { endValidation, startValidation } from './validation/budget.js';
 import { compileUnionBranches } from './validation/unions.js';
 
 /** Returns the problems of `args` against the schema; [] when valid. Never modifies `args`. */
@@ -63,7 +63,7 @@ function checkAgainstMetaSchema(dialect: Dialect, schema: unknown): void {
  * Instances are cheap: meta-schema checks happen in the process-wide checkers above.
  */
 export class SchemaCompiler {
-  private readonly shared = new Map<Dialect, AjvInstance>();
+  private readonly shared = new Map<string, AjvInstance>();
   private nextKey = 0;
 
   constructor(private readonly options: SchemaCompilerOptions = {}) {}
@@ -78,39 +78,46 @@ export class SchemaCompiler {
     const dialect = detectDialect(schema);
     const prepared = prepareForAjv(schema, dialect);
     checkAgainstMetaSchema(dialect, prepared);
-    const ajv = indexRefs(prepared).hasIds ? this.newAjv(dialect) : this.ajvFor(dialect);
+    const hasIds = indexRefs(prepared).hasIds;
     const key = `mcpo-tool-schema-${this.nextKey++}`;
-    try {
-      ajv.addSchema(prepared, key);
-      const validateFn = ajv.getSchema(key);
-      if (!validateFn) throw new Error('ajv returned no validator');
-      const unions = compileUnionBranches(ajv, key, prepared);
-      const validate: Validator = (args) => {
-        startValidation();
-        try {
-          return validateFn(args) ? [] : explainErrors(validateFn.errors ?? [], unions);
-        } finally {
-          endValidation();
-        }
-      };
-      return { validate, dialect };
-    } catch (error) {
-      ajv.removeSchema(key);
-      throw new SchemaCompileError(`Cannot compile schema: ${(error as Error).message}`, error);
-    }
+    const instance = (allErrors: boolean) => (hasIds ? this.newAjv(dialect, allErrors) : this.ajvFor(dialect, allErrors));
+    const firstError = compileIn(instance(false), prepared, key);
+    let all: ReturnType<ValidatorParts['allErrors']> | undefined;
+    const allErrors = () => {
+      if (!all) {
+        const ajv = instance(true);
+        all = { check: compileIn(ajv, prepared, key), unions: compileUnionBranches(ajv, key, prepared) };
+      }
+      return all;
+    };
+    return { validate: boundedValidator({ firstError, allErrors }), dialect };
   }
 
-  private ajvFor(dialect: Dialect): AjvInstance {
-    let ajv = this.shared.get(dialect);
+  private ajvFor(dialect: Dialect, allErrors: boolean): AjvInstance {
+    const mode = `${dialect} ${allErrors}`;
+    let ajv = this.shared.get(mode);
     if (!ajv) {
-      ajv = this.newAjv(dialect);
-      this.shared.set(dialect, ajv);
+      ajv = this.newAjv(dialect, allErrors);
+      this.shared.set(mode, ajv);
     }
     return ajv;
   }
 
-  private newAjv(dialect: Dialect): AjvInstance {
-    return createAjv(dialect, { ...this.options, validateSchema: false });
+  private newAjv(dialect: Dialect, allErrors: boolean): AjvInstance {
+    return createAjv(dialect, { ...this.options, validateSchema: false, allErrors });
+  }
+}
+
+/** `schema` added to `ajv` under `key`, compiled; throws SchemaCompileError (and leaves nothing behind) when it cannot be. */
+function compileIn(ajv: AjvInstance, schema: Record<string, unknown> | boolean, key: string): AnyValidateFunction<unknown> & AjvCheck {
+  try {
+    ajv.addSchema(schema, key);
+    const validateFn = ajv.getSchema(key);
+    if (!validateFn) throw new Error('ajv returned no validator');
+    return validateFn as AnyValidateFunction<unknown> & AjvCheck;
+  } catch (error) {
+    ajv.removeSchema(key);
+    throw new SchemaCompileError(`Cannot compile schema: ${(error as Error).message}`, error);
   }
 }
 
@@ -123,7 +130,8 @@ const WARM_UP_SCHEMA = { type: 'object', properties: { text: { type: 'string', e
  * 2020-12 meta-schema and warming its code generator. run.ts calls it while the servers start.
  */
 export function warmUpValidation(): void {
-  new SchemaCompiler().compile(WARM_UP_SCHEMA);
+  // An invalid body compiles the validator that lists every error too.
+  new SchemaCompiler().compile(WARM_UP_SCHEMA).validate({});
 }
 
 /**

@@ -46,10 +46,13 @@ describe('uniqueItems', () => {
       for (let i = 0; i < depth; i++) value = i % 2 ? [value] : { b: 0, a: value };
       return value;
     };
-    const validate = compileValidator({ type: 'array', uniqueItems: true });
-    expect(validate([nest(200_000, 1), nest(200_000, 2)])).toEqual([]);
-    expect(validate([nest(200_000, 1), nest(200_000, 1)])).toEqual([{ path: '', message: 'Must not contain duplicates (items 0 and 1 are equal).' }]);
+    expect(canonicalKey(nest(200_000, 1))).toBe(canonicalKey(nest(200_000, 1)));
+    expect(canonicalKey(nest(200_000, 1))).not.toBe(canonicalKey(nest(200_000, 2)));
     expect(canonicalKey(nest(3, 'x'))).toBe('{"a":[{"a":"x","b":0}],"b":0}');
+    // Through a validator (such a body weighs enough to be judged under a timeout): judged, or left to the server.
+    const validate = compileValidator({ type: 'array', uniqueItems: true });
+    expect([[], [{ path: '', message: 'Must not contain duplicates (items 0 and 1 are equal).' }]]).toContainEqual(validate([nest(200_000, 1), nest(200_000, 1)]));
+    expect(compileValidator({ type: 'array', uniqueItems: true })([nest(500, 1), nest(500, 1)])).toHaveLength(1);
   });
 
   it('tells apart what JSON tells apart: 1 and "1", null and "null", [1,2] and [2,1], {} and []', () => {
@@ -195,5 +198,69 @@ describe('pattern cost', () => {
     expect(steps(email, 20_000) / steps(email, 10_000)).toBeLessThan(4.5);
     // Unknown syntax (here: too long to analyse) costs Infinity: such a pattern only ever runs timed.
     expect(steps(`^${'a'.repeat(5_000)}$`, 1)).toBe(Infinity);
+  });
+});
+
+describe('maximal bodies (10 MiB, the default --max-body-size)', () => {
+  const MiB = 1024 * 1024;
+  /** The largest `{"items": [...]}` of `item` whose JSON fits in 10 MiB, parsed. */
+  const maximal = (item: unknown) => {
+    const count = Math.floor((10 * MiB - 20) / (JSON.stringify(item).length + 1));
+    return JSON.parse(JSON.stringify({ items: new Array(count).fill(item) })) as { items: unknown[] };
+  };
+
+  it('refuses five million wrong values with the first problem, not five million (which ran out of memory)', () => {
+    const validate = compileValidator({ type: 'object', properties: { items: { type: 'array', items: { type: 'string' } } } });
+    const body = maximal(0);
+    expect(body.items.length).toBeGreaterThan(5_000_000);
+    const { value, ms } = timed(() => validate(body));
+    expect(value).toEqual([{ path: '/items/0', message: 'Must be string, but got integer 0.' }]);
+    expect(ms).toBeLessThan(1_000);
+    // A union of 20 variants, every one failing on each item: one problem too.
+    const variants = Array.from({ length: 20 }, (_, k) => ({ type: 'object', properties: { kind: { const: `k${k}` } }, required: ['kind'] }));
+    const union = compileValidator({ type: 'object', properties: { items: { type: 'array', items: { oneOf: variants } } } });
+    const empty = maximal({});
+    const unionResult = timed(() => union(empty));
+    expect(unionResult.value.length).toBeGreaterThan(0);
+    expect(unionResult.value.length).toBeLessThan(25);
+    expect(unionResult.ms).toBeLessThan(1_000);
+  });
+
+  it('judges a 10 MiB body within about 100 ms or leaves it to the server: uniqueItems, unions, formats', () => {
+    // Each took 0.5-2 s before (measured with CPU time on a loaded 2-core box).
+    const unique = compileValidator({ type: 'object', properties: { items: { type: 'array', uniqueItems: true } } });
+    const variants = Array.from({ length: 20 }, (_, k) => ({ type: 'object', properties: { kind: { const: `k${k}` }, v: { type: 'integer' } }, required: ['kind', 'v'] }));
+    const union = compileValidator({ type: 'object', properties: { items: { type: 'array', items: { anyOf: variants } } } });
+    const uri = compileValidator({ type: 'object', properties: { items: { type: 'array', items: { type: 'string', format: 'uri' } } } });
+    const distinct = maximal(null);
+    distinct.items = distinct.items.map((_, i) => ({ z: i, a: [i, { y: 1, b: 2 }] })).slice(0, 300_000);
+    for (const [validate, body] of [
+      [unique, distinct],
+      [union, maximal({ kind: 'k19', v: 1 })],
+      [uri, { items: [`http://${'a.'.repeat(5 * MiB)}`] }],
+    ] as const) {
+      const { value, ms } = timed(() => validate(body));
+      expect(value).toEqual([]);
+      expect(ms).toBeLessThan(600);
+    }
+  });
+
+  it('lists every problem of a small invalid body, and the first of a bigger one', () => {
+    const validate = compileValidator({ type: 'object', properties: { items: { type: 'array', items: { type: 'string' } } } });
+    expect(validate({ items: [1, 'a', 2] })).toEqual([
+      { path: '/items/0', message: 'Must be string, but got integer 1.' },
+      { path: '/items/2', message: 'Must be string, but got integer 2.' },
+    ]);
+    expect(validate({ items: [...new Array(5_000).fill('a'), 1, 2] })).toEqual([{ path: '/items/5000', message: 'Must be string, but got integer 1.' }]);
+  });
+
+  it('compiles a format "regex" value within the step budget: ordinary ones judged, a 1 MB one left to the server', () => {
+    const validate = compileValidator({ type: 'object', properties: { r: { type: 'string', format: 'regex' } } });
+    expect(validate({ r: '^[a-z]+$' })).toEqual([]);
+    expect(validate({ r: '[a-' })).toHaveLength(1);
+    // Compiling it took 0.9 s.
+    const { value, ms } = timed(() => validate({ r: 'a.'.repeat(500_000) }));
+    expect(value).toEqual([]);
+    expect(ms).toBeLessThan(200);
   });
 });

@@ -81,4 +81,15 @@ describe('validation cost through the proxy', () => {
       error: { code: 'VALIDATION_FAILED', details: { problems: [{ path: '/items', message: 'Must not contain duplicates (items 7 and 12000 are equal).' }] } },
     });
   });
+
+  it('refuses a 10 MiB body of five million wrong items with its first problem, and keeps answering (it ran out of memory)', async () => {
+    const { url } = await start();
+    const body = `{"label":"x","items":[${new Array(5_000_000).fill('0').join(',')}]}`;
+    expect(body.length).toBeGreaterThan(10_000_000);
+    const refused = await fetch(`${url}/unique/store`, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
+    expect(refused.status).toBe(422);
+    const problems = ((await refused.json()) as { error: { details: { problems: unknown[] } } }).error.details.problems;
+    expect(problems).toHaveLength(1);
+    expect((await fetch(`${url}/healthz`)).status).toBe(200);
+  });
 });

@@ -1,13 +1,13 @@
 /**
  * What one request's validation may spend on the checks whose cost the body or the schema can make large
- * (patterns; see patterns.ts). A check that does not fit what is left is not made by mcpo: it counts as passed,
+ * (patterns: patterns.ts; formats: ajv.ts). A check that does not fit what is left is not made by mcpo: it counts as passed,
  * and the MCP server, which validates its own arguments, still judges the value. Outside a validation
  * (compiling schemas, checking them against their meta-schema) nothing is counted.
  */
 
 /** Estimated regular-expression steps (patternCost.ts) run directly per request: 10-40 ms of V8 time at worst. */
 export const VALIDATION_STEP_BUDGET = 1e7;
-/** Milliseconds per request for checks run under a timeout (timedTest.ts) once their estimate does not fit. */
+/** Milliseconds per request for checks run under a timeout (withinTime.ts) once their estimate does not fit. */
 export const VALIDATION_TIME_BUDGET_MS = 40;
 
 let active = false;

@@ -7,14 +7,14 @@
  *
  * - each pattern gets, when compiled, an upper bound on the steps a test can take on a string of n characters
  *   (patternCost.ts); a test whose bound fits in what is left of the request's VALIDATION_STEP_BUDGET runs directly;
- * - one that does not fit runs under a timeout (timedTest.ts) taken from the request's VALIDATION_TIME_BUDGET_MS:
+ * - one that does not fit runs under a timeout (withinTime.ts) taken from the request's VALIDATION_TIME_BUDGET_MS:
  *   most such tests, on real strings, finish in microseconds and are enforced;
  * - a test that times out, or finds no budget left, is not made by mcpo: the value counts as matching, and the MCP
  *   server, which validates its own arguments, still judges it (budget.ts).
  */
 import { spendSteps, spendTime, timeLeft } from './budget.js';
 import { patternCost } from './patternCost.js';
-import { isStackOverflow, testWithin } from './timedTest.js';
+import { isStackOverflow, runWithin } from './withinTime.js';
 
 /** A compiled pattern as ajv uses it: `test`, and `toString` as the key ajv shares it under. */
 export interface PatternTester {
@@ -47,7 +47,7 @@ function testTimed(regExp: RegExp, text: string): boolean {
   const left = timeLeft();
   if (left < 1) return true;
   const started = performance.now();
-  const matched = testWithin(regExp, text, left);
+  const matched = runWithin(() => regExp.test(text), left);
   spendTime(performance.now() - started);
   return matched ?? true;
 }
