@@ -15,6 +15,8 @@ export class StartingServer implements ServerHandle {
   readonly name: string;
   private readonly since = new Date().toISOString();
   private loadError: Error | undefined;
+  /** The session that took this server's place: a caller still holding this handle sees its state, not 'connecting' for ever. */
+  private session: ServerHandle | undefined;
 
   constructor(
     private readonly entry: ServerEntry,
@@ -24,10 +26,12 @@ export class StartingServer implements ServerHandle {
     this.name = entry.name;
     void outcome.then((o) => {
       if ('loadError' in o) this.loadError = o.loadError;
+      else if ('session' in o) this.session = o.session;
     });
   }
 
   status(): ServerStatus {
+    if (this.session) return this.session.status();
     return {
       name: this.name,
       state: this.loadError ? 'failed' : 'connecting',
@@ -40,7 +44,7 @@ export class StartingServer implements ServerHandle {
   }
 
   tools(): readonly Tool[] {
-    return [];
+    return this.session?.tools() ?? [];
   }
 
   async callTool(tool: string, args: Record<string, unknown>, options?: CallOptions): Promise<CallToolResult> {

@@ -42,6 +42,9 @@ describe('a server whose session code is still loading', () => {
     await m.settled();
     expect(m.get('demo')).not.toBe(starting);
     expect(m.get('demo')!.status().state).toBe('connected');
+    // A caller still holding the first handle sees the session's state and tools, not 'connecting' for ever.
+    expect(starting.status().state).toBe('connected');
+    expect(starting.tools().length).toBeGreaterThan(0);
     // Added once; the handle behind the name changed without the server leaving.
     expect(changes.filter(([, kind]) => kind === 'added' || kind === 'removed')).toEqual([['demo', 'added']]);
   });
