@@ -81,6 +81,11 @@ export interface CallOptions {
   timeoutMs?: number;
   /** The REST request's headers: a server with client_header_forwarding passes the allowed ones on. */
   requestHeaders?: RequestHeaders;
+  /**
+   * The mcpo user the call is made for (src/server/caller.ts); undefined for the operator. Only per-user OAuth
+   * servers look at it: they call with that user's session and tokens.
+   */
+  user?: string;
 }
 
 /** One configured MCP server as the HTTP layer sees it. */
