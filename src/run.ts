@@ -66,6 +66,9 @@ export async function run(options: RunOptions): Promise<Running> {
     defaultTimeoutMs: options.defaultTimeoutMs,
     defaultMaxConcurrentCalls: options.defaultMaxConcurrentCalls,
   });
+  // Every OAuth entry gets its ServerAuth now, not when its session is made after the SDK loads (~0.3-1 s, more
+  // under load): until then the connections page said no server used OAuth and Connect found nothing to start.
+  for (const entry of options.servers) oauth?.forEntry(entry);
   const endpoints = oauth?.endpoints(manager);
   const { app, toolRoute, stopCalls, close: closeApp } = createApp({
     registry: manager,

@@ -80,7 +80,7 @@ async function callEcho(base: string, message: string): Promise<Response> {
 describe('the connections page with a public URL', () => {
   it('connects on Connect, reports the server everywhere, and Disconnect revokes so the server refuses the old token', async () => {
     const { base, server, logs, term, savedToken } = await start({ publicPath: '' });
-    await vi.waitFor(async () => expect((await health(base)).servers.secure?.state).toBe('needs_authorization'));
+    await vi.waitFor(async () => expect((await health(base)).servers.secure?.state).toBe('needs_authorization'), { timeout: 10_000 });
     const waiting = (await health(base)).servers.secure!;
     expect(waiting).toMatchObject({ authorizationUrl: `${base}/oauth`, connectionsUrl: `${base}/oauth` });
     expect(logs.some((line) => line.includes('server needs authorization: connect it on the connections page') && line.includes(`${base}/oauth`))).toBe(true);
@@ -110,7 +110,7 @@ describe('the connections page with a public URL', () => {
     const landed = await fetch(callback, { headers: { cookie: cookie.split(';')[0]! } });
     expect(landed.status).toBe(200);
     expect(await landed.text()).toContain('mcpo is authorized');
-    await vi.waitFor(async () => expect((await health(base)).servers.secure?.state).toBe('connected'));
+    await vi.waitFor(async () => expect((await health(base)).servers.secure?.state).toBe('connected'), { timeout: 10_000 });
     expect(await (await callEcho(base, 'connected')).json()).toEqual({ message: 'connected' });
     const after = await page(`${base}/oauth`);
     expect(after.html).toMatch(/scopes: tools:list tools:execute; access token expires \d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC; issued /);
@@ -133,7 +133,7 @@ describe('the connections page with a public URL', () => {
     expect(server.stats().revocationRequests - tokenBefore).toBe(2);
     expect((await mcpRequest(oldToken)).status).toBe(401);
     expect(await savedToken()).toBeUndefined();
-    await vi.waitFor(async () => expect((await health(base)).servers.secure?.state).toBe('needs_authorization'));
+    await vi.waitFor(async () => expect((await health(base)).servers.secure?.state).toBe('needs_authorization'), { timeout: 10_000 });
     expect((await callEcho(base, 'x')).status).toBe(503);
     expect(term()).toContain('Open the connections page and click Connect');
   });
@@ -166,7 +166,7 @@ describe('the connections page with a public URL', () => {
 
   it('answers a callback for a login whose server was removed meanwhile with a page, storing nothing', async () => {
     const { base, mcpo } = await start({ publicPath: '' });
-    await vi.waitFor(async () => expect((await health(base)).servers.secure?.state).toBe('needs_authorization'));
+    await vi.waitFor(async () => expect((await health(base)).servers.secure?.state).toBe('needs_authorization'), { timeout: 10_000 });
     const { token } = await page(`${base}/oauth`);
     const connect = await post(`${base}/oauth/connect`, { server: 'secure', token });
     const cookie = connect.headers.get('set-cookie')!.split(';')[0]!;
@@ -206,26 +206,26 @@ describe('who may use the connections page', () => {
 
   it('after Disconnect, a loopback server waits for Connect instead of starting a login by itself', async () => {
     const { base, term } = await start({ oauthOptions: { callbackPort: 0 } });
-    await vi.waitFor(async () => expect((await health(base)).servers.secure?.authorizationUrl).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/start$/));
+    await vi.waitFor(async () => expect((await health(base)).servers.secure?.authorizationUrl).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/start$/), { timeout: 10_000 });
     const link = term().split('\n').find((line) => /\/start\?ticket=/.test(line))!;
     await (await new CookieJar().fetch(link)).text(); // the operator opens the console's link; auto-approve
-    await vi.waitFor(async () => expect((await health(base)).servers.secure?.state).toBe('connected'));
+    await vi.waitFor(async () => expect((await health(base)).servers.secure?.state).toBe('connected'), { timeout: 10_000 });
     const printed = term().length;
 
     const { token } = await page(`${base}/oauth`);
     expect((await post(`${base}/oauth/disconnect`, { server: 'secure', token })).status).toBe(200);
-    await vi.waitFor(async () => expect((await health(base)).servers.secure).toMatchObject({ state: 'needs_authorization', authorizationUrl: `${base}/oauth` }));
+    await vi.waitFor(async () => expect((await health(base)).servers.secure).toMatchObject({ state: 'needs_authorization', authorizationUrl: `${base}/oauth` }), { timeout: 10_000 });
     await new Promise((resolve) => setTimeout(resolve, 300));
     expect(term().slice(printed)).toBe('');
     const connect = await post(`${base}/oauth/connect`, { server: 'secure', token });
     expect(connect.headers.get('location')).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/start\?ticket=/);
     await (await new CookieJar().fetch(connect.headers.get('location')!)).text();
-    await vi.waitFor(async () => expect((await health(base)).servers.secure?.state).toBe('connected'));
+    await vi.waitFor(async () => expect((await health(base)).servers.secure?.state).toBe('connected'), { timeout: 10_000 });
   });
 
   it('sends a loopback login\'s Connect to mcpo\'s login link on 127.0.0.1', async () => {
     const { base, term } = await start({ oauthOptions: { callbackPort: 0 } });
-    await vi.waitFor(async () => expect((await health(base)).servers.secure?.authorizationUrl).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/start$/));
+    await vi.waitFor(async () => expect((await health(base)).servers.secure?.authorizationUrl).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/start$/), { timeout: 10_000 });
     const { token, html } = await page(`${base}/oauth`);
     expect(html).toContain('Connect (continue the login)');
     const connect = await post(`${base}/oauth/connect`, { server: 'secure', token });
