@@ -8,7 +8,7 @@
  * health, CORS preflights, and the 404/405 for other paths and methods). The policies both apply are single
  * functions they both call: the Host rule, the API-key check, CORS answer headers, the error envelope, the
  * request log. The app's middleware order: security headers → request log (sees the final status) → host guard
- * (DNS rebinding) → CORS (answers preflights before auth) → API key (under strictAuth) → routes.
+ * (DNS rebinding) → CORS (answers preflights before auth; none under {prefix}/oauth) → API key (under strictAuth) → routes.
  */
 import { Hono } from 'hono';
 import { UsageError } from '../errors.js';
@@ -27,7 +27,7 @@ import { registerHealthRoutes } from './healthRoutes.js';
 import { hostGuard, hostRule, LOOPBACK_HOST_NAMES } from './hostGuard.js';
 import { nodeToolRoute, type NodeHandler } from './nodeToolRoute.js';
 import { createNotFoundHandler } from './notFound.js';
-import { registerConnectionsRoutes, registerOAuthCallbackRoute, type OAuthEndpoints } from './oauthRoutes.js';
+import { isOAuthPath, registerConnectionsRoutes, registerOAuthCallbackRoute, type OAuthEndpoints } from './oauthRoutes.js';
 import { resolvePublicAddress } from './publicUrl.js';
 import { DEFAULT_BODY_LIMIT_BYTES } from './requestBody.js';
 import { requestLog } from './requestLog.js';
@@ -145,7 +145,8 @@ export function createApp(options: AppOptions): McpoApp {
   // Below info level nothing is logged per request: no middleware at all.
   if (logger.isEnabled('info')) app.use(requestLog({ logger }));
   if (options.allowedHosts !== undefined) app.use(hostGuard(hostRule(options.allowedHosts)));
-  if (cors) app.use(corsMiddleware(cors));
+  // Nothing under {prefix}/oauth is for other sites, whichever origins CORS allows (cors.ts).
+  if (cors) app.use(corsMiddleware(cors, { exempt: (path) => isOAuthPath(pathPrefix, path) }));
   // Before the key: the callback is guarded by its login's state and browser cookie, the connections page by
   // oauthAccess.ts (the key as a Basic password a browser can give), not by the key middleware's rules.
   if (options.oauth) {

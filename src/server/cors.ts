@@ -1,7 +1,9 @@
 /**
  * CORS for browsers calling mcpo from another origin (`corsAllowOrigins`). corsAnswerHeaders decides the headers
  * of every answer: the tool route (node:http) adds them to its answers, the Hono middleware to the app's. Preflights
- * (OPTIONS) are the app's: the middleware answers them.
+ * (OPTIONS) are the app's: the middleware answers them. Paths a browser must only use from mcpo's own pages (the
+ * connections page, its buttons, the OAuth callback) are exempt: no preflight answer and no header there, whatever
+ * origins are allowed, so no other site can read the page's form token or drive its buttons with credentials.
  */
 import type { MiddlewareHandler } from 'hono';
 
@@ -36,12 +38,23 @@ export function corsAnswerHeaders(origins: readonly string[]): CorsAnswerHeaders
   return (origin) => (origin !== undefined && listed.has(origin) ? { 'access-control-allow-origin': origin, ...refused } : refused);
 }
 
+export interface CorsMiddlewareOptions {
+  /**
+   * Paths (as the router matches them: c.req.path) that get no CORS at all: their preflights go on to the routes
+   * (which have no OPTIONS: 404) and their answers get no header. Default: none.
+   */
+  exempt?: (path: string) => boolean;
+}
+
 /**
  * Middleware answering every OPTIONS request as a preflight (204, before the host's routes and the API key: a
- * browser sends no credentials with it), and adding `answerHeaders` to every other answer of the app.
+ * browser sends no credentials with it), and adding `answerHeaders` to every other answer of the app; paths that
+ * `options.exempt` names excepted.
  */
-export function corsMiddleware(answerHeaders: CorsAnswerHeaders): MiddlewareHandler {
+export function corsMiddleware(answerHeaders: CorsAnswerHeaders, options: CorsMiddlewareOptions = {}): MiddlewareHandler {
+  const { exempt } = options;
   return async function corsHeaders(c, next) {
+    if (exempt?.(c.req.path)) return next();
     const headers = answerHeaders(c.req.header('origin'));
     if (c.req.method === 'OPTIONS') return c.body(null, 204, { ...headers, ...PREFLIGHT_HEADERS });
     await next();

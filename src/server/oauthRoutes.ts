@@ -18,6 +18,7 @@ import type { ServerContext } from './context.js';
 import { oauthAccess, type OAuthAccessOptions } from './oauthAccess.js';
 import { joinPath } from './paths.js';
 import { SECURITY_HEADERS } from './securityHeaders.js';
+import { OAUTH_SEGMENT } from './toolTarget.js';
 
 /** What the page request gives the page's renderer. */
 export interface ConnectionsPageRequest {
@@ -42,6 +43,15 @@ export interface OAuthEndpoints {
   connect(server: string): Promise<ConnectOutcome | undefined>;
   disconnect(server: string): Promise<{ revocation: LogoutOutcome['revocation']; summary: string } | undefined>;
   renderPage(request: ConnectionsPageRequest): Promise<string>;
+}
+
+/**
+ * Whether `path` (as the router reads it) is {pathPrefix}/oauth or below it: OAuth on mcpo's port, which only
+ * mcpo's own pages may use (no CORS there, cors.ts).
+ */
+export function isOAuthPath(pathPrefix: string, path: string): boolean {
+  const base = `${pathPrefix}/${OAUTH_SEGMENT}`;
+  return path === base || path.startsWith(`${base}/`);
 }
 
 /** A form body larger than this is not the page's (a server name and a token). */

@@ -92,3 +92,57 @@ describe('POSTs under {pathPrefix}/oauth are the app\'s', () => {
     expect(await errorOf(res)).toMatchObject({ message: expect.stringContaining('No route POST /oauth/connect') });
   });
 });
+
+describe('no CORS under {pathPrefix}/oauth (issue #16)', () => {
+  // Regression: the CORS middleware answered preflights and decorated every answer of the app, the connections
+  // page, its buttons and the callback included, so a permissive --cors-allow-origins let other sites read them.
+  const corsHeaders = (res: Response): string[] => {
+    const names: string[] = [];
+    res.headers.forEach((_, name) => name.startsWith('access-control-') && names.push(name));
+    return names;
+  };
+  const cases: Array<[string, TestAppOptions, string]> = [
+    ['any origin, at the root', { corsAllowOrigins: ['*'] }, ''],
+    ['a listed origin, under --path-prefix', { corsAllowOrigins: ['https://app.example'], pathPrefix: '/api', rootPath: '/tools' }, '/api'],
+  ];
+  for (const [label, options, prefix] of cases) {
+    it(`${label}: pages, actions and preflights there carry none, other routes keep theirs`, async () => {
+      const t = await start(options);
+      const origin = { origin: 'https://app.example' };
+      const preflight = { ...origin, 'access-control-request-method': 'POST', 'access-control-request-headers': 'content-type' };
+      const page = await t.request(`${prefix}/oauth`, { headers: origin });
+      expect(page.status).toBe(200);
+      expect(corsHeaders(page)).toEqual([]);
+      const token = /token=(\S+)/.exec(await page.text())![1]!;
+      const connect = await t.request(`${prefix}/oauth/connect`, {
+        method: 'POST',
+        headers: { ...origin, 'content-type': 'application/x-www-form-urlencoded' },
+        body: new URLSearchParams({ server: 'alpha', token }).toString(),
+      });
+      expect(connect.status).toBe(403); // a foreign Origin, refused by the page's own guard
+      expect(corsHeaders(connect)).toEqual([]);
+      const callback = await t.request(`${prefix}/oauth/callback?state=x&code=y`, { headers: origin });
+      expect(callback.status).toBe(400);
+      expect(corsHeaders(callback)).toEqual([]);
+      for (const path of [`${prefix}/oauth`, `${prefix}/oauth/connect`, `${prefix}/oauth/disconnect`, `${prefix}/oauth/callback`, `${prefix}/oauth/`, `${prefix}/%6Fauth/connect`]) {
+        const res = await t.request(path, { method: 'OPTIONS', headers: preflight });
+        expect(res.status, path).not.toBe(204);
+        expect(corsHeaders(res), path).toEqual([]);
+      }
+      expect(t.connected).toEqual([]);
+
+      // Beside it, CORS as configured: a preflight for a tool and the headers on the documents and on a call.
+      const toolPreflight = await t.request(`${prefix}/alpha/echo`, { method: 'OPTIONS', headers: preflight });
+      expect(toolPreflight.status).toBe(204);
+      expect(toolPreflight.headers.get('access-control-allow-methods')).toBe('GET,POST,OPTIONS');
+      expect(toolPreflight.headers.get('access-control-allow-origin')).toMatch(/^(\*|https:\/\/app\.example)$/);
+      const health = await t.request(`${prefix}/healthz`, { headers: origin });
+      expect(health.headers.get('access-control-allow-origin')).toMatch(/^(\*|https:\/\/app\.example)$/);
+      const call = await t.request(`${prefix}/alpha/echo`, { method: 'POST', headers: { ...origin, 'content-type': 'application/json' }, body: '{"text":"hi"}' });
+      expect(call.headers.get('access-control-allow-origin')).toMatch(/^(\*|https:\/\/app\.example)$/);
+      // A server whose name only starts with "oauth" is not under /oauth.
+      const near = await t.request(`${prefix}/oauthx/openapi.json`, { headers: origin });
+      expect(near.headers.get('access-control-allow-origin')).toMatch(/^(\*|https:\/\/app\.example)$/);
+    });
+  }
+});
