@@ -8,15 +8,17 @@
  *   as for the tools themselves, whoever reaches mcpo may use it (the start-up warning says to set a key).
  *   Listening on 0.0.0.0 without a key and without a public URL, a stranger on the network could otherwise
  *   connect mcpo to their own account, and every caller's tool calls would go to it.
- * - The client's address is the socket's. A request from a loopback peer that carries Forwarded, X-Forwarded-For
+ * - The client's address is the socket's. A request from a loopback peer that carries Forwarded, X-Forwarded-*
  *   or X-Real-IP came through a proxy, and is not taken for a local one. Only from a peer listed in
- *   --forwarded-allow-ips are X-Forwarded-For (the client) and X-Forwarded-Proto/-Host (the origin) believed.
+ *   --forwarded-allow-ips are X-Forwarded-For (the client) and X-Forwarded-Proto/-Host (the origin) believed; such
+ *   a request whose X-Forwarded-For names no client address (missing, empty, not an IP) is not a local one either.
  * - A POST must be the page's own: Sec-Fetch-Site `same-origin` when the browser sends it, an Origin equal to
  *   mcpo's (the public URL's, else the request's own) when it sends one, and the page's token, compared in
  *   constant time, in every case (for browsers that send neither header).
  */
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
+import { isIP } from 'node:net';
 import type { Context } from 'hono';
 import { McpoError } from '../errors.js';
 import type { ApiKeyCheck } from './auth.js';
@@ -39,7 +41,8 @@ export interface OAuthAccess {
   crossSite(c: Context, formToken: string | undefined): McpoError | undefined;
 }
 
-const PROXY_HEADERS = ['forwarded', 'x-forwarded-for', 'x-real-ip'];
+/** Headers a proxy adds: a request carrying any of them came through one. */
+const PROXY_HEADERS = ['forwarded', 'x-forwarded-for', 'x-forwarded-host', 'x-forwarded-proto', 'x-real-ip'];
 
 /** The address without IPv4-in-IPv6 mapping, lower case. */
 function plainAddress(address: string): string {
@@ -72,13 +75,14 @@ export function oauthAccess(options: OAuthAccessOptions): OAuthAccess {
   /** The client's address as far as it can be told, and whether it came through an untrusted proxy. */
   const clientOf = (c: Context): { address: string | undefined; proxied: boolean } => {
     const peer = peerOf(c);
-    if (peer !== undefined && isTrusted(peer)) {
-      const hops = (c.req.header('x-forwarded-for') ?? '').split(',').map((hop) => plainAddress(hop.trim())).filter(Boolean);
-      // The nearest hop a trusted proxy did not add is the client (the ones before it could be made up by anyone).
-      const client = [...hops].reverse().find((hop) => !isTrusted(hop)) ?? hops[0] ?? peer;
-      return { address: client, proxied: false };
-    }
-    return { address: peer, proxied: PROXY_HEADERS.some((name) => c.req.header(name) !== undefined) };
+    const viaProxy = PROXY_HEADERS.some((name) => c.req.header(name) !== undefined);
+    if (peer === undefined || !isTrusted(peer) || !viaProxy) return { address: peer, proxied: viaProxy };
+    const hops = (c.req.header('x-forwarded-for') ?? '').split(',').map((hop) => plainAddress(hop.trim())).filter(Boolean);
+    // The nearest hop a trusted proxy did not add is the client (the ones before it could be made up by anyone).
+    const client = [...hops].reverse().find((hop) => !isTrusted(hop)) ?? hops[0];
+    // The proxy did not say who its client is (no X-Forwarded-For, or not an address): not the proxy's own machine.
+    if (client === undefined || isIP(client) === 0) return { address: undefined, proxied: true };
+    return { address: client, proxied: false };
   };
 
   /** The origin the browser used: the public URL's, else the request's own (believing a trusted proxy). */

@@ -11,6 +11,7 @@ import { CookieJar, freePort, idleBrowser, oauthEntry, oauthSupport, startServer
 import type { OAuthExampleServer } from '../../../examples/oauth-server/index.js';
 import { storeIdentity } from '../../../src/oauth/setup.js';
 import { FileTokenStore } from '../../../src/oauth/store/fileTokenStore.js';
+import { requestThrough } from '../../server/setup.js';
 
 const running: Running[] = [];
 afterEach(async () => {
@@ -189,6 +190,33 @@ describe('who may use the connections page', () => {
     const trusting = (await start({ forwardedAllowIps: ['127.0.0.1'] })).base;
     expect((await fetch(`${trusting}/oauth`, { headers: { 'x-forwarded-for': '203.0.113.7' } })).status).toBe(403);
     expect((await fetch(`${trusting}/oauth`, { headers: { 'x-forwarded-for': '127.0.0.1' } })).status).toBe(200);
+  });
+
+  it('from a trusted proxy, a request with proxy headers but no usable X-Forwarded-For is not a local one', async () => {
+    // Regression: from a peer in --forwarded-allow-ips, a missing, empty or unreadable X-Forwarded-For fell back to
+    // the proxy's own (loopback) address, so anyone reaching the proxy got the page meant for this machine.
+    const { mcpo } = await start({ forwardedAllowIps: ['127.0.0.1'] });
+    const port = Number(new URL(mcpo.url).port);
+    const status = async (headers: Record<string, string>) => (await requestThrough(port, '/oauth', { headers })).status;
+    expect(await status({})).toBe(200); // the proxy's machine itself, no proxy in between
+    expect(await status({ 'x-forwarded-for': '127.0.0.1' })).toBe(200);
+    expect(await status({ 'x-forwarded-for': '203.0.113.7, 127.0.0.1' })).toBe(403);
+    const unusable: Array<Record<string, string>> = [
+      { 'x-forwarded-proto': 'https', 'x-forwarded-host': 'tools.example.com' },
+      { 'x-real-ip': '203.0.113.7' },
+      { forwarded: 'for=203.0.113.7;proto=https' },
+      { 'x-forwarded-for': '' },
+      { 'x-forwarded-for': ' , ,' },
+      { 'x-forwarded-for': 'unknown' },
+      { 'x-forwarded-for': '127.000.0.1' },
+      { 'x-forwarded-for': '127.0.0.1:4711' },
+      { 'x-forwarded-for': '127.0.0.1 127.0.0.2' },
+    ];
+    for (const headers of unusable) {
+      const res = await requestThrough(port, '/oauth', { headers });
+      expect(res.status, JSON.stringify(headers)).toBe(403);
+      expect(((await res.json()) as { error: { message: string } }).error.message, JSON.stringify(headers)).toContain('this request came through a proxy');
+    }
   });
 
   it('with an API key: refused without it (the browser is asked for it), served with it as the Basic password', async () => {
