@@ -17,13 +17,13 @@ import { DemoOAuthProvider, toOAuthTokens } from './provider.js';
 import { canonicalResource, serverUrls } from './resource.js';
 import { BASELINE_SCOPES, SUPPORTED_SCOPES } from './scopes.js';
 import { McpSessions, type SessionCounts } from './sessions.js';
-import { RequestCounters, type OAuthExampleStats, type TokenFailureOptions } from './testHooks.js';
+import { RequestCounters, type OAuthExampleStats, type TokenAnswerDelay, type TokenFailureOptions } from './testHooks.js';
 import { TokenStore } from './tokenStore.js';
 
 export * from './options.js';
 export { SUPPORTED_SCOPES, BASELINE_SCOPES, SCOPE_TOOLS_LIST, SCOPE_TOOLS_EXECUTE, SCOPE_TOOLS_EXECUTE_FINANCE } from './scopes.js';
 export { STOCK_PRICES } from './tools.js';
-export type { OAuthExampleStats, TokenFailureOptions } from './testHooks.js';
+export type { OAuthExampleStats, TokenAnswerDelay, TokenFailureOptions } from './testHooks.js';
 export type { SessionCounts } from './sessions.js';
 export type { IssuerOverride } from './issuerResponse.js';
 
@@ -59,6 +59,8 @@ export interface OAuthExampleServer {
   revokeClientTokens(clientId: string): number;
   /** The next `count` POST /token requests fail (default 503, optional Retry-After). */
   failNextTokenRequests(count: number, options?: TokenFailureOptions): void;
+  /** The answers of the next `count` POST /token requests are held for `delay` (ms, or until the promise settles); the requests themselves take effect at once. */
+  delayNextTokenAnswers(count: number, delay: TokenAnswerDelay): void;
   /** Closes and forgets every MCP session; a client naming an old streamable-HTTP session then gets 404. */
   forgetSessions(): Promise<number>;
   /** Open MCP sessions per transport. */
@@ -135,6 +137,7 @@ export async function startOAuthExampleServer(options: OAuthExampleServerOptions
     },
     revokeClientTokens: (clientId) => tokens.revokeClient(clientId),
     failNextTokenRequests: (count, failure) => counters.failNextTokenRequests(count, failure),
+    delayNextTokenAnswers: (count, delay) => counters.delayNextTokenAnswers(count, delay),
     forgetSessions: () => sessions.forgetAll(),
     sessionCounts: () => sessions.counts(),
     stats: () => counters.snapshot(),

@@ -1,6 +1,7 @@
 /**
  * Counters and fault injection for tests that run against this server in-process: how many token and
- * refresh requests arrived, and "the next N token requests fail" to exercise a client's backoff.
+ * refresh requests arrived, "the next N token requests fail" to exercise a client's backoff, and "the next N
+ * token answers are late" to catch a client between sending a request and reading its tokens.
  */
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 
@@ -27,6 +28,9 @@ export interface TokenFailureOptions {
   retryAfterSeconds?: number;
 }
 
+/** How long a delayed token answer is held: milliseconds, or until the promise settles. */
+export type TokenAnswerDelay = number | Promise<unknown>;
+
 export class RequestCounters {
   readonly #stats: OAuthExampleStats = {
     authorizationRequests: 0,
@@ -38,6 +42,8 @@ export class RequestCounters {
   };
   #failuresLeft = 0;
   #failure: Required<Pick<TokenFailureOptions, 'status'>> & TokenFailureOptions = { status: 503 };
+  #delaysLeft = 0;
+  #delay: TokenAnswerDelay = 0;
 
   snapshot(): OAuthExampleStats {
     return { ...this.#stats };
@@ -48,6 +54,17 @@ export class RequestCounters {
     if (!Number.isInteger(count) || count < 0) throw new RangeError('count must be a non-negative integer');
     this.#failuresLeft = count;
     this.#failure = { ...options, status: options.status ?? 503 };
+  }
+
+  /**
+   * Holds the answers of the next `count` POST /token requests for `delay` (ms, or until the promise settles). The
+   * request is processed at once (a refresh rotates its token, a code is spent): only the answer is late.
+   */
+  delayNextTokenAnswers(count: number, delay: TokenAnswerDelay): void {
+    if (!Number.isInteger(count) || count < 0) throw new RangeError('count must be a non-negative integer');
+    if (typeof delay === 'number' && !(Number.isFinite(delay) && delay >= 0)) throw new RangeError('delay must be a non-negative number of milliseconds');
+    this.#delaysLeft = count;
+    this.#delay = delay;
   }
 
   /** Counts a request to a named endpoint (POSTs only, except /authorize which is also a GET). */
@@ -66,6 +83,10 @@ export class RequestCounters {
       const grantType = (req.body as Record<string, unknown> | undefined)?.grant_type;
       if (grantType === 'authorization_code') this.#stats.authorizationCodeRequests++;
       if (grantType === 'refresh_token') this.#stats.refreshRequests++;
+      if (this.#delaysLeft > 0) {
+        this.#delaysLeft--;
+        holdAnswer(res, this.#delay);
+      }
       if (this.#failuresLeft === 0) return next();
       this.#failuresLeft--;
       if (this.#failure.retryAfterSeconds !== undefined) res.set('Retry-After', String(this.#failure.retryAfterSeconds));
@@ -76,4 +97,17 @@ export class RequestCounters {
       });
     };
   }
+}
+
+/** Defers the end of `res` (headers and body alike: express writes both in end()) until `delay` is over. */
+function holdAnswer(res: Response, delay: TokenAnswerDelay): void {
+  const end = res.end.bind(res) as (...args: unknown[]) => Response;
+  const over = typeof delay === 'number' ? new Promise((resolve) => setTimeout(resolve, delay)) : delay;
+  res.end = ((...args: unknown[]) => {
+    void over.then(
+      () => end(...args),
+      () => end(...args),
+    );
+    return res;
+  }) as Response['end'];
 }

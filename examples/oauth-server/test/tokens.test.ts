@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import type { OAuthClientInformationFull } from '@modelcontextprotocol/sdk/shared/auth.js';
 import {
   authorizeCode,
@@ -184,5 +184,27 @@ describe('token endpoint fault injection', () => {
     }
     expect((await refresh(server, client.client_id, tokens.refresh_token)).status).toBe(200);
     expect(server.stats().refreshRequests).toBe(3);
+  });
+
+  it('holds the next token answer while the request itself takes effect at once', async () => {
+    const server = await startServer({ autoApprove: true });
+    const { client, tokens } = await obtainTokens(server);
+    let release!: () => void;
+    server.delayNextTokenAnswers(1, new Promise<void>((resolve) => (release = resolve)));
+    let answered = false;
+    const late = refresh(server, client.client_id, tokens.refresh_token).then((res) => ((answered = true), res));
+    await vi.waitFor(() => expect(server.stats().refreshRequests).toBe(1));
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(answered).toBe(false);
+    // The refresh took effect already: the old refresh token is spent.
+    expect((await refresh(server, client.client_id, tokens.refresh_token)).status).toBe(400);
+    release();
+    expect((await late).status).toBe(200);
+
+    const other = await obtainTokens(server);
+    server.delayNextTokenAnswers(1, 150);
+    const started = performance.now();
+    expect((await refresh(server, other.client.client_id, other.tokens.refresh_token)).status).toBe(200);
+    expect(performance.now() - started).toBeGreaterThanOrEqual(140);
   });
 });
