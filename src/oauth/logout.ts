@@ -5,6 +5,10 @@
  *
  * The saved revocation endpoint would receive the tokens (and a client secret): it is used only when the
  * server's live metadata still names it (discoveryMismatch), as for a refresh.
+ *
+ * All of it holds the store's lock, as a refresh does (refresh.ts): a refresh in this process or another one
+ * either saved its tokens before (they are the ones revoked and deleted) or starts after (and finds none). Never
+ * one that saves after the delete, which would connect the server again without anyone asking.
  */
 import type { FetchLike } from '@modelcontextprotocol/sdk/shared/transport.js';
 import type { OAuthConfig } from '../config/types.js';
@@ -27,7 +31,11 @@ export interface LogoutOptions {
   now: () => number;
 }
 
-export async function logOut(options: LogoutOptions): Promise<LogoutOutcome> {
+export function logOut(options: LogoutOptions): Promise<LogoutOutcome> {
+  return options.store.withLock(() => logOutLocked(options));
+}
+
+async function logOutLocked(options: LogoutOptions): Promise<LogoutOutcome> {
   const { store, config } = options;
   const stored = await store.load();
   let outcome: LogoutOutcome;

@@ -10,6 +10,9 @@
  * could write it chose, and its token_endpoint would receive the refresh token and the configured client
  * secret. A mismatch drops the saved tokens and client (a new authorization follows, against the live server).
  *
+ * A sign-out (Disconnect) aborts `signal`: the refresh then stops where it is and saves nothing, not even the
+ * tokens the endpoint may already have sent, and its outcome is 'reauthorize'.
+ *
  * Failures: invalid_grant (revoked or expired grant) and client errors mean a new authorization; a 5xx,
  * `temporarily_unavailable`, 429 or a network error is retried with exponential backoff, then reported as
  * RefreshUnavailableError, never turned into a browser prompt (the SDK's auth() would start a new
@@ -64,6 +67,8 @@ export interface RefreshContext {
    * Default: the saved discovery is trusted (for callers that just fetched it themselves).
    */
   liveDiscovery?: () => Promise<StoredDiscovery>;
+  /** Aborted when the user signs out: the refresh stops and saves nothing. Default: never aborted. */
+  signal?: AbortSignal;
 }
 
 /** Fresh tokens (saved), or 'reauthorize' when only a new authorization can help. */
@@ -75,6 +80,7 @@ export type RefreshOutcome = { kind: 'tokens'; auth: StoredAuth } | { kind: 'rea
  */
 export function refreshStoredTokens(ctx: RefreshContext, rejectedAccessToken?: string): Promise<RefreshOutcome> {
   return ctx.store.withLock(async () => {
+    if (ctx.signal?.aborted) return { kind: 'reauthorize' };
     const current = await ctx.store.load();
     const tokens = current?.tokens;
     if (!current || !tokens) return { kind: 'reauthorize' };
@@ -103,6 +109,8 @@ async function refreshWithRetry(ctx: RefreshContext, current: StoredAuth, refres
   const maxDelay = ctx.retry?.maxDelayMs ?? DEFAULT_REFRESH_RETRY.maxDelayMs;
   // What the token endpoint says back may echo the request: never show these in a log line or an error.
   const shown = (error: unknown) => scrubbedError(error, [refreshToken, current.tokens?.access_token, 'client_secret' in clientInformation ? clientInformation.client_secret : undefined]);
+  const { signal } = ctx;
+  const fetchFn: FetchLike = signal ? (url, init) => ctx.fetch(url, { ...init, signal: init?.signal ? AbortSignal.any([init.signal, signal]) : signal }) : ctx.fetch;
   for (let attempt = 1; ; attempt++) {
     try {
       const fresh = await refreshAuthorization(discovery.authorizationServerUrl, {
@@ -110,14 +118,16 @@ async function refreshWithRetry(ctx: RefreshContext, current: StoredAuth, refres
         clientInformation,
         refreshToken,
         ...(resource === undefined ? {} : { resource: new URL(resource) }),
-        fetchFn: ctx.fetch,
+        fetchFn,
       });
+      if (signal?.aborted) return { kind: 'reauthorize' };
       const issuer = current.tokens?.issuer ?? discovery.authorizationServerUrl;
       const next: StoredAuth = { ...current, tokens: tokensFromResponse({ ...fresh, issuer }, ctx.now()) };
       await ctx.store.save(next);
       ctx.logger.info('access token refreshed', { server: ctx.serverName });
       return { kind: 'tokens', auth: next };
     } catch (error) {
+      if (signal?.aborted) return { kind: 'reauthorize' };
       if (!isTemporary(error)) {
         ctx.logger.warn('refresh refused; a new authorization is needed', { server: ctx.serverName, error: shown(error).message });
         const dropClient = error instanceof InvalidClientError || error instanceof UnauthorizedClientError;
@@ -125,7 +135,7 @@ async function refreshWithRetry(ctx: RefreshContext, current: StoredAuth, refres
       }
       if (attempt >= attempts) throw new RefreshUnavailableError(attempt, shown(error));
       ctx.logger.warn('refresh failed; retrying', { server: ctx.serverName, attempt, inMs: delay, error: shown(error).message });
-      await ctx.sleep(delay);
+      await untilAborted(ctx.sleep(delay), signal);
       delay = Math.min(delay * 2, maxDelay);
     }
   }
@@ -137,7 +147,22 @@ function isTemporary(error: unknown): boolean {
   return !(error instanceof OAuthError);
 }
 
+/** `pause`, cut short when `signal` aborts (the next step then sees the abort). */
+function untilAborted(pause: Promise<void>, signal: AbortSignal | undefined): Promise<void> {
+  if (!signal) return pause;
+  if (signal.aborted) return Promise.resolve();
+  return new Promise<void>((resolve) => {
+    const done = () => {
+      signal.removeEventListener('abort', done);
+      resolve();
+    };
+    signal.addEventListener('abort', done, { once: true });
+    void pause.then(done, done);
+  });
+}
+
 async function dropTokens(ctx: RefreshContext, current: StoredAuth, dropClient = false): Promise<RefreshOutcome> {
+  if (ctx.signal?.aborted) return { kind: 'reauthorize' };
   const { tokens: _tokens, client, ...rest } = current;
   await ctx.store.save({ ...rest, ...(dropClient || client === undefined ? {} : { client }) });
   return { kind: 'reauthorize' };

@@ -92,6 +92,11 @@ export class ServerAuth implements SessionAuth, TokenSource {
   private waitingForConnect: { promise: Promise<void>; resolve: () => void } | undefined;
   /** Disconnect was clicked: no login starts by itself until Connect is. */
   private signedOut = false;
+  /**
+   * The tokens' lifetime, as far as this process knows: Disconnect aborts it and starts another, so a refresh begun
+   * before the sign-out stops, saves nothing and hands its tokens to no one (refresh.ts).
+   */
+  private signIn = new AbortController();
   /** Why the last login failed (not a cancellation), for the connections page; cleared by a success. */
   private lastFailure: { message: string; at: number } | undefined;
 
@@ -188,6 +193,11 @@ export class ServerAuth implements SessionAuth, TokenSource {
    */
   async disconnect(): Promise<LogoutOutcome> {
     this.signedOut = true;
+    this.signIn.abort();
+    this.signIn = new AbortController();
+    // No call takes the tokens being revoked from memory meanwhile.
+    this.state = undefined;
+    this.loaded = true;
     await this.cancel();
     const outcome = await logOut({
       serverUrl: this.options.entry.url,
@@ -360,6 +370,7 @@ export class ServerAuth implements SessionAuth, TokenSource {
     // One refresh per server at a time in this process: whatever a refresh under way yields is at least
     // as new as what a joining caller held, so it answers them too.
     return this.refreshes.run('refresh', async () => {
+      const { signal } = this.signIn;
       const outcome = await refreshStoredTokens(
         {
           store: this.options.store,
@@ -372,9 +383,12 @@ export class ServerAuth implements SessionAuth, TokenSource {
           marginMs: this.marginMs,
           liveDiscovery: () => this.discoverOnce(),
           ...(this.options.refreshRetry ? { retry: this.options.refreshRetry } : {}),
+          signal,
         },
         rejectedToken,
       );
+      // Signed out meanwhile: what this refresh learnt is about tokens that no longer exist.
+      if (signal.aborted) return { kind: 'reauthorize' };
       this.state = outcome.kind === 'tokens' ? outcome.auth : await this.options.store.load();
       this.loaded = true;
       return outcome;
