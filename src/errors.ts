@@ -90,6 +90,17 @@ export class McpoError extends Error {
   }
 }
 
+/**
+ * NEEDS_AUTHORIZATION for the caller of a per-user server: answered 401, since what is missing is the caller's own
+ * connection (they fix it by opening `details.authorizationUrl`), not the server's, which stays up for everyone else.
+ */
+export class CallerNeedsAuthorizationError extends McpoError {
+  static readonly STATUS = 401;
+  constructor(message: string, options: McpoErrorOptions = {}) {
+    super('NEEDS_AUTHORIZATION', message, options);
+  }
+}
+
 /** Bad config file or flags: the CLI exits 2. `where` names the file and JSON path. */
 export class ConfigError extends McpoError {
   readonly file: string | undefined;

@@ -15,6 +15,7 @@ import { MAX_CONCURRENT_CALLS, MAX_TIMEOUT_SECONDS } from '../config/schema.js';
 import type { Logger, LogLevel } from '../log/logger.js';
 import type { RunOptions } from '../run.js';
 import { resolvePublicAddress } from '../server/publicUrl.js';
+import { checkPerUserEntries } from '../config/perUser.js';
 
 /** The flags as commander gives them (camelCased). */
 export interface CliFlags {
@@ -89,7 +90,12 @@ export async function buildRunOptions(flags: CliFlags, serverArgs: string[], con
   if (flags.config) {
     const file = flags.config;
     const read = () => loadConfig(file, { env: mcpoEnv, warn: (message) => logger.warn(message) });
-    const load = async () => isolate((await read()).servers);
+    // A reload cannot change the public URL (flags win, and the file's is read once): it is known by the first load.
+    const load = async () => {
+      const reloaded = isolate((await read()).servers);
+      checkPerUserEntries(reloaded, Boolean(flags.publicUrl || configPublicUrl), file);
+      return reloaded;
+    };
     const config = await read();
     servers = isolate(config.servers);
     configPublicUrl = config.publicUrl;
@@ -121,6 +127,8 @@ export async function buildRunOptions(flags: CliFlags, serverArgs: string[], con
       pathPrefix: named('--path-prefix'),
     },
   });
+
+  checkPerUserEntries(servers, address.publicUrl !== undefined, flags.config);
 
   return {
     servers,

@@ -1,6 +1,6 @@
 /** Validated file config (as the zod schemas parse it) → the camelCase McpoConfig the rest of mcpo uses. */
 import { normalizeHeaderForwarding } from './headerForwarding.js';
-import type { ClientMetadataFileConfig, OAuthFileConfig } from './oauthSchema.js';
+import { DEFAULT_PER_USER_IDLE_TIMEOUT_SECONDS, DEFAULT_PER_USER_MAX_SESSIONS, type ClientMetadataFileConfig, type OAuthFileConfig } from './oauthSchema.js';
 import type { ConfigFile, ServerEntryFile } from './schema.js';
 import type { McpoConfig, OAuthClientMetadataConfig, OAuthConfig, ServerEntry } from './types.js';
 
@@ -35,6 +35,12 @@ export function normalizeOAuth(oauth: OAuthFileConfig): OAuthConfig {
     clientSecret: oauth.client_secret,
     clientMetadataUrl: oauth.client_metadata_url,
     scope: oauth.scope,
+    perUser: oauth.perUser
+      ? {
+          idleTimeoutMs: (oauth.perUserIdleTimeout ?? DEFAULT_PER_USER_IDLE_TIMEOUT_SECONDS) * 1000,
+          maxSessions: oauth.perUserMaxSessions ?? DEFAULT_PER_USER_MAX_SESSIONS,
+        }
+      : undefined,
   });
 }
 

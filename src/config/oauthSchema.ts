@@ -18,6 +18,11 @@ export const OAUTH_STORAGE_TYPES = ['file', 'memory'] as const;
 /** Where the browser comes back: the loopback listener on `callback_port`, or mcpo's own `{publicUrl}/oauth/callback`. */
 export const OAUTH_REDIRECTS = ['loopback', 'server'] as const;
 
+/** Seconds a user's session of a per-user server stays open without calls: 15 minutes. */
+export const DEFAULT_PER_USER_IDLE_TIMEOUT_SECONDS = 900;
+/** Per-user sessions of one server open at once. */
+export const DEFAULT_PER_USER_MAX_SESSIONS = 100;
+
 const nonEmpty = z.string().min(1, 'must not be empty');
 const httpUrl = z.string().refine(isHttpUrl, 'must be an absolute http:// or https:// URL');
 
@@ -67,6 +72,10 @@ export const oauthSchema = z
       .refine(isClientMetadataUrl, 'must be an https:// URL with a path (http:// is allowed only on localhost or 127.0.0.1)')
       .optional(),
     scope: nonEmpty.optional(),
+    /** One MCP session and one set of tokens per mcpo user (src/mcp/perUserServer.ts). */
+    perUser: z.boolean().optional(),
+    perUserIdleTimeout: z.number().positive('must be a number of seconds above 0').optional(),
+    perUserMaxSessions: z.int().min(1, 'must be a whole number of 1 or more').optional(),
   })
   .superRefine(
     (oauth, ctx) => {
@@ -76,10 +85,23 @@ export const oauthSchema = z
       if (oauth.use_loopback === false && oauth.redirect !== undefined) {
         ctx.addIssue({ code: 'custom', path: ['redirect'], message: 'conflicts with "use_loopback": false (the copy/paste flow has no redirect to receive): remove one of them' });
       }
+      if (oauth.perUser === true && (oauth.use_loopback === false || oauth.redirect === 'loopback')) {
+        ctx.addIssue({ code: 'custom', path: ['perUser'], message: PER_USER_NEEDS_SERVER_REDIRECT });
+      }
+      for (const key of ['perUserIdleTimeout', 'perUserMaxSessions'] as const) {
+        if (oauth[key] !== undefined && oauth.perUser !== true) ctx.addIssue({ code: 'custom', path: [key], message: 'only applies with "perUser": true' });
+      }
     },
     // Run even when a field is invalid, so every problem is reported in one go.
     { when: (payload) => isJsonObject(payload.value) },
   );
+
+/**
+ * Each user connects their own account from their own browser, which must come back to mcpo: the loopback and
+ * paste flows complete only on mcpo's machine or terminal.
+ */
+export const PER_USER_NEEDS_SERVER_REDIRECT =
+  'needs the OAuth callback on mcpo\'s own port, where each user\'s browser comes back: give mcpo --public-url (or "publicUrl"), or set "redirect": "server"';
 
 export type OAuthFileConfig = z.infer<typeof oauthSchema>;
 export type ClientMetadataFileConfig = z.infer<typeof clientMetadataSchema>;

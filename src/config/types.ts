@@ -97,4 +97,14 @@ export interface OAuthConfig {
   clientMetadataUrl?: string;
   /** Scope to request; when absent the server's advertised scopes are used. */
   scope?: string;
+  /** `"perUser": true`: one session and one set of tokens per mcpo user. Undefined: one for everyone (the operator's). */
+  perUser?: PerUserConfig;
+}
+
+/** How a per-user server keeps its users' sessions (src/mcp/perUserServer.ts). */
+export interface PerUserConfig {
+  /** A user's session closes after this long without calls. Default 900 s (`perUserIdleTimeout`, in seconds). */
+  idleTimeoutMs: number;
+  /** Users' sessions open at once; the least recently used idle one closes for a new one. Default 100. */
+  maxSessions: number;
 }

@@ -10,6 +10,7 @@ import type { ServerEntry } from '../config/types.js';
 import type { Logger } from '../log/logger.js';
 import type { BackoffOptions } from './backoff.js';
 import type { Session, SessionOptions } from './session.js';
+import { PerUserServer } from './perUserServer.js';
 import { StartingServer, type SessionOutcome } from './startingServer.js';
 import type { TransportContext } from './transport.js';
 import type { ChangeKind, ServerHandle, ServerRegistry } from './types.js';
@@ -46,12 +47,15 @@ export interface ManagerOptions {
   callWaitMs?: number;
   /** mcpo has an API key: a REST request's Authorization is that key, never forwarded to a server. Default false. */
   apiKeyInAuthorization?: boolean;
-  /** Extra transport context per entry (the OAuth provider, for one). */
-  transportFor?: (entry: ServerEntry) => Partial<TransportContext>;
+  /**
+   * Extra transport context per entry (the OAuth provider, for one); with `user`, for that user's session of a
+   * per-user server (their own OAuth provider).
+   */
+  transportFor?: (entry: ServerEntry, user?: string) => Partial<TransportContext>;
 }
 
 export class Manager implements ServerRegistry {
-  private readonly sessions = new Map<string, Session | StartingServer>();
+  private readonly sessions = new Map<string, Session | StartingServer | PerUserServer>();
   private readonly listeners = new Set<(server: string, kind: ChangeKind) => void>();
   private readonly connecting = new Map<string, Promise<void>>();
 
@@ -106,7 +110,7 @@ export class Manager implements ServerRegistry {
   private add(entry: ServerEntry): void {
     if (this.sessions.has(entry.name)) throw new Error(`server ${entry.name} is already running`);
     if (sessionModule) {
-      this.open(entry, sessionModule.Session);
+      this.open(entry, sessionModule);
       return;
     }
     let settle!: (outcome: SessionOutcome) => void;
@@ -114,9 +118,9 @@ export class Manager implements ServerRegistry {
     this.sessions.set(entry.name, starting);
     this.emit(entry.name, 'added');
     const attempt: Promise<void> = loadSessionModule().then(
-      ({ Session }) => {
+      (module) => {
         if (this.sessions.get(entry.name) !== starting) return settle({ removed: true });
-        const session = this.open(entry, Session);
+        const session = this.open(entry, module);
         settle({ session });
         return this.connecting.get(entry.name);
       },
@@ -130,18 +134,46 @@ export class Manager implements ServerRegistry {
     this.track(entry.name, attempt);
   }
 
-  /** Creates the session of `entry` in place of whatever holds its name, and starts connecting it. */
-  private open(entry: ServerEntry, SessionClass: SessionModule['Session']): Session {
+  /**
+   * Creates the session of `entry` (for a per-user server, its handle with the operator's session inside) in place
+   * of whatever holds its name, and starts connecting it.
+   */
+  private open(entry: ServerEntry, { Session: SessionClass, DEFAULT_CALL_WAIT_MS }: SessionModule): Session | PerUserServer {
     const replacing = this.sessions.has(entry.name);
-    const extra = this.options.transportFor?.(entry) ?? {};
-    const sessionOptions: SessionOptions = {
+    const perUser = entry.kind === 'stdio' ? undefined : entry.oauth?.perUser;
+    let handle: Session | PerUserServer;
+    const onChange = (kind: 'tools' | 'status') => {
+      if (this.sessions.get(entry.name) === handle) this.emit(entry.name, kind);
+    };
+    if (perUser) {
+      let server: PerUserServer | undefined;
+      const operator = new SessionClass(this.sessionOptions(entry, this.options.transportFor?.(entry) ?? {}, (kind) => server?.operatorChanged(kind)));
+      server = new PerUserServer({
+        entry,
+        config: perUser,
+        logger: this.options.logger,
+        operator,
+        openSession: (_user, auth, onUserChange) => new SessionClass(this.sessionOptions(entry, { auth }, onUserChange)),
+        authFor: (user) => this.options.transportFor?.(entry, user).auth,
+        onChange,
+        callWaitMs: this.options.callWaitMs ?? DEFAULT_CALL_WAIT_MS,
+      });
+      handle = server;
+    } else handle = new SessionClass(this.sessionOptions(entry, this.options.transportFor?.(entry) ?? {}, onChange));
+    this.sessions.set(entry.name, handle);
+    // Replacing a starting server: the HTTP layer already knows the name, only the handle behind it changed.
+    this.emit(entry.name, replacing ? 'status' : 'added');
+    this.track(entry.name, handle.connect());
+    return handle;
+  }
+
+  private sessionOptions(entry: ServerEntry, extra: Partial<TransportContext>, onChange: SessionOptions['onChange']): SessionOptions {
+    return {
       entry,
       logger: this.options.logger,
       transport: { parentEnv: this.options.parentEnv, ...extra },
       clientInfo: this.options.clientInfo,
-      onChange: (kind) => {
-        if (this.sessions.get(entry.name) === session) this.emit(entry.name, kind);
-      },
+      onChange,
       ...(this.options.defaultTimeoutMs === undefined ? {} : { defaultTimeoutMs: this.options.defaultTimeoutMs }),
       ...(this.options.defaultMaxConcurrentCalls === undefined ? {} : { defaultMaxConcurrentCalls: this.options.defaultMaxConcurrentCalls }),
       ...(this.options.connectTimeoutMs === undefined ? {} : { connectTimeoutMs: this.options.connectTimeoutMs }),
@@ -151,12 +183,6 @@ export class Manager implements ServerRegistry {
       ...(this.options.backoff === undefined ? {} : { backoff: this.options.backoff }),
       ...(this.options.refusedListBackoff === undefined ? {} : { refusedListBackoff: this.options.refusedListBackoff }),
     };
-    const session = new SessionClass(sessionOptions);
-    this.sessions.set(entry.name, session);
-    // Replacing a starting server: the HTTP layer already knows the name, only the handle behind it changed.
-    this.emit(entry.name, replacing ? 'status' : 'added');
-    this.track(entry.name, session.connect());
-    return session;
   }
 
   /** Keeps `attempt` in `connecting` until it ends, unless a newer attempt under the same name (hot reload) replaced it. */

@@ -46,6 +46,8 @@ export interface ServerStatus {
   nextAttemptAt?: string;
   /** Tool calls in flight and waiting for a turn, and the limit (maxConcurrentCalls); sessions always report it. */
   calls?: { inFlight: number; waiting: number; limit: number };
+  /** A per-user server: its users' sessions open now, and how many may be (never who they are). */
+  perUser?: { sessions: number; limit: number };
 }
 
 /** See ServerStatus.pendingAuthorization. */
@@ -122,8 +124,10 @@ export interface SessionAuth {
   prepare(): Promise<AuthPreparation>;
   /** The URL the user must open for the authorization under way (or the connections page, where it starts), if any. */
   authorizationUrl(): string | undefined;
-  /** mcpo's connections page (known once mcpo listens). */
+  /** mcpo's connections page (known once mcpo listens); for a user of a per-user server, their own link to connect. */
   connectionsUrl?(): string | undefined;
+  /** Whether credentials are saved at all (a per-user server opens a user's session only when they are). */
+  hasCredentials?(): Promise<boolean>;
   /** The step-up authorization under way, if any (calls that need it are waiting). */
   pendingAuthorization?(): PendingAuthorization | undefined;
   /**

@@ -16,7 +16,7 @@ import { AuthorizationFailedError, OAuthCancelledError, TooManyAuthorizationsErr
 import { runInteractiveAuthorization, type ReceiverExpectations } from './interactive.js';
 import { logOut, type LogoutOutcome } from './logout.js';
 import { startServerReceiver } from './serverReceiver.js';
-import { connectionsUrlOf, redirectMode, type OAuthService, type RedirectMode } from './service.js';
+import { connectionsUrlOf, redirectMode, userConnectLinkOf, type OAuthService, type RedirectMode } from './service.js';
 import { describeTokens, type TokenDescription } from './status.js';
 import { probeServer } from './probe.js';
 import { promptKey, type BrowserPolicy, type PromptIo, type PromptQueue } from './prompts.js';
@@ -56,6 +56,11 @@ export interface ServerAuthOptions {
   browser?: BrowserPolicy;
   /** A serving mcpo's pending logins and link base (service.ts). Default: none (logins come back on loopback). */
   service?: OAuthService;
+  /**
+   * The mcpo user these credentials belong to (a per-user server); undefined: the operator's. A user's logins start
+   * from their signed link (connectLinks.ts), which is where they are sent to connect.
+   */
+  user?: string;
 }
 
 interface Flow {
@@ -110,6 +115,16 @@ export class ServerAuth implements SessionAuth, TokenSource {
     return this.options.entry.name;
   }
 
+  /** See ServerAuthOptions.user. */
+  get user(): string | undefined {
+    return this.options.user;
+  }
+
+  /** Whether tokens are saved (usable or to be refreshed): a per-user server opens a user's session only then. */
+  async hasCredentials(): Promise<boolean> {
+    return (await this.stored())?.tokens !== undefined;
+  }
+
   async prepare(): Promise<AuthPreparation> {
     if (this.flow) return { ready: false, completion: this.flow.promise };
     if (!this.rejected && (await this.accessToken()) !== undefined) return { ready: true };
@@ -130,7 +145,9 @@ export class ServerAuth implements SessionAuth, TokenSource {
       const promise = new Promise<void>((done) => (resolve = done));
       this.waitingForConnect = { promise, resolve };
       const url = this.connectionsUrl();
-      this.options.logger.warn('server needs authorization: connect it on the connections page', { server: this.name, ...(url ? { url } : {}) });
+      // A user's link is theirs to open (a capability): the log names them, not it.
+      if (this.options.user !== undefined) this.options.logger.warn('a user\'s credentials for a server need a new authorization', { server: this.name, user: this.options.user });
+      else this.options.logger.warn('server needs authorization: connect it on the connections page', { server: this.name, ...(url ? { url } : {}) });
       this.emit();
     }
     return this.waitingForConnect.promise;
@@ -156,7 +173,9 @@ export class ServerAuth implements SessionAuth, TokenSource {
     return this.flow?.url ?? (this.waitingForConnect ? this.connectionsUrl() : undefined);
   }
 
+  /** mcpo's connections page; for a user, their own signed link to connect this server. */
   connectionsUrl(): string | undefined {
+    if (this.options.user !== undefined) return userConnectLinkOf(this.options.service, this.name, this.options.user);
     return connectionsUrlOf(this.options.service);
   }
 

@@ -4,6 +4,7 @@
  * own port (`redirect: "server"`, the default once a public URL is given) and is started from the connections page.
  */
 import type { OAuthConfig } from '../config/types.js';
+import type { ConnectLinks } from './connectLinks.js';
 import type { PendingLogins } from './pendingLogins.js';
 import { CONNECTIONS_PATH } from './serverReceiver.js';
 
@@ -18,6 +19,8 @@ export interface ServiceAddress {
 export interface OAuthService extends ServiceAddress {
   /** The process's pending logins, answered by mcpo's HTTP server at {base}/oauth/callback. */
   logins: PendingLogins;
+  /** Signs the links per-user servers hand their users to connect (connectLinks.ts). */
+  connectLinks: ConnectLinks;
 }
 
 /**
@@ -36,4 +39,10 @@ export function redirectMode(config: OAuthConfig, service: OAuthService | undefi
 export function connectionsUrlOf(service: ServiceAddress | undefined): string | undefined {
   const base = service?.linkBase();
   return base === undefined ? undefined : `${base}${CONNECTIONS_PATH}`;
+}
+
+/** A user's signed link to connect `server` (undefined before mcpo listens, or without a serving mcpo). */
+export function userConnectLinkOf(service: OAuthService | undefined, server: string, user: string): string | undefined {
+  const base = service?.linkBase();
+  return base === undefined ? undefined : service!.connectLinks.link(base, server, user);
 }

@@ -16,6 +16,7 @@ import { mcpHttpFetch } from '../mcp/httpFetch.js';
 import type { ServerRegistry } from '../mcp/types.js';
 import type { OAuthEndpoints } from '../server/oauthRoutes.js';
 import { createOAuthEndpoints } from './connections.js';
+import { ConnectLinks } from './connectLinks.js';
 import { PendingLogins } from './pendingLogins.js';
 import { connectionsUrlOf, type OAuthService, type ServiceAddress } from './service.js';
 
@@ -49,15 +50,19 @@ export interface OAuthDeps {
   service?: ServiceAddress;
 }
 
-/** Which client a token file belongs to: the configured client_id, the CIMD URL, or a dynamic registration. */
-export function storeIdentity(entry: OAuthEntry): StoreIdentity {
-  return { serverUrl: entry.url, clientIdentity: entry.oauth.clientId ?? entry.oauth.clientMetadataUrl ?? DYNAMIC_CLIENT_IDENTITY };
+/**
+ * Which client (and, on a per-user server, which user) a token file belongs to: the configured client_id, the CIMD
+ * URL, or a dynamic registration. `user` undefined: the operator's, named as before users existed.
+ */
+export function storeIdentity(entry: OAuthEntry, user?: string): StoreIdentity {
+  const identity = { serverUrl: entry.url, clientIdentity: entry.oauth.clientId ?? entry.oauth.clientMetadataUrl ?? DYNAMIC_CLIENT_IDENTITY };
+  return user === undefined ? identity : { ...identity, user };
 }
 
-/** The token store of an entry: FileTokenStore unless storage_type is memory. */
-export function createTokenStore(entry: OAuthEntry, deps: Pick<OAuthDeps, 'mcpoHome' | 'logger' | 'now'>): TokenStore {
+/** The token store of an entry (for `user`, that user's own): FileTokenStore unless storage_type is memory. */
+export function createTokenStore(entry: OAuthEntry, deps: Pick<OAuthDeps, 'mcpoHome' | 'logger' | 'now'>, user?: string): TokenStore {
   if (entry.oauth.storageType === 'memory') return new MemoryTokenStore();
-  const identity = storeIdentity(entry);
+  const identity = storeIdentity(entry, user);
   return new FileTokenStore({ mcpoHome: deps.mcpoHome, ...identity, logger: deps.logger, ...(deps.now ? { now: deps.now } : {}) });
 }
 
@@ -67,6 +72,8 @@ export class OAuthSupport {
   private readonly byName = new Map<string, ServerAuth>();
   /** The ServerAuth an entry name was last given (what the connections page acts on). */
   private readonly latest = new Map<string, ServerAuth>();
+  /** Per-user servers: the ServerAuth each user was last given, by entry name. */
+  private readonly latestByUser = new Map<string, Map<string, ServerAuth>>();
   private service: OAuthService | undefined;
 
   constructor(private readonly deps: OAuthDeps) {
@@ -75,7 +82,7 @@ export class OAuthSupport {
 
   /** Serving: logins may come back to mcpo's port. Call before the first forEntry(). */
   useService(address: ServiceAddress): OAuthService {
-    this.service = { ...address, logins: new PendingLogins({ connectionsUrl: () => connectionsUrlOf(address) }) };
+    this.service = { ...address, logins: new PendingLogins({ connectionsUrl: () => connectionsUrlOf(address) }), connectLinks: new ConnectLinks() };
     return this.service;
   }
 
@@ -84,19 +91,24 @@ export class OAuthSupport {
     return this.service && createOAuthEndpoints({ service: this.service, registry, authFor: (name) => this.latest.get(name) });
   }
 
-  /** The ServerAuth of an OAuth entry (created on first use), undefined for other entries. */
-  forEntry(entry: ServerEntry): ServerAuth | undefined {
+  /**
+   * The ServerAuth of an OAuth entry (created on first use), undefined for other entries. With `user` (per-user
+   * servers only), that user's own: their own token file, logins and refreshes, never shared with anyone else.
+   */
+  forEntry(entry: ServerEntry, user?: string): ServerAuth | undefined {
     if (!isOAuthEntry(entry)) return undefined;
+    if (user !== undefined && !entry.oauth.perUser) return undefined;
     // Keyed by what the state belongs to, so a reloaded entry with another URL or client starts afresh; and by the
     // fetch its transport uses underneath (sdkTransport), which is fixed when it is made.
-    const key = JSON.stringify([entry.name, entry.url, storeIdentity(entry).clientIdentity, entry.oauth.storageType, entry.sdkTransport === true]);
+    const key = JSON.stringify([entry.name, entry.url, storeIdentity(entry).clientIdentity, entry.oauth.storageType, entry.sdkTransport === true, user ?? null]);
     let auth = this.byName.get(key);
     if (!auth) {
       const { deps } = this;
       auth = new ServerAuth({
         entry,
-        store: createTokenStore(entry, deps),
-        identity: storeIdentity(entry),
+        store: createTokenStore(entry, deps, user),
+        identity: storeIdentity(entry, user),
+        ...(user === undefined ? {} : { user }),
         queue: this.queue,
         io: deps.io,
         logger: deps.logger,
@@ -115,13 +127,23 @@ export class OAuthSupport {
       });
       this.byName.set(key, auth);
     }
-    this.latest.set(entry.name, auth);
+    if (user === undefined) this.latest.set(entry.name, auth);
+    else {
+      let users = this.latestByUser.get(entry.name);
+      if (!users) this.latestByUser.set(entry.name, (users = new Map()));
+      users.set(user, auth);
+    }
     return auth;
   }
 
-  /** For ManagerOptions.transportFor. */
-  transportFor = (entry: ServerEntry): { auth?: ServerAuth } => {
-    const auth = this.forEntry(entry);
+  /** The ServerAuth `user` was last given for the server `name`, if they ever called it (or opened their link). */
+  userAuth(name: string, user: string): ServerAuth | undefined {
+    return this.latestByUser.get(name)?.get(user);
+  }
+
+  /** For ManagerOptions.transportFor: with `user`, the transport of that user's session of a per-user server. */
+  transportFor = (entry: ServerEntry, user?: string): { auth?: ServerAuth } => {
+    const auth = this.forEntry(entry, user);
     return auth ? { auth } : {};
   };
 }

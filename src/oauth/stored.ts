@@ -11,6 +11,8 @@ import type { TokenStore } from './store/tokenStore.js';
 export interface StoreIdentity {
   serverUrl: string;
   clientIdentity: string;
+  /** The mcpo user of a per-user server's store (it names the file, it is not written into it); undefined: the operator. */
+  user?: string | undefined;
 }
 
 export function emptyStoredAuth(identity: StoreIdentity): StoredAuth {

@@ -3,7 +3,7 @@
  * route (node:http) writes such answers itself, the Hono app's error handler renders the same envelope through
  * Hono. HTTP statuses are mapped from error codes here, at the edge.
  */
-import { McpoError, STATUS_BY_CODE } from '../errors.js';
+import { CallerNeedsAuthorizationError, McpoError, STATUS_BY_CODE } from '../errors.js';
 import type { Logger } from '../log/logger.js';
 import { SECURITY_HEADERS } from './securityHeaders.js';
 
@@ -24,6 +24,7 @@ const ERROR_HEADERS = { 'Cache-Control': 'no-store', 'Content-Type': 'applicatio
 
 /** The HTTP status an error is answered with. */
 export function httpStatus(error: McpoError): number {
+  if (error instanceof CallerNeedsAuthorizationError) return CallerNeedsAuthorizationError.STATUS;
   return STATUS_BY_CODE[error.code];
 }
 

@@ -50,3 +50,23 @@ describe('the public URL on the command line and in the config file', () => {
     await expect(optionsFor(['--forwarded-allow-ips', 'proxy.internal', '--', 'x'])).rejects.toThrow(/--forwarded-allow-ips takes IP addresses of proxies \(or \* for any\), got "proxy.internal"/);
   });
 });
+
+describe('per-user OAuth servers need the callback on mcpo\'s port (issue #17)', () => {
+  async function perUserConfig(oauth: Record<string, unknown>, publicUrl?: string): Promise<string> {
+    const file = path.join(await mkdtemp(path.join(tmpdir(), 'mcpo-peruser-')), 'config.json');
+    await writeFile(file, JSON.stringify({ ...(publicUrl ? { publicUrl } : {}), mcpServers: { linear: { url: 'https://mcp.example.com/mcp', oauth: { perUser: true, ...oauth } } } }));
+    return file;
+  }
+
+  it('refuses a per-user server without a public URL or "redirect": "server", naming the file and the key', async () => {
+    const config = await perUserConfig({});
+    await expect(optionsFor(['--config', config])).rejects.toThrow(`${config}: mcpServers.linear.oauth.perUser: needs the OAuth callback on mcpo's own port`);
+  });
+
+  it('accepts one with --public-url, the file\'s publicUrl, or "redirect": "server"', async () => {
+    expect((await optionsFor(['--config', await perUserConfig({}), '--public-url', 'https://tools.example/mcpo'])).servers).toHaveLength(1);
+    expect((await optionsFor(['--config', await perUserConfig({}, 'https://tools.example/mcpo')])).servers).toHaveLength(1);
+    expect((await optionsFor(['--config', await perUserConfig({ redirect: 'server' })])).servers).toHaveLength(1);
+  });
+});
+

@@ -130,3 +130,19 @@ describe('the oauth block of a remote server', () => {
     expect(message).toMatch(/^config\.json: 4 problems:/);
   });
 });
+
+describe('per-user OAuth servers in the config', () => {
+  it('reads perUser with its defaults (15 minutes idle, 100 sessions) and its own values in seconds', () => {
+    expect(remote({ perUser: true, redirect: 'server' }).oauth?.perUser).toEqual({ idleTimeoutMs: 900_000, maxSessions: 100 });
+    expect(remote({ perUser: true, redirect: 'server', perUserIdleTimeout: 1.5, perUserMaxSessions: 3 }).oauth?.perUser).toEqual({ idleTimeoutMs: 1500, maxSessions: 3 });
+    expect(remote({ perUser: false }).oauth).not.toHaveProperty('perUser');
+  });
+
+  it('refuses per-user servers whose logins could not come back to mcpo, and per-user settings without perUser', () => {
+    expect(oauthError({ perUser: true, redirect: 'loopback' })).toContain('mcpServers.r.oauth.perUser: needs the OAuth callback on mcpo\'s own port');
+    expect(oauthError({ perUser: true, use_loopback: false })).toContain('mcpServers.r.oauth.perUser: needs the OAuth callback on mcpo\'s own port');
+    expect(oauthError({ perUserIdleTimeout: 60 })).toContain('mcpServers.r.oauth.perUserIdleTimeout: only applies with "perUser": true');
+    expect(oauthError({ perUser: true, redirect: 'server', perUserMaxSessions: 0 })).toContain('mcpServers.r.oauth.perUserMaxSessions: must be a whole number of 1 or more');
+  });
+});
+

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { McpoOAuthError } from '../../src/oauth/errors.js';
@@ -74,5 +75,23 @@ describe('tokenFileName', () => {
       tokenFileName('https://example.com/mcp', 'https://app.example/client.json'),
     ]);
     expect(names.size).toBe(5);
+  });
+
+  it('keeps the operator\'s file names of before users existed, so their saved tokens are still found', () => {
+    // Pinned literally: a change to the hash input would orphan every token file saved so far.
+    expect(tokenFileName('https://example.com/mcp', 'dynamic')).toBe(`${createHash('sha256').update('https://example.com/mcp\ndynamic').digest('hex')}.json`);
+    expect(tokenFileName('https://example.com/mcp', 'dynamic', undefined)).toBe(tokenFileName('https://example.com/mcp', 'dynamic'));
+  });
+
+  it('gives each user of a per-user server a file of their own, apart from the operator\'s', () => {
+    const names = new Set([
+      tokenFileName('https://example.com/mcp', 'dynamic'),
+      tokenFileName('https://example.com/mcp', 'dynamic', 'alice'),
+      tokenFileName('https://example.com/mcp', 'dynamic', 'bob'),
+      tokenFileName('https://example.com/mcp', 'dynamic', ''),
+      tokenFileName('https://example.com/mcp', 'dynamic', '../../etc/passwd'),
+    ]);
+    expect(names.size).toBe(5);
+    for (const name of names) expect(name).toMatch(/^[0-9a-f]{64}\.json$/);
   });
 });

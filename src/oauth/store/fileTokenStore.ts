@@ -54,6 +54,8 @@ export interface FileTokenStoreOptions {
   serverUrl: string;
   /** A configured client_id, a client metadata URL, or DYNAMIC_CLIENT_IDENTITY. */
   clientIdentity: string;
+  /** The mcpo user whose tokens these are (per-user servers); undefined: the operator's. */
+  user?: string | undefined;
   /** Default silentLogger. */
   logger?: Logger;
   /** Default node:fs/promises. */
@@ -88,7 +90,7 @@ export class FileTokenStore implements TokenStore {
   constructor(options: FileTokenStoreOptions) {
     this.home = options.mcpoHome;
     this.dir = tokensDir(options.mcpoHome);
-    this.name = tokenFileName(options.serverUrl, options.clientIdentity);
+    this.name = tokenFileName(options.serverUrl, options.clientIdentity, options.user);
     this.location = path.join(this.dir, this.name);
     this.lockPath = path.join(this.dir, this.name.replace(/\.json$/, '.lock'));
     this.fs = options.fs ?? nodeStoreFs;

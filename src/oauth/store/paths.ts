@@ -1,10 +1,13 @@
 /**
  * Where token files live and how they are named.
  *
- *   <mcpoHome>/tokens/<sha256(canonicalServerUrl + "\n" + clientIdentity)>.json
+ *   <mcpoHome>/tokens/<sha256(canonicalServerUrl + "\n" + clientIdentity)>.json                  the operator's
+ *   <mcpoHome>/tokens/<sha256(canonicalServerUrl + "\n" + clientIdentity + "\nuser\n" + user)>.json   a user's (per-user servers)
  *
  * The name is a hash so that neither the URL nor the client id leaks through a directory listing,
- * and so that any URL (ports, paths, queries) maps to a safe file name.
+ * and so that any URL (ports, paths, queries) maps to a safe file name. The same goes for user names: any name is
+ * safe in the hash, and no directory listing says who connected what. The operator's names are those of before
+ * users existed, so tokens saved then are still found.
  */
 import { createHash } from 'node:crypto';
 import path from 'node:path';
@@ -59,8 +62,11 @@ export function canonicalServerUrl(serverUrl: string): string {
   return `${url.protocol}//${url.host}${pathname}${url.search}`;
 }
 
-/** Token file name for a server and client identity: SHA-256 hex of `canonicalServerUrl + "\n" + clientIdentity`, plus ".json". */
-export function tokenFileName(serverUrl: string, clientIdentity: string): string {
-  const hash = createHash('sha256').update(`${canonicalServerUrl(serverUrl)}\n${clientIdentity}`, 'utf8').digest('hex');
-  return `${hash}.json`;
+/**
+ * Token file name for a server, client identity and (per-user servers) user: SHA-256 hex of
+ * `canonicalServerUrl + "\n" + clientIdentity`, followed by `"\nuser\n" + user` for a user, plus ".json".
+ */
+export function tokenFileName(serverUrl: string, clientIdentity: string, user?: string): string {
+  const input = `${canonicalServerUrl(serverUrl)}\n${clientIdentity}${user === undefined ? '' : `\nuser\n${user}`}`;
+  return `${createHash('sha256').update(input, 'utf8').digest('hex')}.json`;
 }

@@ -1,0 +1,149 @@
+/**
+ * Per-user OAuth servers (issue #17) in a running mcpo: run() with the example OAuth server, a public URL, and calls
+ * made for users through the registry's handle (CallOptions.user, what the HTTP layer passes once it knows who
+ * calls). Each user connects their own account (the login their own ServerAuth starts, as the confirm page does),
+ * and gets their own session and token file; a user who has not connected gets 401 with their own link.
+ */
+import { readdir } from 'node:fs/promises';
+import path from 'node:path';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { CallerNeedsAuthorizationError, McpoError } from '../../../src/errors.js';
+import { createLogger } from '../../../src/log/logger.js';
+import type { ServerHandle } from '../../../src/mcp/types.js';
+import type { OAuthSupport } from '../../../src/oauth/setup.js';
+import { storeIdentity } from '../../../src/oauth/setup.js';
+import { FileTokenStore } from '../../../src/oauth/store/fileTokenStore.js';
+import { run, type Running } from '../../../src/run.js';
+import { errorAnswer, httpStatus } from '../../../src/server/answer.js';
+import { freePort, idleBrowser, oauthEntry, oauthSupport, startServer, tempHome, text } from './harness.js';
+
+const running: Running[] = [];
+afterEach(async () => {
+  await Promise.all(running.splice(0).map((r) => r.close()));
+});
+
+async function start(perUser: { idleTimeoutMs?: number; maxSessions?: number } = {}) {
+  const server = await startServer({ autoApprove: true });
+  const home = await tempHome();
+  const logs: string[] = [];
+  const logger = createLogger({ level: 'info', write: (line) => logs.push(line) });
+  const { support } = oauthSupport(home, idleBrowser(), { logger });
+  const port = await freePort();
+  const base = `http://127.0.0.1:${port}`;
+  const entry = oauthEntry(server.mcpUrl, {}, { perUser: { idleTimeoutMs: 60_000, maxSessions: 10, ...perUser } });
+  const mcpo = await run({ servers: [entry], host: '127.0.0.1', port, logger, parentEnv: {}, info: { title: 'mcpo', version: '1' }, oauth: support, publicUrl: base });
+  running.push(mcpo);
+  const handle = () => mcpo.manager.get('secure')!;
+  return { server, home, logs, support, base, entry, mcpo, handle };
+}
+
+/** `user` connects their account: their ServerAuth's login, followed by a browser (auto-approve) back to mcpo. */
+async function connectAs(support: OAuthSupport, entry: ReturnType<typeof oauthEntry>, user: string): Promise<void> {
+  const auth = support.forEntry(entry, user)!;
+  const outcome = await auth.connect();
+  if (outcome.kind !== 'redirect') throw new Error(`expected a redirect, got ${outcome.kind}`);
+  const back = await fetch(outcome.binding.location, { redirect: 'manual' });
+  const landed = await fetch(back.headers.get('location')!, { headers: { cookie: outcome.binding.setCookie.split(';')[0]! } });
+  expect(await landed.text()).toContain('mcpo is authorized');
+  // The page is answered as the code arrives; the tokens are saved once it is exchanged.
+  await vi.waitFor(async () => expect(await auth.hasCredentials()).toBe(true), { timeout: 5_000 });
+}
+
+async function failure(promise: Promise<unknown>): Promise<McpoError> {
+  try {
+    await promise;
+  } catch (error) {
+    if (error instanceof McpoError) return error;
+    throw error;
+  }
+  throw new Error('expected the call to fail');
+}
+
+const echo = (handle: ServerHandle, user: string | undefined, message = 'hi') => handle.callTool('echo', { message }, user === undefined ? {} : { user });
+
+describe('a per-user OAuth server', () => {
+  it('answers a user who has not connected 401 with their own link and a message for the chat model, opening no session', async () => {
+    const { handle, base, logs } = await start();
+    const error = await failure(echo(handle(), 'alice'));
+    expect(error).toBeInstanceOf(CallerNeedsAuthorizationError);
+    expect(httpStatus(error)).toBe(401);
+    expect(errorAnswer(error).status).toBe(401);
+    expect(error.code).toBe('NEEDS_AUTHORIZATION');
+    const url = error.details?.authorizationUrl as string;
+    expect(url).toMatch(new RegExp(`^${base}/oauth/user\\?server=secure&user=alice&expires=\\d+&sig=[\\w-]{43}$`));
+    expect(error.message).toBe(`To use secure, open ${url} and approve access, then ask again.`);
+    expect(handle().status().perUser).toEqual({ sessions: 0, limit: 10 });
+    expect(logs.join('\n')).not.toContain('user session opened');
+  });
+
+  it('gives each user their own session and token file; the operator\'s stays its own, and no user reaches another\'s', async () => {
+    const { handle, home, support, entry, server, base } = await start();
+    const documented = async () => Object.keys(((await (await fetch(`${base}/secure/openapi.json`)).json()) as { paths: object }).paths);
+    expect(handle().tools()).toEqual([]);
+    await connectAs(support, entry, 'alice');
+    expect(text(await echo(handle(), 'alice', 'from alice'))).toBe('from alice');
+    // Documented from Alice's session, the operator's being unconnected; her calls are checked against her own list.
+    expect(handle().status().state).toBe('connected');
+    expect(await documented()).toEqual(expect.arrayContaining(['/echo', '/sum']));
+    expect((await failure(handle().callTool('nope', {}, { user: 'alice' }))).code).toBe('TOOL_NOT_FOUND');
+    // Bob has not connected: Alice's session and tokens are not his.
+    expect(httpStatus(await failure(echo(handle(), 'bob')))).toBe(401);
+    // The operator never connected: their call waits for the operator's own authorization, as for any OAuth server.
+    const operator = await failure(echo(handle(), undefined));
+    expect(operator.code).toBe('NEEDS_AUTHORIZATION');
+    expect(httpStatus(operator)).toBe(503);
+
+    await connectAs(support, entry, 'bob');
+    expect(text(await echo(handle(), 'bob', 'from bob'))).toBe('from bob');
+    expect(handle().status().perUser).toEqual({ sessions: 2, limit: 10 });
+    expect(server.sessionCounts().streamableHttp).toBe(2);
+
+    const tokenOf = async (user?: string) => (await new FileTokenStore({ mcpoHome: home, ...storeIdentity(entry, user) }).load())?.tokens?.access_token;
+    const [alice, bob, operatorToken] = await Promise.all([tokenOf('alice'), tokenOf('bob'), tokenOf()]);
+    expect(alice).toBeDefined();
+    expect(bob).toBeDefined();
+    expect(alice).not.toBe(bob);
+    expect(operatorToken).toBeUndefined();
+    expect((await readdir(path.join(home, 'tokens'))).filter((name) => name.endsWith('.json'))).toHaveLength(2);
+  });
+
+  it('opens one session for concurrent first calls of one user', async () => {
+    const { handle, support, entry, server, logs } = await start();
+    await connectAs(support, entry, 'carol');
+    const results = await Promise.all(Array.from({ length: 8 }, (_, i) => echo(handle(), 'carol', `m${i}`)));
+    expect(results.map(text)).toEqual(Array.from({ length: 8 }, (_, i) => `m${i}`));
+    expect(logs.filter((line) => line.includes('user session opened'))).toHaveLength(1);
+    expect(server.sessionCounts().streamableHttp).toBe(1);
+  });
+
+  it('closes a session after the idle timeout, and the next call opens a new one with the saved tokens', async () => {
+    const { handle, support, entry, server } = await start({ idleTimeoutMs: 300 });
+    await connectAs(support, entry, 'dave');
+    expect(text(await echo(handle(), 'dave', 'one'))).toBe('one');
+    expect(handle().status().perUser?.sessions).toBe(1);
+    await vi.waitFor(() => expect(handle().status().perUser?.sessions).toBe(0), { timeout: 5_000 });
+    await vi.waitFor(() => expect(server.sessionCounts().streamableHttp).toBe(0), { timeout: 5_000 });
+    expect(text(await echo(handle(), 'dave', 'two'))).toBe('two');
+    expect(handle().status().perUser?.sessions).toBe(1);
+  });
+
+  it('closes the least recently used idle session for a new user at the limit, and answers 503 when all are busy', async () => {
+    const { handle, support, entry, logs } = await start({ maxSessions: 2 });
+    for (const user of ['u1', 'u2', 'u3']) await connectAs(support, entry, user);
+    await echo(handle(), 'u1');
+    await echo(handle(), 'u2');
+    await echo(handle(), 'u1'); // u2 is now the least recently used
+    await echo(handle(), 'u3');
+    expect(logs.some((line) => line.includes('user session closed') && line.includes('user=u2 ') && line.includes('least recently used'))).toBe(true);
+    expect(handle().status().perUser?.sessions).toBe(2);
+
+    // Both sessions have a call in flight (started first; each takes an HTTP round trip, while u2's credentials are
+    // read from memory): a third user gets 503 with Retry-After rather than closing a session under a call.
+    const inFlight = [echo(handle(), 'u1', 'a'), echo(handle(), 'u3', 'b')];
+    const refused = await failure(echo(handle(), 'u2'));
+    expect(refused.code).toBe('SERVER_UNAVAILABLE');
+    expect(refused.headers?.['Retry-After']).toBe('2');
+    expect(refused.message).toContain('all 2 user sessions (perUserMaxSessions) have calls in flight');
+    expect((await Promise.all(inFlight)).map(text)).toEqual(['a', 'b']);
+  });
+});
