@@ -2,7 +2,7 @@
  * Authorization requests waiting for the user's answer on the consent page, and the route that receives it.
  */
 import express, { type Request, type Response, type Router } from 'express';
-import { renderConsentErrorPage, CONSENT_PAGE_HEADERS } from './consentPage.js';
+import { renderConsentErrorPage, CONSENT_PAGE_HEADERS, DEFAULT_SUBJECT, MAX_SUBJECT_LENGTH } from './consentPage.js';
 import type { AuthorizationRequest, DemoOAuthProvider } from './provider.js';
 import { randomToken } from './tokenStore.js';
 
@@ -42,7 +42,7 @@ function fail(res: Response, message: string): void {
   res.status(400).type('html').send(renderConsentErrorPage(message));
 }
 
-/** POST handler of the consent form: `request_id` plus `decision=approve|deny`. */
+/** POST handler of the consent form: `request_id` plus `decision=approve|deny`, and the `subject` to approve as. */
 export function consentRouter(provider: DemoOAuthProvider, consents: PendingConsents): Router {
   const router = express.Router();
   router.post('/', express.urlencoded({ extended: false }), (req: Request, res: Response) => {
@@ -57,7 +57,8 @@ export function consentRouter(provider: DemoOAuthProvider, consents: PendingCons
       fail(res, 'This authorization request has expired or was already answered. Start again from your application.');
       return;
     }
-    res.redirect(302, decision === 'approve' ? provider.approve(request) : provider.deny(request));
+    const subject = typeof body.subject === 'string' && body.subject.trim() !== '' ? body.subject.trim().slice(0, MAX_SUBJECT_LENGTH) : DEFAULT_SUBJECT;
+    res.redirect(302, decision === 'approve' ? provider.approve(request, subject) : provider.deny(request));
   });
   return router;
 }

@@ -4,6 +4,11 @@
  */
 import { SCOPE_DESCRIPTIONS } from './scopes.js';
 
+/** The account an approval acts for when the consent page's subject is left as it is (and with autoApprove). */
+export const DEFAULT_SUBJECT = 'demo-user';
+/** A subject is a short label: at most this many characters. */
+export const MAX_SUBJECT_LENGTH = 100;
+
 /** Headers the consent page is served with: nothing may load, nothing may frame it (clickjacking). */
 export const CONSENT_PAGE_HEADERS: Readonly<Record<string, string>> = {
   'Content-Security-Policy': "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'",
@@ -78,6 +83,7 @@ ${items}
 <p class="muted">Access applies to <code>${escapeHtml(input.resource)}</code>. Afterwards your browser returns to <code>${escapeHtml(input.redirectUri)}</code>.</p>
 <form method="post" action="${escapeHtml(input.action)}">
 <input type="hidden" name="request_id" value="${escapeHtml(input.requestId)}">
+<p><label>Approve as <input name="subject" value="${escapeHtml(DEFAULT_SUBJECT)}" maxlength="${MAX_SUBJECT_LENGTH}"></label> <span class="muted">(a demo account name: the tokens act for it, and the <code>whoami</code> tool says it)</span></p>
 <button class="approve" type="submit" name="decision" value="approve">Approve</button>
 <button type="submit" name="decision" value="deny">Deny</button>
 </form>

@@ -5,6 +5,7 @@
  * Endpoints: /.well-known/oauth-authorization-server, /.well-known/oauth-protected-resource/{mcp,sse},
  * /register, /authorize, /consent, /token, /revoke, /mcp (streamable HTTP), /sse + /messages (legacy SSE).
  */
+import { DEFAULT_SUBJECT } from './consentPage.js';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { OAuthTokens } from '@modelcontextprotocol/sdk/shared/auth.js';
@@ -147,7 +148,7 @@ export async function startOAuthExampleServer(options: OAuthExampleServerOptions
       if (!scopes.every((scope) => SUPPORTED_SCOPES.includes(scope))) throw new InvalidOptionError('Unknown scope');
       const bound = canonicalResource(urls, resource);
       if (bound === undefined) throw new InvalidOptionError(`Unknown resource ${resource}`);
-      return toOAuthTokens(tokens.startGrant({ clientId, scopes, resource: bound }));
+      return toOAuthTokens(tokens.startGrant({ clientId, scopes, resource: bound, subject: DEFAULT_SUBJECT }));
     },
   };
 }

@@ -20,7 +20,7 @@ import {
 } from '@modelcontextprotocol/sdk/server/auth/errors.js';
 import type { InMemoryClientsStore } from './clientsStore.js';
 import type { PendingConsents } from './consent.js';
-import { CONSENT_PAGE_HEADERS, renderConsentPage } from './consentPage.js';
+import { CONSENT_PAGE_HEADERS, DEFAULT_SUBJECT, renderConsentPage } from './consentPage.js';
 import { canonicalResource, type ServerUrls } from './resource.js';
 import { BASELINE_SCOPES, SUPPORTED_SCOPES } from './scopes.js';
 import type { IssuedTokens, TokenStore } from './tokenStore.js';
@@ -106,9 +106,10 @@ export class DemoOAuthProvider implements OAuthServerProvider {
     );
   }
 
-  /** Issues a one-time code for an approved request; returns the redirect URL carrying it. */
-  approve(request: AuthorizationRequest): string {
+  /** Issues a one-time code for an approved request, for the account `subject`; returns the redirect URL carrying it. */
+  approve(request: AuthorizationRequest, subject: string = DEFAULT_SUBJECT): string {
     const code = this.#tokens.issueCode({
+      subject,
       clientId: request.client.client_id,
       redirectUri: request.redirectUri,
       codeChallenge: request.codeChallenge,
@@ -146,7 +147,7 @@ export class DemoOAuthProvider implements OAuthServerProvider {
       throw new InvalidTargetError('resource does not match the authorization request');
     }
     const issued = this.#tokens.startGrant(
-      { clientId: client.client_id, scopes: record.scopes, resource: record.resource },
+      { clientId: client.client_id, scopes: record.scopes, resource: record.resource, subject: record.subject },
       authorizationCode,
     );
     return toOAuthTokens(issued);
@@ -180,6 +181,8 @@ export class DemoOAuthProvider implements OAuthServerProvider {
       scopes: record.scopes,
       expiresAt: Math.floor(record.expiresAt / 1000),
       resource: new URL(record.grant.resource),
+      // Read by the `whoami` tool (tools.ts) through the SDK's authInfo.
+      extra: { subject: record.grant.subject },
     };
   }
 

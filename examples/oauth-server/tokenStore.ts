@@ -14,6 +14,8 @@ export interface AuthorizationCodeRecord {
   scopes: string[];
   /** Canonical resource (see resource.ts). */
   resource: string;
+  /** Who approved: the account the tokens act for (`whoami` says it). */
+  subject: string;
   expiresAt: number;
 }
 
@@ -22,6 +24,8 @@ export interface Grant {
   clientId: string;
   scopes: string[];
   resource: string;
+  /** See AuthorizationCodeRecord.subject. */
+  subject: string;
 }
 
 export interface AccessTokenRecord {

@@ -18,7 +18,7 @@ export const STOCK_PRICES: Readonly<Record<string, number>> = {
   TSLA: 248.23,
 };
 
-/** A fresh McpServer with `echo`, `sum` and `stock_price`. */
+/** A fresh McpServer with `echo`, `sum`, `stock_price` and `whoami`. */
 export function createDemoMcpServer(): McpServer {
   const server = new McpServer(DEMO_SERVER_INFO);
 
@@ -74,6 +74,20 @@ export function createDemoMcpServer(): McpServer {
       }
       const structuredContent = { symbol: ticker, price, currency: 'USD' as const };
       return { content: [{ type: 'text', text: JSON.stringify(structuredContent) }], structuredContent };
+    },
+  );
+
+  server.registerTool(
+    'whoami',
+    {
+      title: 'Who am I',
+      description: 'The account the access token of this request acts for (the subject approved on the consent page).',
+      inputSchema: {},
+      outputSchema: { subject: z.string().describe('The approving account') },
+    },
+    async (_args, extra) => {
+      const subject = typeof extra.authInfo?.extra?.subject === 'string' ? extra.authInfo.extra.subject : 'unknown';
+      return { content: [{ type: 'text', text: subject }], structuredContent: { subject } };
     },
   );
 

@@ -74,6 +74,8 @@ export class OAuthSupport {
   private readonly latest = new Map<string, ServerAuth>();
   /** Per-user servers: the ServerAuth each user was last given, by entry name. */
   private readonly latestByUser = new Map<string, Map<string, ServerAuth>>();
+  /** The entry each name was last given (a user's ServerAuth is made from it when their link is opened first). */
+  private readonly latestEntry = new Map<string, OAuthEntry>();
   private service: OAuthService | undefined;
 
   constructor(private readonly deps: OAuthDeps) {
@@ -88,7 +90,18 @@ export class OAuthSupport {
 
   /** What mcpo's HTTP server answers for OAuth (callback, connections page); undefined unless serving. */
   endpoints(registry: ServerRegistry): OAuthEndpoints | undefined {
-    return this.service && createOAuthEndpoints({ service: this.service, registry, authFor: (name) => this.latest.get(name) });
+    return (
+      this.service &&
+      createOAuthEndpoints({
+        service: this.service,
+        registry,
+        authFor: (name) => this.latest.get(name),
+        userAuthFor: (name, user) => {
+          const entry = this.latestEntry.get(name);
+          return entry && this.forEntry(entry, user);
+        },
+      })
+    );
   }
 
   /**
@@ -127,7 +140,10 @@ export class OAuthSupport {
       });
       this.byName.set(key, auth);
     }
-    if (user === undefined) this.latest.set(entry.name, auth);
+    if (user === undefined) {
+      this.latest.set(entry.name, auth);
+      this.latestEntry.set(entry.name, entry);
+    }
     else {
       let users = this.latestByUser.get(entry.name);
       if (!users) this.latestByUser.set(entry.name, (users = new Map()));

@@ -12,6 +12,7 @@ import type { Context, Hono } from 'hono';
 import { McpoError } from '../errors.js';
 import type { LogoutOutcome } from '../oauth/logout.js';
 import type { CallbackRequest } from '../oauth/pendingLogins.js';
+import type { ConnectGrant, LinkCheck } from '../oauth/connectLinks.js';
 import type { ConnectOutcome } from '../oauth/serverAuth.js';
 import type { PageAnswer } from '../oauth/serverPages.js';
 import type { ServerContext } from './context.js';
@@ -43,6 +44,15 @@ export interface OAuthEndpoints {
   connect(server: string): Promise<ConnectOutcome | undefined>;
   disconnect(server: string): Promise<{ revocation: LogoutOutcome['revocation']; summary: string } | undefined>;
   renderPage(request: ConnectionsPageRequest): Promise<string>;
+  /** Whether a user's link (or form) carries a valid, unexpired grant (src/oauth/connectLinks.ts). */
+  userGrant(params: URLSearchParams): LinkCheck;
+  /** Connect as the grant's user; undefined: no per-user server of that name is served. */
+  connectUser(grant: ConnectGrant): Promise<ConnectOutcome | undefined>;
+  disconnectUser(grant: ConnectGrant): Promise<{ revocation: LogoutOutcome['revocation']; summary: string } | undefined>;
+  /** The page for a link that is not valid (403) or expired (410). */
+  renderRefusedLink(why: 'invalid' | 'expired'): string;
+  /** The grant's user's own page: their per-user servers, their state, Connect and Disconnect. */
+  renderUserPage(grant: ConnectGrant, request: ConnectionsPageRequest): Promise<string>;
 }
 
 /**
@@ -108,12 +118,70 @@ export function registerConnectionsRoutes(app: Hono, ctx: ServerContext, endpoin
     }
   });
 
+  registerUserRoutes(app, ctx, endpoints, access);
+
   app.post(`${p}/oauth/disconnect`, async (c) => {
     const server = await action(c);
     const outcome = await endpoints.disconnect(server);
     if (!outcome) return page(c, `No OAuth server named "${server}" is served.`, 404);
     ctx.logger.info('disconnected from the connections page', { server, revocation: outcome.revocation });
     return page(c, `${server} disconnected (${outcome.summary}; saved tokens deleted).`);
+  });
+}
+
+/**
+ * A user's page and its actions, reached through the signed link a per-user server's 401 gave them: the link is
+ * the user's credential here (neither the API key nor a loopback client is asked for: the user has neither).
+ * Opening it changes nothing; Connect and Disconnect are the page's own POSTs (oauthAccess.ts's crossSite), each
+ * carrying the link's grant, checked again.
+ */
+function registerUserRoutes(
+  app: Hono,
+  ctx: ServerContext,
+  endpoints: OAuthEndpoints,
+  access: ReturnType<typeof oauthAccess>,
+): void {
+  const p = ctx.pathPrefix;
+  const actionPath = joinPath(ctx.rootPath, p, 'oauth', 'user');
+  const headers = { ...endpoints.connectionsPageHeaders, ...SECURITY_HEADERS };
+  const refusedLink = (c: Context, why: 'invalid' | 'expired'): Response => c.body(endpoints.renderRefusedLink(why), why === 'expired' ? 410 : 403, headers);
+  const userPage = async (c: Context, grant: ConnectGrant, notice?: string, status = 200): Promise<Response> =>
+    c.body(await endpoints.renderUserPage(grant, { actionPath, token: access.token, notice }), status as 200, headers);
+  /** The grant of a POST that passed the page's guards. */
+  const action = async (c: Context): Promise<ConnectGrant | Response> => {
+    const form = await readForm(c);
+    const crossSite = access.crossSite(c, form.get('token') ?? undefined);
+    if (crossSite) throw crossSite;
+    const check = endpoints.userGrant(form);
+    return check.ok ? check.grant : refusedLink(c, check.why);
+  };
+
+  app.get(`${p}/oauth/user`, async (c) => {
+    const check = endpoints.userGrant(new URL(c.req.url).searchParams);
+    if (!check.ok) return refusedLink(c, check.why);
+    return userPage(c, check.grant);
+  });
+
+  app.post(`${p}/oauth/user/connect`, async (c) => {
+    const grant = await action(c);
+    if (grant instanceof Response) return grant;
+    const outcome = await endpoints.connectUser(grant);
+    if (!outcome) return userPage(c, grant, `No per-user server named "${grant.server}" is served.`, 404);
+    if (outcome.kind === 'redirect') {
+      ctx.logger.info('user login started from their connections page', { server: grant.server, user: grant.user });
+      return c.body(null, 303, { Location: outcome.binding.location, 'Set-Cookie': outcome.binding.setCookie, 'Cache-Control': 'no-store', 'Referrer-Policy': 'no-referrer', ...SECURITY_HEADERS });
+    }
+    // Per-user servers log in on mcpo's port (the config requires it): another outcome is a failure to start.
+    return userPage(c, grant, `${grant.server}: the login could not start${outcome.kind === 'failed' ? `: ${outcome.why}` : ''}`, 502);
+  });
+
+  app.post(`${p}/oauth/user/disconnect`, async (c) => {
+    const grant = await action(c);
+    if (grant instanceof Response) return grant;
+    const outcome = await endpoints.disconnectUser(grant);
+    if (!outcome) return userPage(c, grant, `No per-user server named "${grant.server}" is served.`, 404);
+    ctx.logger.info('user disconnected a server', { server: grant.server, user: grant.user, revocation: outcome.revocation });
+    return userPage(c, grant, `${grant.server} disconnected (${outcome.summary}; saved tokens deleted).`);
   });
 }
 

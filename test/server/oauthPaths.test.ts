@@ -29,6 +29,11 @@ function endpoints(): { oauth: OAuthEndpoints; connected: string[]; disconnected
       return { revocation: 'not_advertised', summary: 'nothing to revoke' } as never;
     },
     renderPage: async (request: ConnectionsPageRequest) => `token=${request.token} action=${request.actionPath} notice=${request.notice ?? ''}`,
+    userGrant: () => ({ ok: false, why: 'invalid' }),
+    renderRefusedLink: (why) => `refused ${why}`,
+    connectUser: async () => undefined,
+    disconnectUser: async () => undefined,
+    renderUserPage: async () => '',
   };
   return { oauth, connected, disconnected };
 }

@@ -67,7 +67,7 @@ describe('scopes decided per JSON-RPC method', () => {
   it('serves the baseline tools and, with the finance scope, stock_price through a real MCP client', async () => {
     const server = await startServer({ clients: [STATIC] });
     const baseline = await connect(server, server.issueTokens({ clientId: 'scoped' }).access_token);
-    expect((await baseline.listTools()).tools.map((t) => t.name).sort()).toEqual(['echo', 'stock_price', 'sum']);
+    expect((await baseline.listTools()).tools.map((t) => t.name).sort()).toEqual(['echo', 'stock_price', 'sum', 'whoami']);
     expect((await baseline.callTool({ name: 'sum', arguments: { a: 2, b: 40 } })).structuredContent).toEqual({ result: 42 });
     await expect(baseline.callTool({ name: 'stock_price', arguments: { symbol: 'AAPL' } })).rejects.toMatchObject({ code: 403 });
     await baseline.close();

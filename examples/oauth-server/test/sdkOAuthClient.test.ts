@@ -139,7 +139,7 @@ describe('the MCP SDK OAuth client against this server', () => {
     await connected.finishAuth(await browserApproves(stepUp as URL));
     expect(provider.saved?.scope).toBe('tools:list tools:execute tools:execute:finance');
     expect((await client.callTool({ name: 'stock_price', arguments: { symbol: 'AAPL' } })).structuredContent).toMatchObject({ price: 189.84 });
-    expect((await client.listTools()).tools).toHaveLength(3);
+    expect((await client.listTools()).tools).toHaveLength(4);
     await client.close();
   });
 });

@@ -9,7 +9,7 @@ import { obtainTokens, startServer } from './helpers.js';
 const ALL_SCOPES = 'tools:list tools:execute tools:execute:finance';
 
 async function exerciseTools(client: Client): Promise<void> {
-  expect((await client.listTools()).tools.map((tool) => tool.name).sort()).toEqual(['echo', 'stock_price', 'sum']);
+  expect((await client.listTools()).tools.map((tool) => tool.name).sort()).toEqual(['echo', 'stock_price', 'sum', 'whoami']);
   const echo = await client.callTool({ name: 'echo', arguments: { message: 'héllo' } });
   expect(echo.structuredContent).toEqual({ message: 'héllo' });
   expect(echo.content).toEqual([{ type: 'text', text: 'héllo' }]);

@@ -22,8 +22,8 @@ afterEach(async () => {
   await Promise.all(running.splice(0).map((r) => r.close()));
 });
 
-async function start(perUser: { idleTimeoutMs?: number; maxSessions?: number } = {}) {
-  const server = await startServer({ autoApprove: true });
+async function start(perUser: { idleTimeoutMs?: number; maxSessions?: number } = {}, autoApprove = true) {
+  const server = await startServer({ autoApprove });
   const home = await tempHome();
   const logs: string[] = [];
   const logger = createLogger({ level: 'info', write: (line) => logs.push(line) });
@@ -147,3 +147,93 @@ describe('a per-user OAuth server', () => {
     expect((await Promise.all(inFlight)).map(text)).toEqual(['a', 'b']);
   });
 });
+
+/** The page's forms: action → fields. */
+function forms(html: string): Map<string, Record<string, string>> {
+  const found = new Map<string, Record<string, string>>();
+  for (const match of html.matchAll(/<form method="post" action="([^"]+)">(.*?)<\/form>/g)) {
+    const fields = Object.fromEntries([...match[2]!.matchAll(/name="([^"]+)" value="([^"]*)"/g)].map((m) => [m[1]!, m[2]!.replace(/&#38;/g, '&')]));
+    found.set(match[1]!, fields);
+  }
+  return found;
+}
+
+function postForm(url: string, fields: Record<string, string>, headers: Record<string, string> = { 'sec-fetch-site': 'same-origin' }): Promise<Response> {
+  return fetch(url, { method: 'POST', redirect: 'manual', headers: { 'content-type': 'application/x-www-form-urlencoded', ...headers }, body: new URLSearchParams(fields).toString() });
+}
+
+/** Follows a user's link like a browser: their page, Connect, the consent page approving as `subject`, back to mcpo. */
+async function connectThroughLink(link: string, subject: string, base: string): Promise<string> {
+  const html = await (await fetch(link)).text();
+  const connect = forms(html).get('/oauth/user/connect')!;
+  const started = await postForm(`${base}/oauth/user/connect`, connect);
+  expect(started.status).toBe(303);
+  const cookie = started.headers.get('set-cookie')!.split(';')[0]!;
+  const consent = await (await fetch(started.headers.get('location')!)).text();
+  const requestId = /name="request_id" value="([^"]+)"/.exec(consent)![1]!;
+  const consentUrl = new URL('/consent', started.headers.get('location')!).href;
+  const approved = await postForm(consentUrl, { request_id: requestId, decision: 'approve', subject }, {});
+  const landed = await fetch(approved.headers.get('location')!, { headers: { cookie } });
+  return landed.text();
+}
+
+describe('a user\'s own connections page, from the link of their 401', () => {
+  it('connects each user as the subject they approved as; whoami answers each with their own', async () => {
+    const { handle, base } = await start({}, false);
+    const linkOf = async (user: string) => (await failure(handle().callTool('whoami', {}, { user }))).details!.authorizationUrl as string;
+    const aliceLink = await linkOf('alice');
+    const page = await (await fetch(aliceLink)).text();
+    expect(page).toContain('linked to the mcpo user <strong id="mcpo-user">alice</strong>');
+    expect(page).toContain('>Connect secure as alice</button>');
+    expect(await connectThroughLink(aliceLink, 'alice@example', base)).toContain('mcpo is authorized');
+    expect(await connectThroughLink(await linkOf('bob'), 'bob@example', base)).toContain('mcpo is authorized');
+    await vi.waitFor(async () => expect(text(await handle().callTool('whoami', {}, { user: 'alice' }))).toBe('alice@example'), { timeout: 5_000 });
+    await vi.waitFor(async () => expect(text(await handle().callTool('whoami', {}, { user: 'bob' }))).toBe('bob@example'), { timeout: 5_000 });
+    const again = await Promise.all(['alice', 'bob', 'alice', 'bob'].map((user) => handle().callTool('whoami', {}, { user })));
+    expect(again.map(text)).toEqual(['alice@example', 'bob@example', 'alice@example', 'bob@example']);
+
+    // Alice disconnects from her page: her next call needs a new link; Bob's connection is untouched.
+    const after = await (await fetch(await linkOf('carol'))).text();
+    expect(after).toContain('mcpo-user">carol<');
+    const alicePage = await (await fetch(aliceLink)).text();
+    expect(alicePage).toContain('secure <small>connected</small>');
+    const disconnect = await postForm(`${base}/oauth/user/disconnect`, forms(alicePage).get('/oauth/user/disconnect')!);
+    expect(await disconnect.text()).toContain('secure disconnected');
+    expect(httpStatus(await failure(handle().callTool('whoami', {}, { user: 'alice' })))).toBe(401);
+    expect(text(await handle().callTool('whoami', {}, { user: 'bob' }))).toBe('bob@example');
+  });
+
+  it('refuses a changed or forged link, and a POST that is not the page\'s own', async () => {
+    const { handle, base } = await start();
+    const link = (await failure(echo(handle(), 'alice'))).details!.authorizationUrl as string;
+    const tampered = link.replace('user=alice', 'user=mallory');
+    expect((await fetch(tampered)).status).toBe(403);
+    expect(await (await fetch(tampered)).text()).toContain('This link is not valid');
+    const fields = forms(await (await fetch(link)).text()).get('/oauth/user/connect')!;
+    expect((await postForm(`${base}/oauth/user/connect`, fields, { 'sec-fetch-site': 'cross-site' })).status).toBe(403);
+    expect((await postForm(`${base}/oauth/user/connect`, { ...fields, token: 'x'.repeat(43) }, {})).status).toBe(403);
+    expect((await postForm(`${base}/oauth/user/connect`, { ...fields, user: 'mallory' })).status).toBe(403);
+  });
+
+  it('shows a forwarded link\'s page naming the user it was made for, and connecting through it links that user only', async () => {
+    const { handle, base, support, entry } = await start();
+    const aliceLink = (await failure(echo(handle(), 'alice'))).details!.authorizationUrl as string;
+    // Bob opens the link Alice forwarded: the page says the account goes to alice, and never offers Bob's name.
+    const page = await (await fetch(aliceLink)).text();
+    expect(page).toContain('mcpo-user">alice<');
+    expect(page).toContain('If you are not alice (this link was forwarded to you), close this page');
+    expect(page).not.toContain('bob');
+    await connectThroughLinkAutoApproved(aliceLink, base);
+    await vi.waitFor(async () => expect(await support.forEntry(entry, 'alice')!.hasCredentials()).toBe(true), { timeout: 5_000 });
+    expect(await support.forEntry(entry, 'bob')!.hasCredentials()).toBe(false);
+    expect(httpStatus(await failure(echo(handle(), 'bob')))).toBe(401);
+  });
+});
+
+async function connectThroughLinkAutoApproved(link: string, base: string): Promise<void> {
+  const connect = forms(await (await fetch(link)).text()).get('/oauth/user/connect')!;
+  const started = await postForm(`${base}/oauth/user/connect`, connect);
+  const cookie = started.headers.get('set-cookie')!.split(';')[0]!;
+  const back = await fetch(started.headers.get('location')!, { redirect: 'manual' });
+  expect(await (await fetch(back.headers.get('location')!, { headers: { cookie } })).text()).toContain('mcpo is authorized');
+}

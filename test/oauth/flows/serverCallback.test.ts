@@ -35,6 +35,11 @@ async function mcpoApp(logins: PendingLogins, pathPrefix = '', extra: Partial<Ap
     connect: async () => undefined,
     disconnect: async () => undefined,
     renderPage: async () => '',
+    userGrant: () => ({ ok: false, why: 'invalid' }),
+    renderRefusedLink: () => '',
+    connectUser: async () => undefined,
+    disconnectUser: async () => undefined,
+    renderUserPage: async () => '',
   };
   const { app, toolRoute, close } = createApp({ registry, logger: silentLogger, info: { title: 't', version: '1' }, oauth, pathPrefix, ...extra });
   const listening = await listen(app, { host: '127.0.0.1', port: 0, toolRoute });
