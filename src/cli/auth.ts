@@ -2,8 +2,10 @@
  * `mcpo auth login|status|logout`: manage OAuth logins without starting the proxy.
  *   login <server>   authorize now (loopback or copy/paste, as configured); --force even with a valid token;
  *                    --no-browser prints the URL without opening a browser
- *   status           every OAuth server: token state and expiry, never token values
- *   logout <server>  revoke at the RFC 7009 endpoint when advertised, then delete the saved tokens
+ *   status           every OAuth server: token state and expiry, never token values; --user NAME: that user's
+ *                    own tokens of every per-user server
+ *   logout <server>  revoke at the RFC 7009 endpoint when advertised, then delete the saved tokens; --user NAME:
+ *                    that user's own, of a per-user server
  * The config file is -c/--config or MCPO_CONFIG.
  * Exit codes: 0 ok, 1 failure (authorization failed, revocation refused), 2 usage or config error.
  */
@@ -65,13 +67,15 @@ export function registerAuthCommands(program: Command, deps: AuthCliDeps): AuthC
     .command('status')
     .description('list OAuth servers with their token state and expiry')
     .option('-c, --config <file>', 'mcpServers config file (default: $MCPO_CONFIG)')
-    .action(async (flags: { config?: string }) => status(context, { config: configFile(context, flags) }));
+    .option('--user <name>', 'the tokens of this mcpo user, on per-user servers')
+    .action(async (flags: { config?: string; user?: string }) => status(context, { config: configFile(context, flags), user: flags.user }));
   auth
     .command('logout')
     .description('revoke the saved tokens (when the server supports it) and delete them')
     .argument('<server>', 'server name in the config file')
     .option('-c, --config <file>', 'mcpServers config file (default: $MCPO_CONFIG)')
-    .action(async (server: string, flags: { config?: string }) => logout(context, server, { config: configFile(context, flags) }));
+    .option('--user <name>', 'the tokens of this mcpo user (a per-user server)')
+    .action(async (server: string, flags: { config?: string; user?: string }) => logout(context, server, { config: configFile(context, flags), user: flags.user }));
   return { command: auth, exitCode: () => context.exitCode };
 }
 
@@ -137,12 +141,14 @@ async function login(context: Context, name: string, flags: LoginFlags): Promise
   context.deps.stdout.write(`${name}: ${what}${state.expiresAt ? ` (access token expires ${state.expiresAt})` : ''}\n`);
 }
 
-async function status(context: Context, flags: { config: string }): Promise<void> {
+async function status(context: Context, flags: { config: string; user?: string | undefined }): Promise<void> {
   const deps = oauthDeps(context);
-  const entries = await oauthEntries(context, flags.config);
-  if (entries.length === 0) context.deps.stdout.write('no server in this config uses OAuth\n');
+  const all = await oauthEntries(context, flags.config);
+  // A user has tokens only on per-user servers; the others are the operator's.
+  const entries = flags.user === undefined ? all : all.filter((entry) => entry.oauth.perUser !== undefined);
+  if (entries.length === 0) context.deps.stdout.write(flags.user === undefined ? 'no server in this config uses OAuth\n' : 'no server in this config is per-user\n');
   for (const entry of entries) {
-    const store = createTokenStore(entry, deps);
+    const store = createTokenStore(entry, deps, flags.user);
     const state = describeTokens(await store.load(), deps.now?.() ?? Date.now());
     const storage = entry.oauth.storageType === 'memory' ? 'memory (not kept between runs)' : (store.location ?? '');
     const parts = [
@@ -156,17 +162,19 @@ async function status(context: Context, flags: { config: string }): Promise<void
   }
 }
 
-async function logout(context: Context, name: string, flags: { config: string }): Promise<void> {
+async function logout(context: Context, name: string, flags: { config: string; user?: string | undefined }): Promise<void> {
   const entry = await findEntry(context, flags.config, name);
+  if (flags.user !== undefined && !entry.oauth.perUser) throw new UsageError(`server "${name}" is not per-user ("perUser": true): it has no tokens of user "${flags.user}"`);
   const deps = oauthDeps(context);
   const plain = deps.fetch ?? ((url: string | URL, init?: RequestInit) => fetch(url, init));
   const outcome = await logOut({
     serverUrl: entry.url,
     config: entry.oauth,
-    store: createTokenStore(entry, deps),
+    store: createTokenStore(entry, deps, flags.user),
     fetch: withRequestTimeout(plain, deps.requestTimeoutMs ?? DEFAULT_OAUTH_REQUEST_TIMEOUT_MS),
     now: deps.now ?? Date.now,
   });
   if (outcome.revocation === 'not_revoked') context.exitCode = AUTH_EXIT_FAILURE;
-  context.deps.stdout.write(`${name}: logged out (${describeLogout(outcome)}; saved tokens deleted)\n`);
+  const whose = flags.user === undefined ? '' : ` (user ${flags.user})`;
+  context.deps.stdout.write(`${name}${whose}: logged out (${describeLogout(outcome)}; saved tokens deleted)\n`);
 }

@@ -37,8 +37,8 @@ const EXIT_USAGE = 2;
 const HELP_AFTER = `
 Commands:
   mcpo auth login <server> -c FILE    authorize mcpo for an OAuth server now (--force, --no-browser)
-  mcpo auth status -c FILE            token state of every OAuth server (never the tokens)
-  mcpo auth logout <server> -c FILE   revoke (when the server supports it) and delete saved tokens
+  mcpo auth status -c FILE            token state of every OAuth server (never the tokens); --user NAME: a user's
+  mcpo auth logout <server> -c FILE   revoke (when the server supports it) and delete saved tokens; --user NAME
 
 Examples:
   mcpo --port 8000 --api-key top-secret -- uvx mcp-server-time --local-timezone=America/New_York

@@ -4,7 +4,9 @@
  * calls). Each user connects their own account (the login their own ServerAuth starts, as the confirm page does),
  * and gets their own session and token file; a user who has not connected gets 401 with their own link.
  */
-import { readdir } from 'node:fs/promises';
+import { readdir, writeFile } from 'node:fs/promises';
+import { PassThrough } from 'node:stream';
+import { runAuthCli } from '../../../src/cli/auth.js';
 import path from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { CallerNeedsAuthorizationError, McpoError } from '../../../src/errors.js';
@@ -237,3 +239,30 @@ async function connectThroughLinkAutoApproved(link: string, base: string): Promi
   const back = await fetch(started.headers.get('location')!, { redirect: 'manual' });
   expect(await (await fetch(back.headers.get('location')!, { headers: { cookie } })).text()).toContain('mcpo is authorized');
 }
+
+describe('mcpo auth --user', () => {
+  it('shows and logs out one user\'s own tokens of per-user servers, leaving everyone else\'s', async () => {
+    const { support, entry, home, server } = await start();
+    await connectAs(support, entry, 'alice');
+    await connectAs(support, entry, 'bob');
+    const config = path.join(home, 'config.json');
+    await writeFile(config, JSON.stringify({ mcpServers: { secure: { url: server.mcpUrl, oauth: { perUser: true, redirect: 'server' } }, plain: { url: server.mcpUrl, oauth: {} } } }));
+    const stdout = new PassThrough();
+    let out = '';
+    stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
+    const cli = async (...args: string[]) => {
+      out = '';
+      const code = await runAuthCli(['node', 'mcpo', 'auth', ...args, '--config', config], { env: { MCPO_HOME: home }, stdout, stderr: new PassThrough() });
+      return { code, out };
+    };
+    expect((await cli('status', '--user', 'alice')).out).toMatch(/^secure: authorized .*\n$/);
+    expect((await cli('status', '--user', 'carol')).out).toMatch(/^secure: not authorized/);
+    expect((await cli('status')).out).toMatch(/^secure: not authorized.*\nplain: not authorized/);
+    expect((await cli('logout', 'plain', '--user', 'alice')).code).toBe(2);
+    const logout = await cli('logout', 'secure', '--user', 'alice');
+    expect(logout.out).toContain('secure (user alice): logged out');
+    const tokens = (user: string) => new FileTokenStore({ mcpoHome: home, ...storeIdentity(entry, user) }).load();
+    expect(await tokens('alice')).toBeUndefined();
+    expect((await tokens('bob'))?.tokens).toBeDefined();
+  });
+});
