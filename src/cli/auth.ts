@@ -15,6 +15,7 @@ import type { ServerEntry } from '../config/types.js';
 import { McpoError, UsageError } from '../errors.js';
 import { createLogger, type Logger } from '../log/logger.js';
 import { defaultOAuthDeps } from '../oauth/defaults.js';
+import { withAnswerLimit } from '../oauth/requestLimits.js';
 import { DEFAULT_OAUTH_REQUEST_TIMEOUT_MS, withRequestTimeout } from '../oauth/requestTimeout.js';
 import { describeLogout, logOut } from '../oauth/logout.js';
 import { createTokenStore, isOAuthEntry, OAuthSupport, type OAuthDeps, type OAuthEntry } from '../oauth/setup.js';
@@ -171,7 +172,7 @@ async function logout(context: Context, name: string, flags: { config: string; u
     serverUrl: entry.url,
     config: entry.oauth,
     store: createTokenStore(entry, deps, flags.user),
-    fetch: withRequestTimeout(plain, deps.requestTimeoutMs ?? DEFAULT_OAUTH_REQUEST_TIMEOUT_MS),
+    fetch: withAnswerLimit(withRequestTimeout(plain, deps.requestTimeoutMs ?? DEFAULT_OAUTH_REQUEST_TIMEOUT_MS)),
     now: deps.now ?? Date.now,
   });
   if (outcome.revocation === 'not_revoked') context.exitCode = AUTH_EXIT_FAILURE;

@@ -30,7 +30,7 @@ import { checkResourceAllowed, resourceUrlFromServerUrl } from '@modelcontextpro
 import type { OAuthProtectedResourceMetadata } from '@modelcontextprotocol/sdk/shared/auth.js';
 import type { FetchLike } from '@modelcontextprotocol/sdk/shared/transport.js';
 import type { ExpectedIssuer } from './callbackParams.js';
-import { DiscoveryError, IssuerMismatchError, PkceUnsupportedError, ResourceMismatchError } from './errors.js';
+import { DiscoveryError, IssuerMismatchError, OAuthAnswerTooLargeError, PkceUnsupportedError, ResourceMismatchError } from './errors.js';
 import type { BearerChallenge } from './scopes.js';
 import type { StoredDiscovery } from './store/schema.js';
 
@@ -59,6 +59,7 @@ export async function discover(options: DiscoverOptions): Promise<StoredDiscover
   try {
     authorizationServerMetadata = await fetchAuthorizationServerMetadata(authorizationServerUrl, fetch);
   } catch (error) {
+    if (error instanceof OAuthAnswerTooLargeError) throw error;
     throw new DiscoveryError(`the authorization server metadata of ${authorizationServerUrl}`, error);
   }
   if (!authorizationServerMetadata && advertised) {
@@ -88,25 +89,33 @@ export async function discover(options: DiscoverOptions): Promise<StoredDiscover
 
 /**
  * The SDK's RFC 8414 / OpenID discovery, keeping authorization_response_iss_parameter_supported (RFC 9207),
- * which the SDK's OpenID schema strips: the raw documents are read from clones of the responses it parses.
+ * which the SDK's OpenID schema strips. Each document is read once, here: the SDK parses a copy of the text.
  */
 async function fetchAuthorizationServerMetadata(authorizationServerUrl: string, fetch: FetchLike) {
   let issParameterSupported = false;
   const keepingIssFlag: FetchLike = async (url, init) => {
     const response = await fetch(url, init);
-    if (response.ok) {
-      const doc: unknown = await response.clone().json().catch(() => undefined);
-      issParameterSupported = typeof doc === 'object' && doc !== null && (doc as Record<string, unknown>)[ISS_PARAMETER_SUPPORTED] === true;
-    }
-    return response;
+    if (!response.ok) return response;
+    const text = await response.text();
+    const doc = parsedJson(text);
+    issParameterSupported = typeof doc === 'object' && doc !== null && (doc as Record<string, unknown>)[ISS_PARAMETER_SUPPORTED] === true;
+    return new Response(text, { status: response.status, statusText: response.statusText, headers: response.headers });
   };
   const metadata = await discoverAuthorizationServerMetadata(authorizationServerUrl, { fetchFn: keepingIssFlag });
   return metadata && issParameterSupported ? { ...metadata, [ISS_PARAMETER_SUPPORTED]: true } : metadata;
 }
 
+function parsedJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+}
+
 const ISS_PARAMETER_SUPPORTED = 'authorization_response_iss_parameter_supported';
 
-/** The metadata, or undefined when the server has none there (legacy servers); never throws. */
+/** The metadata, or undefined when the server has none there (legacy servers); throws only for an answer over the size limit. */
 async function fetchResourceMetadata(
   serverUrl: string,
   fetch: FetchLike,
@@ -114,7 +123,9 @@ async function fetchResourceMetadata(
 ): Promise<OAuthProtectedResourceMetadata | undefined> {
   try {
     return await discoverOAuthProtectedResourceMetadata(serverUrl, resourceMetadataUrl ? { resourceMetadataUrl } : {}, fetch);
-  } catch {
+  } catch (error) {
+    // Taken for "no metadata", an oversized document would send the login to the fallback authorization server.
+    if (error instanceof OAuthAnswerTooLargeError) throw error;
     return undefined;
   }
 }

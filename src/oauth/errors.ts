@@ -59,7 +59,9 @@ export type OAuthFailureReason =
   /** The authorization flow failed at the authorization server (registration, token exchange). */
   | 'authorization_failed'
   /** Revocation at the RFC 7009 endpoint failed. */
-  | 'revocation_failed';
+  | 'revocation_failed'
+  /** An answer of the authorization server was longer than mcpo reads (requestLimits.ts). */
+  | 'answer_too_large';
 
 /** Base class: every OAuth failure mcpo raises on purpose. */
 export class McpoOAuthError extends McpoError {
@@ -323,4 +325,29 @@ export class RevocationError extends McpoOAuthError {
   constructor(status: number | undefined, cause?: unknown) {
     super('revocation_failed', `Token revocation failed${status === undefined ? '' : ` (HTTP ${status})`}`, { details: { status }, cause });
   }
+}
+
+/**
+ * An answer of the authorization server (metadata, registration, token, revocation) was longer than mcpo reads,
+ * decompressed: its connection was cut there. A server that never stops sending, or a compression bomb, would
+ * otherwise grow mcpo's memory until it died. `url` is shown without userinfo, query or fragment.
+ */
+export class OAuthAnswerTooLargeError extends McpoOAuthError {
+  readonly url: string;
+  readonly maxBytes: number;
+  constructor(url: string, maxBytes: number) {
+    const shown = withoutSecrets(url);
+    super('answer_too_large', `The answer of ${shown} is larger than ${maxBytes} bytes, more than any OAuth document needs; stopped reading it`, {
+      details: { url: shown, maxBytes },
+    });
+    this.url = shown;
+    this.maxBytes = maxBytes;
+  }
+}
+
+function withoutSecrets(url: string): string {
+  if (!URL.canParse(url)) return url.slice(0, MAX_QUOTED_ISSUER_LENGTH);
+  const parsed = new URL(url);
+  parsed.username = parsed.password = parsed.search = parsed.hash = '';
+  return parsed.href;
 }

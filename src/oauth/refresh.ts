@@ -31,7 +31,7 @@ import type { FetchLike } from '@modelcontextprotocol/sdk/shared/transport.js';
 import type { OAuthConfig } from '../config/types.js';
 import type { Logger } from '../log/logger.js';
 import { discoveryMismatch, resourceParameter } from './discovery.js';
-import { RefreshUnavailableError } from './errors.js';
+import { OAuthAnswerTooLargeError, RefreshUnavailableError } from './errors.js';
 import { resolveClient } from './provider.js';
 import { scrubbedError } from './secrets.js';
 import type { StoredAuth, StoredDiscovery } from './store/schema.js';
@@ -128,6 +128,8 @@ async function refreshWithRetry(ctx: RefreshContext, current: StoredAuth, refres
       return { kind: 'tokens', auth: next };
     } catch (error) {
       if (signal?.aborted) return { kind: 'reauthorize' };
+      // A token endpoint answering without end would answer so again: no retry, and the tokens stay for a later try.
+      if (error instanceof OAuthAnswerTooLargeError) throw error;
       if (!isTemporary(error)) {
         ctx.logger.warn('refresh refused; a new authorization is needed', { server: ctx.serverName, error: shown(error).message });
         const dropClient = error instanceof InvalidClientError || error instanceof UnauthorizedClientError;

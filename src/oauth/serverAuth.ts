@@ -20,6 +20,7 @@ import { connectionsUrlOf, redirectMode, userConnectLinkOf, type OAuthService, t
 import { describeTokens, type TokenDescription } from './status.js';
 import { probeServer } from './probe.js';
 import { promptKey, type BrowserPolicy, type PromptIo, type PromptQueue } from './prompts.js';
+import { withAnswerLimit } from './requestLimits.js';
 import { DEFAULT_OAUTH_REQUEST_TIMEOUT_MS, withRequestTimeout } from './requestTimeout.js';
 import { refreshStoredTokens, type RefreshOutcome, type RefreshRetryOptions } from './refresh.js';
 import { unionScopes, type BearerChallenge } from './scopes.js';
@@ -107,7 +108,7 @@ export class ServerAuth implements SessionAuth, TokenSource {
 
   constructor(private readonly options: ServerAuthOptions) {
     this.fetch = createAuthFetch(this, options.transportFetch ?? options.fetch, options.entry.url);
-    this.oauthFetch = withRequestTimeout(options.fetch, options.requestTimeoutMs ?? DEFAULT_OAUTH_REQUEST_TIMEOUT_MS);
+    this.oauthFetch = withAnswerLimit(withRequestTimeout(options.fetch, options.requestTimeoutMs ?? DEFAULT_OAUTH_REQUEST_TIMEOUT_MS));
     this.mode = redirectMode(options.entry.oauth, options.service);
   }
 
