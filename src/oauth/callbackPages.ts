@@ -57,6 +57,11 @@ export function consoleLinkPage(): string {
   );
 }
 
+/** Too many connections at once (PeerLookupBusyError): refused for now, the login keeps waiting. */
+export function busyPage(): string {
+  return page('mcpo is busy', 'Too many connections reached the login at once. Reload this page in a moment; the login is still waiting.');
+}
+
 /** A connection of another local user: refused, the login keeps waiting. */
 export function otherUserPage(): string {
   return page('Not your login', 'This login belongs to another user of this computer, the one running mcpo. Nothing was changed.');

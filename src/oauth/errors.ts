@@ -60,6 +60,8 @@ export type OAuthFailureReason =
   | 'authorization_failed'
   /** Revocation at the RFC 7009 endpoint failed. */
   | 'revocation_failed'
+  /** Too many connections to the loopback receiver wait to have their owner told (loopbackPeer.ts). */
+  | 'callback_busy'
   /** An answer of the authorization server was longer than mcpo reads (requestLimits.ts). */
   | 'answer_too_large';
 
@@ -154,6 +156,21 @@ export class NoTerminalError extends McpoOAuthError {
       'no_terminal',
       'No terminal input to read the authorization code from; use the loopback flow (redirect to 127.0.0.1) or run `mcpo auth login` in a terminal',
     );
+  }
+}
+
+/**
+ * Too many connections to the loopback receiver are waiting to have their owner looked up: this one is
+ * refused (503 with Retry-After) instead of queued, and the login keeps waiting.
+ */
+export class PeerLookupBusyError extends McpoOAuthError {
+  readonly retryAfterSeconds: number;
+  constructor(retryAfterSeconds: number) {
+    super('callback_busy', `Too many connections to the authorization callback at once; try again in ${retryAfterSeconds} s`, {
+      code: 'SERVER_UNAVAILABLE',
+      headers: { 'Retry-After': String(retryAfterSeconds) },
+    });
+    this.retryAfterSeconds = retryAfterSeconds;
   }
 }
 

@@ -9,7 +9,8 @@
  *   binds the browser with a cookie.
  * - Where the owner of a connection can be told (loopbackPeer.ts, Linux), a connection of another local user
  *   is refused on both routes (403) whatever it presents, and the login keeps waiting: other users can read
- *   every command line, so a ticket handed to a browser is no proof of anything.
+ *   every command line, so a ticket handed to a browser is no proof of anything. While too many connections
+ *   wait for that lookup, more are answered 503 with Retry-After (the login keeps waiting).
  * - A callback with a missing or wrong `state` is refused (400) while the login keeps waiting: any page the
  *   user visits can navigate the browser to the callback, and must not be able to end the login.
  * - A callback with the right `state` from a browser without the binding cookie, or the link opened by a
@@ -23,13 +24,14 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { interpretCallback, type ExpectedIssuer } from './callbackParams.js';
-import { alreadyFinishedPage, cancelledPage, consoleLinkPage, failurePage, notFoundPage, otherUserPage, PAGE_HEADERS, stillWaitingPage, successPage } from './callbackPages.js';
+import { alreadyFinishedPage, busyPage, cancelledPage, consoleLinkPage, failurePage, notFoundPage, otherUserPage, PAGE_HEADERS, stillWaitingPage, successPage } from './callbackPages.js';
 import {
   CallbackListenError,
   CallbackPortInUseError,
   CallbackTimeoutError,
   LoginInterceptedError,
   OAuthCancelledError,
+  PeerLookupBusyError,
   StateMismatchError,
   type McpoOAuthError,
 } from './errors.js';
@@ -129,8 +131,9 @@ export async function startLoopbackReceiver(options: LoopbackReceiverOptions): P
     if (req.method !== 'GET') return respond(res, 405, notFoundPage(), { Allow: 'GET' });
     if (settled) return respond(res, 409, alreadyFinishedPage());
     if (isBackgroundRequest(req)) return respond(res, 403, notFoundPage());
-    const owner = peers.available ? peers.uidOf(req.socket).catch(() => undefined) : Promise.resolve(undefined);
-    void owner.then((uid) => {
+    const owner = peers.available ? peers.uidOf(req.socket) : Promise.resolve(undefined);
+    void owner.catch((error: unknown) => (error instanceof PeerLookupBusyError ? error : undefined)).then((uid) => {
+      if (uid instanceof PeerLookupBusyError) return respond(res, 503, busyPage(), uid.headers);
       if (settled) return respond(res, 409, alreadyFinishedPage());
       const peer = classifyPeer(uid, euid);
       if (peer === 'other') {

@@ -12,11 +12,16 @@
  * - A socket in TIME_WAIT is listed with uid 0 whoever owned it; such lines are skipped, so a connection
  *   that closed while we looked is "unknown", never "root".
  * - /proc/net/tcp6 is read too: a client may connect to 127.0.0.1 from an IPv6 socket (`::ffff:127.0.0.1`).
- * - Read per request, on the two routes that need it; the file is a few lines per open connection.
+ * - One read of each table in flight at a time (SharedRead): lookups arriving meanwhile share the next read,
+ *   which starts after theirs arrived, so it lists their connection. At most DEFAULT_MAX_WAITING_LOOKUPS wait;
+ *   past that PeerLookupBusyError (503 with Retry-After): a flood of connections to the receiver must not turn
+ *   into a flood of reads of a table that grows with every connection on the machine.
+ * - The table is searched with indexOf for the exact pair of addresses, not split into lines and fields.
  */
 import { readFile } from 'node:fs/promises';
 import { readFileSync } from 'node:fs';
 import { endianness, release } from 'node:os';
+import { PeerLookupBusyError } from './errors.js';
 
 /** The client end of a connection to our listener, as the request's socket describes it. */
 export interface LoopbackConnection {
@@ -29,7 +34,7 @@ export interface LoopbackConnection {
 export interface PeerIdentity {
   /** Whether owners of connections can be told at all on this system. */
   readonly available: boolean;
-  /** The uid owning the client's socket; undefined when it cannot be told. */
+  /** The uid owning the client's socket; undefined when it cannot be told. PeerLookupBusyError when too many wait. */
   uidOf(connection: LoopbackConnection): Promise<number | undefined>;
 }
 
@@ -46,43 +51,108 @@ export function classifyPeer(uid: number | undefined, euid: number | undefined):
   return uid === 0 ? 'unknown' : 'other';
 }
 
-const TCP_TABLES = ['/proc/net/tcp', '/proc/net/tcp6'];
+const TCP_TABLES = ['/proc/net/tcp', '/proc/net/tcp6'] as const;
 const TIME_WAIT = '06';
 
+/** Lookups that may wait for a read of the socket tables at once: 32. */
+export const DEFAULT_MAX_WAITING_LOOKUPS = 32;
+/** Retry-After of a lookup refused because too many wait: 1 s. */
+export const PEER_LOOKUP_RETRY_AFTER_SECONDS = 1;
+
+export interface ProcNetPeersOptions {
+  /** Default process.platform. */
+  platform?: NodeJS.Platform;
+  /** Reads one socket table. Default: readFile as UTF-8. */
+  readTable?: (file: string) => Promise<string>;
+  /** Default DEFAULT_MAX_WAITING_LOOKUPS. */
+  maxWaiting?: number;
+}
+
 /** The kernel's socket tables (Linux); `available` is false elsewhere, or when /proc/net/tcp cannot be read. */
-export function procNetPeers(platform: NodeJS.Platform = process.platform): PeerIdentity {
+export function procNetPeers(options: ProcNetPeersOptions = {}): PeerIdentity {
+  const platform = options.platform ?? process.platform;
+  const readTable = options.readTable ?? ((file: string) => readFile(file, 'utf8'));
+  const maxWaiting = options.maxWaiting ?? DEFAULT_MAX_WAITING_LOOKUPS;
+  const tables = TCP_TABLES.map((file) => new SharedRead(() => readTable(file).catch(() => '')));
+  let waiting = 0;
   return {
-    available: platform === 'linux' && !/microsoft/i.test(release()) && readable(TCP_TABLES[0]!),
+    available: platform === 'linux' && !/microsoft/i.test(release()) && readable(TCP_TABLES[0]),
     async uidOf(connection) {
       if (platform !== 'linux') return undefined;
       const client = endpoint(connection.remoteAddress, connection.remotePort);
       const server = endpoint(connection.localAddress, connection.localPort);
       if (!client || !server) return undefined;
-      for (const table of TCP_TABLES) {
-        const text = await readFile(table, 'utf8').catch(() => '');
-        const uid = findOwner(text, client, server);
-        if (uid !== undefined) return uid;
+      if (waiting >= maxWaiting) throw new PeerLookupBusyError(PEER_LOOKUP_RETRY_AFTER_SECONDS);
+      waiting++;
+      try {
+        for (const table of tables) {
+          const uid = findOwner(await table.fresh(), client, server);
+          if (uid !== undefined) return uid;
+        }
+        return undefined;
+      } finally {
+        waiting--;
       }
-      return undefined;
     },
   };
 }
 
 /**
+ * One read in flight at a time. A caller gets a read that started after it asked: the one starting now when
+ * none runs, else the next one, shared by every caller that arrived while the current one ran.
+ */
+class SharedRead {
+  private inFlight: Promise<string> | undefined;
+  private next: Promise<string> | undefined;
+
+  constructor(private readonly read: () => Promise<string>) {}
+
+  fresh(): Promise<string> {
+    if (this.next) return this.next;
+    if (!this.inFlight) return this.start();
+    this.next = this.inFlight.then(() => {
+      this.next = undefined;
+      return this.start();
+    });
+    return this.next;
+  }
+
+  private start(): Promise<string> {
+    const reading = this.read().finally(() => {
+      if (this.inFlight === reading) this.inFlight = undefined;
+    });
+    this.inFlight = reading;
+    return reading;
+  }
+}
+
+/**
  * The uid of the socket whose local end is `client` and remote end is `server` in a /proc/net/tcp{,6} table
- * (columns: sl, local_address, rem_address, st, tx:rx, tr:when, retrnsmt, uid, …).
+ * (columns: sl, local_address, rem_address, st, tx:rx, tr:when, retrnsmt, uid, …). Only the lines holding that
+ * exact pair of addresses (found with indexOf) are split into fields.
  */
 export function findOwner(table: string, client: Endpoint, server: Endpoint): number | undefined {
-  for (const line of table.split('\n')) {
-    const fields = line.trim().split(/\s+/);
-    if (fields.length < 8 || fields[3] === TIME_WAIT) continue;
-    if (matches(fields[1]!, client) && matches(fields[2]!, server)) {
-      const uid = Number(fields[7]);
+  for (const needle of needles(client, server)) {
+    for (let at = table.indexOf(needle); at !== -1; at = table.indexOf(needle, at + needle.length)) {
+      const lineEnd = table.indexOf('\n', at);
+      const fields = table.slice(at + needle.length, lineEnd === -1 ? undefined : lineEnd).trim().split(/\s+/);
+      // fields: st, tx:rx, tr:when, retrnsmt, uid, …
+      if (fields.length < 5 || fields[0] === TIME_WAIT) continue;
+      const uid = Number(fields[4]);
       return Number.isInteger(uid) ? uid : undefined;
     }
   }
   return undefined;
 }
+
+/** The pair as it starts a line's addresses: `: <local> <remote> ` in tcp's form, then in tcp6's IPv4-mapped forms. */
+function needles(client: Endpoint, server: Endpoint): string[] {
+  const address = (prefix: string, e: Endpoint) => `${prefix}${e.ipHex}:${e.port.toString(16).toUpperCase().padStart(4, '0')}`;
+  // ::ffff:a.b.c.d is printed as four 32-bit words in host order: its third word reads FFFF0000 on little-endian machines.
+  return ['', ...IPV4_MAPPED_PREFIXES].map((prefix) => `: ${address(prefix, client)} ${address(prefix, server)} `);
+}
+
+const IPV4_MAPPED_PREFIXES = ['0000000000000000FFFF0000', '00000000000000000000FFFF'];
 
 /** An IPv4 address as the kernel prints it (host byte order, 8 hex digits) and a port. */
 export interface Endpoint {
@@ -97,16 +167,6 @@ function endpoint(address: string | undefined, port: number | undefined): Endpoi
   if (parts.length !== 4 || parts.some((p) => !Number.isInteger(p) || p < 0 || p > 255)) return undefined;
   const ordered = endianness() === 'LE' ? [...parts].reverse() : parts;
   return { ipHex: ordered.map((p) => p.toString(16).padStart(2, '0')).join('').toUpperCase(), port };
-}
-
-/** `0100007F:D431` (tcp) or `0000000000000000FFFF00000100007F:D431` (tcp6, IPv4-mapped) against an endpoint. */
-function matches(field: string, expected: Endpoint): boolean {
-  const colon = field.lastIndexOf(':');
-  const ip = field.slice(0, colon).toUpperCase();
-  if (parseInt(field.slice(colon + 1), 16) !== expected.port) return false;
-  if (ip.length === 8) return ip === expected.ipHex;
-  // An IPv4-mapped IPv6 address: ::ffff:a.b.c.d, printed as four 32-bit words in host order.
-  return ip.length === 32 && ip.endsWith(expected.ipHex) && /^0{16}(FFFF0000|0000FFFF)$/.test(ip.slice(0, 24));
 }
 
 function readable(file: string): boolean {
