@@ -13,7 +13,7 @@ import type { Logger } from '../log/logger.js';
 import { ReconnectBackoff, type BackoffOptions } from './backoff.js';
 import { CallLimiter, DEFAULT_MAX_CONCURRENT_CALLS } from './callLimiter.js';
 import { describeError, needsAuthorization, unavailable } from './callErrors.js';
-import { SessionEndedError, StreamSlowedError } from './http/eventStreams.js';
+import { MisplacedAnswerError, SessionEndedError, StreamSlowedError } from './http/eventStreams.js';
 import { CoalescedRuns } from './coalescedRuns.js';
 import { endSession, isDroppedSseStream } from './connect.js';
 import { forwardingRules, outsideForwarding, selectForwardedHeaders, type ForwardingRules, type RequestHeaders } from './forwardedHeaders.js';
@@ -338,6 +338,11 @@ export class Session implements ServerHandle {
 
   /** What the transport reports outside any request's answer. */
   private transportError(client: Client, error: Error): void {
+    if (error instanceof MisplacedAnswerError) {
+      // Dropped by the transport; said even while connecting, since it is the server misbehaving, not a lost connection.
+      this.options.logger.warn('dropped an answer the server sent on another request\'s stream', { server: this.name, error: error.message });
+      return;
+    }
     if (!this.isReadyWith(client)) return;
     if (isDroppedSseStream(error)) {
       // A legacy SSE stream that dropped: the server's session behind it is gone, so the whole client starts over.

@@ -12,6 +12,10 @@
  * the GET stream, which carries the server's notifications for the session's whole life, is then only slowed
  * to one attempt per maxDelayMs. A stream that carried a `retry` field is the server's SSE polling (MCP
  * 2025-11-25): it is reopened after that delay (never less than MIN_SERVER_RETRY_MS) for as long as it asks.
+ *
+ * A response is taken only from the stream of its own request (spec: the server MUST send it there), or from the
+ * GET stream for a request whose POST was answered 202 (admits()). Anywhere else it is dropped and reported as
+ * MisplacedAnswerError: a server could otherwise answer one caller's call with what it makes up on another's stream.
  */
 import type { Readable } from 'node:stream';
 import { StreamableHTTPError } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
@@ -72,6 +76,8 @@ export class EventStreams {
   private readonly timers = new Set<NodeJS.Timeout>();
   /** Requests waiting on a stream, by id: what a cancellation looks up. */
   private readonly waiting = new Map<string | number, AwaitedRequest>();
+  /** Requests whose POST was answered 202: their answers may come on the GET stream. */
+  private readonly onGetStream = new Set<string | number>();
   /** The server's `retry` field, once it sent one: the delay before resuming any stream. */
   private retryMs: number | undefined;
   private closed = false;
@@ -88,6 +94,24 @@ export class EventStreams {
   /** The request waits on no stream (its answer came as JSON, or its POST failed). */
   forget(request: AwaitedRequest): void {
     if (this.waiting.get(request.id) === request) this.waiting.delete(request.id);
+  }
+
+  /** The POST of request `id` was answered 202 (no stream of its own): its answer may come on the GET stream. */
+  expectOnGetStream(id: string | number): void {
+    this.onGetStream.add(id);
+  }
+
+  /**
+   * Whether the response to request `id` may be taken from the stream of `context` (or the JSON answer of its
+   * POST): the stream of that very request; a resumed request's stream, whose replayed answer carries the id of
+   * the request it resumes (readSseStream gives it the new one); or the GET stream, once, for a request whose POST
+   * was answered 202. Otherwise the answer is reported as MisplacedAnswerError and must be dropped.
+   */
+  admits(id: string | number, context: StreamContext): boolean {
+    const awaited = context.awaiting;
+    const rightful = context.replayMessageId !== undefined || (awaited ? awaited.id === id : this.onGetStream.delete(id));
+    if (!rightful) this.report(new MisplacedAnswerError(id, awaited?.id));
+    return rightful;
   }
 
   /** Reads a POST's event stream; it is resumed only if it carried an event id. */
@@ -124,6 +148,7 @@ export class EventStreams {
 
   /** The SDK cancelled request `id`: its stream is closed, not resumed (spec: cancel first, then disconnect). */
   cancel(id: string | number): void {
+    this.onGetStream.delete(id);
     const request = this.waiting.get(id);
     if (!request) return;
     this.waiting.delete(id);
@@ -136,6 +161,7 @@ export class EventStreams {
     for (const timer of this.timers) clearTimeout(timer);
     this.timers.clear();
     this.waiting.clear();
+    this.onGetStream.clear();
   }
 
   /** Reads `stream`; `attempt` counts the reconnections in a row that led to it without proof of a working stream. */
@@ -146,6 +172,7 @@ export class EventStreams {
       stream,
       {
         onMessage: (message) => this.options.deliver(message),
+        admits: (id) => this.admits(id, context),
         onBadEvent: (error) => this.report(error),
         onRetry: (ms) => (this.retryMs = ms),
         ...(context.onresumptiontoken ? { onEventId: context.onresumptiontoken } : {}),
@@ -256,6 +283,29 @@ export class StreamGivenUpError extends McpoError {
     super('UPSTREAM_ERROR', `Maximum reconnection attempts (${maxRetries}) exceeded: gave up a response event stream after ${maxRetries} reconnections in a row that brought no message`, {
       details: { maxRetries },
     });
+  }
+}
+
+/** How much of a request id a message quotes (the server chose it). */
+const MAX_QUOTED_ID_CHARS = 100;
+
+/**
+ * A response arrived on a stream that did not carry its request (another request's POST stream, or the GET stream
+ * for a request that has a stream of its own): dropped. The request it names still gets the answer on its own
+ * stream, or fails as any unanswered request does.
+ */
+export class MisplacedAnswerError extends McpoError {
+  readonly id: string | number;
+  /** The request whose stream carried it; undefined for the GET stream. */
+  readonly carrier: string | number | undefined;
+  constructor(id: string | number, carrier: string | number | undefined) {
+    const quote = (value: string | number) => JSON.stringify(value).slice(0, MAX_QUOTED_ID_CHARS);
+    const where = carrier === undefined ? 'the GET event stream, where it was not awaited' : `the response stream of request ${quote(carrier)}`;
+    super('UPSTREAM_ERROR', `the server sent the answer to request ${quote(id)} on ${where}; dropped it (an answer comes only on its own request's stream)`, {
+      details: { id: quote(id), ...(carrier === undefined ? {} : { carrier: quote(carrier) }) },
+    });
+    this.id = id;
+    this.carrier = carrier;
   }
 }
 

@@ -11,6 +11,8 @@ import { SseParser } from './sseParser.js';
 
 export interface SseStreamHandlers {
   onMessage(message: JSONRPCMessage): void;
+  /** Whether the response to request `id` belongs on this stream; one that does not is dropped (the handler reports it). Default: all do. */
+  admits?(id: string | number): boolean;
   /** An event that is not a JSON-RPC message: reported, and the stream goes on. */
   onBadEvent(error: Error): void;
   /** The server's `retry` field: how long to wait before resuming. */
@@ -64,7 +66,9 @@ export function readSseStream(stream: Readable, handlers: SseStreamHandlers, opt
           handlers.onBadEvent(error as Error);
           return;
         }
-        if (responseId(message) !== undefined) {
+        const id = responseId(message);
+        if (id !== undefined) {
+          if (handlers.admits && !handlers.admits(id)) return;
           answered = true;
           if (options.replayMessageId !== undefined) (message as { id: string | number }).id = options.replayMessageId;
         }

@@ -16,6 +16,8 @@
  *   event stream is closed rather than read to an end that may never come (responseBody.ts). The answer to a
  *   request whose method has a bound of its own (tools/list: answerBounds.ts) is cut at that bound, before it is
  *   parsed, and the request alone fails with the bound's error; the session's other requests go on.
+ * - A response is taken only from the stream (or JSON answer) of its own request, or from the GET stream for a
+ *   request whose POST was answered 202; elsewhere it is dropped and reported (MisplacedAnswerError, eventStreams.ts).
  * - A GET answered with anything but an event stream or 405 is an error, not a stream reopened for ever.
  * - Messages are checked once (src/mcp/jsonRpcMessage.ts), not once here and again in the SDK's Protocol.
  * - No OAuth of its own: mcpo's OAuth lives in the fetch it is given (src/oauth/authFetch.ts).
@@ -176,6 +178,8 @@ export class StreamableHttpTransport implements Transport {
       }
       if (response.status === 202) {
         discardBody(response);
+        // No stream of its own: the answer to a request may then come on the GET stream (and only there).
+        if (awaiting) this.streams.expectOnGetStream(awaiting.id);
         // The server may offer a stream for its own requests and notifications once the session is initialized.
         if ('method' in message && message.method === 'notifications/initialized') this.streams.openDetached({});
         return;
@@ -214,7 +218,10 @@ export class StreamableHttpTransport implements Transport {
         : undefined;
       const data: unknown = bytes ? JSON.parse(utf8Text(bytes)) : undefined;
       const messages = (Array.isArray(data) ? data : [data]).map(asJsonRpcMessage);
-      for (const message of messages) this.onmessage?.(message);
+      for (const message of messages) {
+        const id = responseId(message);
+        if (id === undefined || this.streams.admits(id, { awaiting })) this.onmessage?.(message);
+      }
       // The answer comes in this body or nowhere (the spec allows no other stream for it): without one, the
       // call would only wait for its timeout. An error the server could not tie to a request is likely its.
       if (!messages.some((message) => responseId(message) === awaiting.id)) {
