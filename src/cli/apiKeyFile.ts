@@ -13,7 +13,10 @@
  *   by this user or root (one planted in a sticky folder would choose the file). This is OpenSSH's rule for
  *   authorized_keys. The walk ends at the file that was opened (same device and inode), so a swap between
  *   the check and the read cannot go unnoticed.
- * - A pipe (`--api-key-file <(pass show mcpo)`) has no folder to swap: its descriptor alone is checked.
+ * - Only a regular file is read. The file is opened with O_NONBLOCK and its descriptor fstat'ed before any
+ *   read: a FIFO would block the open until someone writes to it (mcpo hung at start-up on one planted in a
+ *   sticky folder such as /tmp), and a device such as /dev/zero would never end. So a pipe
+ *   (`--api-key-file <(pass show mcpo)`) is refused too; MCPO_API_KEY keeps a key from a command off argv.
  * - No checks where there are no uids (Windows).
  */
 import { constants as fsConstants, type Stats } from 'node:fs';
@@ -44,12 +47,13 @@ export async function readApiKeyFile(file: string, flag: string, logger: Logger,
   let text: string;
   let stats: Stats;
   try {
-    const handle = await open(file, fsConstants.O_RDONLY);
+    const handle = await open(file, fsConstants.O_RDONLY | fsConstants.O_NONBLOCK);
     try {
       stats = await handle.stat();
+      if (!stats.isFile()) refuse(`${file} is ${kindOf(stats)}, not a regular file; put the key in a file (or in MCPO_API_KEY)`);
       if (uid !== undefined) {
         assertTrusted(stats, `${file}`, uid, refuse, `chmod go-w ${file}`);
-        if (stats.isFile()) await assertFoldersTrusted(file, stats, uid, refuse);
+        await assertFoldersTrusted(file, stats, uid, refuse);
       }
       text = await handle.readFile('utf8');
     } finally {
@@ -63,7 +67,7 @@ export async function readApiKeyFile(file: string, flag: string, logger: Logger,
   const key = text.replace(/\r?\n$/, '');
   if (!key) throw new ConfigError(`${flag}: ${file} is empty`);
   if (/[\r\n]/.test(key)) throw new ConfigError(`${flag}: ${file} holds more than one line; the key must be its only line`);
-  if (uid !== undefined && stats.isFile() && (stats.mode & 0o077) !== 0) {
+  if (uid !== undefined && (stats.mode & 0o077) !== 0) {
     logger.warn(`${flag}: ${file} can be read by other users (mode ${modeText(stats)}); chmod 600 it unless it is a mounted secret only this container sees`);
   }
   return key;
@@ -121,6 +125,14 @@ function assertFolder(st: Stats, dir: string, file: string, uid: number, refuse:
   if ((st.mode & WRITABLE_BY_OTHERS) !== 0 && (st.mode & STICKY) === 0) {
     refuse(`${file}: the folder ${dir} is writable by ${writers(st)} (mode ${modeText(st)}) and not sticky; another user could replace the key file: chmod go-w ${dir}, or keep the file elsewhere`);
   }
+}
+
+function kindOf(st: Stats): string {
+  if (st.isDirectory()) return 'a folder';
+  if (st.isFIFO()) return 'a pipe (FIFO)';
+  if (st.isSocket()) return 'a socket';
+  if (st.isCharacterDevice() || st.isBlockDevice()) return 'a device';
+  return 'of another kind';
 }
 
 function components(p: string): string[] {

@@ -3,7 +3,7 @@
  * the folder holding it), so that user could choose mcpo's API key and call every tool. Each case shows first,
  * as a real second Unix user, that the attacker can indeed change the key, then that mcpo refuses the file.
  */
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { chmod, chown, mkdir, mkdtemp, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -67,14 +67,20 @@ describe('--api-key-file refuses a key someone else could have chosen', () => {
     await expect(read(path.join(dir, 'api-key'))).rejects.toThrow(`the folder ${data} is writable by others`);
   });
 
-  it('reads a key from a pipe (--api-key-file <(pass show mcpo))', async () => {
+  it('refuses a FIFO at once, naming it, instead of hanging in open() until someone writes to it', async () => {
     const { dir } = await folderWithKey(0o700);
     const fifo = path.join(dir, 'fifo');
     execFileSync('mkfifo', ['-m', '600', fifo]);
-    const writer = spawn('sh', ['-c', `printf piped-key > '${fifo}'`]);
-    const written = new Promise((resolve) => writer.on('close', resolve));
-    expect(await read(fifo)).toBe('piped-key');
-    await written;
+    // Nobody writes to it: a blocking open would never return (nor would mcpo start).
+    const outcome = await Promise.race([read(fifo).catch((e: unknown) => e), new Promise((resolve) => setTimeout(resolve, 3_000, 'still opening'))]);
+    expect(outcome).toBeInstanceOf(ConfigError);
+    expect((outcome as Error).message).toBe(`${FLAG}: ${fifo} is a pipe (FIFO), not a regular file; put the key in a file (or in MCPO_API_KEY)`);
+  });
+
+  it('refuses a folder and a device, naming them', async () => {
+    const { dir } = await folderWithKey();
+    await expect(read(dir)).rejects.toThrow(`${FLAG}: ${dir} is a folder, not a regular file`);
+    await expect(read('/dev/zero')).rejects.toThrow(`${FLAG}: /dev/zero is a device, not a regular file`);
   });
 });
 
@@ -117,5 +123,16 @@ describe.skipIf(!user)(`--api-key-file against another local user (${user ? user
     const plant = await runNodeAs(user!, `import { symlinkSync } from 'node:fs'; symlinkSync(${JSON.stringify(rootsFile)}, ${JSON.stringify(link)});`);
     expect(plant.stderr).toBe('');
     await expect(read(link)).rejects.toThrow(`the symbolic link ${link} is owned by uid ${user!.uid}`);
+  });
+
+  it('refuses at once a FIFO the other user planted where the key file was to be, in a sticky folder (mcpo hung there)', async () => {
+    const sticky = await mkdtemp(path.join(tmpdir(), 'mcpo-sticky-'));
+    await chmod(sticky, 0o1777);
+    const planted = path.join(sticky, 'key');
+    const plant = await runNodeAs(user!, `import { execFileSync } from 'node:child_process'; execFileSync('mkfifo', ['-m', '666', ${JSON.stringify(planted)}]);`);
+    expect(plant.stderr).toBe('');
+    const outcome = await Promise.race([read(planted).catch((e: unknown) => e), new Promise((resolve) => setTimeout(resolve, 3_000, 'still opening'))]);
+    expect(outcome).toBeInstanceOf(ConfigError);
+    expect((outcome as Error).message).toContain(`${planted} is a pipe (FIFO), not a regular file`);
   });
 });
