@@ -86,8 +86,10 @@ export function scanJson(text: string): JsonScanResult {
   };
   /** Blanks the comma at `comma` when the next thing after it (past whitespace and comments) is `close`. */
   const blankIfTrailing = (comma: number, close: string): void => {
+    const before = blanks.length;
     skipWhitespace();
-    if (text[i] === close) blanks.push([comma, comma + 1]);
+    // Before the comments skipped after it: blankOut takes the ranges in text order.
+    if (text[i] === close) blanks.splice(before, 0, [comma, comma + 1]);
   };
   const describeHere = (): string => {
     WORD.lastIndex = i;

@@ -89,6 +89,16 @@ describe('the JSON scanner agrees with JSON.parse', () => {
     expect(scan.map.locate(['mcpServers', 'a'])).toEqual({ line: 4, column: 5 });
   });
 
+  it('accepts a trailing comma followed by a comment, as VS Code writes `"a": {…}, // note` before the closing brace', () => {
+    // Regression: the comment was blanked before the comma that precedes it, and the text handed to JSON.parse came
+    // out longer, with the comment still in it: loading such a file threw a bare SyntaxError.
+    const text = '{"mcpServers": {"a": {"args": ["x", /* last */\n]}, // c\n}, /* end */}';
+    const scan = scanJson(text);
+    if (!scan.ok) throw new Error(`expected JSONC to be accepted: ${scan.error.message}`);
+    expect(scan.json.length).toBe(text.length);
+    expect(JSON.parse(scan.json)).toEqual({ mcpServers: { a: { args: ['x'] } } });
+  });
+
   it('locates keys and array elements, and falls back to the nearest present ancestor', () => {
     const scan = scanJson('{\n  "mcpServers": {\n    "a": {\n      "args": ["x",\n               "y"]\n    }\n  }\n}');
     if (!scan.ok) throw new Error('expected valid JSON');
