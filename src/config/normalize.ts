@@ -3,6 +3,7 @@ import { normalizeHeaderForwarding } from './headerForwarding.js';
 import { DEFAULT_PER_USER_IDLE_TIMEOUT_SECONDS, DEFAULT_PER_USER_MAX_SESSIONS, type ClientMetadataFileConfig, type OAuthFileConfig } from './oauthSchema.js';
 import type { ConfigFile, ServerEntryFile } from './schema.js';
 import type { McpoConfig, OAuthClientMetadataConfig, OAuthConfig, ServerEntry } from './types.js';
+import { normalizeUsers } from './users.js';
 
 /** Copies defined values only, so normalized objects have no `key: undefined` noise. */
 function defined<T extends Record<string, unknown>>(object: T): T {
@@ -75,5 +76,7 @@ export function normalizeEntry(name: string, entry: ServerEntryFile): ServerEntr
 /** All entries, in file order. */
 export function normalizeConfig(file: ConfigFile): McpoConfig {
   const servers = Object.entries(file.mcpServers ?? file.servers ?? {}).map(([name, entry]) => normalizeEntry(name, entry));
-  return file.publicUrl === undefined ? { servers } : { servers, publicUrl: file.publicUrl };
+  const config: McpoConfig = { servers, users: normalizeUsers(file.users) };
+  if (file.publicUrl !== undefined) config.publicUrl = file.publicUrl;
+  return config;
 }

@@ -12,6 +12,7 @@ import { isJsonObject } from './jsonPath.js';
 import { serverNameProblem } from './names.js';
 import { oauthSchema } from './oauthSchema.js';
 import { hasUrlCredentials, isHttpUrl } from './urls.js';
+import { usersSchema } from './users.js';
 
 export type TransportType = 'stdio' | 'sse' | 'streamable-http';
 
@@ -214,6 +215,8 @@ export const configFileSchema = z.object({
   publicUrl: publicUrlSchema.optional(),
   /** VS Code's prompts for `${input:…}` values. mcpo cannot prompt: ignored, with a warning. */
   inputs: z.array(z.unknown()).optional(),
+  /** Callers with keys of their own (./users.ts); applied on hot reload. */
+  users: usersSchema.optional(),
 });
 
 export type ServerEntryFile = z.infer<typeof serverEntrySchema>;

@@ -5,6 +5,7 @@
  */
 
 import type { HeaderForwarding } from './headerForwarding.js';
+import type { UserEntry } from './users.js';
 
 /** Fields every server entry has, whatever its transport. */
 export interface CommonEntry {
@@ -59,6 +60,8 @@ export interface McpoConfig {
   servers: ServerEntry[];
   /** Top-level `publicUrl`: where browsers and clients reach mcpo (--public-url wins). */
   publicUrl?: string;
+  /** `users`: callers with keys of their own, in file order. Undefined or []: none (only the operator). */
+  users?: UserEntry[];
 }
 
 /** RFC 7591 client metadata for static (or pre-filled dynamic) registration, camelCased. */

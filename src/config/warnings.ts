@@ -10,12 +10,14 @@ import { clientMetadataSchema, oauthSchema, PASSTHROUGH_CLIENT_METADATA_KEYS } f
 import type { ConfigProblem } from './problems.js';
 import { configFileSchema, SERVER_LIST_KEYS, serverEntrySchema } from './schema.js';
 import { closestKey } from './suggest.js';
+import { userEntrySchema } from './users.js';
 
 const ROOT_KEYS = Object.keys(configFileSchema.shape);
 const ENTRY_KEYS = Object.keys(serverEntrySchema.shape);
 const OAUTH_KEYS = Object.keys(oauthSchema.shape);
 const CLIENT_METADATA_KEYS = Object.keys(clientMetadataSchema.shape);
 const HEADER_FORWARDING_KEYS = Object.keys(headerForwardingSchema.shape);
+const USER_KEYS = Object.keys(userEntrySchema.shape);
 
 const STDIO_ONLY_KEYS = ['args', 'env', 'envFile', 'inheritEnv', 'cwd'];
 const REMOTE_ONLY_KEYS = ['headers'];
@@ -84,6 +86,11 @@ export function configWarnings(root: Record<string, unknown>, map: JsonDocumentM
   unknownKeys(root, [], ROOT_KEYS, warnings);
   if (Array.isArray(root.inputs) && root.inputs.length > 0) {
     warnings.push({ path: ['inputs'], message: 'is ignored: mcpo cannot prompt for VS Code inputs; give their values as environment variables and write ${NAME} for ${input:…}' });
+  }
+  if (isJsonObject(root.users)) {
+    for (const [name, user] of Object.entries(root.users)) {
+      if (isJsonObject(user)) unknownKeys(user, ['users', name], USER_KEYS, warnings);
+    }
   }
   for (const key of SERVER_LIST_KEYS) {
     const servers = root[key];
