@@ -1,20 +1,31 @@
 /**
- * --hot-reload: when the config file changes, load it again and reconcile the running servers with it.
- * An invalid new config is refused with the same message as at start-up, and the running configuration
- * stays as it was. Reloads never overlap: a change during a reload triggers one more afterwards.
+ * --hot-reload: when the config file changes, load it again, reconcile the running servers with it and take its
+ * users' keys. An invalid new config is refused with the same message as at start-up, and the running configuration
+ * (servers and users) stays as it was. Reloads never overlap: a change during a reload triggers one more afterwards.
  */
 import type { ServerEntry } from './config/types.js';
+import type { UserEntry } from './config/users.js';
 import { watchConfigFile } from './config/watch.js';
 import { McpoError } from './errors.js';
 import type { Logger } from './log/logger.js';
 import type { Manager } from './mcp/manager.js';
 import { reconcile } from './mcp/reconcile.js';
+import type { UserKeys } from './server/userKeys.js';
+
+/** What a reload takes from the config file. */
+export interface ReloadedConfig {
+  servers: readonly ServerEntry[];
+  /** Undefined or []: no users. */
+  users?: readonly UserEntry[];
+}
 
 export interface HotReloadOptions {
   file: string;
   /** Loads and validates the file (throws ConfigError when invalid). */
-  load: () => Promise<readonly ServerEntry[]>;
+  load: () => Promise<ReloadedConfig>;
   manager: Manager;
+  /** Receives the new users' keys of each valid config. Default: users are not followed. */
+  users?: UserKeys;
   initial: readonly ServerEntry[];
   logger: Logger;
   debounceMs?: number;
@@ -31,13 +42,16 @@ export function startHotReload(options: HotReloadOptions): { close(): void } {
   const reloadOnce = async () => {
     try {
       const next = await options.load();
-      const result = await reconcile(options.manager, current, next);
-      current = next;
+      // Before the servers: a valid file's keys apply at once, however long new servers take to start.
+      options.users?.replace(next.users ?? []);
+      const result = await reconcile(options.manager, current, next.servers);
+      current = next.servers;
       logger.info('config reloaded', {
         added: result.added.join(',') || undefined,
         removed: result.removed.join(',') || undefined,
         changed: result.changed.join(',') || undefined,
         unchanged: result.unchanged.length,
+        users: options.users?.size,
       });
       options.onReloaded?.({ ok: true });
     } catch (error) {

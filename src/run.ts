@@ -3,6 +3,7 @@
  * session is up, so a slow or failing server never delays the others or the docs.
  */
 import type { ServerEntry } from './config/types.js';
+import type { UserEntry } from './config/users.js';
 import type { Logger } from './log/logger.js';
 import { Manager, type ManagerOptions } from './mcp/manager.js';
 import type { ServiceAddress } from './oauth/service.js';
@@ -13,15 +14,18 @@ import { LOOPBACK_HOST_NAMES } from './server/hostGuard.js';
 import { listen, type ListenOptions } from './server/listen.js';
 import { preloadOpenApiBuilders } from './server/openapiBuilders.js';
 import { linkBase, resolvePublicAddress } from './server/publicUrl.js';
-import { startHotReload } from './reload.js';
+import { startHotReload, type ReloadedConfig } from './reload.js';
+import { UserKeys } from './server/userKeys.js';
 import { shutDown, type ShutdownOptions } from './shutdown.js';
 
 /** What run() needs: the app's, the listener's and the Manager's options it passes on, and its own. */
 export interface RunOptions
-  extends Pick<AppOptions, 'mode' | 'info' | 'apiKey' | 'strictAuth' | 'corsAllowOrigins' | 'rootPath' | 'pathPrefix' | 'publicUrl' | 'forwardedAllowIps' | 'bodyLimitBytes'>,
+  extends Pick<AppOptions, 'mode' | 'info' | 'apiKey' | 'userHeader' | 'strictAuth' | 'corsAllowOrigins' | 'rootPath' | 'pathPrefix' | 'publicUrl' | 'forwardedAllowIps' | 'bodyLimitBytes'>,
     Pick<ListenOptions, 'host' | 'port' | 'tls'>,
     Pick<ManagerOptions, 'parentEnv' | 'defaultTimeoutMs' | 'defaultMaxConcurrentCalls'> {
   servers: readonly ServerEntry[];
+  /** Callers with keys of their own (the config's `users`). Default: none. */
+  users?: readonly UserEntry[];
   logger: Logger;
   /** The client name and version mcpo gives MCP servers. Default mcpo 0.0.0. */
   clientInfo?: ManagerOptions['clientInfo'];
@@ -31,8 +35,8 @@ export interface RunOptions
    * URL's host name is served as well (it is how mcpo was said to be reached).
    */
   allowedHosts?: readonly string[] | '*';
-  /** --hot-reload: watch this config file and reconcile servers when it changes. */
-  hotReload?: { file: string; load: () => Promise<readonly ServerEntry[]>; debounceMs?: number };
+  /** --hot-reload: watch this config file and reconcile servers (and take its users) when it changes. */
+  hotReload?: { file: string; load: () => Promise<ReloadedConfig>; debounceMs?: number };
   /** OAuth for entries with an `oauth` block. Default: tokens under MCPO_HOME (from parentEnv) or ~/.mcpo, prompts on stderr/stdin, the system browser. */
   oauth?: OAuthSupport;
   /** --no-browser: the default OAuth support prints authorization URLs and launches no browser. Default false. */
@@ -70,12 +74,15 @@ export async function run(options: RunOptions): Promise<Running> {
   // under load): until then the connections page said no server used OAuth and Connect found nothing to start.
   for (const entry of options.servers) oauth?.forEntry(entry);
   const endpoints = oauth?.endpoints(manager);
+  const users = new UserKeys(options.users);
   const { app, toolRoute, stopCalls, close: closeApp } = createApp({
     registry: manager,
     logger: options.logger,
     mode: options.mode,
     info: options.info,
     apiKey: options.apiKey,
+    users,
+    userHeader: options.userHeader,
     strictAuth: options.strictAuth,
     corsAllowOrigins: options.corsAllowOrigins,
     rootPath: address.rootPath,
@@ -95,7 +102,7 @@ export async function run(options: RunOptions): Promise<Running> {
   // While the servers boot: the catalogs need these once tools arrive. After the session code, which spawns the servers.
   manager.loadSessionCode().then(preloadOpenApiBuilders, () => {});
   const reloader = options.hotReload
-    ? startHotReload({ ...options.hotReload, manager, initial: options.servers, logger: options.logger })
+    ? startHotReload({ ...options.hotReload, manager, users, initial: options.servers, logger: options.logger })
     : undefined;
 
   let closing: Promise<void> | undefined;

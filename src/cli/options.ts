@@ -14,6 +14,7 @@ import { ConfigError, UsageError } from '../errors.js';
 import { MAX_CONCURRENT_CALLS, MAX_TIMEOUT_SECONDS } from '../config/schema.js';
 import type { Logger, LogLevel } from '../log/logger.js';
 import type { RunOptions } from '../run.js';
+import { userHeaderName } from '../server/identify.js';
 import { resolvePublicAddress } from '../server/publicUrl.js';
 import { checkPerUserEntries } from '../config/perUser.js';
 
@@ -26,6 +27,8 @@ export interface CliFlags {
   /** --api-key-file: the key read from a file, so it appears neither in `ps` nor in the environment. */
   apiKeyFile?: string;
   strictAuth: boolean;
+  /** --user-header: the header a trusted front-end names the user in, believed only with the API key. */
+  userHeader?: string;
   corsAllowOrigins?: string[];
   allowedHosts?: string[];
   rootPath: string;
@@ -72,6 +75,10 @@ export async function buildRunOptions(flags: CliFlags, serverArgs: string[], con
     throw new UsageError('nothing to serve: give --config FILE, or a server after -- (e.g. mcpo -- uvx mcp-server-time)');
   }
   if (flags.apiKey && flags.apiKeyFile) throw new UsageError(`give either ${named('--api-key')} or ${named('--api-key-file')}, not both`);
+  if (flags.userHeader !== undefined && !flags.apiKey && !flags.apiKeyFile) {
+    throw new UsageError(`${named('--user-header')} needs ${named('--api-key')} (or --api-key-file): the header is believed only on requests carrying that key, the front-end's`);
+  }
+  const userHeader = flags.userHeader === undefined ? undefined : userHeaderName(flags.userHeader, named('--user-header'));
   const apiKey = flags.apiKeyFile ? await readApiKeyFile(flags.apiKeyFile, named('--api-key-file'), logger) : flags.apiKey;
   const fileEnv = flags.envPath ? parseDotenv(await readText(flags.envPath, named('--env-path')), flags.envPath) : {};
   const flagEnv = parseEnvAssignments(flags.env ?? [], context.env);
@@ -86,18 +93,21 @@ export async function buildRunOptions(flags: CliFlags, serverArgs: string[], con
   let mode: 'multi' | 'single';
   let hotReload: RunOptions['hotReload'];
   let configPublicUrl: string | undefined;
+  let users: RunOptions['users'];
   if (flags.hotReload && !flags.config) throw new UsageError('--hot-reload needs --config FILE');
   if (flags.config) {
     const file = flags.config;
     const read = () => loadConfig(file, { env: mcpoEnv, warn: (message) => logger.warn(message) });
     // A reload cannot change the public URL (flags win, and the file's is read once): it is known by the first load.
     const load = async () => {
-      const reloaded = isolate((await read()).servers);
+      const config = await read();
+      const reloaded = isolate(config.servers);
       checkPerUserEntries(reloaded, Boolean(flags.publicUrl || configPublicUrl), file);
-      return reloaded;
+      return { servers: reloaded, users: config.users ?? [] };
     };
     const config = await read();
     servers = isolate(config.servers);
+    users = config.users;
     configPublicUrl = config.publicUrl;
     mode = 'multi';
     if (flags.hotReload) hotReload = { file, load };
@@ -143,6 +153,8 @@ export async function buildRunOptions(flags: CliFlags, serverArgs: string[], con
       ...(flags.description ? { description: flags.description } : {}),
     },
     ...(apiKey ? { apiKey } : {}),
+    ...(userHeader ? { userHeader } : {}),
+    ...(users?.length ? { users } : {}),
     strictAuth: flags.strictAuth,
     ...(flags.corsAllowOrigins?.length ? { corsAllowOrigins: flags.corsAllowOrigins } : {}),
     ...(flags.allowedHosts?.length ? { allowedHosts: flags.allowedHosts.includes('*') ? '*' : flags.allowedHosts.map((host) => hostName(host, named('--allowed-hosts'))) } : {}),

@@ -11,6 +11,8 @@ export interface Answer {
   status: number;
   headers: Readonly<Record<string, string>>;
   body: string;
+  /** The user the request called as, for the request log; absent for the operator and before the caller was known. */
+  user?: string;
 }
 
 /** Content-Type of every JSON answer mcpo writes but the error envelope. */

@@ -15,7 +15,7 @@ import { UsageError } from '../errors.js';
 import type { Logger } from '../log/logger.js';
 import type { ServerRegistry } from '../mcp/types.js';
 import type { DocumentInfo } from '../openapi/document.js';
-import { apiKeyAuth, apiKeyCheck } from './auth.js';
+import { apiKeyCheck } from './auth.js';
 import { CatalogCache } from './catalogCache.js';
 import type { ServerContext } from './context.js';
 import { CORS_MAX_AGE_SECONDS, corsAnswerHeaders, corsMiddleware } from './cors.js';
@@ -25,6 +25,7 @@ import { registerDocumentRoutes } from './documentRoutes.js';
 import { createErrorHandler } from './errorHandler.js';
 import { registerHealthRoutes } from './healthRoutes.js';
 import { hostGuard, hostRule, LOOPBACK_HOST_NAMES } from './hostGuard.js';
+import { callerAuth, callerIdentification } from './identify.js';
 import { nodeToolRoute, type NodeHandler } from './nodeToolRoute.js';
 import { createNotFoundHandler } from './notFound.js';
 import { isOAuthPath, registerConnectionsRoutes, registerOAuthCallbackRoute, type OAuthEndpoints } from './oauthRoutes.js';
@@ -34,6 +35,7 @@ import { requestLog } from './requestLog.js';
 import { securityHeaders } from './securityHeaders.js';
 import { ShuttingDown } from './shuttingDown.js';
 import { createToolRoute } from './toolRoute.js';
+import { UserKeys } from './userKeys.js';
 
 export { CORS_MAX_AGE_SECONDS, DEFAULT_BODY_LIMIT_BYTES, LOOPBACK_HOST_NAMES };
 
@@ -46,8 +48,15 @@ export interface AppOptions {
   logger: Logger;
   /** 'multi' (default): routes under /{server}/…; 'single': the only server's routes at the root (/{tool}, /openapi.json, /docs). */
   mode?: 'multi' | 'single';
-  /** Protects tool routes: `Authorization: Bearer <key>` or `Basic base64(anything:<key>)`. */
+  /** Protects tool routes: `Authorization: Bearer <key>` or `Basic base64(anything:<key>)`. The operator's key. */
   apiKey?: string;
+  /**
+   * Callers with keys of their own (the config's `users`); tool calls need a key once there is one. The caller may
+   * replace() them later (hot reload). Default: none.
+   */
+  users?: UserKeys;
+  /** Header naming the user on requests that carry `apiKey` (a trusted front-end's, e.g. Open WebUI). Needs apiKey. Default: none. */
+  userHeader?: string;
   /** Also protect docs, openapi.json, healthz and the docs assets. Default false. */
   strictAuth?: boolean;
   /** Origins allowed by CORS; ['*'] allows any. Default: none (no CORS headers). */
@@ -116,6 +125,8 @@ export function createApp(options: AppOptions): McpoApp {
   });
   const keyCheck = options.apiKey === undefined ? undefined : apiKeyCheck({ apiKey: options.apiKey });
   if (options.strictAuth && !keyCheck) throw new UsageError('strictAuth needs an API key');
+  const users = options.users ?? new UserKeys();
+  const identify = callerIdentification({ apiKey: options.apiKey, users, userHeader: options.userHeader });
   const strictAuth = Boolean(options.strictAuth);
 
   const catalogs = new CatalogCache(registry, logger);
@@ -126,7 +137,8 @@ export function createApp(options: AppOptions): McpoApp {
     rootPath,
     pathPrefix,
     origin: publicUrl === undefined ? '' : new URL(publicUrl).origin,
-    apiKey: keyCheck !== undefined,
+    // Users configured later (hot reload) make calls need a key too; the documents say so from the next start.
+    apiKey: keyCheck !== undefined || users.size > 0,
     mode,
     logger,
   });
@@ -153,7 +165,8 @@ export function createApp(options: AppOptions): McpoApp {
     registerOAuthCallbackRoute(app, ctx, options.oauth);
     registerConnectionsRoutes(app, ctx, options.oauth, { apiKey: keyCheck, publicUrl, forwardedAllowIps: options.forwardedAllowIps });
   }
-  if (strictAuth && keyCheck) app.use(apiKeyAuth(keyCheck));
+  // Users' keys open the documents and docs too: a user's client reads the document it calls tools from.
+  if (strictAuth) app.use(callerAuth(identify));
 
   // Static paths first: in multi mode they would otherwise read as a server called "docs" or "healthz".
   registerHealthRoutes(app, ctx);
@@ -161,7 +174,7 @@ export function createApp(options: AppOptions): McpoApp {
   registerDocumentRoutes(app, ctx);
 
   const shutdown = new ShuttingDown();
-  const toolRoute = createToolRoute({ ctx, host: hostRule(options.allowedHosts), apiKey: keyCheck, cors });
+  const toolRoute = createToolRoute({ ctx, host: hostRule(options.allowedHosts), identify, cors });
   return {
     app,
     toolRoute: nodeToolRoute(toolRoute, { logger, shutdown }),

@@ -1,9 +1,9 @@
 /**
- * The API key: one check, called by the tool route and by the middleware that guards the rest of the app under
- * strictAuth. Accepts the key as `Authorization: Bearer <key>` (API clients) or
- * `Authorization: Basic base64(<any user>:<key>)` (a browser's login prompt). The key is hashed once when the
- * factory runs; each request compares SHA-256 digests in constant time, so neither the key's content nor its
- * length leaks through timing.
+ * Keys on requests: how a request presents one, the 401 it gets without the right one, and the operator-key check
+ * of the connections page (tool calls and the rest of the app identify the caller: identify.ts, built on these).
+ * A key is sent as `Authorization: Bearer <key>` (API clients) or `Authorization: Basic base64(<any user>:<key>)`
+ * (a browser's login prompt). Expected keys are hashed once when a check is made; each request compares SHA-256
+ * digests in constant time, so neither a key's content nor its length leaks through timing.
  *
  * The 401 challenges with Bearer only: a Basic challenge makes a browser put its own password dialog over the
  * page whose fetch was refused (Swagger UI's "Try it out" without the key). Basic is offered only to a request
@@ -11,7 +11,6 @@
  * address bar), where the browser's dialog is the only way to present the key.
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
-import type { MiddlewareHandler } from 'hono';
 import { McpoError, UsageError } from '../errors.js';
 import type { HeaderLookup } from './requestView.js';
 
@@ -25,7 +24,8 @@ export interface ApiKeyAuthOptions {
   realm?: string;
 }
 
-function digest(value: string): Buffer {
+/** The SHA-256 of a key (UTF-8): what key checks compare, in constant time. */
+export function keyDigest(value: string): Buffer {
   return createHash('sha256').update(value, 'utf8').digest();
 }
 
@@ -60,34 +60,40 @@ function triedBasic(authorization: string | undefined): boolean {
   return authorization !== undefined && /^\s*basic(?:\s|$)/i.test(authorization);
 }
 
-/** The key check: the tool route calls it, and apiKeyAuth for the app. */
-export function apiKeyCheck(options: ApiKeyAuthOptions): ApiKeyCheck {
-  if (!options.apiKey) throw new UsageError('The API key must not be empty');
-  const expected = digest(options.apiKey);
-  const realm = options.realm ?? DEFAULT_AUTH_REALM;
+/** How a key check answers a request it refuses: the 401 with its challenges. */
+export interface Refusals {
+  /** The 401 for a request whose Authorization header carries `key` (undefined: no key in a scheme we read). */
+  refuse(header: HeaderLookup, key: string | undefined, hints?: { asPage?: boolean }): McpoError;
+}
+
+/** The 401 UNAUTHORIZED answers of key checks in `realm` (default DEFAULT_AUTH_REALM). */
+export function refusals(realm: string = DEFAULT_AUTH_REALM): Refusals {
   const bearerOnly = { 'WWW-Authenticate': `Bearer realm="${realm}"` };
   // Both in one header value (RFC 9110 §11.6.1), Basic first: browsers decide on a login prompt by the first
   // challenge they support.
   const withBasic = { 'WWW-Authenticate': `Basic realm="${realm}", Bearer realm="${realm}"` };
-
-  return function checkApiKey(header, hints) {
-    const authorization = header('authorization');
-    const key = presentedKey(authorization);
-    if (key !== undefined && timingSafeEqual(digest(key), expected)) return undefined;
-    const navigation = hints?.asPage === true || (header('sec-fetch-mode') === 'navigate' && header('sec-fetch-dest') === 'document');
-    const headers = triedBasic(authorization) || navigation ? withBasic : bearerOnly;
-    if (key !== undefined) return new McpoError('UNAUTHORIZED', 'Invalid API key', { headers });
-    // Say which mistake it is: a header in a scheme we do not read looks like a wrong key otherwise.
-    const problem = authorization ? 'Unsupported Authorization header' : 'Missing API key';
-    return new McpoError('UNAUTHORIZED', `${problem}: send "Authorization: Bearer <key>"`, { headers });
+  return {
+    refuse(header, key, hints) {
+      const authorization = header('authorization');
+      const navigation = hints?.asPage === true || (header('sec-fetch-mode') === 'navigate' && header('sec-fetch-dest') === 'document');
+      const headers = triedBasic(authorization) || navigation ? withBasic : bearerOnly;
+      if (key !== undefined) return new McpoError('UNAUTHORIZED', 'Invalid API key', { headers });
+      // Say which mistake it is: a header in a scheme we do not read looks like a wrong key otherwise.
+      const problem = authorization ? 'Unsupported Authorization header' : 'Missing API key';
+      return new McpoError('UNAUTHORIZED', `${problem}: send "Authorization: Bearer <key>"`, { headers });
+    },
   };
 }
 
-/** Middleware rejecting requests without the right key with 401 UNAUTHORIZED and its challenges. */
-export function apiKeyAuth(check: ApiKeyCheck): MiddlewareHandler {
-  return async function apiKeyAuthMiddleware(c, next) {
-    const refused = check((name) => c.req.header(name));
-    if (refused) throw refused;
-    await next();
+/** The key check: the connections page calls it (tool calls and the app identify the caller: identify.ts). */
+export function apiKeyCheck(options: ApiKeyAuthOptions): ApiKeyCheck {
+  if (!options.apiKey) throw new UsageError('The API key must not be empty');
+  const expected = keyDigest(options.apiKey);
+  const { refuse } = refusals(options.realm);
+
+  return function checkApiKey(header, hints) {
+    const key = presentedKey(header('authorization'));
+    if (key !== undefined && timingSafeEqual(keyDigest(key), expected)) return undefined;
+    return refuse(header, key, hints);
   };
 }

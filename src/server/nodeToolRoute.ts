@@ -36,7 +36,7 @@ export function nodeToolRoute(route: ToolRoute, options: NodeToolRouteOptions): 
     route.answer(target, new NodeRequest(incoming, outgoing, shutdown)).then(
       (answer) => {
         write(outgoing, answer);
-        if (start !== undefined) logRequest(logger, { method: 'POST', path: target.path, status: answer.status, elapsedMs: performance.now() - start });
+        if (start !== undefined) logRequest(logger, { method: 'POST', path: target.path, status: answer.status, elapsedMs: performance.now() - start, user: answer.user });
       },
       () => outgoing.destroy(),
     );

@@ -1,6 +1,7 @@
 /**
- * One info line per request: method, path, status and duration. Never the query string, headers,
- * bodies, arguments or results (those may carry secrets); tool arguments go to debug in toolCall.ts.
+ * One info line per request: method, path, status, duration and, for a user's tool call, the user's name. Never the
+ * query string, headers, keys, bodies, arguments or results (those may carry secrets); tool arguments go to debug in
+ * toolCall.ts.
  * The tool route (node:http) and the Hono middleware both write it with logRequest.
  */
 import type { MiddlewareHandler } from 'hono';
@@ -13,11 +14,19 @@ export interface RequestLogEntry {
   status: number;
   /** Time from the request's arrival to its answer. */
   elapsedMs: number;
+  /** The user the request called as (identify.ts); undefined for the operator. */
+  user?: string;
 }
 
 /** Writes the request's line (at info level: callers skip the work when info is disabled). */
 export function logRequest(logger: Logger, entry: RequestLogEntry): void {
-  logger.info('http request', { method: entry.method, path: entry.path, status: entry.status, ms: Math.round(entry.elapsedMs * 10) / 10 });
+  logger.info('http request', {
+    method: entry.method,
+    path: entry.path,
+    status: entry.status,
+    ms: Math.round(entry.elapsedMs * 10) / 10,
+    user: entry.user,
+  });
 }
 
 export interface RequestLogOptions {

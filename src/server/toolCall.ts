@@ -21,6 +21,8 @@ export interface ToolInvocation {
   signal: CallSignal;
   /** The REST request's headers, read only for servers that forward some (client_header_forwarding). */
   requestHeaders: RequestHeaders;
+  /** The user the call is made for (callerUser of the request's Caller); undefined for the operator. */
+  user: string | undefined;
   logger: Logger;
 }
 
@@ -31,11 +33,15 @@ export const TOOL_RESPONSE_HEADERS = { 'Cache-Control': 'no-store', ...SECURITY_
 export async function invokeTool(call: ToolInvocation): Promise<string> {
   const { handle, compiled, tool, args, logger } = call;
   // Before validation: the arguments of rejected calls are the ones worth seeing when debugging.
-  if (logger.isEnabled('debug')) logger.debug('tool call', { server: handle.name, tool, arguments: redactSecretValues(args) });
+  if (logger.isEnabled('debug')) logger.debug('tool call', { server: handle.name, tool, user: call.user, arguments: redactSecretValues(args) });
   if (compiled?.validate) {
     const problems = compiled.validate(args);
     if (problems.length > 0) throw new ValidationError(problems);
   }
-  const result = await handle.callTool(tool, args, { signal: call.signal, requestHeaders: call.requestHeaders });
+  const result = await handle.callTool(tool, args, {
+    signal: call.signal,
+    requestHeaders: call.requestHeaders,
+    ...(call.user === undefined ? {} : { user: call.user }),
+  });
   return JSON.stringify(mapToolResult(result) ?? null);
 }

@@ -3,7 +3,7 @@
  * its successes and every refusal, free of any framework. Which requests are its own is toolTarget.ts's rule;
  * the node:http handler (nodeToolRoute.ts) hands them over, the app never sees them.
  *
- * In order: the target (400 when unreadable) → the Host rule (400, 403) → the API key (401) → the server and
+ * In order: the target (400 when unreadable) → the Host rule (400, 403) → the caller (401, 400: identify.ts) → the server and
  * tool (404 with suggestions; a connecting server's tool list is waited for) → the body (413, 400, 415, 422) →
  * validation (422) → the upstream call (its statuses: 424, 502, 503, 504…). Every answer carries the CORS
  * headers; errors are the envelope of answer.ts. The upstream call is cancelled when the client goes away, and
@@ -13,11 +13,12 @@ import { McpoError } from '../errors.js';
 import type { ServerHandle } from '../mcp/types.js';
 import type { CompiledTool } from '../openapi/catalog.js';
 import { errorAnswer, JSON_CONTENT_TYPE, toMcpoError, type Answer } from './answer.js';
-import type { ApiKeyCheck } from './auth.js';
 import { waitForTools } from './awaitTools.js';
+import { callerUser } from './caller.js';
 import { serverNotFound, singleServerName, type ServerContext } from './context.js';
 import type { CorsAnswerHeaders } from './cors.js';
 import type { HostRule } from './hostGuard.js';
+import type { IdentifyCaller } from './identify.js';
 import { whenOpenApiReady } from './openapiBuilders.js';
 import { joinPath } from './paths.js';
 import { parseArguments } from './requestBody.js';
@@ -32,8 +33,8 @@ export interface ToolRouteOptions {
   ctx: Pick<ServerContext, 'registry' | 'catalogs' | 'logger' | 'mode' | 'rootPath' | 'pathPrefix' | 'bodyLimitBytes'>;
   /** The Host rule: every call is judged by it (with any host allowed, it still refuses a missing or malformed Host). */
   host: HostRule;
-  /** The API-key check, when a key is set: tool calls always need it. */
-  apiKey: ApiKeyCheck | undefined;
+  /** Who is calling: every call is made for its caller, and refused when a key is needed and missing or wrong. */
+  identify: IdentifyCaller;
   /** The CORS headers of every answer, when CORS is configured. */
   cors: CorsAnswerHeaders | undefined;
 }
@@ -57,7 +58,7 @@ const SUCCESS_HEADERS = { 'Content-Type': JSON_CONTENT_TYPE, ...TOOL_RESPONSE_HE
 
 /** The tool route over `options.ctx`'s registry. */
 export function createToolRoute(options: ToolRouteOptions): ToolRoute {
-  const { ctx, host, apiKey, cors } = options;
+  const { ctx, host, identify, cors } = options;
   const { registry, catalogs, logger } = ctx;
   const claim = toolTargets(ctx.pathPrefix);
   const docs = joinPath(ctx.rootPath, ctx.pathPrefix, 'docs');
@@ -105,9 +106,11 @@ export function createToolRoute(options: ToolRouteOptions): ToolRoute {
   async function answer(target: ToolTarget, request: RequestView): Promise<Answer> {
     const header: HeaderLookup = (name) => request.header(name);
     const corsHeaders = cors ? cors(header('origin')) : NO_HEADERS;
+    let user: string | undefined;
     try {
-      const refused = target.problem ?? host(target.authority ?? header('host')) ?? apiKey?.(header);
+      const refused = target.problem ?? host(target.authority ?? header('host'));
       if (refused) throw refused;
+      user = callerUser(identify(header));
       // Only the first calls after start-up can find the catalog code still loading; the rest do not await.
       const loading = whenOpenApiReady();
       if (loading) await loading;
@@ -117,10 +120,12 @@ export function createToolRoute(options: ToolRouteOptions): ToolRoute {
         call.compiled = listed(call.handle, call.tool);
       }
       const args = parseArguments(await request.body(ctx.bodyLimitBytes), header);
-      const body = await invokeTool({ ...call, args, signal: request.signal(), requestHeaders: () => request.headerLines(), logger });
-      return { status: 200, headers: corsHeaders === NO_HEADERS ? SUCCESS_HEADERS : { ...corsHeaders, ...SUCCESS_HEADERS }, body };
+      const body = await invokeTool({ ...call, args, signal: request.signal(), requestHeaders: () => request.headerLines(), user, logger });
+      const headers = corsHeaders === NO_HEADERS ? SUCCESS_HEADERS : { ...corsHeaders, ...SUCCESS_HEADERS };
+      return user === undefined ? { status: 200, headers, body } : { status: 200, headers, body, user };
     } catch (thrown) {
-      return errorAnswer(toMcpoError(thrown, logger, { method: 'POST', path: target.path }), corsHeaders);
+      const answer = errorAnswer(toMcpoError(thrown, logger, { method: 'POST', path: target.path }), corsHeaders);
+      return user === undefined ? answer : { ...answer, user };
     }
   }
 

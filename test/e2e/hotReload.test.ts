@@ -26,9 +26,9 @@ async function startWithConfig(config: object) {
   const file = join(dir, 'config.json');
   writeFileSync(file, JSON.stringify(config));
   const logger = capturingLogger('info');
-  const load = async () => (await loadConfig(file, { env: process.env, warn: () => {} })).servers;
+  const load = async () => loadConfig(file, { env: process.env, warn: () => {} });
   const proxy = await run({
-    servers: await load(),
+    servers: (await load()).servers,
     host: '127.0.0.1',
     port: 0,
     logger,
