@@ -58,6 +58,10 @@ async function main(argv: string[]): Promise<number> {
     const { runAuthCli } = await import('./cli/auth.js');
     return runAuthCli(argv, { env: process.env, stdout: process.stdout, stderr: process.stderr });
   }
+  if (argv[2] === 'users') {
+    const { runUsersCli } = await import('./cli/users.js');
+    return runUsersCli(argv, { env: process.env, stdin: process.stdin, stdout: process.stdout, stderr: process.stderr });
+  }
   const commandLine = parseCommandLine(argv, {
     env: process.env,
     version: pkg.version,
