@@ -8,6 +8,7 @@ import type { Logger } from './log/logger.js';
 import { Manager, type ManagerOptions } from './mcp/manager.js';
 import type { ServiceAddress } from './oauth/service.js';
 import type { OAuthSupport } from './oauth/setup.js';
+import type { RecordCodec } from './oauth/store/codec/recordCodec.js';
 import { createApp, type AppOptions } from './server/app.js';
 import { exposureWarning, isLoopbackAddress } from './server/exposure.js';
 import { LOOPBACK_HOST_NAMES } from './server/hostGuard.js';
@@ -41,6 +42,8 @@ export interface RunOptions
   oauth?: OAuthSupport;
   /** --no-browser: the default OAuth support prints authorization URLs and launches no browser. Default false. */
   noBrowser?: boolean;
+  /** How token files are written and read (sealed with token keys, or plaintext). Default plaintext. */
+  tokenCodec?: RecordCodec;
   /** Bounds of close() (defaults in DEFAULT_SHUTDOWN: 3 s for calls in flight, 4.2 s in all). */
   shutdown?: Partial<ShutdownOptions>;
 }
@@ -137,7 +140,7 @@ async function oauthSupport(options: RunOptions, address: ServiceAddress): Promi
   const needed = options.hotReload !== undefined || options.servers.some((entry) => entry.kind !== 'stdio' && entry.oauth !== undefined);
   if (!needed) return undefined;
   const { createDefaultOAuthSupport } = await import('./oauth/defaults.js');
-  return createDefaultOAuthSupport({ env: options.parentEnv, logger: options.logger, noBrowser: options.noBrowser, overrides: { service: address } });
+  return createDefaultOAuthSupport({ env: options.parentEnv, logger: options.logger, noBrowser: options.noBrowser, overrides: { service: address, ...(options.tokenCodec ? { codec: options.tokenCodec } : {}) } });
 }
 
 /**

@@ -41,21 +41,36 @@ export interface ApiKeyFileOptions {
  */
 export async function readApiKeyFile(file: string, flag: string, logger: Logger, options: ApiKeyFileOptions = {}): Promise<string> {
   const uid = 'uid' in options ? options.uid : process.geteuid?.();
+  const { text, stats } = await readTrustedSecretFile(file, flag, { uid });
+  const key = text.replace(/\r?\n$/, '');
+  if (!key) throw new ConfigError(`${flag}: ${file} is empty`);
+  if (/[\r\n]/.test(key)) throw new ConfigError(`${flag}: ${file} holds more than one line; the key must be its only line`);
+  if (uid !== undefined && stats.isFile() && (stats.mode & 0o077) !== 0) {
+    logger.warn(`${flag}: ${file} can be read by other users (mode ${modeText(stats)}); chmod 600 it unless it is a mounted secret only this container sees`);
+  }
+  return key;
+}
+
+/**
+ * The text of a secret `file` (an API key, token keys) and the stats of what was read, after the checks above
+ * (owner, writers, every folder and link on the way, made on the descriptor read from). Throws ConfigError naming
+ * `flag`. Whether others may read it is the caller's rule.
+ */
+export async function readTrustedSecretFile(file: string, flag: string, options: ApiKeyFileOptions = {}): Promise<{ text: string; stats: Stats }> {
+  const uid = 'uid' in options ? options.uid : process.geteuid?.();
   const refuse = (message: string): never => {
     throw new ConfigError(`${flag}: ${message}`);
   };
-  let text: string;
-  let stats: Stats;
   try {
     const handle = await open(file, fsConstants.O_RDONLY | fsConstants.O_NONBLOCK);
     try {
-      stats = await handle.stat();
+      const stats = await handle.stat();
       if (!stats.isFile()) refuse(`${file} is ${kindOf(stats)}, not a regular file; put the key in a file (or in MCPO_API_KEY)`);
       if (uid !== undefined) {
         assertTrusted(stats, `${file}`, uid, refuse, `chmod go-w ${file}`);
         await assertFoldersTrusted(file, stats, uid, refuse);
       }
-      text = await handle.readFile('utf8');
+      return { text: await handle.readFile('utf8'), stats };
     } finally {
       await handle.close();
     }
@@ -64,13 +79,11 @@ export async function readApiKeyFile(file: string, flag: string, logger: Logger,
     const reason = (error as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (error as Error).message;
     throw new ConfigError(`${flag}: cannot read ${file}: ${reason}`);
   }
-  const key = text.replace(/\r?\n$/, '');
-  if (!key) throw new ConfigError(`${flag}: ${file} is empty`);
-  if (/[\r\n]/.test(key)) throw new ConfigError(`${flag}: ${file} holds more than one line; the key must be its only line`);
-  if (uid !== undefined && (stats.mode & 0o077) !== 0) {
-    logger.warn(`${flag}: ${file} can be read by other users (mode ${modeText(stats)}); chmod 600 it unless it is a mounted secret only this container sees`);
-  }
-  return key;
+}
+
+/** `mode` as four octal digits (0600). */
+export function modeText(st: Stats): string {
+  return (st.mode & 0o7777).toString(8).padStart(4, '0');
 }
 
 type Refuse = (message: string) => never;
@@ -141,8 +154,4 @@ function components(p: string): string[] {
 
 function writers(st: Stats): string {
   return st.mode & 0o002 ? 'others' : 'its group';
-}
-
-function modeText(st: Stats): string {
-  return (st.mode & 0o7777).toString(8).padStart(4, '0');
 }

@@ -6,14 +6,22 @@
  *                    own tokens of every per-user server
  *   logout <server>  revoke at the RFC 7009 endpoint when advertised, then delete the saved tokens; --user NAME:
  *                    that user's own, of a per-user server
- * The config file is -c/--config or MCPO_CONFIG.
+ *   rotate-key       re-write every token file with the first token key (read with any of them)
+ * The config file is -c/--config or MCPO_CONFIG; token keys are MCPO_TOKEN_KEY or --token-key-file /
+ * MCPO_TOKEN_KEY_FILE, as for serving.
  * Exit codes: 0 ok, 1 failure (authorization failed, revocation refused), 2 usage or config error.
  */
+import { homedir } from 'node:os';
+import path from 'node:path';
 import { Command, CommanderError } from 'commander';
 import { loadConfig } from '../config/load.js';
 import type { ServerEntry } from '../config/types.js';
 import { McpoError, UsageError } from '../errors.js';
 import { createLogger, type Logger } from '../log/logger.js';
+import type { RecordCodec } from '../oauth/store/codec/recordCodec.js';
+import { resolveMcpoHome, tokensDir } from '../oauth/store/paths.js';
+import { rotateTokenKey, type RotateKeyReport } from '../oauth/store/rotateKey.js';
+import { loadTokenCodec, TOKEN_KEY_ENV, TOKEN_KEY_FILE_ENV } from './tokenKeys.js';
 import { defaultOAuthDeps } from '../oauth/defaults.js';
 import { withAnswerLimit } from '../oauth/requestLimits.js';
 import { DEFAULT_OAUTH_REQUEST_TIMEOUT_MS, withRequestTimeout } from '../oauth/requestTimeout.js';
@@ -63,20 +71,28 @@ export function registerAuthCommands(program: Command, deps: AuthCliDeps): AuthC
     .option('-c, --config <file>', 'mcpServers config file (default: $MCPO_CONFIG)')
     .option('--force', 'authorize again even when a valid token is saved', false)
     .option('--no-browser', 'do not open a browser; only print the authorization URL')
-    .action(async (server: string, flags: LoginFlags) => login(context, server, { ...flags, config: configFile(context, flags) }));
+    .option(KEY_FILE_FLAG, KEY_FILE_HELP)
+    .action(async (server: string, flags: LoginFlags & KeyFlags) => login(context, server, { ...flags, config: configFile(context, flags) }, await codecOf(context, flags)));
   auth
     .command('status')
     .description('list OAuth servers with their token state and expiry')
     .option('-c, --config <file>', 'mcpServers config file (default: $MCPO_CONFIG)')
     .option('--user <name>', 'the tokens of this mcpo user, on per-user servers')
-    .action(async (flags: { config?: string; user?: string }) => status(context, { config: configFile(context, flags), user: flags.user }));
+    .option(KEY_FILE_FLAG, KEY_FILE_HELP)
+    .action(async (flags: { config?: string; user?: string } & KeyFlags) => status(context, { config: configFile(context, flags), user: flags.user }, await codecOf(context, flags)));
   auth
     .command('logout')
     .description('revoke the saved tokens (when the server supports it) and delete them')
     .argument('<server>', 'server name in the config file')
     .option('-c, --config <file>', 'mcpServers config file (default: $MCPO_CONFIG)')
     .option('--user <name>', 'the tokens of this mcpo user (a per-user server)')
-    .action(async (server: string, flags: { config?: string; user?: string }) => logout(context, server, { config: configFile(context, flags), user: flags.user }));
+    .option(KEY_FILE_FLAG, KEY_FILE_HELP)
+    .action(async (server: string, flags: { config?: string; user?: string } & KeyFlags) => logout(context, server, { config: configFile(context, flags), user: flags.user }, await codecOf(context, flags)));
+  auth
+    .command('rotate-key')
+    .description(`re-write every token file with the first token key (${TOKEN_KEY_ENV}="new,old" or --token-key-file), reading it with any`)
+    .option(KEY_FILE_FLAG, KEY_FILE_HELP)
+    .action(async (flags: KeyFlags) => rotateKey(context, await codecOf(context, flags)));
   return { command: auth, exitCode: () => context.exitCode };
 }
 
@@ -113,8 +129,24 @@ async function findEntry(context: Context, file: string, name: string): Promise<
   return entry;
 }
 
-function oauthDeps(context: Context, noBrowser = false): OAuthDeps {
-  return defaultOAuthDeps({ env: context.deps.env, logger: context.logger, noBrowser, overrides: context.deps.oauth ?? {} });
+function oauthDeps(context: Context, codec: RecordCodec, noBrowser = false): OAuthDeps {
+  return defaultOAuthDeps({ env: context.deps.env, logger: context.logger, noBrowser, overrides: { codec, ...context.deps.oauth } });
+}
+
+const KEY_FILE_FLAG = '--token-key-file <file>';
+const KEY_FILE_HELP = `token keys, one per line, the first encrypts (default: $${TOKEN_KEY_FILE_ENV}; or $${TOKEN_KEY_ENV})`;
+
+interface KeyFlags {
+  tokenKeyFile?: string;
+}
+
+/** The token codec of MCPO_TOKEN_KEY or the key file (--token-key-file, else MCPO_TOKEN_KEY_FILE). */
+function codecOf(context: Context, flags: KeyFlags): Promise<RecordCodec> {
+  const fromEnv = context.deps.env[TOKEN_KEY_FILE_ENV] || undefined;
+  return loadTokenCodec(
+    { env: context.deps.env, keyFile: flags.tokenKeyFile ?? fromEnv, keyFileName: flags.tokenKeyFile ? '--token-key-file' : TOKEN_KEY_FILE_ENV },
+    context.logger,
+  );
 }
 
 /** -c/--config, else MCPO_CONFIG (as for serving); a UsageError when neither is given. */
@@ -131,9 +163,9 @@ interface LoginFlags {
   browser: boolean;
 }
 
-async function login(context: Context, name: string, flags: LoginFlags): Promise<void> {
+async function login(context: Context, name: string, flags: LoginFlags, codec: RecordCodec): Promise<void> {
   const entry = await findEntry(context, flags.config, name);
-  const deps = oauthDeps(context, !flags.browser);
+  const deps = oauthDeps(context, codec, !flags.browser);
   const auth = new OAuthSupport(deps).forEntry(entry)!;
   const outcome = await auth.login(flags.force);
   const stored = await auth.stored();
@@ -142,8 +174,8 @@ async function login(context: Context, name: string, flags: LoginFlags): Promise
   context.deps.stdout.write(`${name}: ${what}${state.expiresAt ? ` (access token expires ${state.expiresAt})` : ''}\n`);
 }
 
-async function status(context: Context, flags: { config: string; user?: string | undefined }): Promise<void> {
-  const deps = oauthDeps(context);
+async function status(context: Context, flags: { config: string; user?: string | undefined }, codec: RecordCodec): Promise<void> {
+  const deps = oauthDeps(context, codec);
   const all = await oauthEntries(context, flags.config);
   // A user has tokens only on per-user servers; the others are the operator's.
   const entries = flags.user === undefined ? all : all.filter((entry) => entry.oauth.perUser !== undefined);
@@ -163,10 +195,10 @@ async function status(context: Context, flags: { config: string; user?: string |
   }
 }
 
-async function logout(context: Context, name: string, flags: { config: string; user?: string | undefined }): Promise<void> {
+async function logout(context: Context, name: string, flags: { config: string; user?: string | undefined }, codec: RecordCodec): Promise<void> {
   const entry = await findEntry(context, flags.config, name);
   if (flags.user !== undefined && !entry.oauth.perUser) throw new UsageError(`server "${name}" is not per-user ("perUser": true): it has no tokens of user "${flags.user}"`);
-  const deps = oauthDeps(context);
+  const deps = oauthDeps(context, codec);
   const plain = deps.fetch ?? ((url: string | URL, init?: RequestInit) => fetch(url, init));
   const outcome = await logOut({
     serverUrl: entry.url,
@@ -179,3 +211,20 @@ async function logout(context: Context, name: string, flags: { config: string; u
   const whose = flags.user === undefined ? '' : ` (user ${flags.user})`;
   context.deps.stdout.write(`${name}${whose}: logged out (${describeLogout(outcome)}; saved tokens deleted)\n`);
 }
+
+async function rotateKey(context: Context, codec: RecordCodec): Promise<void> {
+  if (codec.keyIds.length === 0) throw new UsageError(`rotate-key needs the token keys: set ${TOKEN_KEY_ENV}="new,old" (or --token-key-file / ${TOKEN_KEY_FILE_ENV}), the new key first`);
+  const mcpoHome = context.deps.oauth?.mcpoHome ?? resolveMcpoHome(context.deps.env, homedir());
+  const report = await rotateTokenKey({ mcpoHome, codec, logger: context.logger });
+  const out = context.deps.stdout;
+  out.write(`token files re-written with key id ${codec.keyIds[0]}: ${report.rewritten.length}; already current: ${report.current.length}; unreadable: ${report.unreadable.length}\n`);
+  for (const { file, why } of report.unreadable) out.write(`  unreadable: ${path.join(tokensDir(mcpoHome), file)} (${UNREADABLE[why]})\n`);
+  if (report.unreadable.length > 0) context.exitCode = AUTH_EXIT_FAILURE;
+}
+
+const UNREADABLE: Record<RotateKeyReport['unreadable'][number]['why'], string> = {
+  corrupt: 'not a token record',
+  refused: 'fails authentication: tampered with, or copied from another token file',
+  no_key: 'encrypted with a key that is not configured',
+  io: 'cannot be read',
+};

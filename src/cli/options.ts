@@ -5,6 +5,7 @@
 import { readFile } from 'node:fs/promises';
 import { isIP } from 'node:net';
 import { readApiKeyFile } from './apiKeyFile.js';
+import { loadTokenCodec } from './tokenKeys.js';
 import { loadConfig } from '../config/load.js';
 import { entryFromCommandLine } from '../config/single.js';
 import { isMcpoVariable } from '../config/mcpoVariables.js';
@@ -26,6 +27,8 @@ export interface CliFlags {
   apiKey?: string;
   /** --api-key-file: the key read from a file, so it appears neither in `ps` nor in the environment. */
   apiKeyFile?: string;
+  /** --token-key-file: token keys, one per line (MCPO_TOKEN_KEY gives them inline instead). */
+  tokenKeyFile?: string;
   strictAuth: boolean;
   /** --user-header: the header a trusted front-end names the user in, believed only with the API key. */
   userHeader?: string;
@@ -86,6 +89,8 @@ export async function buildRunOptions(flags: CliFlags, serverArgs: string[], con
   // expansion sees them and inheriting children get them. In single-server mode they are also the server's
   // own `env`, so they reach it with --isolated-env too.
   const mcpoEnv = { ...context.env, ...fileEnv, ...flagEnv };
+  // Parsed here, once: a bad key stops mcpo before it serves, and nothing later holds the key's text.
+  const tokenCodec = await loadTokenCodec({ env: mcpoEnv, keyFile: flags.tokenKeyFile, keyFileName: named('--token-key-file') }, logger);
   const isolate = (entries: readonly ServerEntry[]): ServerEntry[] =>
     entries.map((entry) => (flags.isolatedEnv && entry.kind === 'stdio' ? { ...entry, inheritEnv: false } : entry));
 
@@ -167,6 +172,7 @@ export async function buildRunOptions(flags: CliFlags, serverArgs: string[], con
     bodyLimitBytes: parseByteSize(flags.maxBodySize, named('--max-body-size')),
     ...(hotReload ? { hotReload } : {}),
     ...(flags.browser === false ? { noBrowser: true } : {}),
+    tokenCodec,
     clientInfo: { name: 'mcpo', version: context.version },
     ...(await readTls(flags, named)),
   };

@@ -39,6 +39,7 @@ Commands:
   mcpo auth login <server> -c FILE    authorize mcpo for an OAuth server now (--force, --no-browser)
   mcpo auth status -c FILE            token state of every OAuth server (never the tokens); --user NAME: a user's
   mcpo auth logout <server> -c FILE   revoke (when the server supports it) and delete saved tokens; --user NAME
+  mcpo auth rotate-key                re-encrypt every token file with the first token key
   mcpo users add <name> -c FILE       make a key for a user, print it once, write its hash to the config (--force)
   mcpo users hash                     print the keyHash of a key read on stdin
 
@@ -67,6 +68,7 @@ export function createProgram(context: Pick<CommandLineContext, 'version' | 'def
     .option('-p, --port <port>', 'port to listen on', '8000')
     .option('-k, --api-key <key>', 'require this key as Bearer token (or Basic password) on tool routes; MCPO_API_KEY keeps it out of ps')
     .option('--api-key-file <file>', 'read the API key from FILE (one line), keeping it out of ps and the environment')
+    .option('--token-key-file <file>', 'OAuth token files: encrypt them at rest with the keys in FILE (one per line, the first encrypts; see also MCPO_TOKEN_KEY)')
     .option('--strict-auth', 'also require the API key (or a user\'s key) for docs, openapi.json and healthz', false)
     .option('--user-header <name>', "header naming the user (e.g. X-OpenWebUI-User-Email), believed only on requests carrying --api-key: a trusted front-end's")
     .option('--cors-allow-origins <origins>', 'allowed CORS origins, comma-separated or repeated (* for any)', collectList)

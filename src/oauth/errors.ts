@@ -33,6 +33,8 @@ export type OAuthFailureReason =
   | 'lock_timeout'
   /** The token file could not be read or written (not corruption: an I/O failure). */
   | 'store_io'
+  /** The token record is encrypted with a key that is not configured (none, or other ones). */
+  | 'store_encrypted'
   /** The server URL used to key the token store is not a valid absolute URL. */
   | 'invalid_server_url'
   /** The caller aborted the flow (AbortSignal or close()). */
@@ -219,6 +221,25 @@ export class TokenStoreIoError extends McpoOAuthError {
     const why = cause instanceof Error ? `: ${cause.message}` : '';
     super('store_io', `Cannot ${action} token file ${file}${why}`, { details: { file }, cause });
     this.file = file;
+  }
+}
+
+/**
+ * A token record encrypted with a key mcpo was not given (no key at all, or none with its key id). The record is
+ * left exactly as it is, neither overwritten nor moved aside: it is not corrupt, only unreadable without its key.
+ */
+export class TokenFileEncryptedError extends McpoOAuthError {
+  readonly file: string;
+  readonly keyId: string | undefined;
+  constructor(file: string, keyId: string | undefined, configuredKeyIds: readonly string[]) {
+    const sealed = `Token file ${file} is encrypted${keyId ? ` with key id ${keyId}` : ''}`;
+    const fix =
+      configuredKeyIds.length === 0
+        ? 'and no token key is configured: set MCPO_TOKEN_KEY (or --token-key-file / MCPO_TOKEN_KEY_FILE) to the key it was written with'
+        : `and none of the configured token keys (key ids ${configuredKeyIds.join(', ')}) is that key: add it to MCPO_TOKEN_KEY (or the --token-key-file / MCPO_TOKEN_KEY_FILE file) after the new key`;
+    super('store_encrypted', `${sealed} ${fix}. The file is left as it is`, { details: { file, ...(keyId ? { keyId } : {}) } });
+    this.file = file;
+    this.keyId = keyId;
   }
 }
 

@@ -11,6 +11,7 @@ import { ServerAuth } from './serverAuth.js';
 import { DYNAMIC_CLIENT_IDENTITY, FileTokenStore } from './store/fileTokenStore.js';
 import { MemoryTokenStore } from './store/memoryTokenStore.js';
 import type { TokenStore } from './store/tokenStore.js';
+import type { RecordCodec } from './store/codec/recordCodec.js';
 import type { StoreIdentity } from './stored.js';
 import { mcpHttpFetch } from '../mcp/httpFetch.js';
 import type { ServerRegistry } from '../mcp/types.js';
@@ -46,6 +47,8 @@ export interface OAuthDeps {
   requestTimeoutMs?: number;
   /** Whether loopback flows launch the browser. Default LAUNCH_BROWSER (defaultOAuthDeps decides for real runs). */
   browser?: BrowserPolicy;
+  /** How token files are written and read: sealed with token keys, or plaintext. Default plainRecordCodec. */
+  codec?: RecordCodec;
   /** A serving mcpo's address: logins may then come back to its own port and start from its connections page. Default: none. */
   service?: ServiceAddress;
 }
@@ -60,10 +63,16 @@ export function storeIdentity(entry: OAuthEntry, user?: string): StoreIdentity {
 }
 
 /** The token store of an entry (for `user`, that user's own): FileTokenStore unless storage_type is memory. */
-export function createTokenStore(entry: OAuthEntry, deps: Pick<OAuthDeps, 'mcpoHome' | 'logger' | 'now'>, user?: string): TokenStore {
+export function createTokenStore(entry: OAuthEntry, deps: Pick<OAuthDeps, 'mcpoHome' | 'logger' | 'now' | 'codec'>, user?: string): TokenStore {
   if (entry.oauth.storageType === 'memory') return new MemoryTokenStore();
   const identity = storeIdentity(entry, user);
-  return new FileTokenStore({ mcpoHome: deps.mcpoHome, ...identity, logger: deps.logger, ...(deps.now ? { now: deps.now } : {}) });
+  return new FileTokenStore({
+    mcpoHome: deps.mcpoHome,
+    ...identity,
+    logger: deps.logger,
+    ...(deps.now ? { now: deps.now } : {}),
+    ...(deps.codec ? { codec: deps.codec } : {}),
+  });
 }
 
 /** Creates ServerAuths sharing one prompt queue; one per entry (reconnects keep the same one). */

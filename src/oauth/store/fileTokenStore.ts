@@ -17,14 +17,21 @@
  *   Copying (not renaming) means a good file written by another process at that moment is never moved away.
  * - Temp files of interrupted writes (a process killed mid-save, by anyone sharing the folder) are removed
  *   once per store, before its first load or save, when their writer is gone (see atomicWrite.ts).
+ * - What the file holds is the codec's business (codec/recordCodec.ts): plaintext JSON without a token key,
+ *   sealed with the first key with one; the file name is the record's identity, so a sealed record copied to another
+ *   name fails authentication. With a key, a plaintext file is still read and sealed by the next save. A sealed file
+ *   that fails authentication (tampered with, or another file's) is kept aside like a corrupt one; a file sealed
+ *   with a key that is not configured is neither read, overwritten nor moved: load() and save() throw
+ *   TokenFileEncryptedError.
  * - Warnings name the file, never its contents. Other servers' token files are never touched.
  */
 import { createHash } from 'node:crypto';
 import path from 'node:path';
 import type { Logger } from '../../log/logger.js';
 import { silentLogger } from '../../log/logger.js';
-import { TokenStoreIoError, UntrustedTokenStoreError } from '../errors.js';
+import { TokenFileEncryptedError, TokenStoreIoError, UntrustedTokenStoreError } from '../errors.js';
 import { sweepStaleTempFiles, writeFileAtomic } from './atomicWrite.js';
+import { plainRecordCodec, type RecordCodec } from './codec/recordCodec.js';
 import { withFileLock, type FileLockOptions } from './fileLock.js';
 import { tokenFileName, tokensDir } from './paths.js';
 import {
@@ -68,7 +75,24 @@ export interface FileTokenStoreOptions {
   staleTempAgeMs?: number;
   /** The user the folder and files must belong to. Default the effective uid (none on Windows: not checked). */
   uid?: number;
+  /** How records are written and read (plaintext, or sealed with token keys). Default plainRecordCodec. */
+  codec?: RecordCodec;
 }
+
+/** A store for a token file found by name (`mcpo auth rotate-key` walks the folder) rather than derived from a server. */
+export type FileTokenStoreByNameOptions = Omit<FileTokenStoreOptions, 'serverUrl' | 'clientIdentity'> & {
+  /** The token file's name in `<mcpoHome>/tokens/`. */
+  fileName: string;
+};
+
+/** What rewriteWithCurrentKey() did. */
+export type RewriteOutcome =
+  | { kind: 'rewritten' }
+  /** Already stored the way the codec writes now. */
+  | { kind: 'current' }
+  | { kind: 'missing' }
+  /** Left as it is: `why` is the codec's verdict (corrupt, refused, no_key) or 'io' for a read failure. */
+  | { kind: 'unreadable'; why: 'corrupt' | 'refused' | 'no_key' | 'io' };
 
 export class FileTokenStore implements TokenStore {
   /** Path of the token file (`<mcpoHome>/tokens/<hash>.json`). */
@@ -83,14 +107,15 @@ export class FileTokenStore implements TokenStore {
   private readonly lockOptions: FileLockOptions;
   private readonly staleTempAgeMs: number | undefined;
   private readonly uid: number | undefined;
+  private readonly codec: RecordCodec;
   // Hash of the last corrupt contents copied aside, so repeated loads of the same bad file warn once.
   private lastCorrupt: string | undefined;
   private swept: Promise<unknown> | undefined;
 
-  constructor(options: FileTokenStoreOptions) {
+  constructor(options: FileTokenStoreOptions | FileTokenStoreByNameOptions) {
     this.home = options.mcpoHome;
     this.dir = tokensDir(options.mcpoHome);
-    this.name = tokenFileName(options.serverUrl, options.clientIdentity, options.user);
+    this.name = 'fileName' in options ? options.fileName : tokenFileName(options.serverUrl, options.clientIdentity, options.user);
     this.location = path.join(this.dir, this.name);
     this.lockPath = path.join(this.dir, this.name.replace(/\.json$/, '.lock'));
     this.fs = options.fs ?? nodeStoreFs;
@@ -99,6 +124,7 @@ export class FileTokenStore implements TokenStore {
     this.lockOptions = { ...options.lock, fs: this.fs, logger: this.logger, now: this.now };
     this.staleTempAgeMs = options.staleTempAgeMs;
     this.uid = 'uid' in options ? options.uid : effectiveUid();
+    this.codec = options.codec ?? plainRecordCodec;
   }
 
   async load(): Promise<StoredAuth | undefined> {
@@ -118,14 +144,21 @@ export class FileTokenStore implements TokenStore {
         });
         return undefined;
       }
-      const state = parseStoredAuth(read.text);
-      if (state === undefined) {
-        await this.keepCorruptAside(dir, read.text);
-        return undefined;
+      const decoded = this.codec.decode(read.text, this.name);
+      switch (decoded.kind) {
+        case 'record':
+          // Someone copied it in with looser permissions: brought back to 0600 on the descriptor it was read from.
+          if (read.tightened) this.logger.warn('Token file was readable by others; permissions set to 0600', { file: this.location });
+          return decoded.record;
+        case 'no_key':
+          throw new TokenFileEncryptedError(this.location, decoded.keyId, this.codec.keyIds);
+        case 'refused':
+          await this.keepCorruptAside(dir, read.text, 'Token file failed authentication (tampered with, or copied from another token file); kept a copy aside, a fresh authorization will follow');
+          return undefined;
+        case 'corrupt':
+          await this.keepCorruptAside(dir, read.text, 'Token file is corrupt; kept a copy aside, a fresh authorization will follow');
+          return undefined;
       }
-      // Someone copied it in with looser permissions: brought back to 0600 on the descriptor it was read from.
-      if (read.tightened) this.logger.warn('Token file was readable by others; permissions set to 0600', { file: this.location });
-      return state;
     });
   }
 
@@ -134,10 +167,11 @@ export class FileTokenStore implements TokenStore {
     try {
       await this.withDir(async (dir) => {
         await this.sweepOnce(dir);
-        await writeFileAtomic(this.fs, dir, this.name, JSON.stringify(valid, null, 2) + '\n');
+        await this.refuseToReplaceSealed(dir);
+        await writeFileAtomic(this.fs, dir, this.name, this.codec.encode(valid, this.name));
       });
     } catch (err) {
-      if (err instanceof UntrustedTokenStoreError) throw err;
+      if (err instanceof UntrustedTokenStoreError || err instanceof TokenFileEncryptedError) throw err;
       throw new TokenStoreIoError('write', this.location, err);
     }
     this.lastCorrupt = undefined;
@@ -167,6 +201,50 @@ export class FileTokenStore implements TokenStore {
     } finally {
       await opened.close();
     }
+  }
+
+  /**
+   * Under the lock: writes the record again with the codec (the first token key) when it is stored otherwise
+   * (plaintext, an older key). Never keeps a file aside or deletes one: what it cannot read stays as it is.
+   */
+  async rewriteWithCurrentKey(): Promise<RewriteOutcome> {
+    return this.withLock(() =>
+      this.withDir(async (dir) => {
+        let text: string;
+        try {
+          text = (await readOwnedFile(this.fs, dir.entry(this.name), this.uid, { shown: this.location, tightenTo: PRIVATE_FILE_MODE })).text;
+        } catch (err) {
+          if (errnoCode(err) === 'ENOENT') return { kind: 'missing' };
+          if (err instanceof UntrustedTokenStoreError) throw err;
+          if (errnoCode(err) === 'ELOOP') throw new UntrustedTokenStoreError(this.location, 'is a symbolic link');
+          return { kind: 'unreadable', why: 'io' };
+        }
+        const decoded = this.codec.decode(text, this.name);
+        if (decoded.kind !== 'record') return { kind: 'unreadable', why: decoded.kind };
+        if (decoded.current) return { kind: 'current' };
+        try {
+          await writeFileAtomic(this.fs, dir, this.name, this.codec.encode(decoded.record, this.name));
+        } catch (err) {
+          throw new TokenStoreIoError('write', this.location, err);
+        }
+        return { kind: 'rewritten' };
+      }),
+    );
+  }
+
+  /**
+   * A file sealed with a key this store was not given must survive: every save follows a load that throws for it,
+   * but a save that did not (or a key removed meanwhile by another process's restart) would replace it for good.
+   */
+  private async refuseToReplaceSealed(dir: PrivateDir): Promise<void> {
+    let text: string;
+    try {
+      text = (await readOwnedFile(this.fs, dir.entry(this.name), this.uid, { shown: this.location })).text;
+    } catch {
+      return; // missing, or unreadable: the write decides (and reports) what happens
+    }
+    const decoded = this.codec.decode(text, this.name);
+    if (decoded.kind === 'no_key') throw new TokenFileEncryptedError(this.location, decoded.keyId, this.codec.keyIds);
   }
 
   /** Once per store: leftovers of interrupted writes go before this store reads or writes (never throws). */
@@ -205,7 +283,7 @@ export class FileTokenStore implements TokenStore {
     }
   }
 
-  private async keepCorruptAside(dir: PrivateDir, raw: string): Promise<void> {
+  private async keepCorruptAside(dir: PrivateDir, raw: string, warning: string): Promise<void> {
     const signature = createHash('sha256').update(raw).digest('hex');
     if (signature === this.lastCorrupt) return;
     this.lastCorrupt = signature;
@@ -213,10 +291,7 @@ export class FileTokenStore implements TokenStore {
     const aside = dir.shown(asideName);
     try {
       await writeNewPrivateFile(this.fs, dir.entry(asideName), raw);
-      this.logger.warn('Token file is corrupt; kept a copy aside, a fresh authorization will follow', {
-        file: this.location,
-        keptAs: aside,
-      });
+      this.logger.warn(warning, { file: this.location, keptAs: aside });
     } catch (err) {
       this.logger.warn('Token file is corrupt and could not be copied aside; a fresh authorization will follow', {
         file: this.location,
@@ -224,16 +299,4 @@ export class FileTokenStore implements TokenStore {
       });
     }
   }
-}
-
-/** The state in `raw`, or undefined when it is not JSON or does not match the schema (including another version). */
-function parseStoredAuth(raw: string): StoredAuth | undefined {
-  let json: unknown;
-  try {
-    json = JSON.parse(raw);
-  } catch {
-    return undefined;
-  }
-  const parsed = StoredAuthSchema.safeParse(json);
-  return parsed.success ? parsed.data : undefined;
 }
