@@ -56,7 +56,11 @@ export async function readApiKeyFile(file: string, flag: string, logger: Logger,
  * (owner, writers, every folder and link on the way, made on the descriptor read from). Throws ConfigError naming
  * `flag`. Whether others may read it is the caller's rule.
  */
-export async function readTrustedSecretFile(file: string, flag: string, options: ApiKeyFileOptions = {}): Promise<{ text: string; stats: Stats }> {
+export async function readTrustedSecretFile(
+  file: string,
+  flag: string,
+  options: ApiKeyFileOptions = {},
+): Promise<{ text: string; stats: Stats }> {
   const uid = 'uid' in options ? options.uid : process.geteuid?.();
   const refuse = (message: string): never => {
     throw new ConfigError(`${flag}: ${message}`);
@@ -65,7 +69,7 @@ export async function readTrustedSecretFile(file: string, flag: string, options:
     const handle = await open(file, fsConstants.O_RDONLY | fsConstants.O_NONBLOCK);
     try {
       const stats = await handle.stat();
-      if (!stats.isFile()) refuse(`${file} is ${kindOf(stats)}, not a regular file; put the key in a file (or in MCPO_API_KEY)`);
+      if (!stats.isFile()) refuse(`${file} is ${kindOf(stats)}, not a regular file; put the secret in a file (or in its MCPO_ variable)`);
       if (uid !== undefined) {
         assertTrusted(stats, `${file}`, uid, refuse, `chmod go-w ${file}`);
         await assertFoldersTrusted(file, stats, uid, refuse);

@@ -37,7 +37,6 @@ export async function loadTokenKeys(sources: TokenKeySources): Promise<TokenKey[
   const file = sources.keyFile;
   const uid = 'uid' in sources ? sources.uid : process.geteuid?.();
   const { text, stats } = await readTrustedSecretFile(file, fileName, { uid });
-  if (!stats.isFile()) throw new ConfigError(`${fileName}: ${file} is not a regular file`);
   if (uid !== undefined && (stats.mode & 0o077) !== 0) {
     throw new ConfigError(`${fileName}: ${file} can be read by other users (mode ${modeText(stats)}); whoever reads it can read every token file: chmod 600 ${file}`);
   }

@@ -74,7 +74,7 @@ describe('--api-key-file refuses a key someone else could have chosen', () => {
     // Nobody writes to it: a blocking open would never return (nor would mcpo start).
     const outcome = await Promise.race([read(fifo).catch((e: unknown) => e), new Promise((resolve) => setTimeout(resolve, 3_000, 'still opening'))]);
     expect(outcome).toBeInstanceOf(ConfigError);
-    expect((outcome as Error).message).toBe(`${FLAG}: ${fifo} is a pipe (FIFO), not a regular file; put the key in a file (or in MCPO_API_KEY)`);
+    expect((outcome as Error).message).toBe(`${FLAG}: ${fifo} is a pipe (FIFO), not a regular file; put the secret in a file (or in its MCPO_ variable)`);
   });
 
   it('refuses a folder and a device, naming them', async () => {
