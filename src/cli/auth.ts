@@ -19,11 +19,13 @@ import type { ServerEntry } from '../config/types.js';
 import { McpoError, UsageError } from '../errors.js';
 import { createLogger, type Logger } from '../log/logger.js';
 import type { RecordCodec } from '../oauth/store/codec/recordCodec.js';
+import type { StoredAuth } from '../oauth/store/schema.js';
 import { resolveMcpoHome, tokensDir } from '../oauth/store/paths.js';
 import { rotateTokenKey, type RotateKeyReport } from '../oauth/store/rotateKey.js';
 import { loadTokenCodec, TOKEN_KEY_ENV, TOKEN_KEY_FILE_ENV } from './tokenKeys.js';
 import { defaultOAuthDeps } from '../oauth/defaults.js';
 import { withAnswerLimit } from '../oauth/requestLimits.js';
+import { TokenFileEncryptedError } from '../oauth/errors.js';
 import { DEFAULT_OAUTH_REQUEST_TIMEOUT_MS, withRequestTimeout } from '../oauth/requestTimeout.js';
 import { describeLogout, logOut } from '../oauth/logout.js';
 import { createTokenStore, isOAuthEntry, OAuthSupport, type OAuthDeps, type OAuthEntry } from '../oauth/setup.js';
@@ -182,8 +184,18 @@ async function status(context: Context, flags: { config: string; user?: string |
   if (entries.length === 0) context.deps.stdout.write(flags.user === undefined ? 'no server in this config uses OAuth\n' : 'no server in this config is per-user\n');
   for (const entry of entries) {
     const store = createTokenStore(entry, deps, flags.user);
-    const state = describeTokens(await store.load(), deps.now?.() ?? Date.now());
     const storage = entry.oauth.storageType === 'memory' ? 'memory (not kept between runs)' : (store.location ?? '');
+    let saved: StoredAuth | undefined;
+    try {
+      saved = await store.load();
+    } catch (error) {
+      // One server's file sealed with another key: the others are still listed, and the exit status says so.
+      if (!(error instanceof TokenFileEncryptedError)) throw error;
+      context.exitCode = AUTH_EXIT_FAILURE;
+      context.deps.stdout.write(`${entry.name}: encrypted with ${error.keyId ? `key id ${error.keyId}, ` : 'a key '}not configured (set ${TOKEN_KEY_ENV})  storage ${storage}\n`);
+      continue;
+    }
+    const state = describeTokens(saved, deps.now?.() ?? Date.now());
     const parts = [
       `${entry.name}: ${state.state}`,
       state.expiresAt ? `expires ${state.expiresAt}` : undefined,

@@ -49,7 +49,7 @@ async function setup() {
 }
 
 describe('mcpo auth with token keys', () => {
-  it('login seals the token file; status needs the key and says which variable to set without it', async () => {
+  it('login seals the token file; without the key status says which variable to set, logout refuses, the file stays', async () => {
     const { cli, config, term, tokenFile } = await setup();
     expect((await cli({ MCPO_TOKEN_KEY: OLD_KEY }, 'login', 'secure', '--config', config)).code).toBe(0);
     const file = await tokenFile();
@@ -60,7 +60,9 @@ describe('mcpo auth with token keys', () => {
     const status = await cli({ MCPO_TOKEN_KEY: OLD_KEY }, 'status', '--config', config);
     expect(status).toMatchObject({ code: 0, out: expect.stringMatching(/^secure: authorized /) });
     const keyless = await cli({}, 'status', '--config', config);
-    expect(keyless.code).toBe(1);
+    expect(keyless).toEqual({ code: 1, out: `secure: encrypted with key id ${(JSON.parse(sealed) as { kid: string }).kid}, not configured (set MCPO_TOKEN_KEY)  storage ${file}\n` });
+    const logout = await cli({}, 'logout', 'secure', '--config', config);
+    expect(logout.code).toBe(1);
     expect(term.text()).toContain(`mcpo: Token file ${file} is encrypted with key id`);
     expect(term.text()).toContain('set MCPO_TOKEN_KEY (or --token-key-file / MCPO_TOKEN_KEY_FILE)');
     expect(await readFile(file, 'utf8')).toBe(sealed);
