@@ -1,0 +1,162 @@
+/**
+ * One process's link to the shared store: a command client and a subscriber (Redis needs a connection of its own
+ * for pub/sub), both from @redis/client.
+ *
+ * Decisions:
+ * - Reachable at start or mcpo does not start: open() fails with StoreUnreachableError naming the address (never the
+ *   password). A store that is wrong is better refused at once than discovered on the first login.
+ * - Lost while running: the client reconnects by itself (backoff up to 2 s); meanwhile commands fail at once
+ *   (no offline queue) and a command that gets no answer in COMMAND_TIMEOUT_MS fails too, as StoreUnavailableError
+ *   (503 with Retry-After where a call needed the store). Tokens already in memory keep serving calls.
+ * - Going away and coming back is said once each in the log, not once per reconnection attempt.
+ * - Changes are announced on one channel, `<prefix>changed`, carrying the key that changed: a replica that did not
+ *   make a change re-reads that key instead of trusting what it held.
+ */
+import { createClient, ErrorReply } from '@redis/client';
+import type { Logger } from '../../../log/logger.js';
+import { StoreUnavailableError, StoreUnreachableError } from '../../errors.js';
+import type { RedisStoreAddress } from './storeUrl.js';
+
+/** A command without an answer after this long fails (the store hangs, or the network does). */
+export const COMMAND_TIMEOUT_MS = 2_000;
+/** Giving up on the first connection after this long. */
+export const CONNECT_TIMEOUT_MS = 5_000;
+
+function makeClient(options: RedisConnectionOptions) {
+  return createClient({
+    url: options.address.url,
+    disableOfflineQueue: true,
+    commandOptions: { timeout: options.commandTimeoutMs ?? COMMAND_TIMEOUT_MS, rejectInFlight: true },
+    pingInterval: 10_000,
+    socket: {
+      connectTimeout: options.connectTimeoutMs ?? CONNECT_TIMEOUT_MS,
+      reconnectStrategy: (retries: number) => Math.min(100 * 2 ** Math.min(retries, 5), 2_000),
+    },
+  });
+}
+
+type Client = ReturnType<typeof makeClient>;
+
+export interface RedisConnectionOptions {
+  address: RedisStoreAddress;
+  prefix: string;
+  logger: Logger;
+  /** Default CONNECT_TIMEOUT_MS. */
+  connectTimeoutMs?: number;
+  /** Default COMMAND_TIMEOUT_MS. */
+  commandTimeoutMs?: number;
+}
+
+export class RedisConnection {
+  readonly prefix: string;
+  /** The address without its password. */
+  readonly shown: string;
+  private readonly listeners = new Set<(key: string) => void>();
+  private up = true;
+  private closed = false;
+
+  /** The first failure while opening (reported by open()); afterwards failures are logged once per outage. */
+  private firstError: unknown;
+  private opened = false;
+
+  private constructor(
+    private readonly client: Client,
+    private readonly subscriber: Client,
+    private readonly options: RedisConnectionOptions,
+  ) {
+    this.prefix = options.prefix;
+    this.shown = options.address.shown;
+    // Listeners go on before connect(): the client's events reach only those.
+    client.on('error', (error: unknown) => this.lost(error));
+    client.on('reconnecting', () => this.lost(new Error('connection lost')));
+    client.on('ready', () => this.back());
+    subscriber.on('error', (error: unknown) => (this.firstError ??= error)); // its state follows the command client's
+  }
+
+  static async open(options: RedisConnectionOptions): Promise<RedisConnection> {
+    const connectTimeout = options.connectTimeoutMs ?? CONNECT_TIMEOUT_MS;
+    const connection = new RedisConnection(makeClient(options), makeClient(options), options);
+    const { client, subscriber } = connection;
+    try {
+      await withTimeout(Promise.all([client.connect(), subscriber.connect()]), connectTimeout + 500);
+      await client.ping();
+      await subscriber.subscribe(connection.channel, (key: string) => {
+        for (const listener of [...connection.listeners]) listener(key);
+      });
+    } catch (error) {
+      await Promise.allSettled([client.destroy(), subscriber.destroy()]);
+      throw new StoreUnreachableError(options.address.shown, connection.firstError ?? error);
+    }
+    connection.opened = true;
+    return connection;
+  }
+
+  /** Runs one or more commands; any failure of the store becomes StoreUnavailableError. */
+  async run<T>(what: string, fn: (client: Client) => Promise<T>): Promise<T> {
+    try {
+      return await fn(this.client);
+    } catch (error) {
+      if (isReplyError(error)) throw error; // Redis answered: a bug of ours (a wrong script), not an outage
+      this.lost(error);
+      throw new StoreUnavailableError(this.shown, what, error);
+    }
+  }
+
+  /** Tells the other replicas that `key` changed (best effort: a replica that misses it re-reads on its next refresh). */
+  async announce(key: string): Promise<void> {
+    await this.client.publish(this.channel, key).catch(() => {});
+  }
+
+  /** Calls `listener` with every key another replica (or this one) announced. */
+  onAnnounce(listener: (key: string) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  /** Whether the command connection is up (for /healthz and messages). */
+  get available(): boolean {
+    return this.up && this.client.isReady;
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    await Promise.allSettled([this.client.close(), this.subscriber.close()]);
+  }
+
+  /** Said once per outage, however many commands and reconnection attempts fail meanwhile. */
+  private lost(error: unknown): void {
+    if (!this.opened) {
+      this.firstError ??= error;
+      return;
+    }
+    if (this.closed || !this.up) return;
+    this.up = false;
+    this.options.logger.warn('the shared store is unreachable; calls that need it answer 503 until it is back', { store: this.shown, error: describe(error) });
+  }
+
+  private back(): void {
+    if (!this.opened || this.up) return;
+    this.up = true;
+    this.options.logger.info('the shared store is reachable again', { store: this.shown });
+  }
+
+  private get channel(): string {
+    return `${this.prefix}changed`;
+  }
+}
+
+function isReplyError(error: unknown): boolean {
+  return error instanceof ErrorReply;
+}
+
+function describe(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  return Promise.race([
+    promise,
+    new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`no connection after ${ms} ms`)), ms))),
+  ]).finally(() => clearTimeout(timer));
+}

@@ -1,0 +1,132 @@
+/**
+ * A TokenStore in the shared store (Redis), for several mcpo replicas behind one address: one record per
+ * (server, client identity), keyed by the same hash as the token file would be named (paths.ts), so neither the
+ * URL nor the client id shows in a key listing.
+ *
+ *   <prefix>tokens:<hash>   the StoredAuth as JSON (the record)
+ *   <prefix>lock:<hash>     the refresh lock (redisLock.ts), <prefix>fence:<hash> its fence counter
+ *
+ * - withLock: one holder in this process (KeyedMutex, so waiters do not all poll Redis), then the Redis lock;
+ *   save() and clear() made while it is held are fenced writes.
+ * - Every save() and clear() is announced (RedisConnection.announce), so the other replicas re-read the record
+ *   instead of serving what they held (a login finished elsewhere, a Disconnect, a rotated token).
+ * - A record that does not parse is copied aside (`<key>:corrupt:<epoch ms>`, kept 30 days) and load() returns
+ *   undefined, as the file store does with a corrupt file.
+ * - A store that does not answer: StoreUnavailableError (503, Retry-After), never a lost or half-written record.
+ */
+import { createHash } from 'node:crypto';
+import type { Logger } from '../../../log/logger.js';
+import { silentLogger } from '../../../log/logger.js';
+import { KeyedMutex } from '../mutex.js';
+import { tokenFileName } from '../paths.js';
+import { StoredAuthSchema, type StoredAuth } from '../schema.js';
+import type { TokenStore } from '../tokenStore.js';
+import type { RedisConnection } from './redisConnection.js';
+import { withRedisLock, type HeldLock, type RedisLockOptions } from './redisLock.js';
+
+/** How long a corrupt record's copy is kept: 30 days. */
+const CORRUPT_COPY_SECONDS = 30 * 24 * 3600;
+
+const inProcess = new KeyedMutex();
+
+export interface RedisTokenStoreOptions {
+  connection: RedisConnection;
+  serverUrl: string;
+  clientIdentity: string;
+  logger?: Logger;
+  now?: () => number;
+  lock?: RedisLockOptions;
+}
+
+export class RedisTokenStore implements TokenStore {
+  readonly location: string;
+  /** The record's key. */
+  readonly key: string;
+  private readonly lockKey: string;
+  private readonly fenceKey: string;
+  private readonly connection: RedisConnection;
+  private readonly logger: Logger;
+  private readonly now: () => number;
+  private held: HeldLock | undefined;
+  private lastCorrupt: string | undefined;
+
+  constructor(private readonly options: RedisTokenStoreOptions) {
+    const hash = tokenFileName(options.serverUrl, options.clientIdentity).replace(/\.json$/, '');
+    const { prefix } = options.connection;
+    this.key = `${prefix}tokens:${hash}`;
+    this.lockKey = `${prefix}lock:${hash}`;
+    this.fenceKey = `${prefix}fence:${hash}`;
+    this.connection = options.connection;
+    this.location = `${options.connection.shown} ${this.key}`;
+    this.logger = options.logger ?? silentLogger;
+    this.now = options.now ?? Date.now;
+  }
+
+  async load(): Promise<StoredAuth | undefined> {
+    const raw = await this.connection.run('read tokens', (client) => client.get(this.key));
+    if (raw === null) return undefined;
+    const state = parseStoredAuth(raw);
+    if (state === undefined) await this.keepCorruptAside(raw);
+    return state;
+  }
+
+  async save(state: StoredAuth): Promise<void> {
+    const text = JSON.stringify(StoredAuthSchema.parse(state));
+    await this.write(text);
+  }
+
+  async clear(): Promise<void> {
+    await this.write(undefined);
+  }
+
+  withLock<T>(fn: () => Promise<T>): Promise<T> {
+    return inProcess.run(this.key, () =>
+      withRedisLock(
+        this.connection,
+        { lock: this.lockKey, fence: this.fenceKey },
+        async (held) => {
+          this.held = held;
+          try {
+            return await fn();
+          } finally {
+            this.held = undefined;
+          }
+        },
+        this.options.lock,
+      ),
+    );
+  }
+
+  private async write(text: string | undefined): Promise<void> {
+    const held = this.held;
+    if (held) await held.write(this.key, text);
+    else if (text === undefined) await this.connection.run('delete tokens', (client) => client.del(this.key));
+    else await this.connection.run('write tokens', (client) => client.set(this.key, text));
+    this.lastCorrupt = undefined;
+    await this.connection.announce(this.key);
+  }
+
+  private async keepCorruptAside(raw: string): Promise<void> {
+    const signature = createHash('sha256').update(raw).digest('hex');
+    if (signature === this.lastCorrupt) return;
+    this.lastCorrupt = signature;
+    const aside = `${this.key}:corrupt:${this.now()}`;
+    try {
+      await this.connection.run('keep a corrupt record', (client) => client.set(aside, raw, { expiration: { type: 'EX', value: CORRUPT_COPY_SECONDS } }));
+      this.logger.warn('Token record is corrupt; kept a copy aside, a fresh authorization will follow', { record: this.key, keptAs: aside });
+    } catch {
+      this.logger.warn('Token record is corrupt and could not be copied aside; a fresh authorization will follow', { record: this.key });
+    }
+  }
+}
+
+function parseStoredAuth(raw: string): StoredAuth | undefined {
+  let json: unknown;
+  try {
+    json = JSON.parse(raw);
+  } catch {
+    return undefined;
+  }
+  const parsed = StoredAuthSchema.safeParse(json);
+  return parsed.success ? parsed.data : undefined;
+}

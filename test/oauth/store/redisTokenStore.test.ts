@@ -1,0 +1,190 @@
+/**
+ * The shared token store against a real redis-server: what replicas rely on (one lock between connections, fenced
+ * writes, announcements), and what a store that goes away does (503, nothing written, back when it is).
+ */
+import { createClient } from '@redis/client';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { StoreLockLostError, StoreUnavailableError, StoreUnreachableError } from '../../../src/oauth/errors.js';
+import { RedisConnection } from '../../../src/oauth/store/redis/redisConnection.js';
+import { RedisTokenStore } from '../../../src/oauth/store/redis/redisTokenStore.js';
+import { parseStoreUrl } from '../../../src/oauth/store/redis/storeUrl.js';
+import { freePort, startRedis, type TestRedis } from '../../helpers/redis.js';
+import { captureLogger, sampleState } from '../storeHelpers.js';
+
+const SERVER = 'https://mcp.example/mcp';
+let redis: TestRedis;
+const opened: RedisConnection[] = [];
+
+async function connection(prefix = 'mcpo:', extra: { commandTimeoutMs?: number } = {}): Promise<RedisConnection> {
+  const made = await RedisConnection.open({ address: parseStoreUrl(redis.url, '--store'), prefix, logger: captureLogger().logger, ...extra });
+  opened.push(made);
+  return made;
+}
+
+function store(conn: RedisConnection, lock?: { leaseMs?: number; timeoutMs?: number }): RedisTokenStore {
+  return new RedisTokenStore({ connection: conn, serverUrl: SERVER, clientIdentity: 'dynamic', ...(lock ? { lock } : {}) });
+}
+
+async function raw() {
+  const client = createClient({ url: redis.url });
+  client.on('error', () => {});
+  await client.connect();
+  return client;
+}
+
+beforeAll(async () => {
+  redis = await startRedis({ password: 'store-secret-pw' });
+});
+afterEach(async () => {
+  await Promise.all(opened.splice(0).map((c) => c.close()));
+});
+afterAll(async () => {
+  await redis?.dispose();
+});
+
+describe('RedisTokenStore', () => {
+  it('keeps a record under a hashed key that names neither the URL nor the client, and reads it back', async () => {
+    const conn = await connection('team-a:mcpo:');
+    const s = store(conn);
+    expect(await s.load()).toBeUndefined();
+    await s.save(sampleState(SERVER));
+    expect(await store(await connection('team-a:mcpo:')).load()).toEqual(sampleState(SERVER));
+    const client = await raw();
+    const keys = await client.keys('*');
+    await client.quit();
+    expect(keys).toContain(s.key);
+    expect(s.key).toMatch(/^team-a:mcpo:tokens:[0-9a-f]{64}$/);
+    expect(keys.join(' ')).not.toContain('mcp.example');
+    expect(s.location).not.toContain('store-secret-pw');
+    await s.clear();
+    expect(await s.load()).toBeUndefined();
+  });
+
+  it('lets one holder at a time through the lock, across connections (replicas)', async () => {
+    const stores = [store(await connection()), store(await connection()), store(await connection())];
+    const spans: Array<[number, number]> = [];
+    await Promise.all(
+      stores.flatMap((s) =>
+        [0, 1].map(() =>
+          s.withLock(async () => {
+            const start = performance.now();
+            await new Promise((resolve) => setTimeout(resolve, 30));
+            spans.push([start, performance.now()]);
+          }),
+        ),
+      ),
+    );
+    spans.sort((a, b) => a[0] - b[0]);
+    expect(spans).toHaveLength(6);
+    for (let i = 1; i < spans.length; i++) expect(spans[i]![0]).toBeGreaterThanOrEqual(spans[i - 1]![1]);
+  });
+
+  it('takes over a lock whose holder died once its lease ran out', async () => {
+    const s = store(await connection(), { leaseMs: 30_000, timeoutMs: 5_000 });
+    const client = await raw();
+    await client.set(`mcpo:lock:${s.key.split(':').pop()}`, 'dead-holder', { expiration: { type: 'PX', value: 400 } });
+    await client.quit();
+    const started = Date.now();
+    await s.withLock(async () => {});
+    expect(Date.now() - started).toBeGreaterThanOrEqual(300);
+  });
+
+  it('keeps a lock alive past its lease while the holder works (renewal)', async () => {
+    const a = store(await connection(), { leaseMs: 300, timeoutMs: 5_000 });
+    const b = store(await connection(), { leaseMs: 300, timeoutMs: 5_000 });
+    let bGotIt = 0;
+    let aDone = 0;
+    const first = a.withLock(async () => {
+      await new Promise((resolve) => setTimeout(resolve, 1_000));
+      aDone = Date.now();
+    });
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    await b.withLock(async () => {
+      bGotIt = Date.now();
+    });
+    await first;
+    expect(bGotIt).toBeGreaterThanOrEqual(aDone);
+  });
+
+  it('refuses a write from a holder whose lock was lost, and leaves the newer record alone', async () => {
+    const s = store(await connection());
+    await s.save(sampleState(SERVER, 'at-old'));
+    const client = await raw();
+    const lockKey = s.key.replace(':tokens:', ':lock:');
+    const attempt = s.withLock(async () => {
+      // Meanwhile the lease ran out and another replica took the lock and refreshed.
+      await client.set(lockKey, 'another-replica');
+      await client.set(s.key, JSON.stringify(sampleState(SERVER, 'at-newer')));
+      await s.save(sampleState(SERVER, 'at-stale'));
+    });
+    await expect(attempt).rejects.toBeInstanceOf(StoreLockLostError);
+    expect((await s.load())?.tokens?.access_token).toBe('at-newer');
+    expect(await client.get(lockKey)).toBe('another-replica'); // not released by the loser
+    await client.del(lockKey);
+    await client.quit();
+  });
+
+  it('announces every save and clear to the other replicas', async () => {
+    const writer = store(await connection());
+    const reader = await connection();
+    const heard: string[] = [];
+    reader.onAnnounce((key) => heard.push(key));
+    await writer.save(sampleState(SERVER));
+    await writer.clear();
+    await expect.poll(() => heard).toEqual([writer.key, writer.key]);
+  });
+
+  it('copies a corrupt record aside and reads it as absent', async () => {
+    const { logger, lines } = captureLogger();
+    const conn = await connection();
+    const s = new RedisTokenStore({ connection: conn, serverUrl: SERVER, clientIdentity: 'dynamic', logger });
+    const client = await raw();
+    await client.set(s.key, '{"version":1,"tokens":');
+    expect(await s.load()).toBeUndefined();
+    const aside = await client.keys(`${s.key}:corrupt:*`);
+    expect(aside).toHaveLength(1);
+    expect(await client.get(aside[0]!)).toBe('{"version":1,"tokens":');
+    expect(await client.ttl(aside[0]!)).toBeGreaterThan(0);
+    expect(lines.join('\n')).toContain('Token record is corrupt');
+    await client.del([s.key, aside[0]!]);
+    await client.quit();
+  });
+});
+
+describe('a store that is not there', () => {
+  it('refuses to start, naming the address without its password', async () => {
+    const port = await freePort();
+    const address = parseStoreUrl(`redis://:hunter2@127.0.0.1:${port}/3`, '--store');
+    const error = await RedisConnection.open({ address, prefix: 'mcpo:', logger: captureLogger().logger, connectTimeoutMs: 500 }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(StoreUnreachableError);
+    expect((error as Error).message).toContain(`redis://127.0.0.1:${port}/3`);
+    expect((error as Error).message).not.toContain('hunter2');
+  });
+
+  it('answers 503 with Retry-After while Redis is down, writes nothing, and works again once it is back', async () => {
+    const { logger, lines } = captureLogger();
+    const conn = await RedisConnection.open({ address: parseStoreUrl(redis.url, '--store'), prefix: 'mcpo:', logger, commandTimeoutMs: 500 });
+    opened.push(conn);
+    const s = store(conn);
+    await s.save(sampleState(SERVER, 'at-before'));
+    await redis.stop();
+    try {
+      const started = Date.now();
+      const failure = await s.load().catch((e: unknown) => e);
+      expect(failure).toBeInstanceOf(StoreUnavailableError);
+      expect((failure as StoreUnavailableError).code).toBe('SERVER_UNAVAILABLE');
+      expect((failure as StoreUnavailableError).headers?.['Retry-After']).toBeDefined();
+      expect(Date.now() - started).toBeLessThan(2_000);
+      await expect(s.save(sampleState(SERVER, 'at-during'))).rejects.toBeInstanceOf(StoreUnavailableError);
+      await expect(s.withLock(async () => 'ran')).rejects.toBeInstanceOf(StoreUnavailableError);
+      expect(lines.filter((l) => l.includes('the shared store is unreachable'))).toHaveLength(1);
+    } finally {
+      await redis.start();
+    }
+    // A restarted Redis without persistence is empty; the connection comes back by itself.
+    await expect.poll(async () => s.load().then(() => 'ok', (e: Error) => e.message), { timeout: 10_000 }).toBe('ok');
+    await s.save(sampleState(SERVER, 'at-after'));
+    expect((await s.load())?.tokens?.access_token).toBe('at-after');
+    expect(lines.some((l) => l.includes('the shared store is reachable again'))).toBe(true);
+  });
+});
