@@ -48,6 +48,12 @@ export class AuthorizationProvider implements OAuthClientProvider {
   authorizationUrl: URL | undefined;
   private verifier: string | undefined;
   private current: StoredAuth;
+  /**
+   * The dynamic registration this attempt presents, once known. Another mcpo sharing the store may register a client
+   * of its own meanwhile: this attempt keeps to its own, and its tokens are saved together with it, so a saved
+   * refresh token is always presented by the client it was issued to.
+   */
+  private registration: OAuthClientInformationMixed | undefined;
 
   constructor(private readonly options: AuthorizationProviderOptions) {
     this.current = options.initial;
@@ -66,13 +72,18 @@ export class AuthorizationProvider implements OAuthClientProvider {
   }
 
   clientInformation(): OAuthClientInformationMixed | undefined {
-    return resolveClient(this.options.config, this.current, this.options.redirectUrl);
+    if (this.registration) return this.registration;
+    const client = resolveClient(this.options.config, this.current, this.options.redirectUrl);
+    if (client !== undefined && client === this.current.client) this.registration = client;
+    return client;
   }
 
   async saveClientInformation(client: OAuthClientInformationMixed): Promise<void> {
     // A configured or CIMD client is configuration, not state: nothing to remember.
     if (this.options.config.clientId !== undefined || client.client_id === this.options.config.clientMetadataUrl) return;
-    await this.update((s) => ({ ...s, client }));
+    this.registration = client;
+    // Saved now only where no tokens were issued to the saved client (else with this attempt's tokens, in saveTokens).
+    await this.update((s) => (s.tokens && s.client ? s : { ...s, client }));
   }
 
   tokens(): OAuthTokens | undefined {
@@ -81,7 +92,8 @@ export class AuthorizationProvider implements OAuthClientProvider {
 
   async saveTokens(tokens: OAuthTokens): Promise<void> {
     const stored = tokensFromResponse(tokens, this.options.now());
-    await this.update((s) => ({ ...s, tokens: stored }));
+    const client = this.registration;
+    await this.update((s) => ({ ...s, tokens: stored, ...(client ? { client } : {}) }));
   }
 
   redirectToAuthorization(authorizationUrl: URL): void {
@@ -118,6 +130,7 @@ export class AuthorizationProvider implements OAuthClientProvider {
     // Discovery is kept: it was checked (resource, PKCE) by discovery.ts, and the SDK would redo it unchecked.
     const dropClient = scope === 'all' || scope === 'client';
     const dropTokens = scope === 'all' || scope === 'tokens';
+    if (dropClient) this.registration = undefined;
     await this.update(({ client, tokens, ...rest }) => ({
       ...rest,
       ...(dropClient || client === undefined ? {} : { client }),
