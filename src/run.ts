@@ -9,6 +9,7 @@ import { Manager, type ManagerOptions } from './mcp/manager.js';
 import type { ServiceAddress } from './oauth/service.js';
 import type { OAuthSupport } from './oauth/setup.js';
 import type { RecordCodec } from './oauth/store/codec/recordCodec.js';
+import type { StoreSpec } from './oauth/store/redis/storeOption.js';
 import { createApp, type AppOptions } from './server/app.js';
 import { exposureWarning, isLoopbackAddress } from './server/exposure.js';
 import { LOOPBACK_HOST_NAMES } from './server/hostGuard.js';
@@ -44,6 +45,8 @@ export interface RunOptions
   noBrowser?: boolean;
   /** How token files are written and read (sealed with token keys, or plaintext). Default plaintext. */
   tokenCodec?: RecordCodec;
+  /** --store: OAuth tokens in this shared store (Redis) instead of token files; mcpo does not start if it cannot reach it. */
+  store?: StoreSpec | undefined;
   /** Bounds of close() (defaults in DEFAULT_SHUTDOWN: 3 s for calls in flight, 4.2 s in all). */
   shutdown?: Partial<ShutdownOptions>;
 }
@@ -63,7 +66,7 @@ export async function run(options: RunOptions): Promise<Running> {
   const address = resolvePublicAddress(options);
   /** The base of mcpo's links: the public URL, or once listening, the listening URL with the prefixes. */
   let base = address.publicUrl;
-  const oauth = await oauthSupport(options, { linkBase: () => base, publicUrl: address.publicUrl !== undefined });
+  const { oauth, closeStore } = await oauthSupport(options, { linkBase: () => base, publicUrl: address.publicUrl !== undefined });
   const manager = new Manager({
     logger: options.logger,
     parentEnv: options.parentEnv,
@@ -122,6 +125,7 @@ export async function run(options: RunOptions): Promise<Running> {
           return manager.stop();
         };
         await shutDown({ server, stopCalls, stopSessions }, options.shutdown);
+        await closeStore();
       })()),
   };
 }
@@ -131,16 +135,37 @@ export async function run(options: RunOptions): Promise<Running> {
  * package) take about 50 ms to load, so they are loaded only when an entry may need them: one has `oauth` now,
  * or a hot reload may add one later (transportFor is synchronous, so it cannot wait for them then).
  */
-async function oauthSupport(options: RunOptions, address: ServiceAddress): Promise<OAuthSupport | undefined> {
+async function oauthSupport(options: RunOptions, address: ServiceAddress): Promise<{ oauth: OAuthSupport | undefined; closeStore: () => Promise<void> }> {
+  const nothingToClose = async () => {};
   if (options.oauth) {
     options.oauth.useService(address);
-    return options.oauth;
+    return { oauth: options.oauth, closeStore: nothingToClose };
   }
   // The test OAuthSupport.forEntry applies (isOAuthEntry): only remote entries take an `oauth` block.
   const needed = options.hotReload !== undefined || options.servers.some((entry) => entry.kind !== 'stdio' && entry.oauth !== undefined);
-  if (!needed) return undefined;
+  if (!needed) {
+    if (options.store) options.logger.warn('--store is not used: no server in this configuration uses OAuth', { store: options.store.address.shown });
+    return { oauth: undefined, closeStore: nothingToClose };
+  }
   const { createDefaultOAuthSupport } = await import('./oauth/defaults.js');
-  return createDefaultOAuthSupport({ env: options.parentEnv, logger: options.logger, noBrowser: options.noBrowser, overrides: { service: address, ...(options.tokenCodec ? { codec: options.tokenCodec } : {}) } });
+  const codec = options.tokenCodec;
+  const sharedStore = options.store ? await openSharedStore(options.store, options.logger, codec) : undefined;
+  const oauth = createDefaultOAuthSupport({ env: options.parentEnv, logger: options.logger, noBrowser: options.noBrowser, overrides: { service: address, sharedStore, ...(codec ? { codec } : {}) } });
+  return { oauth, closeStore: sharedStore ? () => sharedStore.close() : nothingToClose };
+}
+
+async function openSharedStore(store: StoreSpec, logger: Logger, codec: RecordCodec | undefined) {
+  const { RedisConnection } = await import('./oauth/store/redis/redisConnection.js');
+  const connection = await RedisConnection.open({ ...store, logger });
+  logger.info('tokens are kept in the shared store', { store: store.address.shown, prefix: store.prefix });
+  if (!codec || codec.keyIds.length === 0) {
+    // Loud on purpose: a Redis is read by whoever reaches it (its other users, its backups, a MONITOR), not one folder of one user.
+    logger.warn(
+      'OAUTH TOKENS IN THE SHARED STORE ARE NOT ENCRYPTED: whoever can read this Redis (its other clients, its backups) can use them. Set MCPO_TOKEN_KEY (or --token-key-file) on every replica',
+      { store: store.address.shown },
+    );
+  }
+  return connection;
 }
 
 /**

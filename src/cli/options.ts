@@ -16,6 +16,7 @@ import { MAX_CONCURRENT_CALLS, MAX_TIMEOUT_SECONDS } from '../config/schema.js';
 import type { Logger, LogLevel } from '../log/logger.js';
 import type { RunOptions } from '../run.js';
 import { userHeaderName } from '../server/identify.js';
+import { resolveStore } from '../oauth/store/redis/storeOption.js';
 import { resolvePublicAddress } from '../server/publicUrl.js';
 import { checkPerUserEntries } from '../config/perUser.js';
 
@@ -38,6 +39,10 @@ export interface CliFlags {
   pathPrefix: string;
   /** --public-url: where browsers and clients reach mcpo (links, documents' servers, the OAuth redirect). */
   publicUrl?: string;
+  /** --store: the shared store's URL (Redis). */
+  store?: string;
+  /** --store-prefix: its key prefix. */
+  storePrefix?: string;
   /** --forwarded-allow-ips: proxies whose X-Forwarded-For/-Proto/-Host mcpo believes ('*': any). */
   forwardedAllowIps?: string[];
   name: string;
@@ -99,6 +104,7 @@ export async function buildRunOptions(flags: CliFlags, serverArgs: string[], con
   let hotReload: RunOptions['hotReload'];
   let configPublicUrl: string | undefined;
   let users: RunOptions['users'];
+  let configStore: string | undefined;
   if (flags.hotReload && !flags.config) throw new UsageError('--hot-reload needs --config FILE');
   if (flags.config) {
     const file = flags.config;
@@ -114,6 +120,7 @@ export async function buildRunOptions(flags: CliFlags, serverArgs: string[], con
     servers = isolate(config.servers);
     users = config.users;
     configPublicUrl = config.publicUrl;
+    configStore = config.store;
     mode = 'multi';
     if (flags.hotReload) hotReload = { file, load };
   } else {
@@ -144,10 +151,17 @@ export async function buildRunOptions(flags: CliFlags, serverArgs: string[], con
   });
 
   checkPerUserEntries(servers, address.publicUrl !== undefined, flags.config);
+  const store = resolveStore({
+    flag: flags.store ? { value: flags.store, name: named('--store') } : undefined,
+    config: configStore && flags.config ? { value: configStore, file: flags.config } : undefined,
+    prefix: flags.storePrefix ? { value: flags.storePrefix, name: named('--store-prefix') } : undefined,
+    password: context.env.MCPO_STORE_PASSWORD,
+  });
 
   return {
     servers,
     mode,
+    store,
     host: flags.host,
     port: parsePort(flags.port, named('--port')),
     logger,

@@ -76,6 +76,8 @@ export function createProgram(context: Pick<CommandLineContext, 'version' | 'def
     .option('--root-path <path>', 'external path prefix when served behind a reverse proxy', '')
     .option('--path-prefix <path>', 'path prefix under which routes are served', '')
     .option('--public-url <url>', 'the address browsers and clients reach mcpo by (behind a proxy: https://host/path); links, documents and the OAuth callback use it')
+    .option('--store <url>', 'keep OAuth tokens in a shared store for several mcpo replicas: redis://host:port/db or rediss://… (password in the URL or MCPO_STORE_PASSWORD)')
+    .option('--store-prefix <prefix>', 'key prefix in the shared store (default mcpo:)')
     .option('--forwarded-allow-ips <ips>', 'proxies (IP addresses, comma-separated or repeated; * for any) whose X-Forwarded-For/-Proto/-Host the connections page believes. Default: none', collectList)
     .option('-n, --name <name>', 'OpenAPI document title', 'mcpo')
     .option('-d, --description <text>', 'OpenAPI document description')

@@ -78,5 +78,6 @@ export function normalizeConfig(file: ConfigFile): McpoConfig {
   const servers = Object.entries(file.mcpServers ?? file.servers ?? {}).map(([name, entry]) => normalizeEntry(name, entry));
   const config: McpoConfig = { servers, users: normalizeUsers(file.users) };
   if (file.publicUrl !== undefined) config.publicUrl = file.publicUrl;
+  if (file.store !== undefined) config.store = file.store;
   return config;
 }

@@ -213,6 +213,8 @@ export const configFileSchema = z.object({
   servers: serverListSchema.optional(),
   /** The address browsers and clients reach mcpo by, as --public-url (which wins); read at start, not on hot reload. */
   publicUrl: publicUrlSchema.optional(),
+  /** The shared store for replicas, as --store (which wins): redis://host:port/db or rediss://…; read at start. */
+  store: z.string().min(1).optional(),
   /** VS Code's prompts for `${input:…}` values. mcpo cannot prompt: ignored, with a warning. */
   inputs: z.array(z.unknown()).optional(),
   /** Callers with keys of their own (./users.ts); applied on hot reload. */

@@ -62,6 +62,8 @@ export interface McpoConfig {
   publicUrl?: string;
   /** `users`: callers with keys of their own, in file order. Undefined or []: none (only the operator). */
   users?: UserEntry[];
+  /** Top-level `store`: the shared store's URL (--store wins). */
+  store?: string;
 }
 
 /** RFC 7591 client metadata for static (or pre-filled dynamic) registration, camelCased. */

@@ -237,13 +237,14 @@ export class TokenStoreIoError extends McpoOAuthError {
 export class TokenFileEncryptedError extends McpoOAuthError {
   readonly file: string;
   readonly keyId: string | undefined;
-  constructor(file: string, keyId: string | undefined, configuredKeyIds: readonly string[]) {
-    const sealed = `Token file ${file} is encrypted${keyId ? ` with key id ${keyId}` : ''}`;
+  /** `kind`: a token file, or a record of the shared store (`file` is then its address and key). */
+  constructor(file: string, keyId: string | undefined, configuredKeyIds: readonly string[], kind: 'file' | 'record' = 'file') {
+    const sealed = `Token ${kind} ${file} is encrypted${keyId ? ` with key id ${keyId}` : ''}`;
     const fix =
       configuredKeyIds.length === 0
         ? 'and no token key is configured: set MCPO_TOKEN_KEY (or --token-key-file / MCPO_TOKEN_KEY_FILE) to the key it was written with'
         : `and none of the configured token keys (key ids ${configuredKeyIds.join(', ')}) is that key: add it to MCPO_TOKEN_KEY (or the --token-key-file / MCPO_TOKEN_KEY_FILE file) after the new key`;
-    super('store_encrypted', `${sealed} ${fix}. The file is left as it is`, { details: { file, ...(keyId ? { keyId } : {}) } });
+    super('store_encrypted', `${sealed} ${fix}. The ${kind} is left as it is`, { details: { file, ...(keyId ? { keyId } : {}) } });
     this.file = file;
     this.keyId = keyId;
   }
@@ -394,6 +395,7 @@ function withoutSecrets(url: string): string {
   const parsed = new URL(url);
   parsed.username = parsed.password = parsed.search = parsed.hash = '';
   return parsed.href;
+}
 
 /** Seconds a caller is asked to wait when the shared store is down. */
 export const STORE_UNAVAILABLE_RETRY_AFTER_SECONDS = 5;

@@ -74,6 +74,8 @@ interface Flow {
   started: boolean;
   /** Set for a step-up (403 insufficient_scope): the scopes asked for. */
   stepUp?: { scope: string | undefined };
+  /** Another mcpo sharing the store finished a login meanwhile: this flow was stopped, and these are the tokens. */
+  authorizedElsewhere?: StoredAuth;
 }
 
 export class ServerAuth implements SessionAuth, TokenSource {
@@ -110,6 +112,7 @@ export class ServerAuth implements SessionAuth, TokenSource {
     this.fetch = createAuthFetch(this, options.transportFetch ?? options.fetch, options.entry.url);
     this.oauthFetch = withAnswerLimit(withRequestTimeout(options.fetch, options.requestTimeoutMs ?? DEFAULT_OAUTH_REQUEST_TIMEOUT_MS));
     this.mode = redirectMode(options.entry.oauth, options.service);
+    options.store.onExternalChange?.(() => void this.storeChanged());
   }
 
   get name(): string {
@@ -355,6 +358,16 @@ export class ServerAuth implements SessionAuth, TokenSource {
           succeeded = true;
         },
         (error: unknown) => {
+          if (error instanceof OAuthCancelledError && flow.authorizedElsewhere) {
+            this.options.logger.info('authorized by another mcpo sharing the store; this login is not needed', { server: entry.name });
+            this.state = flow.authorizedElsewhere;
+            this.loaded = true;
+            this.rejected = false;
+            this.signedOut = false;
+            this.lastFailure = undefined;
+            succeeded = true;
+            return;
+          }
           if (!(error instanceof OAuthCancelledError)) this.lastFailure = { message: describeFailure(error), at: this.options.now() };
           throw error;
         },
@@ -384,6 +397,48 @@ export class ServerAuth implements SessionAuth, TokenSource {
     if (!flow) return Promise.resolve();
     flow.controller.abort();
     return flow.started ? flow.promise.then(noop, noop) : Promise.resolve();
+  }
+
+  /**
+   * Another mcpo changed this server's saved state in the shared store: a login finished there (this one stops
+   * waiting for Connect), a Disconnect (this one signs out too), a refresh (this one uses the new token).
+   */
+  private async storeChanged(): Promise<void> {
+    let fresh: StoredAuth | undefined;
+    try {
+      fresh = await this.options.store.load();
+    } catch {
+      return; // the store is down: the next refresh reads it again
+    }
+    const flow = this.flow;
+    if (flow) {
+      // The user approved on another replica: this one's login (its link, its loopback listener) is not needed any
+      // more. Not for a step-up, which asks for scopes the other replica's tokens may not have.
+      if (fresh?.tokens && !flow.stepUp && !flow.authorizedElsewhere) {
+        flow.authorizedElsewhere = fresh;
+        flow.controller.abort();
+      }
+      return;
+    }
+    const had = this.state?.tokens !== undefined;
+    this.state = fresh;
+    this.loaded = true;
+    if (fresh?.tokens && (this.waitingForConnect || this.rejected || this.signedOut)) {
+      this.options.logger.info('authorized by another mcpo sharing the store', { server: this.name });
+      this.rejected = false;
+      this.signedOut = false;
+      this.lastFailure = undefined;
+      this.inARow = 0;
+      this.waitingForConnect?.resolve();
+      this.waitingForConnect = undefined;
+      this.emit('authorized');
+    } else if (fresh === undefined && had) {
+      this.options.logger.info('signed out by another mcpo sharing the store', { server: this.name });
+      this.signedOut = true;
+      this.emit('signed_out');
+    } else {
+      this.emit();
+    }
   }
 
   private refresh(rejectedToken?: string): Promise<RefreshOutcome> {

@@ -10,6 +10,8 @@ import type { RefreshRetryOptions } from './refresh.js';
 import { ServerAuth } from './serverAuth.js';
 import { DYNAMIC_CLIENT_IDENTITY, FileTokenStore } from './store/fileTokenStore.js';
 import { MemoryTokenStore } from './store/memoryTokenStore.js';
+import type { RedisConnection } from './store/redis/redisConnection.js';
+import { RedisTokenStore } from './store/redis/redisTokenStore.js';
 import type { TokenStore } from './store/tokenStore.js';
 import type { RecordCodec } from './store/codec/recordCodec.js';
 import type { StoreIdentity } from './stored.js';
@@ -51,6 +53,8 @@ export interface OAuthDeps {
   codec?: RecordCodec;
   /** A serving mcpo's address: logins may then come back to its own port and start from its connections page. Default: none. */
   service?: ServiceAddress;
+  /** --store: tokens live in this shared store (Redis) instead of token files. */
+  sharedStore?: RedisConnection;
 }
 
 /**
@@ -62,10 +66,14 @@ export function storeIdentity(entry: OAuthEntry, user?: string): StoreIdentity {
   return user === undefined ? identity : { ...identity, user };
 }
 
-/** The token store of an entry (for `user`, that user's own): FileTokenStore unless storage_type is memory. */
-export function createTokenStore(entry: OAuthEntry, deps: Pick<OAuthDeps, 'mcpoHome' | 'logger' | 'now' | 'codec'>, user?: string): TokenStore {
+/**
+ * The token store of an entry (for `user`, that user's own): memory when storage_type says so, else the shared store
+ * when there is one, else a token file.
+ */
+export function createTokenStore(entry: OAuthEntry, deps: Pick<OAuthDeps, 'mcpoHome' | 'logger' | 'now' | 'codec' | 'sharedStore'>, user?: string): TokenStore {
   if (entry.oauth.storageType === 'memory') return new MemoryTokenStore();
   const identity = storeIdentity(entry, user);
+  if (deps.sharedStore) return new RedisTokenStore({ connection: deps.sharedStore, ...identity, logger: deps.logger, now: deps.now, codec: deps.codec });
   return new FileTokenStore({
     mcpoHome: deps.mcpoHome,
     ...identity,

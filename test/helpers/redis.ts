@@ -20,6 +20,10 @@ export interface TestRedis {
   start(): Promise<void>;
   /** Kills it (SIGKILL: as a crash, nothing written). */
   stop(): Promise<void>;
+  /** SIGSTOP: it keeps its connections and data but answers nothing (a partition, a stalled host). */
+  pause(): void;
+  /** SIGCONT after pause(). */
+  resume(): void;
   /** Stops it and removes its folder. */
   dispose(): Promise<void>;
 }
@@ -82,7 +86,10 @@ export async function startRedis(options: { password?: string } = {}): Promise<T
     url: `redis://${auth}127.0.0.1:${port}/0`,
     start,
     stop,
+    pause: () => void child?.kill('SIGSTOP'),
+    resume: () => void child?.kill('SIGCONT'),
     dispose: async () => {
+      child?.kill('SIGCONT');
       await stop();
       await rm(dir, { recursive: true, force: true });
     },

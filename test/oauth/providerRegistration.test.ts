@@ -16,7 +16,7 @@ function client(id: string, redirect: string): OAuthClientInformationFull {
 }
 
 function provider(store: MemoryTokenStore, redirectUrl: string): AuthorizationProvider {
-  return new AuthorizationProvider({ config: {}, store, identity, initial: emptyStoredAuth(identity), redirectUrl, state: 's', now: () => 1_000 });
+  return new AuthorizationProvider({ config: { callbackPort: 0, useLoopback: true, storageType: 'memory' }, store, identity, initial: emptyStoredAuth(identity), redirectUrl, state: 's', now: () => 1_000 });
 }
 
 describe('two logins registering their own clients against one saved state', () => {

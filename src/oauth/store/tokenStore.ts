@@ -20,4 +20,9 @@ export interface TokenStore {
   withLock<T>(fn: () => Promise<T>): Promise<T>;
   /** Human-readable location of the saved state (a file path), for messages; undefined for memory. */
   readonly location?: string;
+  /**
+   * Stores shared between machines (Redis): calls `listener` when another mcpo changed the saved state, so what this
+   * process holds is re-read rather than trusted. Stores without it are re-read on the next refresh only.
+   */
+  onExternalChange?(listener: () => void): () => void;
 }

@@ -124,14 +124,23 @@ describe('RedisTokenStore', () => {
     await client.quit();
   });
 
-  it('announces every save and clear to the other replicas', async () => {
-    const writer = store(await connection());
-    const reader = await connection();
-    const heard: string[] = [];
-    reader.onAnnounce((key) => heard.push(key));
+  it('tells the other replicas of every save and clear, and not the replica that made them', async () => {
+    const writerConnection = await connection();
+    const writer = store(writerConnection);
+    const reader = store(await connection());
+    const unrelated = new RedisTokenStore({ connection: await connection(), serverUrl: 'https://other.example/mcp', clientIdentity: 'dynamic' });
+    let heard = 0;
+    let heardByUnrelated = 0;
+    let heardByWriter = 0;
+    reader.onExternalChange(() => heard++);
+    unrelated.onExternalChange(() => heardByUnrelated++);
+    writer.onExternalChange(() => heardByWriter++);
     await writer.save(sampleState(SERVER));
     await writer.clear();
-    await expect.poll(() => heard).toEqual([writer.key, writer.key]);
+    await expect.poll(() => heard).toBe(2);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(heardByUnrelated).toBe(0);
+    expect(heardByWriter).toBe(0);
   });
 
   it('copies a corrupt record aside and reads it as absent', async () => {

@@ -9,9 +9,10 @@
  *   (no offline queue) and a command that gets no answer in COMMAND_TIMEOUT_MS fails too, as StoreUnavailableError
  *   (503 with Retry-After where a call needed the store). Tokens already in memory keep serving calls.
  * - Going away and coming back is said once each in the log, not once per reconnection attempt.
- * - Changes are announced on one channel, `<prefix>changed`, carrying the key that changed: a replica that did not
- *   make a change re-reads that key instead of trusting what it held.
+ * - Changes are announced on one channel, `<prefix>changed`, as `<connection id> <key>`: a replica that did not
+ *   make a change re-reads that key instead of trusting what it held, and one that did is not told its own news.
  */
+import { randomBytes } from 'node:crypto';
 import { createClient, ErrorReply } from '@redis/client';
 import type { Logger } from '../../../log/logger.js';
 import { StoreUnavailableError, StoreUnreachableError } from '../../errors.js';
@@ -19,6 +20,8 @@ import type { RedisStoreAddress } from './storeUrl.js';
 
 /** A command without an answer after this long fails (the store hangs, or the network does). */
 export const COMMAND_TIMEOUT_MS = 2_000;
+/** Clean-ups kept for when the store is back; more are dropped (their locks expire with their lease). */
+const MAX_DEFERRED = 1_000;
 /** Giving up on the first connection after this long. */
 export const CONNECT_TIMEOUT_MS = 5_000;
 
@@ -52,6 +55,10 @@ export class RedisConnection {
   /** The address without its password. */
   readonly shown: string;
   private readonly listeners = new Set<(key: string) => void>();
+  /** Clean-ups that failed while the store was away, run again once it answers (at most MAX_DEFERRED kept). */
+  private readonly deferred: Array<{ what: string; fn: (client: Client) => Promise<unknown> }> = [];
+  /** Tells this connection's announcements from the others'. */
+  private readonly id = randomBytes(9).toString('base64url');
   private up = true;
   private closed = false;
 
@@ -80,9 +87,7 @@ export class RedisConnection {
     try {
       await withTimeout(Promise.all([client.connect(), subscriber.connect()]), connectTimeout + 500);
       await client.ping();
-      await subscriber.subscribe(connection.channel, (key: string) => {
-        for (const listener of [...connection.listeners]) listener(key);
-      });
+      await subscriber.subscribe(connection.channel, (message: string) => connection.heard(message));
     } catch (error) {
       await Promise.allSettled([client.destroy(), subscriber.destroy()]);
       throw new StoreUnreachableError(options.address.shown, connection.firstError ?? error);
@@ -94,7 +99,9 @@ export class RedisConnection {
   /** Runs one or more commands; any failure of the store becomes StoreUnavailableError. */
   async run<T>(what: string, fn: (client: Client) => Promise<T>): Promise<T> {
     try {
-      return await fn(this.client);
+      const result = await fn(this.client);
+      if (!this.up) this.back(); // a stalled Redis that answers again keeps its connection: no 'ready' says so
+      return result;
     } catch (error) {
       if (isReplyError(error)) throw error; // Redis answered: a bug of ours (a wrong script), not an outage
       this.lost(error);
@@ -102,12 +109,22 @@ export class RedisConnection {
     }
   }
 
-  /** Tells the other replicas that `key` changed (best effort: a replica that misses it re-reads on its next refresh). */
-  async announce(key: string): Promise<void> {
-    await this.client.publish(this.channel, key).catch(() => {});
+  /**
+   * Runs a clean-up now and, if the store does not answer, again once it does: a lock taken by a command whose
+   * answer was lost must not stay taken for its whole lease.
+   */
+  cleanUp(what: string, fn: (client: Client) => Promise<unknown>): void {
+    this.run(what, fn).catch(() => {
+      if (this.deferred.length < MAX_DEFERRED) this.deferred.push({ what, fn });
+    });
   }
 
-  /** Calls `listener` with every key another replica (or this one) announced. */
+  /** Tells the other replicas that `key` changed (best effort: a replica that misses it re-reads on its next refresh). */
+  async announce(key: string): Promise<void> {
+    await this.client.publish(this.channel, `${this.id} ${key}`).catch(() => {});
+  }
+
+  /** Calls `listener` with every key another connection (another replica) announced. */
   onAnnounce(listener: (key: string) => void): () => void {
     this.listeners.add(listener);
     return () => this.listeners.delete(listener);
@@ -121,6 +138,13 @@ export class RedisConnection {
   async close(): Promise<void> {
     this.closed = true;
     await Promise.allSettled([this.client.close(), this.subscriber.close()]);
+  }
+
+  private heard(message: string): void {
+    const space = message.indexOf(' ');
+    if (space < 0 || message.slice(0, space) === this.id) return;
+    const key = message.slice(space + 1);
+    for (const listener of [...this.listeners]) listener(key);
   }
 
   /** Said once per outage, however many commands and reconnection attempts fail meanwhile. */
@@ -138,6 +162,7 @@ export class RedisConnection {
     if (!this.opened || this.up) return;
     this.up = true;
     this.options.logger.info('the shared store is reachable again', { store: this.shown });
+    for (const { what, fn } of this.deferred.splice(0)) this.cleanUp(what, fn);
   }
 
   private get channel(): string {

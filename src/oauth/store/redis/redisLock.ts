@@ -64,10 +64,16 @@ export async function withRedisLock<T>(
   const deadline = now() + timeoutMs;
   let pause = LOCK_RETRY_MIN_MS;
   let held: HeldLock | undefined;
+  const release = () => connection.cleanUp('release a lock', (client) => client.eval(RELEASE, { keys: [keys.lock], arguments: [random] }));
   for (;;) {
-    const fence = Number(
-      await connection.run('take a lock', (client) => client.eval(TAKE, { keys: [keys.lock, keys.fence], arguments: [random, String(leaseMs)] })),
-    );
+    let fence: number;
+    try {
+      fence = Number(await connection.run('take a lock', (client) => client.eval(TAKE, { keys: [keys.lock, keys.fence], arguments: [random, String(leaseMs)] })));
+    } catch (error) {
+      // The store may have run the command and lost only its answer: released when it answers again, not after a lease.
+      release();
+      throw error;
+    }
     if (fence > 0) {
       held = new HeldLock(connection, keys.lock, random, fence);
       break;
@@ -84,6 +90,6 @@ export async function withRedisLock<T>(
     return await fn(held);
   } finally {
     clearInterval(renewal);
-    await connection.run('release a lock', (client) => client.eval(RELEASE, { keys: [keys.lock], arguments: [random] })).catch(() => {});
+    release();
   }
 }

@@ -3,20 +3,24 @@
  * (server, client identity), keyed by the same hash as the token file would be named (paths.ts), so neither the
  * URL nor the client id shows in a key listing.
  *
- *   <prefix>tokens:<hash>   the StoredAuth as JSON (the record)
+ *   <prefix>tokens:<hash>   the StoredAuth as the codec writes it (the record): JSON, or sealed with the token key
+ *                           and `<hash>` as associated data (codec/recordCodec.ts)
  *   <prefix>lock:<hash>     the refresh lock (redisLock.ts), <prefix>fence:<hash> its fence counter
  *
  * - withLock: one holder in this process (KeyedMutex, so waiters do not all poll Redis), then the Redis lock;
  *   save() and clear() made while it is held are fenced writes.
  * - Every save() and clear() is announced (RedisConnection.announce), so the other replicas re-read the record
  *   instead of serving what they held (a login finished elsewhere, a Disconnect, a rotated token).
- * - A record that does not parse is copied aside (`<key>:corrupt:<epoch ms>`, kept 30 days) and load() returns
- *   undefined, as the file store does with a corrupt file.
+ * - A record that does not parse, or fails authentication (tampered with, copied from another key), is copied aside
+ *   (`<key>:corrupt:<epoch ms>`, kept 30 days) and load() returns undefined, as the file store does. One sealed with
+ *   a key this replica was not given is left alone: TokenFileEncryptedError, and save() will not replace it.
  * - A store that does not answer: StoreUnavailableError (503, Retry-After), never a lost or half-written record.
  */
 import { createHash } from 'node:crypto';
 import type { Logger } from '../../../log/logger.js';
 import { silentLogger } from '../../../log/logger.js';
+import { TokenFileEncryptedError } from '../../errors.js';
+import { plainRecordCodec, type RecordCodec } from '../codec/recordCodec.js';
 import { KeyedMutex } from '../mutex.js';
 import { tokenFileName } from '../paths.js';
 import { StoredAuthSchema, type StoredAuth } from '../schema.js';
@@ -33,8 +37,12 @@ export interface RedisTokenStoreOptions {
   connection: RedisConnection;
   serverUrl: string;
   clientIdentity: string;
+  /** A per-user server's user (undefined: the operator's record). */
+  user?: string | undefined;
+  /** Default plainRecordCodec (JSON). */
+  codec?: RecordCodec | undefined;
   logger?: Logger;
-  now?: () => number;
+  now?: (() => number) | undefined;
   lock?: RedisLockOptions;
 }
 
@@ -44,6 +52,9 @@ export class RedisTokenStore implements TokenStore {
   readonly key: string;
   private readonly lockKey: string;
   private readonly fenceKey: string;
+  /** The record's identity for the codec (the associated data of a sealed record): its hash, whatever the prefix. */
+  private readonly identity: string;
+  private readonly codec: RecordCodec;
   private readonly connection: RedisConnection;
   private readonly logger: Logger;
   private readonly now: () => number;
@@ -51,7 +62,9 @@ export class RedisTokenStore implements TokenStore {
   private lastCorrupt: string | undefined;
 
   constructor(private readonly options: RedisTokenStoreOptions) {
-    const hash = tokenFileName(options.serverUrl, options.clientIdentity).replace(/\.json$/, '');
+    const hash = tokenFileName(options.serverUrl, options.clientIdentity, options.user).replace(/\.json$/, '');
+    this.identity = hash;
+    this.codec = options.codec ?? plainRecordCodec;
     const { prefix } = options.connection;
     this.key = `${prefix}tokens:${hash}`;
     this.lockKey = `${prefix}lock:${hash}`;
@@ -65,18 +78,41 @@ export class RedisTokenStore implements TokenStore {
   async load(): Promise<StoredAuth | undefined> {
     const raw = await this.connection.run('read tokens', (client) => client.get(this.key));
     if (raw === null) return undefined;
-    const state = parseStoredAuth(raw);
-    if (state === undefined) await this.keepCorruptAside(raw);
-    return state;
+    const decoded = this.codec.decode(raw, this.identity);
+    switch (decoded.kind) {
+      case 'record':
+        return decoded.record;
+      case 'no_key':
+        throw new TokenFileEncryptedError(this.location, decoded.keyId, this.codec.keyIds, 'record');
+      case 'refused':
+        await this.keepCorruptAside(raw, 'Token record failed authentication (tampered with, or copied from another key); kept a copy aside, a fresh authorization will follow');
+        return undefined;
+      case 'corrupt':
+        await this.keepCorruptAside(raw, 'Token record is corrupt; kept a copy aside, a fresh authorization will follow');
+        return undefined;
+    }
   }
 
   async save(state: StoredAuth): Promise<void> {
-    const text = JSON.stringify(StoredAuthSchema.parse(state));
+    const text = this.codec.encode(StoredAuthSchema.parse(state), this.identity);
+    // A record sealed with a key this replica lacks stays: every save follows a load that throws for it, but a
+    // replica started without the key (or with an old one) must not replace it for good.
+    const existing = await this.connection.run('read tokens', (client) => client.get(this.key));
+    if (existing !== null) {
+      const decoded = this.codec.decode(existing, this.identity);
+      if (decoded.kind === 'no_key') throw new TokenFileEncryptedError(this.location, decoded.keyId, this.codec.keyIds, 'record');
+    }
     await this.write(text);
   }
 
   async clear(): Promise<void> {
     await this.write(undefined);
+  }
+
+  onExternalChange(listener: () => void): () => void {
+    return this.connection.onAnnounce((key) => {
+      if (key === this.key) listener();
+    });
   }
 
   withLock<T>(fn: () => Promise<T>): Promise<T> {
@@ -106,27 +142,16 @@ export class RedisTokenStore implements TokenStore {
     await this.connection.announce(this.key);
   }
 
-  private async keepCorruptAside(raw: string): Promise<void> {
+  private async keepCorruptAside(raw: string, message: string): Promise<void> {
     const signature = createHash('sha256').update(raw).digest('hex');
     if (signature === this.lastCorrupt) return;
     this.lastCorrupt = signature;
     const aside = `${this.key}:corrupt:${this.now()}`;
     try {
       await this.connection.run('keep a corrupt record', (client) => client.set(aside, raw, { expiration: { type: 'EX', value: CORRUPT_COPY_SECONDS } }));
-      this.logger.warn('Token record is corrupt; kept a copy aside, a fresh authorization will follow', { record: this.key, keptAs: aside });
+      this.logger.warn(message, { record: this.key, keptAs: aside });
     } catch {
-      this.logger.warn('Token record is corrupt and could not be copied aside; a fresh authorization will follow', { record: this.key });
+      this.logger.warn(`${message} (the copy could not be made)`, { record: this.key });
     }
   }
-}
-
-function parseStoredAuth(raw: string): StoredAuth | undefined {
-  let json: unknown;
-  try {
-    json = JSON.parse(raw);
-  } catch {
-    return undefined;
-  }
-  const parsed = StoredAuthSchema.safeParse(json);
-  return parsed.success ? parsed.data : undefined;
 }

@@ -1,0 +1,96 @@
+/**
+ * [slow] Replicas sharing a real Redis (--store): two bin/mcpo.js processes with their own MCPO_HOME in front of the
+ * example OAuth server, whose refresh tokens rotate and whose replays revoke the whole grant. One login serves both;
+ * an expired token is refreshed once between them; a Redis that stops answering costs only the calls that need it.
+ */
+import { mkdtempSync, writeFileSync, existsSync, readdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { startOAuthExampleServer, type OAuthExampleServer } from '../../examples/oauth-server/index.js';
+import { startRedis, type TestRedis } from '../helpers/redis.js';
+import { startMcpo, type McpoProcess } from '../helpers/spawnMcpo.js';
+import { CookieJar } from '../oauth/flows/harness.js';
+
+const running: McpoProcess[] = [];
+const servers: OAuthExampleServer[] = [];
+const redises: TestRedis[] = [];
+afterEach(async () => {
+  await Promise.all(running.splice(0).map((p) => p.stop('SIGKILL')));
+  await Promise.all(servers.splice(0).map((s) => s.close()));
+  await Promise.all(redises.splice(0).map((r) => r.dispose()));
+});
+
+type Health = { servers: Record<string, { state: string; authorizationUrl?: string }> };
+
+async function state(mcpo: McpoProcess): Promise<string | undefined> {
+  return ((await (await fetch(`${mcpo.url}/healthz`)).json()) as Health).servers.secure?.state;
+}
+
+function echo(mcpo: McpoProcess, message: string): Promise<Response> {
+  return fetch(`${mcpo.url}/secure/echo`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ message }) });
+}
+
+async function replica(redis: TestRedis, config: string, name: string): Promise<{ mcpo: McpoProcess; home: string }> {
+  const home = mkdtempSync(join(tmpdir(), `mcpo-replica-${name}-`));
+  const env = { MCPO_HOME: home, MCPO_STORE: redis.url, MCPO_STORE_PREFIX: 'e2e:', BROWSER: 'true', DISPLAY: '', WAYLAND_DISPLAY: '' };
+  const mcpo = await startMcpo(['--config', config, '--port', '0', '--no-browser', '--log-level', 'info'], { env });
+  running.push(mcpo);
+  return { mcpo, home };
+}
+
+describe('[slow] mcpo replicas sharing a Redis store', () => {
+  it('[slow] log in through one, call through both; one refresh between them; a stalled Redis costs only the calls that need it', async () => {
+    const redis = await startRedis();
+    redises.push(redis);
+    const server = await startOAuthExampleServer({ port: 0, autoApprove: true, accessTokenTtlSeconds: 6});
+    servers.push(server);
+    const dir = mkdtempSync(join(tmpdir(), 'mcpo-replicas-'));
+    const config = join(dir, 'config.json');
+    writeFileSync(config, JSON.stringify({ mcpServers: { secure: { type: 'streamable-http', url: server.mcpUrl, oauth: { callback_port: 0 } } } }));
+    const a = await replica(redis, config, 'a');
+    const b = await replica(redis, config, 'b');
+    expect(a.mcpo.output()).toContain('tokens are kept in the shared store');
+    expect(a.mcpo.output()).not.toContain('store=redis://:'); // never a password (there is none here; the form is checked in the unit tests)
+
+    await expect.poll(async () => [await state(a.mcpo), await state(b.mcpo)], { timeout: 15_000 }).toEqual(['needs_authorization', 'needs_authorization']);
+    // The user approves the login A printed; B drops its own login and connects with the same tokens.
+    const link = a.mcpo.output().split('\n').find((line) => /^http:\/\/127\.0\.0\.1:\d+\/start\?ticket=/.test(line));
+    expect(link).toBeDefined();
+    await (await new CookieJar().fetch(link!)).text();
+    await expect.poll(async () => [await state(a.mcpo), await state(b.mcpo)], { timeout: 15_000 }).toEqual(['connected', 'connected']);
+    expect(b.mcpo.output()).toContain('authorized by another mcpo sharing the store');
+    expect((await echo(b.mcpo, 'through b')).status).toBe(200);
+    expect(server.stats().authorizationRequests).toBe(1);
+    // Nothing was written to either replica's token folder: the tokens live in Redis.
+    for (const home of [a.home, b.home]) expect(existsSync(join(home, 'tokens')) ? readdirSync(join(home, 'tokens')).filter((f) => f.endsWith('.json')) : []).toEqual([]);
+
+    // The access token expires; both replicas are called at once: one refresh (a replay would revoke the grant).
+    const refreshesBefore = server.stats().refreshRequests;
+    await new Promise((resolve) => setTimeout(resolve, 6_500));
+    const answers = await Promise.all([0, 1, 2].flatMap((i) => [echo(a.mcpo, `a${i}`), echo(b.mcpo, `b${i}`)]));
+    expect(answers.map((r) => r.status)).toEqual([200, 200, 200, 200, 200, 200]);
+    expect(server.stats().refreshRequests - refreshesBefore).toBe(1);
+
+    // Redis stalls: a call with the token held still works; once it expires, calls answer 503 with Retry-After.
+    redis.pause();
+    try {
+      expect((await echo(a.mcpo, 'held token')).status).toBe(200);
+      await new Promise((resolve) => setTimeout(resolve, 6_500));
+      const stalled = await echo(a.mcpo, 'needs a refresh');
+      expect(stalled.status).toBe(503);
+      expect(stalled.headers.get('retry-after')).toMatch(/^\d+$/);
+      const body = (await stalled.json()) as { error: { code: string; message: string } };
+      expect(body.error.code).toBe('SERVER_UNAVAILABLE');
+      expect(body.error.message).toContain('shared store');
+    } finally {
+      redis.resume();
+    }
+    // Back: the next calls refresh (once) and succeed on both.
+    await expect.poll(async () => (await echo(a.mcpo, 'back')).status, { timeout: 15_000 }).toBe(200);
+    expect((await echo(b.mcpo, 'back on b')).status).toBe(200);
+    expect(server.stats().refreshRequests - refreshesBefore).toBe(2);
+    expect(a.mcpo.output()).toContain('the shared store is unreachable');
+    expect(a.mcpo.output()).toContain('the shared store is reachable again');
+  }, 90_000);
+});
