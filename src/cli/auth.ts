@@ -8,7 +8,8 @@
  *                    that user's own, of a per-user server
  *   rotate-key       re-write every token file with the first token key (read with any of them)
  * The config file is -c/--config or MCPO_CONFIG; token keys are MCPO_TOKEN_KEY or --token-key-file /
- * MCPO_TOKEN_KEY_FILE, as for serving.
+ * MCPO_TOKEN_KEY_FILE, as for serving; the shared store (Redis) is --store / MCPO_STORE or the config's `store`, as
+ * for serving, and then every command acts on its records instead of token files.
  * Exit codes: 0 ok, 1 failure (authorization failed, revocation refused), 2 usage or config error.
  */
 import { homedir } from 'node:os';
@@ -30,6 +31,8 @@ import { DEFAULT_OAUTH_REQUEST_TIMEOUT_MS, withRequestTimeout } from '../oauth/r
 import { describeLogout, logOut } from '../oauth/logout.js';
 import { createTokenStore, isOAuthEntry, OAuthSupport, type OAuthDeps, type OAuthEntry } from '../oauth/setup.js';
 import { describeTokens } from '../oauth/status.js';
+import type { RedisConnection } from '../oauth/store/redis/redisConnection.js';
+import { resolveStore } from '../oauth/store/redis/storeOption.js';
 
 export const AUTH_EXIT_OK = 0;
 export const AUTH_EXIT_FAILURE = 1;
@@ -74,14 +77,26 @@ export function registerAuthCommands(program: Command, deps: AuthCliDeps): AuthC
     .option('--force', 'authorize again even when a valid token is saved', false)
     .option('--no-browser', 'do not open a browser; only print the authorization URL')
     .option(KEY_FILE_FLAG, KEY_FILE_HELP)
-    .action(async (server: string, flags: LoginFlags & KeyFlags) => login(context, server, { ...flags, config: configFile(context, flags) }, await codecOf(context, flags)));
+    .option(STORE_FLAG, STORE_HELP)
+    .option(STORE_PREFIX_FLAG, STORE_PREFIX_HELP)
+    .action(async (server: string, flags: LoginFlags & KeyFlags & StoreFlags) => {
+      const config = configFile(context, flags);
+      const codec = await codecOf(context, flags);
+      await withSharedStore(context, flags, config, (shared) => login(context, server, { ...flags, config }, codec, shared));
+    });
   auth
     .command('status')
     .description('list OAuth servers with their token state and expiry')
     .option('-c, --config <file>', 'mcpServers config file (default: $MCPO_CONFIG)')
     .option('--user <name>', 'the tokens of this mcpo user, on per-user servers')
     .option(KEY_FILE_FLAG, KEY_FILE_HELP)
-    .action(async (flags: { config?: string; user?: string } & KeyFlags) => status(context, { config: configFile(context, flags), user: flags.user }, await codecOf(context, flags)));
+    .option(STORE_FLAG, STORE_HELP)
+    .option(STORE_PREFIX_FLAG, STORE_PREFIX_HELP)
+    .action(async (flags: { config?: string; user?: string } & KeyFlags & StoreFlags) => {
+      const config = configFile(context, flags);
+      const codec = await codecOf(context, flags);
+      await withSharedStore(context, flags, config, (shared) => status(context, { config, user: flags.user }, codec, shared));
+    });
   auth
     .command('logout')
     .description('revoke the saved tokens (when the server supports it) and delete them')
@@ -89,12 +104,24 @@ export function registerAuthCommands(program: Command, deps: AuthCliDeps): AuthC
     .option('-c, --config <file>', 'mcpServers config file (default: $MCPO_CONFIG)')
     .option('--user <name>', 'the tokens of this mcpo user (a per-user server)')
     .option(KEY_FILE_FLAG, KEY_FILE_HELP)
-    .action(async (server: string, flags: { config?: string; user?: string } & KeyFlags) => logout(context, server, { config: configFile(context, flags), user: flags.user }, await codecOf(context, flags)));
+    .option(STORE_FLAG, STORE_HELP)
+    .option(STORE_PREFIX_FLAG, STORE_PREFIX_HELP)
+    .action(async (server: string, flags: { config?: string; user?: string } & KeyFlags & StoreFlags) => {
+      const config = configFile(context, flags);
+      const codec = await codecOf(context, flags);
+      await withSharedStore(context, flags, config, (shared) => logout(context, server, { config, user: flags.user }, codec, shared));
+    });
   auth
     .command('rotate-key')
     .description(`re-write every token file with the first token key (${TOKEN_KEY_ENV}="new,old" or --token-key-file), reading it with any`)
     .option(KEY_FILE_FLAG, KEY_FILE_HELP)
-    .action(async (flags: KeyFlags) => rotateKey(context, await codecOf(context, flags)));
+    .option('-c, --config <file>', 'mcpServers config file, for its `store` (default: $MCPO_CONFIG; not needed for token files)')
+    .option(STORE_FLAG, STORE_HELP)
+    .option(STORE_PREFIX_FLAG, STORE_PREFIX_HELP)
+    .action(async (flags: { config?: string } & KeyFlags & StoreFlags) => {
+      const codec = await codecOf(context, flags);
+      await withSharedStore(context, flags, flags.config ?? (context.deps.env.MCPO_CONFIG || undefined), (shared) => rotateKey(context, codec, shared));
+    });
   return { command: auth, exitCode: () => context.exitCode };
 }
 
@@ -131,8 +158,41 @@ async function findEntry(context: Context, file: string, name: string): Promise<
   return entry;
 }
 
-function oauthDeps(context: Context, codec: RecordCodec, noBrowser = false): OAuthDeps {
-  return defaultOAuthDeps({ env: context.deps.env, logger: context.logger, noBrowser, overrides: { codec, ...context.deps.oauth } });
+function oauthDeps(context: Context, codec: RecordCodec, shared: RedisConnection | undefined, noBrowser = false): OAuthDeps {
+  return defaultOAuthDeps({ env: context.deps.env, logger: context.logger, noBrowser, overrides: { codec, sharedStore: shared, ...context.deps.oauth } });
+}
+
+const STORE_FLAG = '--store <url>';
+const STORE_HELP = 'the shared store (Redis) serving mcpo uses: redis://host:port/db (default: $MCPO_STORE, else the config file\'s `store`)';
+const STORE_PREFIX_FLAG = '--store-prefix <prefix>';
+const STORE_PREFIX_HELP = 'its key prefix (default: $MCPO_STORE_PREFIX, else mcpo:)';
+
+interface StoreFlags {
+  store?: string;
+  storePrefix?: string;
+}
+
+/**
+ * Runs `fn` with the shared store named by --store, MCPO_STORE or the config file's `store` (in that order), opened
+ * for the command and closed after; with none, `fn` gets undefined and token files are used.
+ */
+async function withSharedStore<T>(context: Context, flags: StoreFlags, configFile: string | undefined, fn: (shared: RedisConnection | undefined) => Promise<T>): Promise<T> {
+  const { env } = context.deps;
+  const configStore = configFile === undefined ? undefined : (await loadConfig(configFile, { env, warn: () => {} })).store;
+  const spec = resolveStore({
+    flag: flags.store ? { value: flags.store, name: '--store' } : env.MCPO_STORE ? { value: env.MCPO_STORE, name: 'MCPO_STORE' } : undefined,
+    config: configStore !== undefined && configFile !== undefined ? { value: configStore, file: configFile } : undefined,
+    prefix: flags.storePrefix ? { value: flags.storePrefix, name: '--store-prefix' } : env.MCPO_STORE_PREFIX ? { value: env.MCPO_STORE_PREFIX, name: 'MCPO_STORE_PREFIX' } : undefined,
+    password: env.MCPO_STORE_PASSWORD,
+  });
+  if (!spec) return fn(undefined);
+  const { RedisConnection } = await import('../oauth/store/redis/redisConnection.js');
+  const shared = await RedisConnection.open({ ...spec, logger: context.logger });
+  try {
+    return await fn(shared);
+  } finally {
+    await shared.close();
+  }
 }
 
 const KEY_FILE_FLAG = '--token-key-file <file>';
@@ -165,9 +225,9 @@ interface LoginFlags {
   browser: boolean;
 }
 
-async function login(context: Context, name: string, flags: LoginFlags, codec: RecordCodec): Promise<void> {
+async function login(context: Context, name: string, flags: LoginFlags, codec: RecordCodec, shared: RedisConnection | undefined): Promise<void> {
   const entry = await findEntry(context, flags.config, name);
-  const deps = oauthDeps(context, codec, !flags.browser);
+  const deps = oauthDeps(context, codec, shared, !flags.browser);
   const auth = new OAuthSupport(deps).forEntry(entry)!;
   const outcome = await auth.login(flags.force);
   const stored = await auth.stored();
@@ -176,8 +236,8 @@ async function login(context: Context, name: string, flags: LoginFlags, codec: R
   context.deps.stdout.write(`${name}: ${what}${state.expiresAt ? ` (access token expires ${state.expiresAt})` : ''}\n`);
 }
 
-async function status(context: Context, flags: { config: string; user?: string | undefined }, codec: RecordCodec): Promise<void> {
-  const deps = oauthDeps(context, codec);
+async function status(context: Context, flags: { config: string; user?: string | undefined }, codec: RecordCodec, shared: RedisConnection | undefined): Promise<void> {
+  const deps = oauthDeps(context, codec, shared);
   const all = await oauthEntries(context, flags.config);
   // A user has tokens only on per-user servers; the others are the operator's.
   const entries = flags.user === undefined ? all : all.filter((entry) => entry.oauth.perUser !== undefined);
@@ -207,10 +267,10 @@ async function status(context: Context, flags: { config: string; user?: string |
   }
 }
 
-async function logout(context: Context, name: string, flags: { config: string; user?: string | undefined }, codec: RecordCodec): Promise<void> {
+async function logout(context: Context, name: string, flags: { config: string; user?: string | undefined }, codec: RecordCodec, shared: RedisConnection | undefined): Promise<void> {
   const entry = await findEntry(context, flags.config, name);
   if (flags.user !== undefined && !entry.oauth.perUser) throw new UsageError(`server "${name}" is not per-user ("perUser": true): it has no tokens of user "${flags.user}"`);
-  const deps = oauthDeps(context, codec);
+  const deps = oauthDeps(context, codec, shared);
   const plain = deps.fetch ?? ((url: string | URL, init?: RequestInit) => fetch(url, init));
   const outcome = await logOut({
     serverUrl: entry.url,
@@ -224,11 +284,19 @@ async function logout(context: Context, name: string, flags: { config: string; u
   context.deps.stdout.write(`${name}${whose}: logged out (${describeLogout(outcome)}; saved tokens deleted)\n`);
 }
 
-async function rotateKey(context: Context, codec: RecordCodec): Promise<void> {
+async function rotateKey(context: Context, codec: RecordCodec, shared: RedisConnection | undefined): Promise<void> {
   if (codec.keyIds.length === 0) throw new UsageError(`rotate-key needs the token keys: set ${TOKEN_KEY_ENV}="new,old" (or --token-key-file / ${TOKEN_KEY_FILE_ENV}), the new key first`);
+  const out = context.deps.stdout;
+  if (shared) {
+    const { rotateSharedKeys } = await import('../oauth/store/redis/rotateSharedKeys.js');
+    const report = await rotateSharedKeys(shared, codec);
+    out.write(`token records in ${shared.shown} re-written with key id ${codec.keyIds[0]}: ${report.rewritten.length}; already current: ${report.current.length}; unreadable: ${report.unreadable.length}\n`);
+    for (const { file, why } of report.unreadable) out.write(`  unreadable: ${file} (${UNREADABLE[why]})\n`);
+    if (report.unreadable.length > 0) context.exitCode = AUTH_EXIT_FAILURE;
+    return;
+  }
   const mcpoHome = context.deps.oauth?.mcpoHome ?? resolveMcpoHome(context.deps.env, homedir());
   const report = await rotateTokenKey({ mcpoHome, codec, logger: context.logger });
-  const out = context.deps.stdout;
   out.write(`token files re-written with key id ${codec.keyIds[0]}: ${report.rewritten.length}; already current: ${report.current.length}; unreadable: ${report.unreadable.length}\n`);
   for (const { file, why } of report.unreadable) out.write(`  unreadable: ${path.join(tokensDir(mcpoHome), file)} (${UNREADABLE[why]})\n`);
   if (report.unreadable.length > 0) context.exitCode = AUTH_EXIT_FAILURE;

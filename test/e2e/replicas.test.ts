@@ -9,7 +9,9 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startOAuthExampleServer, type OAuthExampleServer } from '../../examples/oauth-server/index.js';
 import { startRedis, type TestRedis } from '../helpers/redis.js';
-import { startMcpo, type McpoProcess } from '../helpers/spawnMcpo.js';
+import { randomBytes } from 'node:crypto';
+import { createClient } from '@redis/client';
+import { runMcpo, startMcpo, type McpoProcess } from '../helpers/spawnMcpo.js';
 import { CookieJar } from '../oauth/flows/harness.js';
 
 const running: McpoProcess[] = [];
@@ -31,9 +33,9 @@ function echo(mcpo: McpoProcess, message: string): Promise<Response> {
   return fetch(`${mcpo.url}/secure/echo`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ message }) });
 }
 
-async function replica(redis: TestRedis, config: string, name: string): Promise<{ mcpo: McpoProcess; home: string }> {
+async function replica(redis: TestRedis, config: string, name: string, extraEnv: Record<string, string> = {}): Promise<{ mcpo: McpoProcess; home: string }> {
   const home = mkdtempSync(join(tmpdir(), `mcpo-replica-${name}-`));
-  const env = { MCPO_HOME: home, MCPO_STORE: redis.url, MCPO_STORE_PREFIX: 'e2e:', BROWSER: 'true', DISPLAY: '', WAYLAND_DISPLAY: '' };
+  const env = { MCPO_HOME: home, MCPO_STORE: redis.url, MCPO_STORE_PREFIX: 'e2e:', BROWSER: 'true', DISPLAY: '', WAYLAND_DISPLAY: '', ...extraEnv };
   const mcpo = await startMcpo(['--config', config, '--port', '0', '--no-browser', '--log-level', 'info'], { env });
   running.push(mcpo);
   return { mcpo, home };
@@ -51,12 +53,13 @@ describe('[slow] mcpo replicas sharing a Redis store', () => {
     const a = await replica(redis, config, 'a');
     const b = await replica(redis, config, 'b');
     expect(a.mcpo.output()).toContain('tokens are kept in the shared store');
+    expect(a.mcpo.output()).toContain('OAUTH TOKENS IN THE SHARED STORE ARE NOT ENCRYPTED'); // no MCPO_TOKEN_KEY here
     expect(a.mcpo.output()).not.toContain('store=redis://:'); // never a password (there is none here; the form is checked in the unit tests)
 
     await expect.poll(async () => [await state(a.mcpo), await state(b.mcpo)], { timeout: 15_000 }).toEqual(['needs_authorization', 'needs_authorization']);
     // The user approves the login A printed; B drops its own login and connects with the same tokens.
-    const link = a.mcpo.output().split('\n').find((line) => /^http:\/\/127\.0\.0\.1:\d+\/start\?ticket=/.test(line));
-    expect(link).toBeDefined();
+    let link: string | undefined;
+    await expect.poll(() => (link = a.mcpo.output().split('\n').find((line) => /^http:\/\/127\.0\.0\.1:\d+\/start\?ticket=/.test(line))), { timeout: 15_000 }).toBeDefined();
     await (await new CookieJar().fetch(link!)).text();
     await expect.poll(async () => [await state(a.mcpo), await state(b.mcpo)], { timeout: 15_000 }).toEqual(['connected', 'connected']);
     expect(b.mcpo.output()).toContain('authorized by another mcpo sharing the store');
@@ -93,4 +96,49 @@ describe('[slow] mcpo replicas sharing a Redis store', () => {
     expect(a.mcpo.output()).toContain('the shared store is unreachable');
     expect(a.mcpo.output()).toContain('the shared store is reachable again');
   }, 90_000);
+
+  it('[slow] the auth commands act on the shared records: status, rotate-key, logout (which revokes)', async () => {
+    const redis = await startRedis();
+    redises.push(redis);
+    const server = await startOAuthExampleServer({ port: 0, autoApprove: true });
+    servers.push(server);
+    const dir = mkdtempSync(join(tmpdir(), 'mcpo-replicas-cli-'));
+    const config = join(dir, 'config.json');
+    writeFileSync(config, JSON.stringify({ store: redis.url, mcpServers: { secure: { type: 'streamable-http', url: server.mcpUrl, oauth: { callback_port: 0 } } } }));
+    const oldKey = randomBytes(32).toString('base64');
+    const newKey = randomBytes(32).toString('base64');
+    // The store comes from the config file here (no MCPO_STORE); the key prefix is the default.
+    const { mcpo, home } = await replica(redis, config, 'cli', { MCPO_STORE: '', MCPO_STORE_PREFIX: '', MCPO_TOKEN_KEY: oldKey });
+    expect(mcpo.output()).not.toContain('NOT ENCRYPTED');
+    await expect.poll(() => state(mcpo), { timeout: 15_000 }).toBe('needs_authorization');
+    const linkOf = (process: McpoProcess) => process.output().split('\n').find((line) => /^http:\/\/127\.0\.0\.1:\d+\/start\?ticket=/.test(line));
+    await expect.poll(() => linkOf(mcpo), { timeout: 15_000 }).toBeDefined();
+    await (await new CookieJar().fetch(linkOf(mcpo)!)).text();
+    await expect.poll(() => state(mcpo), { timeout: 15_000 }).toBe('connected');
+    await mcpo.stop('SIGTERM');
+    running.splice(running.indexOf(mcpo), 1);
+
+    const env = { MCPO_HOME: home };
+    const status = await runMcpo(['auth', 'status', '--config', config], { env: { ...env, MCPO_TOKEN_KEY: oldKey } });
+    expect(status.stdout).toMatch(new RegExp(`^secure: authorized .*storage redis://127\\.0\\.0\\.1:${redis.port}/0 mcpo:tokens:[0-9a-f]{64}\\n$`));
+    const locked = await runMcpo(['auth', 'status', '--config', config], { env });
+    expect(locked.code).toBe(1);
+    expect(locked.stdout).toMatch(/^secure: encrypted with key id [0-9a-f]{16}, not configured \(set MCPO_TOKEN_KEY\)/);
+
+    const rotate = await runMcpo(['auth', 'rotate-key', '--config', config], { env: { ...env, MCPO_TOKEN_KEY: `${newKey},${oldKey}` } });
+    expect(rotate.stdout).toContain(`token records in redis://127.0.0.1:${redis.port}/0 re-written with key id`);
+    expect(rotate.stdout).toContain(': 1; already current: 0; unreadable: 0');
+    expect(rotate.code).toBe(0);
+    expect((await runMcpo(['auth', 'status', '--config', config], { env: { ...env, MCPO_TOKEN_KEY: oldKey } })).code).toBe(1);
+    expect((await runMcpo(['auth', 'status', '--config', config], { env: { ...env, MCPO_TOKEN_KEY: newKey } })).stdout).toMatch(/^secure: authorized /);
+
+    const revokedBefore = server.stats().revocationRequests;
+    const logout = await runMcpo(['auth', 'logout', 'secure', '--config', config], { env: { ...env, MCPO_TOKEN_KEY: newKey } });
+    expect(logout.stdout).toBe('secure: logged out (tokens revoked at the server; saved tokens deleted)\n');
+    expect(server.stats().revocationRequests - revokedBefore).toBe(2);
+    const client = createClient({ url: redis.url });
+    await client.connect();
+    expect(await client.keys('mcpo:tokens:*')).toEqual([]);
+    await client.quit();
+  }, 60_000);
 });

@@ -4,7 +4,10 @@
  */
 import { createClient } from '@redis/client';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { StoreLockLostError, StoreUnavailableError, StoreUnreachableError } from '../../../src/oauth/errors.js';
+import { randomBytes } from 'node:crypto';
+import { StoreLockLostError, StoreUnavailableError, StoreUnreachableError, TokenFileEncryptedError } from '../../../src/oauth/errors.js';
+import { createRecordCodec, type RecordCodec } from '../../../src/oauth/store/codec/recordCodec.js';
+import { parseTokenKeys, splitKeyList } from '../../../src/oauth/store/codec/tokenKeys.js';
 import { RedisConnection } from '../../../src/oauth/store/redis/redisConnection.js';
 import { RedisTokenStore } from '../../../src/oauth/store/redis/redisTokenStore.js';
 import { parseStoreUrl } from '../../../src/oauth/store/redis/storeUrl.js';
@@ -156,6 +159,59 @@ describe('RedisTokenStore', () => {
     expect(await client.ttl(aside[0]!)).toBeGreaterThan(0);
     expect(lines.join('\n')).toContain('Token record is corrupt');
     await client.del([s.key, aside[0]!]);
+    await client.quit();
+  });
+});
+
+describe('records encrypted with a token key', () => {
+  const keyA = randomBytes(32).toString('base64');
+  const keyB = randomBytes(32).toString('base64');
+  const codec = (value: string): RecordCodec => createRecordCodec(value === '' ? [] : parseTokenKeys(splitKeyList(value), 'MCPO_TOKEN_KEY'));
+  const sealed = (conn: RedisConnection, c: RecordCodec, serverUrl = SERVER) => new RedisTokenStore({ connection: conn, serverUrl, clientIdentity: 'dynamic', codec: c });
+
+  it('keeps no token text in Redis, reads it back with the key, and is refused without it', async () => {
+    const conn = await connection('enc1:');
+    const s = sealed(conn, codec(keyA));
+    await s.save(sampleState(SERVER));
+    const client = await raw();
+    const text = (await client.get(s.key))!;
+    expect(text).toContain('"mcpoEncrypted":1');
+    expect(text).not.toContain('at-very-secret-value');
+    expect(text).not.toContain('rt-secret');
+    expect(await s.load()).toEqual(sampleState(SERVER));
+    // A replica without the key, or with another one: a clear error, and the record is neither read nor replaced.
+    for (const without of [sealed(conn, codec('')), sealed(conn, codec(keyB))]) {
+      await expect(without.load()).rejects.toBeInstanceOf(TokenFileEncryptedError);
+      await expect(without.load()).rejects.toThrow(/Token record .* is encrypted with key id [0-9a-f]{16}/);
+      await expect(without.save(sampleState(SERVER, 'at-plain'))).rejects.toBeInstanceOf(TokenFileEncryptedError);
+    }
+    expect(await client.get(s.key)).toBe(text);
+    // Rotation: the new key first, the old one still reads; the next write seals with the new key.
+    const rotated = sealed(conn, codec(`${keyB},${keyA}`));
+    expect(await rotated.load()).toEqual(sampleState(SERVER));
+    await rotated.save(sampleState(SERVER, 'at-rotated'));
+    await expect(sealed(conn, codec(keyA)).load()).rejects.toBeInstanceOf(TokenFileEncryptedError);
+    expect((await sealed(conn, codec(keyB)).load())?.tokens?.access_token).toBe('at-rotated');
+    await client.quit();
+  });
+
+  it('refuses a tampered record, and one copied over another server\'s key, keeping a copy aside', async () => {
+    const conn = await connection('enc2:');
+    const c = codec(keyA);
+    const s = sealed(conn, c);
+    const other = sealed(conn, c, 'https://other.example/mcp');
+    await s.save(sampleState(SERVER));
+    await other.save(sampleState('https://other.example/mcp', 'at-other'));
+    const client = await raw();
+    const text = (await client.get(s.key))!;
+    const envelope = JSON.parse(text) as { data: string };
+    const flipped = Buffer.from(envelope.data, 'base64');
+    flipped[0] = flipped[0]! ^ 1;
+    await client.set(s.key, JSON.stringify({ ...envelope, data: flipped.toString('base64') }));
+    expect(await s.load()).toBeUndefined();
+    await client.set(s.key, (await client.get(other.key))!);
+    expect(await s.load()).toBeUndefined();
+    expect(await client.keys(`${s.key}:corrupt:*`)).toHaveLength(2);
     await client.quit();
   });
 });

@@ -1,0 +1,33 @@
+/**
+ * `mcpo auth rotate-key --store …`: every token record of the shared store written again with the first token key,
+ * each under the lock refreshes take (so replicas may keep running), with a fenced write; the others are told, as
+ * for any write. Records it cannot read are left as they are and listed.
+ */
+import type { RecordCodec } from '../codec/recordCodec.js';
+import type { RotateKeyReport } from '../rotateKey.js';
+import type { RedisConnection } from './redisConnection.js';
+import { withRedisLock } from './redisLock.js';
+
+export async function rotateSharedKeys(connection: RedisConnection, codec: RecordCodec): Promise<RotateKeyReport> {
+  const report: RotateKeyReport = { rewritten: [], current: [], unreadable: [] };
+  const prefix = `${connection.prefix}tokens:`;
+  const keys = new Set<string>();
+  await connection.run('list token records', async (client) => {
+    for await (const batch of client.scanIterator({ MATCH: `${prefix}*`, COUNT: 200 })) for (const key of batch) keys.add(key);
+  });
+  for (const key of [...keys].sort()) {
+    const hash = key.slice(prefix.length);
+    if (!/^[0-9a-f]{64}$/.test(hash)) continue; // copies kept aside (`…:corrupt:…`) are not records
+    await withRedisLock(connection, { lock: `${connection.prefix}lock:${hash}`, fence: `${connection.prefix}fence:${hash}` }, async (held) => {
+      const text = await connection.run('read tokens', (client) => client.get(key));
+      if (text === null) return; // deleted meanwhile
+      const decoded = codec.decode(text, hash);
+      if (decoded.kind !== 'record') return void report.unreadable.push({ file: key, why: decoded.kind });
+      if (decoded.current) return void report.current.push(key);
+      await held.write(key, codec.encode(decoded.record, hash));
+      await connection.announce(key);
+      report.rewritten.push(key);
+    });
+  }
+  return report;
+}
