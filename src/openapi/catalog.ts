@@ -27,12 +27,16 @@ export interface ServerCatalog {
   readonly tools: ReadonlyMap<string, CompiledTool>;
   /** Shown as the server's tag description in the documents (e.g. the server's instructions). */
   readonly description?: string;
+  /** A per-user OAuth server (issue #17): a call may answer 401 NEEDS_AUTHORIZATION for the calling user. */
+  readonly perUser?: boolean;
 }
 
 export interface BuildCatalogOptions {
   logger: Logger;
   /** See ServerCatalog.description. Default: none. */
   description?: string;
+  /** See ServerCatalog.perUser. Default false. */
+  perUser?: boolean;
 }
 
 /**
@@ -69,6 +73,7 @@ export function buildCatalog(server: string, tools: readonly Tool[], options: Bu
     server,
     tools: compiled,
     ...(options.description === undefined ? {} : { description: options.description }),
+    ...(options.perUser ? { perUser: true } : {}),
   };
 }
 

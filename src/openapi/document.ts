@@ -79,6 +79,8 @@ class DocumentBuilder {
   private readonly paths: Record<string, unknown> = {};
   private readonly tags: Array<{ name: string; description: string }> = [];
   private readonly apiKey: boolean;
+  /** Whether a per-user server's operations were added (their 401 needs its component). */
+  private perUser = false;
 
   constructor(private readonly options: DocumentOptions) {
     this.apiKey = options.apiKey === true;
@@ -86,10 +88,11 @@ class DocumentBuilder {
 
   addServer(catalog: ServerCatalog, pathPrefix: string): void {
     this.tags.push({ name: catalog.server, description: serverTagDescription(catalog) });
+    if (catalog.perUser) this.perUser = true;
     for (const compiled of catalog.tools.values()) {
       // Catalog ids are unique per server; across servers only sanitizing can make them collide.
       const operationId = this.ids.allocate(catalog.server, compiled.name, compiled.operationId);
-      const operation = this.operation(compiled, operationId, catalog.server);
+      const operation = this.operation(compiled, operationId, catalog.server, catalog.perUser === true);
       if (operation) this.paths[pathPrefix + toolPath(compiled.name)] = { post: operation };
     }
   }
@@ -99,9 +102,9 @@ class DocumentBuilder {
    * carried over (nested deeper than the stack allows) must cost that tool its schema, not every tool
    * its document, and must leave no half-hoisted components behind.
    */
-  private operation(compiled: CompiledTool, operationId: string, tag: string): Record<string, unknown> | undefined {
+  private operation(compiled: CompiledTool, operationId: string, tag: string, perUser: boolean): Record<string, unknown> | undefined {
     const staged: Record<string, unknown> = {};
-    const context = { schemas: staged, names: this.names, tag, apiKey: this.apiKey };
+    const context = { schemas: staged, names: this.names, tag, apiKey: this.apiKey, perUser };
     const mark = this.names.mark();
     try {
       const operation = buildOperation(compiled, operationId, context);
@@ -128,7 +131,7 @@ class DocumentBuilder {
 
   finish(): OpenApiDocument {
     const { info, serverUrl } = this.options;
-    const components: Record<string, unknown> = { schemas: this.schemas, responses: errorResponses(this.apiKey) };
+    const components: Record<string, unknown> = { schemas: this.schemas, responses: errorResponses(this.apiKey, this.perUser) };
     if (this.apiKey) {
       components.securitySchemes = {
         [BEARER_SCHEME]: {

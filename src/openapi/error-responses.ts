@@ -106,6 +106,25 @@ export function documentedStatuses(apiKey: boolean): number[] {
   return [...statuses].sort((a, b) => a - b);
 }
 
+/**
+ * The 401 of a per-user server's operations (issue #17): besides a missing or wrong key, the calling user has not
+ * connected their own account. Its message is written to be relayed as it is: Open WebUI hands a tool server's
+ * error body to the model as the tool's result ("HTTP error 401: <body>", its utils/tools.py execute_tool_server),
+ * so the model reads the link and can pass it on.
+ */
+const USER_NOT_CONNECTED: ErrorResponseSpec = {
+  name: 'UnauthorizedOrNotConnected',
+  description:
+    'Missing or wrong API key (UNAUTHORIZED), or the calling user has not connected their own account to this ' +
+    'server (NEEDS_AUTHORIZATION): error.message tells the user what to do ("To use <server>, open <url> and ' +
+    'approve access, then ask again."): relay it as it is; the link is also in details.authorizationUrl.',
+  details: {
+    type: 'object',
+    properties: { authorizationUrl: { type: 'string', format: 'uri' }, server: { type: 'string' }, user: { type: 'string' } },
+  },
+};
+const USER_NOT_CONNECTED_CODES: ErrorCode[] = ['UNAUTHORIZED', 'NEEDS_AUTHORIZATION'];
+
 function specFor(status: number): ErrorResponseSpec {
   return SPECS[status] ?? { name: `Error${status}`, description: `Error codes: ${codesForStatus(status).join(', ')}.` };
 }
@@ -140,8 +159,7 @@ export function errorSchemas(): Record<string, unknown> {
   };
 }
 
-function responseComponent(status: number, spec: ErrorResponseSpec): Record<string, unknown> {
-  const codes = codesForStatus(status);
+function responseComponent(status: number, spec: ErrorResponseSpec, codes = codesForStatus(status)): Record<string, unknown> {
   const narrowed: Record<string, unknown> = { code: { enum: codes } };
   if (spec.details) narrowed.details = spec.details;
   return {
@@ -161,21 +179,29 @@ function responseComponent(status: number, spec: ErrorResponseSpec): Record<stri
   };
 }
 
-/** Response components, by name, for the statuses a tool route can answer. */
-export function errorResponses(apiKey: boolean): Record<string, unknown> {
+/**
+ * Response components, by name, for the statuses a tool route can answer; with `perUser` (the document has a
+ * per-user server's operations), also their 401.
+ */
+export function errorResponses(apiKey: boolean, perUser = false): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   for (const status of documentedStatuses(apiKey)) {
     const spec = specFor(status);
     out[spec.name] = responseComponent(status, spec);
   }
+  if (perUser) out[USER_NOT_CONNECTED.name] = responseComponent(401, USER_NOT_CONNECTED, USER_NOT_CONNECTED_CODES);
   return out;
 }
 
-/** What an operation's `responses` gets for errors: status -> $ref to the shared response. */
-export function errorResponseRefs(apiKey: boolean): Record<string, { $ref: string }> {
+/**
+ * What an operation's `responses` gets for errors: status -> $ref to the shared response. A per-user server's
+ * operations answer 401 whether or not mcpo has an API key (see USER_NOT_CONNECTED).
+ */
+export function errorResponseRefs(apiKey: boolean, perUser = false): Record<string, { $ref: string }> {
   const out: Record<string, { $ref: string }> = {};
   for (const status of documentedStatuses(apiKey)) {
     out[String(status)] = { $ref: `#/components/responses/${specFor(status).name}` };
   }
-  return out;
+  if (perUser) out['401'] = { $ref: `#/components/responses/${USER_NOT_CONNECTED.name}` };
+  return Object.fromEntries(Object.entries(out).sort(([a], [b]) => Number(a) - Number(b)));
 }

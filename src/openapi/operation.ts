@@ -18,6 +18,8 @@ export interface OperationContext {
   /** Tag of the server the tool belongs to. */
   tag: string;
   apiKey: boolean;
+  /** The tool's server is a per-user server: its calls may answer 401 NEEDS_AUTHORIZATION. */
+  perUser?: boolean;
   /** The tool's own input schema could not be documented (a stand-in replaces it): its arguments are unknown. */
   schemaReplaced?: boolean;
 }
@@ -117,7 +119,7 @@ export function buildOperation(compiled: CompiledTool, operationId: string, ctx:
     ...(description ? { description } : {}),
     tags: [ctx.tag],
     ...(withBody ? { requestBody: requestBody(compiled, operationId, ctx) } : {}),
-    responses: { '200': successResponse(tool, operationId, ctx), ...errorResponseRefs(ctx.apiKey) },
+    responses: { '200': successResponse(tool, operationId, ctx), ...errorResponseRefs(ctx.apiKey, ctx.perUser === true) },
     'x-mcp-tool': tool.name,
     ...(tool.annotations ? { 'x-mcp-annotations': tool.annotations } : {}),
     ...(tool.execution?.taskSupport ? { 'x-mcp-task-support': tool.execution.taskSupport } : {}),

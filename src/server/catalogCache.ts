@@ -26,7 +26,7 @@ export class CatalogCache {
     if (cached) return cached;
     const handle = this.registry.get(server);
     if (!handle) return undefined;
-    const catalog = openApiBuilders().buildCatalog(server, handle.tools(), { logger: this.logger });
+    const catalog = openApiBuilders().buildCatalog(server, handle.tools(), { logger: this.logger, perUser: handle.status().perUser !== undefined });
     this.catalogs.set(server, catalog);
     return catalog;
   }

@@ -98,8 +98,11 @@ function findOperation(document: Json, name: string): { path: string; method: st
   throw new Error(`No matching route found for operationId: ${name}`);
 }
 
-/** Connects to the tool server at `url` as Open WebUI does with a Bearer key connection. */
-export async function connectOpenWebUi(url: string, key: string): Promise<OpenWebUiToolServer> {
+/**
+ * Connects to the tool server at `url` as Open WebUI does with a Bearer key connection. `userHeaders`: what
+ * include_user_info_headers adds to each call with ENABLE_FORWARD_USER_INFO_HEADERS (X-OpenWebUI-User-Email…).
+ */
+export async function connectOpenWebUi(url: string, key: string, userHeaders: Record<string, string> = {}): Promise<OpenWebUiToolServer> {
   const response = await fetch(`${url}/openapi.json`, {
     headers: { Accept: 'application/json', 'Content-Type': 'application/json', ...(key ? { Authorization: `Bearer ${key}` } : {}) },
   });
@@ -114,7 +117,7 @@ export async function connectOpenWebUi(url: string, key: string): Promise<OpenWe
       if (Object.keys(args).length === 0) return { sent: false, error: `Request body expected for operation '${name}' but none found.` };
       body = args;
     }
-    const headers: Record<string, string> = { 'Content-Type': 'application/json', ...(key ? { Authorization: `Bearer ${key}` } : {}) };
+    const headers: Record<string, string> = { 'Content-Type': 'application/json', ...(key ? { Authorization: `Bearer ${key}` } : {}), ...userHeaders };
     const withBody = ['post', 'put', 'patch'].includes(method);
     const answer = await fetch(`${url}${path}`, { method: method.toUpperCase(), headers, ...(withBody ? { body: JSON.stringify(body) } : {}) });
     const text = await answer.text();
