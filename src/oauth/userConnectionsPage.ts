@@ -2,7 +2,8 @@
  * A user's own connections page, opened from the signed link a per-user server's 401 gave them (connectLinks.ts):
  * it names the mcpo user the accounts are linked to, first and large, so that someone who was forwarded the link
  * sees it is not theirs; then each per-user server with that user's state, and Connect (as that user) or
- * Disconnect. Plain HTML, every value escaped, no scripts; the forms post the link's grant and the page's token.
+ * Disconnect. Plain HTML, every value escaped, no scripts; the forms post the link's grant and the page's token, and
+ * for a user with a key, ask for it.
  */
 import { escapeHtml } from './callbackPages.js';
 import type { ConnectionDetails } from './serverAuth.js';
@@ -23,13 +24,18 @@ export interface UserConnectionsPageInput {
   actionPath: string;
   token: string;
   notice?: string;
+  /** The forms ask for the user's own mcpo key (the user has one: src/server/oauthRoutes.ts checks it). */
+  askKey?: boolean;
 }
 
 function form(input: UserConnectionsPageInput, view: UserConnectionView, action: 'connect' | 'disconnect', label: string): string {
   const hidden = [...view.grant.entries(), ['token', input.token] as const]
     .map(([name, value]) => `<input type="hidden" name="${escapeHtml(name)}" value="${escapeHtml(value)}">`)
     .join('');
-  return `<form method="post" action="${escapeHtml(`${input.actionPath}/${action}`)}">${hidden}<button type="submit">${escapeHtml(label)}</button></form>`;
+  const key = input.askKey
+    ? `<label>${escapeHtml(input.user)}'s mcpo key <input type="password" name="key" autocomplete="current-password" required></label> `
+    : '';
+  return `<form method="post" action="${escapeHtml(`${input.actionPath}/${action}`)}">${hidden}${key}<button type="submit">${escapeHtml(label)}</button></form>`;
 }
 
 function section(input: UserConnectionsPageInput, view: UserConnectionView): string {

@@ -163,7 +163,7 @@ export function createApp(options: AppOptions): McpoApp {
   // oauthAccess.ts (the key as a Basic password a browser can give), not by the key middleware's rules.
   if (options.oauth) {
     registerOAuthCallbackRoute(app, ctx, options.oauth);
-    registerConnectionsRoutes(app, ctx, options.oauth, { apiKey: keyCheck, publicUrl, forwardedAllowIps: options.forwardedAllowIps });
+    registerConnectionsRoutes(app, ctx, options.oauth, { apiKey: keyCheck, publicUrl, forwardedAllowIps: options.forwardedAllowIps }, users);
   }
   // Users' keys open the documents and docs too: a user's client reads the document it calls tools from.
   if (strictAuth) app.use(callerAuth(identify));

@@ -20,6 +20,7 @@ import { oauthAccess, type OAuthAccessOptions } from './oauthAccess.js';
 import { joinPath } from './paths.js';
 import { SECURITY_HEADERS } from './securityHeaders.js';
 import { OAUTH_SEGMENT } from './toolTarget.js';
+import type { UserKeys } from './userKeys.js';
 
 /** What the page request gives the page's renderer. */
 export interface ConnectionsPageRequest {
@@ -28,6 +29,8 @@ export interface ConnectionsPageRequest {
   token: string;
   /** What the last action did. */
   notice?: string;
+  /** A user's page: its forms ask for the user's own mcpo key (the user has one). */
+  askKey?: boolean;
 }
 
 /**
@@ -77,7 +80,7 @@ export function registerOAuthCallbackRoute(app: Hono, ctx: ServerContext, endpoi
 }
 
 /** Adds the connections page and its two actions. */
-export function registerConnectionsRoutes(app: Hono, ctx: ServerContext, endpoints: OAuthEndpoints, accessOptions: OAuthAccessOptions): void {
+export function registerConnectionsRoutes(app: Hono, ctx: ServerContext, endpoints: OAuthEndpoints, accessOptions: OAuthAccessOptions, users?: UserKeys): void {
   const p = ctx.pathPrefix;
   const access = oauthAccess(accessOptions);
   const actionPath = joinPath(ctx.rootPath, p, 'oauth');
@@ -118,7 +121,7 @@ export function registerConnectionsRoutes(app: Hono, ctx: ServerContext, endpoin
     }
   });
 
-  registerUserRoutes(app, ctx, endpoints, access);
+  registerUserRoutes(app, ctx, endpoints, access, users);
 
   app.post(`${p}/oauth/disconnect`, async (c) => {
     const server = await action(c);
@@ -130,30 +133,39 @@ export function registerConnectionsRoutes(app: Hono, ctx: ServerContext, endpoin
 }
 
 /**
- * A user's page and its actions, reached through the signed link a per-user server's 401 gave them: the link is
- * the user's credential here (neither the API key nor a loopback client is asked for: the user has neither).
- * Opening it changes nothing; Connect and Disconnect are the page's own POSTs (oauthAccess.ts's crossSite), each
- * carrying the link's grant, checked again.
+ * A user's page and its actions, reached through the signed link a per-user server's 401 gave them. Opening it
+ * changes nothing; Connect and Disconnect are the page's own POSTs (oauthAccess.ts's crossSite), each carrying the
+ * link's grant, checked again. For a user with a key (`users`), the forms also ask for that key: a link forwarded or
+ * leaked to someone else cannot link their account to the user (nor disconnect the user's), page warning or not.
+ * For a user only a front-end names (--user-header), who has no key, the link is the credential: the front-end
+ * showed it to that user alone.
  */
 function registerUserRoutes(
   app: Hono,
   ctx: ServerContext,
   endpoints: OAuthEndpoints,
   access: ReturnType<typeof oauthAccess>,
+  users: UserKeys | undefined,
 ): void {
   const p = ctx.pathPrefix;
   const actionPath = joinPath(ctx.rootPath, p, 'oauth', 'user');
   const headers = { ...endpoints.connectionsPageHeaders, ...SECURITY_HEADERS };
   const refusedLink = (c: Context, why: 'invalid' | 'expired'): Response => c.body(endpoints.renderRefusedLink(why), why === 'expired' ? 410 : 403, headers);
   const userPage = async (c: Context, grant: ConnectGrant, notice?: string, status = 200): Promise<Response> =>
-    c.body(await endpoints.renderUserPage(grant, { actionPath, token: access.token, notice }), status as 200, headers);
-  /** The grant of a POST that passed the page's guards. */
+    c.body(await endpoints.renderUserPage(grant, { actionPath, token: access.token, notice, askKey: users?.has(grant.user) === true }), status as 200, headers);
+  /** The grant of a POST that passed the page's guards, and for a user with a key, carries it. */
   const action = async (c: Context): Promise<ConnectGrant | Response> => {
     const form = await readForm(c);
     const crossSite = access.crossSite(c, form.get('token') ?? undefined);
     if (crossSite) throw crossSite;
     const check = endpoints.userGrant(form);
-    return check.ok ? check.grant : refusedLink(c, check.why);
+    if (!check.ok) return refusedLink(c, check.why);
+    const { grant } = check;
+    if (users?.has(grant.user) && !users.isKeyOf(grant.user, form.get('key') ?? '')) {
+      ctx.logger.warn('user page action refused: not the user\'s key', { server: grant.server, user: grant.user });
+      return userPage(c, grant, `That is not ${grant.user}'s mcpo key: nothing was changed. Only ${grant.user} can connect or disconnect an account here.`, 403);
+    }
+    return grant;
   };
 
   app.get(`${p}/oauth/user`, async (c) => {

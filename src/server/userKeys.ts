@@ -4,6 +4,7 @@
  */
 import { timingSafeEqual } from 'node:crypto';
 import type { UserEntry } from '../config/users.js';
+import { keyDigest } from './auth.js';
 
 const DIGEST_BYTES = 32;
 const DIGEST_WORDS = DIGEST_BYTES / 4;
@@ -27,6 +28,16 @@ export class UserKeys {
     // One assignment each, names last read with words: a request between them is not possible (no await).
     this.words = words;
     this.names = users.map((user) => user.name);
+  }
+
+  /** Whether `name` is a user with a key (names are not secret: a plain lookup). */
+  has(name: string): boolean {
+    return this.names.includes(name);
+  }
+
+  /** Whether `key` is the key of user `name`: the same constant-time comparison as a request's (match). */
+  isKeyOf(name: string, key: string): boolean {
+    return this.match(keyDigest(key)) === name;
   }
 
   /** How many users have a key. */

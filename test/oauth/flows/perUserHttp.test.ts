@@ -10,7 +10,7 @@ import { run, type Running } from '../../../src/run.js';
 import { connectOpenWebUi } from '../../helpers/openWebUiClient.js';
 import { demoEntry } from '../../mcp/fixtures.js';
 import { freePort, idleBrowser, oauthEntry, oauthSupport, startServer, tempHome } from './harness.js';
-import { connectOverHttp, userWithKey } from './perUserHelpers.js';
+import { connectOverHttp, forms, postForm, userWithKey } from './perUserHelpers.js';
 
 const FRONT_END_KEY = 'front-end-key';
 const ALICE = 'alice@example.com';
@@ -77,7 +77,7 @@ describe('a per-user server over HTTP', () => {
     // Until someone (the operator or a user) has connected, the server's document lists no tools: Open WebUI offers
     // its model none, so its users never get to a link. Alice connects with her key; now the tools are documented.
     expect((await connectOpenWebUi(`${base}/secure`, FRONT_END_KEY)).functions).toEqual([]);
-    expect(await connectOverHttp((await call('whoami', asUser(ALICE))).body.error.details.authorizationUrl, 'alice-subject')).toContain('mcpo is authorized');
+    expect(await connectOverHttp((await call('whoami', asUser(ALICE))).body.error.details.authorizationUrl, 'alice-subject', { key: KEYS[ALICE] })).toContain('mcpo is authorized');
     await vi.waitFor(async () => expect((await call('whoami', asUser(ALICE))).status).toBe(200), { timeout: 5_000 });
 
     // Open WebUI with its key and Bob's e-mail in the header: the error body, with Bob's own link, is the tool result
@@ -96,9 +96,9 @@ describe('a per-user server over HTTP', () => {
   it('runs each user\'s calls with their own account, whether they call with their own key or through the front-end\'s header', async () => {
     const { server, call, asUser, viaFrontEnd, handle } = await start();
     const linkOf = async (headers: Record<string, string>) => (await call('whoami', headers)).body.error.details.authorizationUrl as string;
-    expect(await connectOverHttp(await linkOf(asUser(ALICE)), 'alice-subject')).toContain('mcpo is authorized');
-    // Bob connects from the link Open WebUI's request got him.
-    expect(await connectOverHttp(await linkOf(viaFrontEnd(BOB)), 'bob-subject')).toContain('mcpo is authorized');
+    expect(await connectOverHttp(await linkOf(asUser(ALICE)), 'alice-subject', { key: KEYS[ALICE] })).toContain('mcpo is authorized');
+    // Bob connects from the link Open WebUI's request got him (he has a key of his own: the page asks for it).
+    expect(await connectOverHttp(await linkOf(viaFrontEnd(BOB)), 'bob-subject', { key: KEYS[BOB] })).toContain('mcpo is authorized');
 
     const whoami = async (headers: Record<string, string>) => {
       const answer = await call('whoami', headers);
@@ -130,7 +130,7 @@ describe('a per-user server over HTTP', () => {
 
   it('documents 401 NEEDS_AUTHORIZATION for the per-user server\'s operations only', async () => {
     const { base, call, asUser, mcpo } = await start();
-    expect(await connectOverHttp((await call('whoami', asUser(ALICE))).body.error.details.authorizationUrl, 'alice-subject')).toContain('mcpo is authorized');
+    expect(await connectOverHttp((await call('whoami', asUser(ALICE))).body.error.details.authorizationUrl, 'alice-subject', { key: KEYS[ALICE] })).toContain('mcpo is authorized');
     await vi.waitFor(async () => expect((await call('whoami', asUser(ALICE))).status).toBe(200), { timeout: 5_000 });
     const document = (await (await fetch(`${base}/secure/openapi.json`)).json()) as any;
     expect(document.paths['/whoami'].post.responses['401']).toEqual({ $ref: '#/components/responses/UnauthorizedOrNotConnected' });
@@ -147,5 +147,37 @@ describe('a per-user server over HTTP', () => {
     for (const [, item] of demoPaths) expect(item.post.responses['401'].$ref).toBe('#/components/responses/Unauthorized');
     const demo = (await (await fetch(`${base}/demo/openapi.json`)).json()) as any;
     expect(demo.components.responses.UnauthorizedOrNotConnected).toBeUndefined();
+  });
+
+  it('asks for the user\'s own key before linking or unlinking an account: a forwarded link links nothing without it', async () => {
+    const { base, server, call, asUser, viaFrontEnd, handle, logs } = await start();
+    const aliceLink = (await call('whoami', asUser(ALICE))).body.error.details.authorizationUrl as string;
+    const page = await (await fetch(aliceLink)).text();
+    expect(page).toContain(`mcpo-user">${ALICE}<`);
+    expect(page).toContain(`${ALICE}'s mcpo key <input type="password" name="key"`);
+    const fields = forms(page).get('/oauth/user/connect')!;
+    // Bob, forwarded Alice's link, has no key of hers: without one, or with his own, nothing starts.
+    for (const key of [undefined, KEYS[BOB]!, `${KEYS[ALICE]}x`]) {
+      const refused = await postForm(`${base}/oauth/user/connect`, { ...fields, ...(key === undefined ? {} : { key }) });
+      expect(refused.status).toBe(403);
+      expect(await refused.text()).toContain(`That is not ${ALICE}&#39;s mcpo key: nothing was changed.`);
+    }
+    expect(server.stats().authorizationRequests).toBe(0);
+    expect(logs.filter((line) => line.includes('not the user\'s key'))).toHaveLength(3);
+    expect(logs.join('\n')).not.toContain(KEYS[BOB]);
+
+    // With her key, Alice connects; a Disconnect without it leaves her connected.
+    expect(await connectOverHttp(aliceLink, 'alice-subject', { key: KEYS[ALICE] })).toContain('mcpo is authorized');
+    await vi.waitFor(async () => expect((await call('whoami', asUser(ALICE))).status).toBe(200), { timeout: 5_000 });
+    const connected = await (await fetch(aliceLink)).text();
+    expect((await postForm(`${base}/oauth/user/disconnect`, forms(connected).get('/oauth/user/disconnect')!)).status).toBe(403);
+    expect((await call('whoami', asUser(ALICE))).body.subject).toBe('alice-subject');
+
+    // A user only the front-end names has no key: their link is their credential, and the page asks for none.
+    const carolLink = (await call('whoami', viaFrontEnd('carol@example.com'))).body.error.details.authorizationUrl as string;
+    expect(await (await fetch(carolLink)).text()).not.toContain('name="key"');
+    expect(await connectOverHttp(carolLink, 'carol-subject')).toContain('mcpo is authorized');
+    await vi.waitFor(async () => expect((await call('whoami', viaFrontEnd('carol@example.com'))).body.subject).toBe('carol-subject'), { timeout: 5_000 });
+    expect(handle().status().perUser?.sessions).toBe(2);
   });
 });
