@@ -36,6 +36,8 @@ export interface IssueTokensOptions {
   scopes?: string[];
   /** Resource to bind to (MCP URL, SSE URL or origin). Default: the origin (both transports). */
   resource?: string;
+  /** The account the tokens act for (what `whoami` says). Default: the consent page's default subject. */
+  subject?: string;
 }
 
 /** A running server. */
@@ -143,12 +145,12 @@ export async function startOAuthExampleServer(options: OAuthExampleServerOptions
     sessionCounts: () => sessions.counts(),
     stats: () => counters.snapshot(),
     setAuthorizationResponseIssuer: (iss) => issuerResponse.override(iss),
-    issueTokens({ clientId, scopes = [...BASELINE_SCOPES], resource = urls.origin }) {
+    issueTokens({ clientId, scopes = [...BASELINE_SCOPES], resource = urls.origin, subject = DEFAULT_SUBJECT }) {
       if (!clients.getClient(clientId)) throw new InvalidOptionError(`Unknown client ${clientId}`);
       if (!scopes.every((scope) => SUPPORTED_SCOPES.includes(scope))) throw new InvalidOptionError('Unknown scope');
       const bound = canonicalResource(urls, resource);
       if (bound === undefined) throw new InvalidOptionError(`Unknown resource ${resource}`);
-      return toOAuthTokens(tokens.startGrant({ clientId, scopes, resource: bound, subject: DEFAULT_SUBJECT }));
+      return toOAuthTokens(tokens.startGrant({ clientId, scopes, resource: bound, subject }));
     },
   };
 }

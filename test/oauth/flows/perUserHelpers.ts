@@ -49,15 +49,15 @@ export async function connectOverHttp(link: string, subject: string, options: { 
 
 /**
  * Gives each of `users` saved tokens for `entry` without a browser: the example server mints them (issueTokens, as
- * if each had approved) for the client `template` (a user's token file after a real login) registered, and each
- * user's file is written with that client and discovery, as a login of theirs would have left it.
+ * if each had approved, as the subject `<user>-subject`) for the client `template` (a user's token file after a real
+ * login) registered, and each user's file is written with that client and discovery, as a login would have left it.
  */
 export async function seedUserTokens(server: OAuthExampleServer, home: string, entry: OAuthEntry, template: string, users: readonly string[]): Promise<void> {
   const saved = await new FileTokenStore({ mcpoHome: home, ...storeIdentity(entry, template) }).load();
   if (!saved?.client || !saved.tokens) throw new Error(`${template} has no saved login to copy`);
   const clientId = saved.client.client_id;
   for (const user of users) {
-    const minted = server.issueTokens({ clientId });
+    const minted = server.issueTokens({ clientId, subject: `${user}-subject` });
     const { expires_in: expiresIn, ...tokens } = minted;
     const store = new FileTokenStore({ mcpoHome: home, ...storeIdentity(entry, user) });
     await store.save({
