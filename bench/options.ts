@@ -13,8 +13,11 @@ export const DEFAULT_SCALE_REPEATS = 3;
 /** The exec -> /healthz timings are shorter still: mcpo and bare Hono alternate this many times each. */
 export const DEFAULT_STARTUP_REPEATS = 7;
 
+/** Users of the per-user OAuth server in the `peruser` group (issue #17). */
+export const DEFAULT_PER_USER_USERS = 200;
+
 /** Scenario groups, in the order they run; `--only` picks some of them. */
-export const GROUPS = ['hono', 'direct', 'mcpo', 'large', 'stress', 'startup', 'scale'] as const;
+export const GROUPS = ['hono', 'direct', 'mcpo', 'large', 'stress', 'startup', 'scale', 'peruser'] as const;
 export type Group = (typeof GROUPS)[number];
 
 export interface BenchOptions {

@@ -3,6 +3,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
 import type { BenchOptions } from './options.js';
+import type { PerUserResult } from './perUser.js';
 import type { ScaleResult } from './scale.js';
 import type { ScenarioResult } from './scenarios.js';
 import type { StartupResult } from './startup.js';
@@ -17,6 +18,7 @@ export interface BenchReport {
   ratios: ReturnType<typeof ratios>;
   startup?: StartupResult;
   scale?: ScaleResult;
+  perUser?: PerUserResult;
   /** Why the start-up or scale measurement could not be made. */
   failures?: { startup?: string; scale?: string };
   targets: TargetResult[];
@@ -107,4 +109,18 @@ export function writeReport(dir: string, report: BenchReport): string {
   const path = join(dir, `bench-${report.startedAt.replace(/[:.]/g, '-')}.json`);
   writeFileSync(path, JSON.stringify(report, null, 2) + '\n');
   return path;
+}
+
+/** The per-user server's row: RSS per idle user session, first call (session opened on demand) against a warm one. */
+export function renderPerUser(result: PerUserResult): string {
+  const mb = (bytes: number) => (bytes / 2 ** 20).toFixed(1);
+  const ms = (value: number) => value.toFixed(2);
+  return table(
+    [`per-user OAuth server, ${result.users} users`, 'p50 ms', 'p99 ms', 'max ms', 'mcpo RSS MB'],
+    [
+      ['first call (session opened on demand)', ms(result.first.p50), ms(result.first.p99), ms(result.first.max), `${mb(result.baseRss)} with 1 session`],
+      ['warm call (session open)', ms(result.warm.p50), ms(result.warm.p99), ms(result.warm.max), `${mb(result.allRss)} with ${result.users}`],
+      ['RSS per idle user session', '', '', '', `${(result.rssPerSession / 1024).toFixed(0)} KiB`],
+    ],
+  );
 }

@@ -6,9 +6,10 @@
  */
 import { fileURLToPath } from 'node:url';
 import { dirname, join, relative, resolve } from 'node:path';
-import { GROUPS, USAGE, parseBenchOptions, type BenchOptions } from './options.js';
+import { DEFAULT_PER_USER_USERS, GROUPS, USAGE, parseBenchOptions, type BenchOptions } from './options.js';
+import { runPerUser, type PerUserResult } from './perUser.js';
 import { stopAll } from './proc.js';
-import { machine, renderRatios, renderScale, renderScenarios, renderStartup, renderTargets, renderTopology, writeReport, type BenchReport } from './report.js';
+import { machine, renderPerUser, renderRatios, renderScale, renderScenarios, renderStartup, renderTargets, renderTopology, writeReport, type BenchReport } from './report.js';
 import { runScale, type ScaleResult } from './scale.js';
 import { mergeRounds, plan, runScenario, type ScenarioResult } from './scenarios.js';
 import { runStartup, type StartupResult } from './startup.js';
@@ -87,6 +88,16 @@ async function main(options: BenchOptions): Promise<number> {
     }));
   }
 
+  let perUser: PerUserResult | undefined;
+  if (options.groups.has('peruser')) {
+    log(`[peruser] ${DEFAULT_PER_USER_USERS} users of a per-user OAuth server (the example server): first call vs warm, RSS per session`);
+    try {
+      perUser = await runPerUser({ repoRoot, users: DEFAULT_PER_USER_USERS, ...(mcpoBin ? { bin: mcpoBin } : {}) });
+    } catch (error) {
+      log(`[peruser] failed: ${(error instanceof Error ? error.message : String(error)).split('\n')[0]}`);
+    }
+  }
+
   const targets = evaluate({ results, ...(startup ? { startup } : {}), ...(scale ? { scale } : {}), failures, connections: options.connections, stressConnections: options.stressConnections, scaleServers: options.scaleServers });
   const report: BenchReport = {
     startedAt,
@@ -97,6 +108,7 @@ async function main(options: BenchOptions): Promise<number> {
     ratios: ratios(results),
     ...(startup ? { startup } : {}),
     ...(scale ? { scale } : {}),
+    ...(perUser ? { perUser } : {}),
     ...(Object.keys(failures).length ? { failures } : {}),
     targets,
   };
@@ -120,6 +132,8 @@ async function main(options: BenchOptions): Promise<number> {
     startup ? renderStartup(startup) : '',
     '',
     scale ? renderScale(scale) : '',
+    '',
+    perUser ? renderPerUser(perUser) : '',
     '',
     'Targets:',
     renderTargets(targets),
