@@ -4,7 +4,6 @@
  * login starts again.
  */
 import { page } from './callbackPages.js';
-import type { McpoOAuthError } from './errors.js';
 
 /** A callback answered by mcpo's HTTP server: status and HTML (sent with PAGE_HEADERS). */
 export interface PageAnswer {
@@ -15,6 +14,33 @@ export interface PageAnswer {
 /** Why a login is no longer pending, as its callback page explains it. */
 export type FinishedLogin = 'completed' | 'failed' | 'expired' | 'cancelled';
 
+/**
+ * What became of a callback, before it is a page: data only, so it can be told by the replica that holds the login
+ * to the one the browser reached (loginRelay.ts) without either trusting the other's HTML.
+ */
+export type CallbackVerdict =
+  | { kind: 'completed' }
+  | { kind: 'failed'; message: string }
+  | { kind: 'unbound' }
+  | { kind: 'finished'; how: FinishedLogin }
+  | { kind: 'unknown' };
+
+/** The page of a verdict. */
+export function verdictPage(verdict: CallbackVerdict, connectionsUrl: string | undefined): PageAnswer {
+  switch (verdict.kind) {
+    case 'completed':
+      return serverSuccessPage(connectionsUrl);
+    case 'failed':
+      return serverFailurePage(verdict.message, connectionsUrl);
+    case 'unbound':
+      return serverUnboundPage(connectionsUrl);
+    case 'finished':
+      return finishedLoginPage(verdict.how, connectionsUrl);
+    case 'unknown':
+      return unknownLoginPage(connectionsUrl);
+  }
+}
+
 function back(connectionsUrl: string | undefined): { href: string; text: string } | undefined {
   return connectionsUrl ? { href: connectionsUrl, text: 'Back to the connections page' } : undefined;
 }
@@ -24,8 +50,8 @@ export function serverSuccessPage(connectionsUrl: string | undefined): PageAnswe
 }
 
 /** The login ended in a failure at the authorization server (the user denied, no code, a wrong issuer). */
-export function serverFailurePage(error: McpoOAuthError, connectionsUrl: string | undefined): PageAnswer {
-  const html = page('mcpo authorization failed', `${error.message.replace(/; (start|run) the login again\.?$|\.$/, '')}. Nothing was saved; to try again, click Connect on the connections page.`, back(connectionsUrl));
+export function serverFailurePage(message: string, connectionsUrl: string | undefined): PageAnswer {
+  const html = page('mcpo authorization failed', `${message.replace(/; (start|run) the login again\.?$|\.$/, '')}. Nothing was saved; to try again, click Connect on the connections page.`, back(connectionsUrl));
   return { status: 400, html };
 }
 

@@ -24,7 +24,7 @@ import { CallbackTimeoutError, OAuthCancelledError, type McpoOAuthError } from '
 import { cookieValues } from './loginLink.js';
 import { DEFAULT_CALLBACK_TIMEOUT_MS, type CallbackClock } from './loopback.js';
 import { stateKey, type PendingLogins } from './pendingLogins.js';
-import { serverFailurePage, serverSuccessPage, serverUnboundPage, type FinishedLogin, type PageAnswer } from './serverPages.js';
+import type { CallbackVerdict, FinishedLogin } from './serverPages.js';
 
 /** The callback's path below mcpo's link base (public URL, or listening URL and prefixes). */
 export const SERVER_CALLBACK_PATH = '/oauth/callback';
@@ -96,18 +96,18 @@ export function startServerReceiver(options: ServerReceiverOptions): CodeReceive
     return bound;
   };
 
-  const answer = (params: URLSearchParams, cookieHeader: string | undefined): PageAnswer => {
+  const answer = (params: URLSearchParams, cookieHeader: string | undefined): CallbackVerdict => {
     // Found by the hash of `state`; the state itself is compared here, in constant time, before anything else.
     const state = params.get('state') ?? '';
     const bound = statesEqual(state, expectedState) && isBound(cookieHeader);
-    if (!bound || settled) return serverUnboundPage(connectionsUrl);
+    if (!bound || settled) return { kind: 'unbound' };
     const outcome = interpretCallback(params, expectedState, expectedIssuer);
     if (outcome.ok) {
       finish({ code: outcome.code }, 'completed');
-      return serverSuccessPage(connectionsUrl);
+      return { kind: 'completed' };
     }
     finish(outcome.error, 'failed');
-    return serverFailurePage(outcome.error, connectionsUrl);
+    return { kind: 'failed', message: outcome.error.message };
   };
 
   const bindBrowser = (): BrowserBinding => {

@@ -11,6 +11,7 @@ import { ServerAuth } from './serverAuth.js';
 import { DYNAMIC_CLIENT_IDENTITY, FileTokenStore } from './store/fileTokenStore.js';
 import { MemoryTokenStore } from './store/memoryTokenStore.js';
 import type { RedisConnection } from './store/redis/redisConnection.js';
+import { RedisLoginRelay } from './store/redis/loginRelay.js';
 import { RedisTokenStore } from './store/redis/redisTokenStore.js';
 import type { TokenStore } from './store/tokenStore.js';
 import type { RecordCodec } from './store/codec/recordCodec.js';
@@ -101,7 +102,10 @@ export class OAuthSupport {
 
   /** Serving: logins may come back to mcpo's port. Call before the first forEntry(). */
   useService(address: ServiceAddress): OAuthService {
-    this.service = { ...address, logins: new PendingLogins({ connectionsUrl: () => connectionsUrlOf(address) }), connectLinks: new ConnectLinks() };
+    const logins = new PendingLogins({ connectionsUrl: () => connectionsUrlOf(address) });
+    // Replicas sharing a store: a callback may reach another replica than the one where Connect was clicked.
+    if (this.deps.sharedStore) logins.useRelay(new RedisLoginRelay(this.deps.sharedStore, this.deps.logger));
+    this.service = { ...address, logins, connectLinks: new ConnectLinks() };
     return this.service;
   }
 

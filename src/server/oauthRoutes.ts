@@ -38,7 +38,8 @@ export interface ConnectionsPageRequest {
  * loaded (an entry has an `oauth` block, or hot reload may add one): this module imports nothing of it at run time.
  */
 export interface OAuthEndpoints {
-  callback(params: URLSearchParams, request: CallbackRequest): PageAnswer;
+  /** A promise when the login may be held by another replica (a shared store). */
+  callback(params: URLSearchParams, request: CallbackRequest): PageAnswer | Promise<PageAnswer>;
   /** Headers of the callback's pages: no caching, no scripts, no referrer (callback URLs carry codes). */
   readonly pageHeaders: Readonly<Record<string, string>>;
   /** Headers of the connections page (no framing either). */
@@ -72,9 +73,9 @@ const MAX_FORM_BYTES = 4096;
 
 /** Adds GET {prefix}/oauth/callback (before the API key: call it before the key middleware). */
 export function registerOAuthCallbackRoute(app: Hono, ctx: ServerContext, endpoints: OAuthEndpoints): void {
-  app.get(`${ctx.pathPrefix}/oauth/callback`, (c) => {
+  app.get(`${ctx.pathPrefix}/oauth/callback`, async (c) => {
     const url = new URL(c.req.url);
-    const answer = endpoints.callback(url.searchParams, { cookie: c.req.header('Cookie'), secFetchDest: c.req.header('Sec-Fetch-Dest') });
+    const answer = await endpoints.callback(url.searchParams, { cookie: c.req.header('Cookie'), secFetchDest: c.req.header('Sec-Fetch-Dest') });
     return c.body(answer.html, answer.status as 200, { ...endpoints.pageHeaders, ...SECURITY_HEADERS });
   });
 }

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startOAuthExampleServer, type OAuthExampleServer } from '../../examples/oauth-server/index.js';
-import { startRedis, type TestRedis } from '../helpers/redis.js';
+import { freePort, startRedis, type TestRedis } from '../helpers/redis.js';
 import { randomBytes } from 'node:crypto';
 import { createClient } from '@redis/client';
 import { runMcpo, startMcpo, type McpoProcess } from '../helpers/spawnMcpo.js';
@@ -33,10 +33,10 @@ function echo(mcpo: McpoProcess, message: string): Promise<Response> {
   return fetch(`${mcpo.url}/secure/echo`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ message }) });
 }
 
-async function replica(redis: TestRedis, config: string, name: string, extraEnv: Record<string, string> = {}): Promise<{ mcpo: McpoProcess; home: string }> {
+async function replica(redis: TestRedis, config: string, name: string, extraEnv: Record<string, string> = {}, args: string[] = ['--port', '0']): Promise<{ mcpo: McpoProcess; home: string }> {
   const home = mkdtempSync(join(tmpdir(), `mcpo-replica-${name}-`));
   const env = { MCPO_HOME: home, MCPO_STORE: redis.url, MCPO_STORE_PREFIX: 'e2e:', BROWSER: 'true', DISPLAY: '', WAYLAND_DISPLAY: '', ...extraEnv };
-  const mcpo = await startMcpo(['--config', config, '--port', '0', '--no-browser', '--log-level', 'info'], { env });
+  const mcpo = await startMcpo(['--config', config, ...args, '--no-browser', '--log-level', 'info'], { env });
   running.push(mcpo);
   return { mcpo, home };
 }
@@ -140,5 +140,55 @@ describe('[slow] mcpo replicas sharing a Redis store', () => {
     await client.connect();
     expect(await client.keys('mcpo:tokens:*')).toEqual([]);
     await client.quit();
+  }, 60_000);
+
+  it('[slow] a login started on one replica is completed by the callback that reaches another', async () => {
+    const redis = await startRedis();
+    redises.push(redis);
+    const server = await startOAuthExampleServer({ port: 0, autoApprove: true });
+    servers.push(server);
+    const dir = mkdtempSync(join(tmpdir(), 'mcpo-replicas-relay-'));
+    const config = join(dir, 'config.json');
+    writeFileSync(config, JSON.stringify({ mcpServers: { secure: { type: 'streamable-http', url: server.mcpUrl, oauth: {} } } }));
+    // The "load balancer" sends every browser to A: the public URL is A's address. Connect is clicked on B.
+    const portA = await freePort();
+    const publicUrl = `http://127.0.0.1:${portA}`;
+    const key = 'relay-test-key';
+    const env = { MCPO_API_KEY: key, MCPO_PUBLIC_URL: publicUrl };
+    const a = await replica(redis, config, 'a', env, ['--port', String(portA)]);
+    const b = await replica(redis, config, 'b', env);
+    await expect.poll(async () => [await state(a.mcpo), await state(b.mcpo)], { timeout: 15_000 }).toEqual(['needs_authorization', 'needs_authorization']);
+
+    const auth = { authorization: `Bearer ${key}` };
+    const page = await (await fetch(`${b.mcpo.url}/oauth`, { headers: auth })).text();
+    const token = /name="token" value="([^"]+)"/.exec(page)?.[1] ?? '';
+    const connect = await fetch(`${b.mcpo.url}/oauth/connect`, {
+      method: 'POST',
+      redirect: 'manual',
+      headers: { ...auth, 'content-type': 'application/x-www-form-urlencoded', origin: publicUrl, 'sec-fetch-site': 'same-origin' },
+      body: new URLSearchParams({ server: 'secure', token }).toString(),
+    });
+    expect(connect.status).toBe(303);
+    const cookie = connect.headers.get('set-cookie')!.split(';')[0]!;
+    const back = await fetch(connect.headers.get('location')!, { redirect: 'manual' });
+    const callback = back.headers.get('location')!;
+    expect(callback.startsWith(`${publicUrl}/oauth/callback?`)).toBe(true);
+
+    // Without the browser's binding cookie, A hands it to B, which refuses it: B's login keeps waiting.
+    const unbound = await fetch(callback);
+    expect(unbound.status).toBe(403);
+    expect(await unbound.text()).toContain('Not the browser that started this login');
+    // The browser that clicked Connect: A hands the callback to B, B exchanges the code; both replicas connect.
+    const landed = await fetch(callback, { headers: { cookie } });
+    expect(await landed.text()).toContain('mcpo is authorized');
+    expect(landed.status).toBe(200);
+    await expect.poll(async () => [await state(a.mcpo), await state(b.mcpo)], { timeout: 15_000 }).toEqual(['connected', 'connected']);
+    const called = await fetch(`${a.mcpo.url}/secure/echo`, { method: 'POST', headers: { ...auth, 'content-type': 'application/json' }, body: '{"message":"via a"}' });
+    expect(called.status).toBe(200);
+    expect(server.stats().authorizationCodeRequests).toBe(1); // one exchange, by B, the holder of the verifier
+    // The state is single-use across replicas too.
+    const again = await fetch(callback, { headers: { cookie } });
+    expect(again.status).toBe(409);
+    expect(await again.text()).toContain('Already finished');
   }, 60_000);
 });

@@ -22,6 +22,8 @@ import type { RedisStoreAddress } from './storeUrl.js';
 export const COMMAND_TIMEOUT_MS = 2_000;
 /** Clean-ups kept for when the store is back; more are dropped (their locks expire with their lease). */
 const MAX_DEFERRED = 1_000;
+/** The longest message mcpo sends on its channels (a relayed callback's query and cookie): 32 KiB. */
+export const MAX_MESSAGE_CHARS = 32 * 1024;
 /** Giving up on the first connection after this long. */
 export const CONNECT_TIMEOUT_MS = 5_000;
 
@@ -57,8 +59,8 @@ export class RedisConnection {
   private readonly listeners = new Set<(key: string) => void>();
   /** Clean-ups that failed while the store was away, run again once it answers (at most MAX_DEFERRED kept). */
   private readonly deferred: Array<{ what: string; fn: (client: Client) => Promise<unknown> }> = [];
-  /** Tells this connection's announcements from the others'. */
-  private readonly id = randomBytes(9).toString('base64url');
+  /** This process on the store: tells its announcements from the others', and names its channels. */
+  readonly id = randomBytes(9).toString('base64url');
   private up = true;
   private closed = false;
 
@@ -122,6 +124,18 @@ export class RedisConnection {
   /** Tells the other replicas that `key` changed (best effort: a replica that misses it re-reads on its next refresh). */
   async announce(key: string): Promise<void> {
     await this.client.publish(this.channel, `${this.id} ${key}`).catch(() => {});
+  }
+
+  /** Listens on `channel` (messages of at most MAX_MESSAGE_CHARS; longer ones are not ours and are dropped). */
+  async subscribe(channel: string, listener: (message: string) => void): Promise<void> {
+    await this.subscriber.subscribe(channel, (message: string) => {
+      if (message.length <= MAX_MESSAGE_CHARS) listener(message);
+    });
+  }
+
+  /** Publishes `message` on `channel`; resolves with how many listeners received it. */
+  publish(what: string, channel: string, message: string): Promise<number> {
+    return this.run(what, (client) => client.publish(channel, message));
   }
 
   /** Calls `listener` with every key another connection (another replica) announced. */
