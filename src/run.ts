@@ -150,7 +150,9 @@ async function oauthSupport(options: RunOptions, address: ServiceAddress): Promi
   const { createDefaultOAuthSupport } = await import('./oauth/defaults.js');
   const codec = options.tokenCodec;
   const sharedStore = options.store ? await openSharedStore(options.store, options.logger, codec) : undefined;
-  const oauth = createDefaultOAuthSupport({ env: options.parentEnv, logger: options.logger, noBrowser: options.noBrowser, overrides: { service: address, sharedStore, ...(codec ? { codec } : {}) } });
+  // Per-user connect links signed with the store's key open on any replica (else a key random per process).
+  const linkKey = sharedStore ? await sharedStore.sharedLinkKey() : undefined;
+  const oauth = createDefaultOAuthSupport({ env: options.parentEnv, logger: options.logger, noBrowser: options.noBrowser, overrides: { service: address, sharedStore, linkKey, ...(codec ? { codec } : {}) } });
   return { oauth, closeStore: sharedStore ? () => sharedStore.close() : nothingToClose };
 }
 

@@ -6,7 +6,8 @@
  *
  * Decisions:
  * - The key is random per process: a restart invalidates every link (the next call hands out a new one), and no
- *   key is stored anywhere.
+ *   key is stored anywhere. Replicas sharing a store (--store) share one key kept there instead, so a link handed
+ *   out by one replica opens on whichever the load balancer picks.
  * - The signature covers server, user and expiry, so none of them can be changed; it is checked in constant time.
  * - Opening the link only shows a page that names the mcpo user the account will be linked to; the login starts
  *   from that page's POST (connectionsRoutes), so a link that was forwarded, previewed by a chat client or

@@ -55,7 +55,9 @@ export interface OAuthDeps {
   /** A serving mcpo's address: logins may then come back to its own port and start from its connections page. Default: none. */
   service?: ServiceAddress;
   /** --store: tokens live in this shared store (Redis) instead of token files. */
-  sharedStore?: RedisConnection;
+  sharedStore?: RedisConnection | undefined;
+  /** The key per-user connect links are signed with (the shared store's, so any replica opens them). Default: random per process. */
+  linkKey?: Buffer | undefined;
 }
 
 /**
@@ -105,7 +107,7 @@ export class OAuthSupport {
     const logins = new PendingLogins({ connectionsUrl: () => connectionsUrlOf(address) });
     // Replicas sharing a store: a callback may reach another replica than the one where Connect was clicked.
     if (this.deps.sharedStore) logins.useRelay(new RedisLoginRelay(this.deps.sharedStore, this.deps.logger));
-    this.service = { ...address, logins, connectLinks: new ConnectLinks() };
+    this.service = { ...address, logins, connectLinks: new ConnectLinks(this.deps.linkKey ? { key: this.deps.linkKey } : {}) };
     return this.service;
   }
 

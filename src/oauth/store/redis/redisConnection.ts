@@ -126,6 +126,21 @@ export class RedisConnection {
     await this.client.publish(this.channel, `${this.id} ${key}`).catch(() => {});
   }
 
+  /**
+   * The key every replica signs per-user connect links with (connectLinks.ts), so a link one replica handed out opens
+   * on any: made once by whichever replica comes first (SET NX), read by the others.
+   */
+  async sharedLinkKey(): Promise<Buffer> {
+    const key = `${this.prefix}connect-link-key`;
+    return this.run('read the connect-link key', async (client) => {
+      await client.set(key, randomBytes(32).toString('base64'), { condition: 'NX' });
+      const stored = await client.get(key);
+      const bytes = stored === null ? Buffer.alloc(0) : Buffer.from(stored, 'base64');
+      if (bytes.length < 32) throw new Error(`${key} holds no 32-byte key`);
+      return bytes;
+    });
+  }
+
   /** Listens on `channel` (messages of at most MAX_MESSAGE_CHARS; longer ones are not ours and are dropped). */
   async subscribe(channel: string, listener: (message: string) => void): Promise<void> {
     await this.subscriber.subscribe(channel, (message: string) => {
