@@ -69,10 +69,18 @@ export interface RefreshContext {
   liveDiscovery?: () => Promise<StoredDiscovery>;
   /** Aborted when the user signs out: the refresh stops and saves nothing. Default: never aborted. */
   signal?: AbortSignal;
+  /**
+   * Tokens an earlier refresh got but could not save, and the refresh token it spent: while the store still holds
+   * that spent token they are saved first (and used), so it is never presented again.
+   */
+  unsaved?: { auth: StoredAuth; spent: string } | undefined;
 }
 
-/** Fresh tokens (saved), or 'reauthorize' when only a new authorization can help. */
-export type RefreshOutcome = { kind: 'tokens'; auth: StoredAuth } | { kind: 'reauthorize' };
+/**
+ * Fresh tokens, or 'reauthorize' when only a new authorization can help. `unsaved`: set when they could not be saved
+ * (the refresh token they replace is spent): the caller keeps them and passes them back (RefreshContext.unsaved).
+ */
+export type RefreshOutcome = { kind: 'tokens'; auth: StoredAuth; unsaved?: { spent: string } } | { kind: 'reauthorize' };
 
 /**
  * Refreshes unless the stored tokens are already usable. `rejectedAccessToken`: the token the server just
@@ -81,7 +89,12 @@ export type RefreshOutcome = { kind: 'tokens'; auth: StoredAuth } | { kind: 'rea
 export function refreshStoredTokens(ctx: RefreshContext, rejectedAccessToken?: string): Promise<RefreshOutcome> {
   return ctx.store.withLock(async () => {
     if (ctx.signal?.aborted) return { kind: 'reauthorize' };
-    const current = await ctx.store.load();
+    let current = await ctx.store.load();
+    const { unsaved } = ctx;
+    if (unsaved && current?.tokens?.refresh_token === unsaved.spent) {
+      await ctx.store.save(unsaved.auth);
+      current = unsaved.auth;
+    }
     const tokens = current?.tokens;
     if (!current || !tokens) return { kind: 'reauthorize' };
     const stillGood = tokens.access_token !== rejectedAccessToken && !isExpired(tokens, ctx.now(), ctx.marginMs ?? DEFAULT_REFRESH_MARGIN_MS);
@@ -112,20 +125,15 @@ async function refreshWithRetry(ctx: RefreshContext, current: StoredAuth, refres
   const { signal } = ctx;
   const fetchFn: FetchLike = signal ? (url, init) => ctx.fetch(url, { ...init, signal: init?.signal ? AbortSignal.any([init.signal, signal]) : signal }) : ctx.fetch;
   for (let attempt = 1; ; attempt++) {
+    let fresh: Awaited<ReturnType<typeof refreshAuthorization>>;
     try {
-      const fresh = await refreshAuthorization(discovery.authorizationServerUrl, {
+      fresh = await refreshAuthorization(discovery.authorizationServerUrl, {
         ...(discovery.authorizationServerMetadata ? { metadata: discovery.authorizationServerMetadata } : {}),
         clientInformation,
         refreshToken,
         ...(resource === undefined ? {} : { resource: new URL(resource) }),
         fetchFn,
       });
-      if (signal?.aborted) return { kind: 'reauthorize' };
-      const issuer = current.tokens?.issuer ?? discovery.authorizationServerUrl;
-      const next: StoredAuth = { ...current, tokens: tokensFromResponse({ ...fresh, issuer }, ctx.now()) };
-      await ctx.store.save(next);
-      ctx.logger.info('access token refreshed', { server: ctx.serverName });
-      return { kind: 'tokens', auth: next };
     } catch (error) {
       if (signal?.aborted) return { kind: 'reauthorize' };
       // A token endpoint answering without end would answer so again: no retry, and the tokens stay for a later try.
@@ -139,6 +147,42 @@ async function refreshWithRetry(ctx: RefreshContext, current: StoredAuth, refres
       ctx.logger.warn('refresh failed; retrying', { server: ctx.serverName, attempt, inMs: delay, error: shown(error).message });
       await untilAborted(ctx.sleep(delay), signal);
       delay = Math.min(delay * 2, maxDelay);
+      continue;
+    }
+    // The token endpoint answered: `refreshToken` is spent (rotation) and is never presented again, whatever the save does.
+    if (signal?.aborted) return { kind: 'reauthorize' };
+    const issuer = current.tokens?.issuer ?? discovery.authorizationServerUrl;
+    const next: StoredAuth = { ...current, tokens: tokensFromResponse({ ...fresh, issuer }, ctx.now()) };
+    const saved = await saveRefreshed(ctx, next);
+    ctx.logger.info('access token refreshed', { server: ctx.serverName });
+    return saved ? { kind: 'tokens', auth: next } : { kind: 'tokens', auth: next, unsaved: { spent: refreshToken } };
+  }
+}
+
+/** Attempts at saving refreshed tokens before they are served from memory only. */
+const SAVE_ATTEMPTS = 3;
+
+/**
+ * Saves refreshed tokens, trying again a few times (a store that stalls, a disk that is full). If it still fails the
+ * tokens are served from memory (they are the only valid ones: the old refresh token is spent) and the failure is
+ * logged: other processes sharing the store hold the spent refresh token until this one's next successful save.
+ */
+async function saveRefreshed(ctx: RefreshContext, next: StoredAuth): Promise<boolean> {
+  let delay = ctx.retry?.initialDelayMs ?? DEFAULT_REFRESH_RETRY.initialDelayMs;
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await ctx.store.save(next);
+      return true;
+    } catch (error) {
+      if (attempt >= SAVE_ATTEMPTS) {
+        ctx.logger.error('refreshed tokens could not be saved; serving them from memory until the next refresh saves them', {
+          server: ctx.serverName,
+          error: error instanceof Error ? error.message : String(error),
+        });
+        return false;
+      }
+      await ctx.sleep(delay);
+      delay *= 2;
     }
   }
 }

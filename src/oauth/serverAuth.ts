@@ -76,6 +76,12 @@ interface Flow {
   stepUp?: { scope: string | undefined };
   /** Another mcpo sharing the store finished a login meanwhile: this flow was stopped, and these are the tokens. */
   authorizedElsewhere?: StoredAuth;
+  /**
+   * The user asked for this login (Connect, `mcpo auth login --force`): only they end it, not tokens appearing in
+   * the store. Else: the access token held when it began, so only tokens that are new count as a login elsewhere.
+   */
+  userStarted: boolean;
+  tokenAtStart: string | undefined;
 }
 
 export class ServerAuth implements SessionAuth, TokenSource {
@@ -89,6 +95,10 @@ export class ServerAuth implements SessionAuth, TokenSource {
   private flow: Flow | undefined;
   private inARow = 0;
   private readonly refreshes = new SingleFlight<RefreshOutcome>();
+  /** Refreshed tokens the store would not take, and the refresh token they replaced (spent): saved by the next refresh. */
+  private unsaved: { auth: StoredAuth; spent: string } | undefined;
+  private reloading: Promise<void> | undefined;
+  private reloadAgain = false;
   private liveDiscovery: Promise<StoredDiscovery> | undefined;
   private readonly listeners = new Set<(event?: AuthEvent) => void>();
   /** How this entry's logins get their code back. */
@@ -112,7 +122,7 @@ export class ServerAuth implements SessionAuth, TokenSource {
     this.fetch = createAuthFetch(this, options.transportFetch ?? options.fetch, options.entry.url);
     this.oauthFetch = withAnswerLimit(withRequestTimeout(options.fetch, options.requestTimeoutMs ?? DEFAULT_OAUTH_REQUEST_TIMEOUT_MS));
     this.mode = redirectMode(options.entry.oauth, options.service);
-    options.store.onExternalChange?.(() => void this.storeChanged());
+    options.store.onExternalChange?.(() => this.reloadSoon());
   }
 
   get name(): string {
@@ -169,7 +179,7 @@ export class ServerAuth implements SessionAuth, TokenSource {
       const probe = await probeServer(this.options.entry, this.oauthFetch);
       if (probe.protected) this.challenge = probe.challenge;
     }
-    await this.authorize({ reason: 'mcpo auth login' });
+    await this.authorize({ reason: 'mcpo auth login', userStarted: true });
     return 'authorized';
   }
 
@@ -191,7 +201,7 @@ export class ServerAuth implements SessionAuth, TokenSource {
     if (!this.flow) {
       this.inARow = 0;
       // The clicking browser is sent to the login: a browser mcpo launched as well would race it for the link.
-      this.authorize({ reason: 'Connect on the connections page', browser: { launch: false, reason: 'the login was started from the connections page' } }).catch(() => {});
+      this.authorize({ reason: 'Connect on the connections page', browser: { launch: false, reason: 'the login was started from the connections page' }, userStarted: true }).catch(() => {});
     }
     const flow = this.flow;
     if (!flow) return { kind: 'failed', why: this.lastFailure?.message ?? 'the login could not start' };
@@ -307,7 +317,7 @@ export class ServerAuth implements SessionAuth, TokenSource {
   }
 
   /** Starts (or joins) the interactive authorization; settles when it finished. */
-  authorize(request: { reason: string; scope?: string; stepUp?: boolean; browser?: BrowserPolicy }): Promise<void> {
+  authorize(request: { reason: string; scope?: string; stepUp?: boolean; browser?: BrowserPolicy; userStarted?: boolean }): Promise<void> {
     if (this.flow) return this.flow.promise;
     if (this.inARow >= MAX_AUTHORIZATIONS_IN_A_ROW) return Promise.reject(new TooManyAuthorizationsError(MAX_AUTHORIZATIONS_IN_A_ROW));
     this.inARow++;
@@ -315,7 +325,16 @@ export class ServerAuth implements SessionAuth, TokenSource {
     const scope = request.scope ?? entry.oauth.scope ?? this.challenge?.scope;
     let publish!: (login: PublishedLogin) => void;
     const published = new Promise<PublishedLogin>((resolve) => (publish = resolve));
-    const flow: Flow = { url: undefined, promise: Promise.resolve(), published, controller: new AbortController(), started: false, ...(request.stepUp ? { stepUp: { scope } } : {}) };
+    const flow: Flow = {
+      url: undefined,
+      promise: Promise.resolve(),
+      published,
+      controller: new AbortController(),
+      started: false,
+      userStarted: request.userStarted === true,
+      tokenAtStart: this.state?.tokens?.access_token,
+      ...(request.stepUp ? { stepUp: { scope } } : {}),
+    };
     const { service } = this.options;
     // Logins on mcpo's port each have their own state and cookie: nothing to take turns for.
     const key = this.mode === 'server' ? undefined : promptKey(entry.oauth.useLoopback, entry.oauth.callbackPort);
@@ -399,6 +418,20 @@ export class ServerAuth implements SessionAuth, TokenSource {
     return flow.started ? flow.promise.then(noop, noop) : Promise.resolve();
   }
 
+  /** One re-read at a time, however many announcements arrive meanwhile (one more after it, if any did). */
+  private reloadSoon(): void {
+    if (this.reloading) {
+      this.reloadAgain = true;
+      return;
+    }
+    this.reloading = this.storeChanged().finally(() => {
+      this.reloading = undefined;
+      if (!this.reloadAgain) return;
+      this.reloadAgain = false;
+      this.reloadSoon();
+    });
+  }
+
   /**
    * Another mcpo changed this server's saved state in the shared store: a login finished there (this one stops
    * waiting for Connect), a Disconnect (this one signs out too), a refresh (this one uses the new token).
@@ -414,12 +447,14 @@ export class ServerAuth implements SessionAuth, TokenSource {
     if (flow) {
       // The user approved on another replica: this one's login (its link, its loopback listener) is not needed any
       // more. Not for a step-up, which asks for scopes the other replica's tokens may not have.
-      if (fresh?.tokens && !flow.stepUp && !flow.authorizedElsewhere) {
+      if (fresh?.tokens && !flow.stepUp && !flow.userStarted && !flow.authorizedElsewhere && fresh.tokens.access_token !== flow.tokenAtStart) {
         flow.authorizedElsewhere = fresh;
         flow.controller.abort();
       }
       return;
     }
+    // Tokens this process refreshed but could not save are newer than a record still holding the refresh token they spent.
+    if (this.unsaved && fresh?.tokens?.refresh_token === this.unsaved.spent) fresh = this.unsaved.auth;
     const had = this.state?.tokens !== undefined;
     this.state = fresh;
     this.loaded = true;
@@ -459,11 +494,13 @@ export class ServerAuth implements SessionAuth, TokenSource {
           liveDiscovery: () => this.discoverOnce(),
           ...(this.options.refreshRetry ? { retry: this.options.refreshRetry } : {}),
           signal,
+          unsaved: this.unsaved,
         },
         rejectedToken,
       );
       // Signed out meanwhile: what this refresh learnt is about tokens that no longer exist.
       if (signal.aborted) return { kind: 'reauthorize' };
+      if (outcome.kind === 'tokens') this.unsaved = outcome.unsaved ? { auth: outcome.auth, spent: outcome.unsaved.spent } : undefined;
       this.state = outcome.kind === 'tokens' ? outcome.auth : await this.options.store.load();
       this.loaded = true;
       return outcome;

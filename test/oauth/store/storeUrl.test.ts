@@ -14,7 +14,7 @@ describe('parseStoreUrl', () => {
   });
 
   it.each([
-    ['not a url', 'is not a URL'],
+    ['not a url', 'not a URL'],
     ['http://h:1/0', 'only redis:// and rediss://'],
     ['redis://h:1/zero', 'the database "zero" is not a number'],
     ['redis://h:1/0?x=1', 'must not have a query'],
@@ -31,6 +31,7 @@ describe('parseStoreUrl', () => {
   it('checks key prefixes', () => {
     expect(parseStorePrefix('team-a:mcpo:', '--store-prefix')).toBe('team-a:mcpo:');
     expect(() => parseStorePrefix('has space', '--store-prefix')).toThrow('--store-prefix: a key prefix');
+    expect(() => parseStorePrefix('team*', '--store-prefix')).toThrow(UsageError);
     expect(() => parseStorePrefix('', '--store-prefix')).toThrow(UsageError);
   });
 });

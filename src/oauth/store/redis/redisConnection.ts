@@ -56,7 +56,7 @@ export class RedisConnection {
   readonly prefix: string;
   /** The address without its password. */
   readonly shown: string;
-  private readonly listeners = new Set<(key: string) => void>();
+  private readonly listeners = new Set<(key: string | undefined) => void>();
   /** Clean-ups that failed while the store was away, run again once it answers (at most MAX_DEFERRED kept). */
   private readonly deferred: Array<{ what: string; fn: (client: Client) => Promise<unknown> }> = [];
   /** This process on the store: tells its announcements from the others', and names its channels. */
@@ -80,6 +80,11 @@ export class RedisConnection {
     client.on('reconnecting', () => this.lost(new Error('connection lost')));
     client.on('ready', () => this.back());
     subscriber.on('error', (error: unknown) => (this.firstError ??= error)); // its state follows the command client's
+    // The subscription is back after a loss: what was announced meanwhile never arrives, so listeners re-read.
+    subscriber.on('ready', () => {
+      if (!this.opened || this.closed) return;
+      for (const listener of [...this.listeners]) listener(undefined);
+    });
   }
 
   static async open(options: RedisConnectionOptions): Promise<RedisConnection> {
@@ -153,8 +158,11 @@ export class RedisConnection {
     return this.run(what, (client) => client.publish(channel, message));
   }
 
-  /** Calls `listener` with every key another connection (another replica) announced. */
-  onAnnounce(listener: (key: string) => void): () => void {
+  /**
+   * Calls `listener` with every key another connection (another replica) announced, and with undefined when the
+   * subscription was lost a while (announcements made meanwhile are gone: everything may have changed).
+   */
+  onAnnounce(listener: (key: string | undefined) => void): () => void {
     this.listeners.add(listener);
     return () => this.listeners.delete(listener);
   }

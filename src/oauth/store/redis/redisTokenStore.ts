@@ -20,6 +20,7 @@ import { createHash } from 'node:crypto';
 import type { Logger } from '../../../log/logger.js';
 import { silentLogger } from '../../../log/logger.js';
 import { TokenFileEncryptedError } from '../../errors.js';
+import { looksSealed } from '../codec/envelope.js';
 import { plainRecordCodec, type RecordCodec } from '../codec/recordCodec.js';
 import { KeyedMutex } from '../mutex.js';
 import { tokenFileName } from '../paths.js';
@@ -27,6 +28,20 @@ import { StoredAuthSchema, type StoredAuth } from '../schema.js';
 import type { TokenStore } from '../tokenStore.js';
 import type { RedisConnection } from './redisConnection.js';
 import { withRedisLock, type HeldLock, type RedisLockOptions } from './redisLock.js';
+
+/** A record is a few KiB; a value longer than this is not one, and is never read out of Redis. */
+export const MAX_RECORD_CHARS = 64 * 1024;
+const TOO_LARGE = Symbol('too large');
+/** GET, unless the value is longer than ARGV[1]: then {length}. */
+const READ_BOUNDED = `local n = redis.call('strlen', KEYS[1]) if n > tonumber(ARGV[1]) then return {n} end return redis.call('get', KEYS[1])`;
+
+function isSealedText(text: string): boolean {
+  try {
+    return looksSealed(JSON.parse(text));
+  } catch {
+    return false;
+  }
+}
 
 /** How long a corrupt record's copy is kept: 30 days. */
 const CORRUPT_COPY_SECONDS = 30 * 24 * 3600;
@@ -76,11 +91,21 @@ export class RedisTokenStore implements TokenStore {
   }
 
   async load(): Promise<StoredAuth | undefined> {
-    const raw = await this.connection.run('read tokens', (client) => client.get(this.key));
+    const raw = await this.read();
     if (raw === null) return undefined;
+    if (raw === TOO_LARGE) {
+      this.logger.warn(`Token record is larger than ${MAX_RECORD_CHARS} characters, more than any record needs; not read (a fresh authorization will follow)`, { record: this.key });
+      return undefined;
+    }
     const decoded = this.codec.decode(raw, this.identity);
     switch (decoded.kind) {
       case 'record':
+        // With a token key every record here is sealed: Redis has no records from before the key to migrate, and
+        // a plaintext one is what any client of this Redis could write without the key.
+        if (this.codec.keyIds.length > 0 && !isSealedText(raw)) {
+          await this.keepCorruptAside(raw, 'Token record is plaintext although a token key is set (written by something without the key); kept a copy aside, a fresh authorization will follow');
+          return undefined;
+        }
         return decoded.record;
       case 'no_key':
         throw new TokenFileEncryptedError(this.location, decoded.keyId, this.codec.keyIds, 'record');
@@ -97,8 +122,8 @@ export class RedisTokenStore implements TokenStore {
     const text = this.codec.encode(StoredAuthSchema.parse(state), this.identity);
     // A record sealed with a key this replica lacks stays: every save follows a load that throws for it, but a
     // replica started without the key (or with an old one) must not replace it for good.
-    const existing = await this.connection.run('read tokens', (client) => client.get(this.key));
-    if (existing !== null) {
+    const existing = await this.read();
+    if (existing !== null && existing !== TOO_LARGE) {
       const decoded = this.codec.decode(existing, this.identity);
       if (decoded.kind === 'no_key') throw new TokenFileEncryptedError(this.location, decoded.keyId, this.codec.keyIds, 'record');
     }
@@ -110,8 +135,9 @@ export class RedisTokenStore implements TokenStore {
   }
 
   onExternalChange(listener: () => void): () => void {
+    // undefined: the connection was lost a while, and what it missed is unknown: every record is read again.
     return this.connection.onAnnounce((key) => {
-      if (key === this.key) listener();
+      if (key === undefined || key === this.key) listener();
     });
   }
 
@@ -140,6 +166,13 @@ export class RedisTokenStore implements TokenStore {
     else await this.connection.run('write tokens', (client) => client.set(this.key, text));
     this.lastCorrupt = undefined;
     await this.connection.announce(this.key);
+  }
+
+  /** The record's text, TOO_LARGE past MAX_RECORD_CHARS (its size is checked in Redis: a huge value never travels), or null. */
+  private async read(): Promise<string | typeof TOO_LARGE | null> {
+    const answer = await this.connection.run('read tokens', (client) => client.eval(READ_BOUNDED, { keys: [this.key], arguments: [String(MAX_RECORD_CHARS)] }));
+    if (Array.isArray(answer)) return TOO_LARGE;
+    return typeof answer === 'string' ? answer : null;
   }
 
   private async keepCorruptAside(raw: string, message: string): Promise<void> {

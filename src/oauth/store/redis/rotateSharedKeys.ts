@@ -16,6 +16,7 @@ export async function rotateSharedKeys(connection: RedisConnection, codec: Recor
     for await (const batch of client.scanIterator({ MATCH: `${prefix}*`, COUNT: 200 })) for (const key of batch) keys.add(key);
   });
   for (const key of [...keys].sort()) {
+    if (!key.startsWith(prefix)) continue; // MATCH is a glob: never another prefix's records
     const hash = key.slice(prefix.length);
     if (!/^[0-9a-f]{64}$/.test(hash)) continue; // copies kept aside (`…:corrupt:…`) are not records
     await withRedisLock(connection, { lock: `${connection.prefix}lock:${hash}`, fence: `${connection.prefix}fence:${hash}` }, async (held) => {

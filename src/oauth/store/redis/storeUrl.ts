@@ -27,7 +27,8 @@ export function parseStoreUrl(raw: string, where: string, password?: string): Re
   try {
     url = new URL(raw.trim());
   } catch {
-    throw new UsageError(`${where}: "${shownOf(raw)}" is not a URL; expected redis://host:port/db or rediss://…`);
+    // The value is not repeated: a password with an unencoded character is what usually makes it unparseable.
+    throw new UsageError(`${where}: not a URL; expected redis://[:password@]host:port/db or rediss://… (percent-encode the password, or give it in MCPO_STORE_PASSWORD)`);
   }
   if (url.protocol !== 'redis:' && url.protocol !== 'rediss:') {
     throw new UsageError(`${where}: only redis:// and rediss:// stores are supported, not ${url.protocol}//`);
@@ -53,11 +54,9 @@ export function parseStoreUrl(raw: string, where: string, password?: string): Re
 
 /** A key prefix: printable ASCII without spaces, at most 64 characters (it starts every key mcpo writes). */
 export function parseStorePrefix(raw: string, where: string): string {
-  if (!/^[!-~]{1,64}$/.test(raw)) throw new UsageError(`${where}: a key prefix is 1 to 64 printable characters without spaces, e.g. "mcpo:" or "team-a:mcpo:"`);
+  // No glob characters: `rotate-key` lists records with SCAN MATCH <prefix>tokens:*, which must not reach another prefix's.
+  if (!/^[!-~]{1,64}$/.test(raw) || /[*?[\]\\]/.test(raw)) {
+    throw new UsageError(`${where}: a key prefix is 1 to 64 printable characters without spaces or * ? [ ] \\, e.g. "mcpo:" or "team-a:mcpo:"`);
+  }
   return raw;
-}
-
-/** What an unparseable value shows: never what may be a password. */
-function shownOf(raw: string): string {
-  return raw.replace(/\/\/[^@/]*@/, '//…@').slice(0, 100);
 }

@@ -1,6 +1,7 @@
 /**
- * Adversarial review of issue #18 (shared store on Redis, tokens encrypted at rest): reproductions of what breaks.
- * Each test states the behaviour the feature promises; a failing test is a finding.
+ * What an adversarial review of issue #18 (shared store on Redis, tokens encrypted at rest) broke, each restated as
+ * the behaviour the feature promises: a save that fails after a refresh, a forced login cut short, a planted
+ * plaintext record, announcements missed during a blip, a huge planted value, glob prefixes, passwords in errors.
  */
 import { createClient } from '@redis/client';
 import { randomBytes } from 'node:crypto';
@@ -223,6 +224,9 @@ describe('review #18: a key prefix with glob characters', () => {
     const report = await rotateSharedKeys(await connection('team?:'), codec);
     expect(report.rewritten).toEqual([]);
     expect((await teamA.load())?.tokens?.access_token).toBe('at-team-a');
+    // And such a prefix is refused where users give one.
+    const { parseStorePrefix } = await import('../../../src/oauth/store/redis/storeUrl.js');
+    expect(() => parseStorePrefix('team?:', '--store-prefix')).toThrow('without spaces or * ? [ ]');
   });
 });
 
