@@ -11,8 +11,10 @@
  * - At most `maxSessions` users' sessions are open. A new one closes the least recently used idle one; when every
  *   one has a call in flight, the call is answered 503 with Retry-After (the operator's session is not counted).
  * - A session without calls for `idleTimeoutMs` closes; the user's next call opens a new one (their tokens stay).
- * - Documents come from one session's list: the operator's when connected, else the first user session with tools.
- *   A user's call is checked against their own session's list.
+ * - Documents come from one session's list: the operator's when connected, else the first user session with tools;
+ *   once every session has closed (idle), the last list seen. Otherwise the tools would leave the documents after
+ *   the idle timeout, and a front-end that offers its model only documented tools (Open WebUI) would never call
+ *   again, so no user could ever reopen a session. A user's call is checked against their own session's list.
  * - Users are kept apart by construction: a session is created with the ServerAuth of its user and found only by
  *   that user's name, which the call names (src/server/caller.ts), never by anything the request body says.
  */
@@ -67,6 +69,8 @@ interface Opening {
 }
 
 export class PerUserServer implements ServerHandle {
+  /** The last non-empty tool list a session showed (documents keep it once every session closed). */
+  private lastListed: readonly Tool[] = [];
   readonly name: string;
   /** Open users' sessions, least recently used first (a slot is moved to the end when a call takes it). */
   private readonly slots = new Map<string, Slot>();
@@ -91,7 +95,8 @@ export class PerUserServer implements ServerHandle {
   status(): ServerStatus {
     const base = this.options.operator.status();
     const source = this.source();
-    const fromUser = source !== undefined && source !== this.options.operator;
+    // Served (documented, callable) from a user's session, or from the last list seen once they all closed.
+    const fromUser = (source !== undefined && source !== this.options.operator) || (source === undefined && this.lastListed.length > 0);
     return {
       ...base,
       // Served (documented, callable) as soon as one user's session lists the tools, though the operator never connected.
@@ -102,7 +107,9 @@ export class PerUserServer implements ServerHandle {
   }
 
   tools(): readonly Tool[] {
-    return this.source()?.tools() ?? [];
+    const listed = this.source()?.tools();
+    if (listed && listed.length > 0) this.lastListed = listed;
+    return listed && listed.length > 0 ? listed : this.lastListed;
   }
 
   async callTool(tool: string, args: Record<string, unknown>, options: CallOptions = {}): Promise<CallToolResult> {

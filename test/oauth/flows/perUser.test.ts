@@ -123,8 +123,14 @@ describe('a per-user OAuth server', () => {
     await connectAs(support, entry, 'dave');
     expect(text(await echo(handle(), 'dave', 'one'))).toBe('one');
     expect(handle().status().perUser?.sessions).toBe(1);
+    const listed = handle().tools().map((tool) => tool.name);
+    expect(listed).toContain('echo');
     await vi.waitFor(() => expect(handle().status().perUser?.sessions).toBe(0), { timeout: 5_000 });
     await vi.waitFor(() => expect(server.sessionCounts().streamableHttp).toBe(0), { timeout: 5_000 });
+    // No session is open, and the operator never connected: the tools stay documented and served (a front-end that
+    // offers only documented tools must still be able to call, which reopens the session).
+    expect(handle().tools().map((tool) => tool.name)).toEqual(listed);
+    expect(handle().status()).toMatchObject({ state: 'connected', tools: listed.length, perUser: { sessions: 0 } });
     expect(text(await echo(handle(), 'dave', 'two'))).toBe('two');
     expect(handle().status().perUser?.sessions).toBe(1);
   });
