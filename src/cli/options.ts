@@ -5,7 +5,7 @@
 import { readFile } from 'node:fs/promises';
 import { isIP } from 'node:net';
 import { readApiKeyFile } from './apiKeyFile.js';
-import { loadTokenCodec } from './tokenKeys.js';
+import { TOKEN_KEY_ENV } from '../config/mcpoVariables.js';
 import { loadConfig } from '../config/load.js';
 import { entryFromCommandLine } from '../config/single.js';
 import { isMcpoVariable } from '../config/mcpoVariables.js';
@@ -16,7 +16,6 @@ import { MAX_CONCURRENT_CALLS, MAX_TIMEOUT_SECONDS } from '../config/schema.js';
 import type { Logger, LogLevel } from '../log/logger.js';
 import type { RunOptions } from '../run.js';
 import { userHeaderName } from '../server/identify.js';
-import { resolveStore } from '../oauth/store/redis/storeOption.js';
 import { resolvePublicAddress } from '../server/publicUrl.js';
 import { checkPerUserEntries } from '../config/perUser.js';
 
@@ -94,8 +93,12 @@ export async function buildRunOptions(flags: CliFlags, serverArgs: string[], con
   // expansion sees them and inheriting children get them. In single-server mode they are also the server's
   // own `env`, so they reach it with --isolated-env too.
   const mcpoEnv = { ...context.env, ...fileEnv, ...flagEnv };
-  // Parsed here, once: a bad key stops mcpo before it serves, and nothing later holds the key's text.
-  const tokenCodec = await loadTokenCodec({ env: mcpoEnv, keyFile: flags.tokenKeyFile, keyFileName: named('--token-key-file') }, logger);
+  // Parsed here, once: a bad key stops mcpo before it serves, and nothing later holds the key's text. Loaded only when
+  // a key is given: serving stdio servers loads none of the OAuth code (test/e2e/startup.test.ts).
+  const tokenCodec =
+    flags.tokenKeyFile || mcpoEnv[TOKEN_KEY_ENV]
+      ? await (await import('./tokenKeys.js')).loadTokenCodec({ env: mcpoEnv, keyFile: flags.tokenKeyFile, keyFileName: named('--token-key-file') }, logger)
+      : undefined;
   const isolate = (entries: readonly ServerEntry[]): ServerEntry[] =>
     entries.map((entry) => (flags.isolatedEnv && entry.kind === 'stdio' ? { ...entry, inheritEnv: false } : entry));
 
@@ -151,12 +154,15 @@ export async function buildRunOptions(flags: CliFlags, serverArgs: string[], con
   });
 
   checkPerUserEntries(servers, address.publicUrl !== undefined, flags.config);
-  const store = resolveStore({
-    flag: flags.store ? { value: flags.store, name: named('--store') } : undefined,
-    config: configStore && flags.config ? { value: configStore, file: flags.config } : undefined,
-    prefix: flags.storePrefix ? { value: flags.storePrefix, name: named('--store-prefix') } : undefined,
-    password: context.env.MCPO_STORE_PASSWORD,
-  });
+  const store =
+    flags.store || configStore
+      ? (await import('../oauth/store/redis/storeOption.js')).resolveStore({
+          flag: flags.store ? { value: flags.store, name: named('--store') } : undefined,
+          config: configStore && flags.config ? { value: configStore, file: flags.config } : undefined,
+          prefix: flags.storePrefix ? { value: flags.storePrefix, name: named('--store-prefix') } : undefined,
+          password: context.env.MCPO_STORE_PASSWORD,
+        })
+      : undefined;
 
   return {
     servers,

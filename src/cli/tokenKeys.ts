@@ -7,13 +7,14 @@
  * nor any folder or link on its way) and two more: it is a regular file (a key file is meant to stay, unlike a
  * pipe), and nobody else may read it, since whoever holds the key reads every token it seals.
  */
+import { TOKEN_KEY_ENV } from '../config/mcpoVariables.js';
 import { ConfigError, UsageError } from '../errors.js';
 import type { Logger } from '../log/logger.js';
 import { createRecordCodec, type RecordCodec } from '../oauth/store/codec/recordCodec.js';
 import { parseTokenKeys, splitKeyLines, splitKeyList, type TokenKey } from '../oauth/store/codec/tokenKeys.js';
 import { modeText, readTrustedSecretFile } from './apiKeyFile.js';
 
-export const TOKEN_KEY_ENV = 'MCPO_TOKEN_KEY';
+export { TOKEN_KEY_ENV };
 export const TOKEN_KEY_FILE_ENV = 'MCPO_TOKEN_KEY_FILE';
 
 export interface TokenKeySources {

@@ -7,3 +7,6 @@ export const MCPO_ENV_PREFIX = 'MCPO_';
 export function isMcpoVariable(name: string): boolean {
   return name.toUpperCase().startsWith(MCPO_ENV_PREFIX);
 }
+
+/** The token keys (src/cli/tokenKeys.ts reads them); named here so checking for one loads none of the OAuth code. */
+export const TOKEN_KEY_ENV = 'MCPO_TOKEN_KEY';
