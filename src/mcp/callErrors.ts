@@ -3,7 +3,7 @@
  * renders each failure kind with its own status.
  */
 import { ErrorCode, McpError } from '@modelcontextprotocol/sdk/types.js';
-import { CallerNeedsAuthorizationError, McpoError } from '../errors.js';
+import { McpoError } from '../errors.js';
 import { ERROR_TEXT_MAX_CHARS, redactText, truncateText } from '../log/redactText.js';
 import type { CallSignal, PendingAuthorization } from './types.js';
 import { CallQueueTimeoutError } from './callLimiter.js';
@@ -85,17 +85,6 @@ export function needsAuthorization(server: string, authorizationUrl: string | un
     details: { server, ...(authorizationUrl ? { authorizationUrl } : {}), ...(connectionsUrl ? { connectionsUrl } : {}) },
     headers: { 'Retry-After': '5' },
   });
-}
-
-/**
- * 401 NEEDS_AUTHORIZATION: `user` has not connected the per-user server `server` (or their credentials stopped
- * working). The message is written for a chat model to relay to the user as it is.
- */
-export function callerNeedsAuthorization(server: string, user: string, authorizationUrl: string | undefined): CallerNeedsAuthorizationError {
-  const message = authorizationUrl
-    ? `To use ${server}, open ${authorizationUrl} and approve access, then ask again.`
-    : `To use ${server}, you must first connect your account; mcpo cannot make the link yet (it is still starting): ask again in a moment.`;
-  return new CallerNeedsAuthorizationError(message, { details: { server, user, ...(authorizationUrl ? { authorizationUrl } : {}) } });
 }
 
 /**

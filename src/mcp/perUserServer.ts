@@ -21,7 +21,7 @@
 import type { PerUserConfig, ServerEntry } from '../config/types.js';
 import { McpoError } from '../errors.js';
 import type { Logger } from '../log/logger.js';
-import { callerNeedsAuthorization } from './callErrors.js';
+import { callerNeedsAuthorization } from './callerAuthorization.js';
 import type { CallOptions, CallSignal, CallToolResult, ServerHandle, ServerStatus, SessionAuth, Tool } from './types.js';
 import { unavailable } from './unavailable.js';
 
