@@ -68,8 +68,11 @@ describe('200 users of a per-user server at once', () => {
           else {
             expect(answer.status, JSON.stringify(answer.body)).toBe(503);
             expect(answer.body.error.code).toBe('SERVER_UNAVAILABLE');
-            expect(answer.body.error.message).toContain(`all ${MAX_SESSIONS} user sessions (perUserMaxSessions) have calls in flight`);
-            expect(answer.retryAfter).toBe('2');
+            // The two documented 503s: every session busy, or (a loaded machine) the user's new session still
+            // connecting when the call's wait ran out.
+            const busy = `all ${MAX_SESSIONS} user sessions (perUserMaxSessions) have calls in flight`;
+            expect([busy, 'is unavailable: still connecting'].some((reason) => answer.body.error.message.includes(reason)), answer.body.error.message).toBe(true);
+            expect(answer.retryAfter).toMatch(/^\d+$/);
           }
           if (round === 0) firstRound[answer.status] = (firstRound[answer.status] ?? 0) + 1;
         }
