@@ -21,6 +21,8 @@ export interface HttpLoadOptions {
   durationS: number;
   /** Process whose CPU time is measured over the measured window (the system under test). */
   pid?: number;
+  /** Run right before the measured window opens and right after it closes (after the warm-up; readings of other counters). */
+  window?: { opening(): Promise<void>; closed(): Promise<void> };
 }
 
 export interface LoadResult {
@@ -67,6 +69,7 @@ export async function runHttpLoad(options: HttpLoadOptions): Promise<LoadResult>
   if (options.warmupS > 0) await fire({ ...base, connections: options.warmupConnections ?? options.connections, duration: options.warmupS });
 
   const latencies = new LatencyRecorder();
+  await options.window?.opening();
   const cpuBefore = options.pid === undefined ? undefined : cpuTimeMs(options.pid);
   const started = performance.now();
   const result = await fire({ ...base, duration: options.durationS }, (ms, status) => {
@@ -74,6 +77,7 @@ export async function runHttpLoad(options: HttpLoadOptions): Promise<LoadResult>
   });
   const elapsedS = (performance.now() - started) / 1000;
   const cpuAfter = options.pid === undefined ? undefined : cpuTimeMs(options.pid);
+  await options.window?.closed();
   const errorBreakdown = { connection: result.errors - result.timeouts, timeouts: result.timeouts, non2xx: result.non2xx, mismatches: result.mismatches };
   // Mismatched bodies were still 2xx and recorded: count them out of the completed requests.
   const requests = latencies.count - result.mismatches;

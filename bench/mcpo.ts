@@ -14,7 +14,7 @@ export const DEFAULT_CONNECT_TIMEOUT_MS = 60_000;
 
 export type McpServerEntry =
   | { command: string; args: string[]; cwd?: string }
-  | { type: 'streamable-http'; url: string };
+  | { type: 'streamable-http'; url: string; oauth?: Record<string, unknown> };
 
 export interface McpoOptions {
   repoRoot: string;
@@ -25,6 +25,10 @@ export interface McpoOptions {
   logLevel?: 'debug' | 'info' | 'warn' | 'error' | 'silent';
   /** Write a V8 CPU profile of the mcpo process into this directory when it exits. */
   cpuProfileDir?: string;
+  /** More command-line flags (e.g. `--store URL`). */
+  args?: string[];
+  /** Added to the orchestrator's environment (e.g. MCPO_HOME). */
+  env?: Record<string, string>;
 }
 
 export interface McpoProcess {
@@ -53,8 +57,8 @@ export async function startMcpo(options: McpoOptions): Promise<McpoProcess> {
   const started = performance.now();
   const child = spawnChild(
     process.execPath,
-    [...nodeArgs, options.bin ?? join(options.repoRoot, 'bin/mcpo.js'), '--config', config, '--host', '127.0.0.1', '--port', String(port), '--log-level', options.logLevel ?? 'warn'],
-    { cwd: options.repoRoot },
+    [...nodeArgs, options.bin ?? join(options.repoRoot, 'bin/mcpo.js'), '--config', config, '--host', '127.0.0.1', '--port', String(port), '--log-level', options.logLevel ?? 'warn', ...(options.args ?? [])],
+    { cwd: options.repoRoot, ...(options.env ? { env: { ...process.env, ...options.env } } : {}) },
   );
   const url = `http://127.0.0.1:${port}`;
   const stop = async () => {

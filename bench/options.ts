@@ -16,8 +16,11 @@ export const DEFAULT_STARTUP_REPEATS = 7;
 /** Users of the per-user OAuth server in the `peruser` group (issue #17). */
 export const DEFAULT_PER_USER_USERS = 200;
 
+/** Connection counts of the `store` group (issue #18): file store and Redis store each run at every one. */
+export const DEFAULT_STORE_CONNECTIONS: readonly number[] = [8, 32];
+
 /** Scenario groups, in the order they run; `--only` picks some of them. */
-export const GROUPS = ['hono', 'direct', 'mcpo', 'large', 'stress', 'startup', 'scale', 'peruser'] as const;
+export const GROUPS = ['hono', 'direct', 'mcpo', 'large', 'stress', 'startup', 'scale', 'peruser', 'store'] as const;
 export type Group = (typeof GROUPS)[number];
 
 export interface BenchOptions {

@@ -7,6 +7,8 @@ import type { PerUserResult } from './perUser.js';
 import type { ScaleResult } from './scale.js';
 import type { ScenarioResult } from './scenarios.js';
 import type { StartupResult } from './startup.js';
+import { KEEP_ALIVE_COMMANDS } from './redis.js';
+import type { StoreResult } from './store.js';
 import { ratios, type TargetResult } from './targets.js';
 
 export interface BenchReport {
@@ -19,8 +21,9 @@ export interface BenchReport {
   startup?: StartupResult;
   scale?: ScaleResult;
   perUser?: PerUserResult;
-  /** Why the start-up or scale measurement could not be made. */
-  failures?: { startup?: string; scale?: string };
+  store?: StoreResult;
+  /** Why the start-up, scale or store measurement could not be made. */
+  failures?: { startup?: string; scale?: string; store?: string };
   targets: TargetResult[];
 }
 
@@ -122,5 +125,29 @@ export function renderPerUser(result: PerUserResult): string {
       ['warm call (session open)', ms(result.warm.p50), ms(result.warm.p99), ms(result.warm.max), `${mb(result.allRss)} with ${result.users}`],
       ['RSS per idle user session', '', '', '', `${(result.rssPerSession / 1024).toFixed(0)} KiB`],
     ],
+  );
+}
+
+/** The store group: file store against Redis store, at each connection count, and the Redis commands of the window. */
+export function renderStore(result: StoreResult): string {
+  return table(
+    ['token store (OAuth server, echo)', 'conns', 'req/s', 'p50 ms', 'p99 ms', 'errors', 'CPU µs/req', 'Redis cmds', 'per call', 'keep-alive'],
+    result.rows.map((r) => {
+      const window = r.redisWindow ? Object.entries(r.redisWindow) : undefined;
+      const sent = window?.filter(([name]) => !KEEP_ALIVE_COMMANDS.includes(name)).reduce((sum, [, n]) => sum + n, 0);
+      const keepAlive = window?.filter(([name]) => KEEP_ALIVE_COMMANDS.includes(name)).reduce((sum, [, n]) => sum + n, 0);
+      return [
+        r.id,
+        String(r.connections),
+        num(r.rps),
+        num(r.latency.p50, 3),
+        num(r.latency.p99, 3),
+        String(r.errors),
+        num(r.cpuMsPerRequest === undefined ? undefined : r.cpuMsPerRequest * 1000),
+        num(sent),
+        sent === undefined || r.requests === 0 ? '-' : num(sent / r.requests, 3),
+        num(keepAlive),
+      ];
+    }),
   );
 }

@@ -6,13 +6,14 @@
  */
 import { fileURLToPath } from 'node:url';
 import { dirname, join, relative, resolve } from 'node:path';
-import { DEFAULT_PER_USER_USERS, GROUPS, USAGE, parseBenchOptions, type BenchOptions } from './options.js';
+import { DEFAULT_PER_USER_USERS, DEFAULT_STORE_CONNECTIONS, GROUPS, USAGE, parseBenchOptions, type BenchOptions } from './options.js';
 import { runPerUser, type PerUserResult } from './perUser.js';
 import { stopAll } from './proc.js';
-import { machine, renderPerUser, renderRatios, renderScale, renderScenarios, renderStartup, renderTargets, renderTopology, writeReport, type BenchReport } from './report.js';
+import { machine, renderPerUser, renderRatios, renderScale, renderScenarios, renderStartup, renderStore, renderTargets, renderTopology, writeReport, type BenchReport } from './report.js';
 import { runScale, type ScaleResult } from './scale.js';
 import { mergeRounds, plan, runScenario, type ScenarioResult } from './scenarios.js';
 import { runStartup, type StartupResult } from './startup.js';
+import { runStore, type StoreResult } from './store.js';
 import { evaluate, ratios, type Measurements } from './targets.js';
 
 const repoRoot = join(dirname(fileURLToPath(import.meta.url)), '..');
@@ -56,7 +57,7 @@ async function main(options: BenchOptions): Promise<number> {
   // A start-up or scale measurement that fails (a server not connected in time on an overloaded machine, say)
   // makes its targets n/a with the reason; the scenarios measured before it are still reported.
   const failures: Measurements['failures'] = {};
-  const attempt = async <T>(group: 'startup' | 'scale', run: () => Promise<T>): Promise<T | undefined> => {
+  const attempt = async <T>(group: 'startup' | 'scale' | 'store', run: () => Promise<T>): Promise<T | undefined> => {
     try {
       return await run();
     } catch (error) {
@@ -98,7 +99,23 @@ async function main(options: BenchOptions): Promise<number> {
     }
   }
 
-  const targets = evaluate({ results, ...(startup ? { startup } : {}), ...(scale ? { scale } : {}), failures, connections: options.connections, stressConnections: options.stressConnections, scaleServers: options.scaleServers });
+  let store: StoreResult | undefined;
+  if (options.groups.has('store')) {
+    log(`[store] file store vs Redis store (--store) in front of the example OAuth server, ${DEFAULT_STORE_CONNECTIONS.join(' and ')} connections, ${options.durationS} s each after ${options.warmupS} s warm-up`);
+    store = await attempt('store', () => runStore({ repoRoot, connections: DEFAULT_STORE_CONNECTIONS, durationS: options.durationS, warmupS: options.warmupS, ...(mcpoBin ? { bin: mcpoBin } : {}) }));
+  }
+
+  const targets = evaluate({
+    results,
+    ...(startup ? { startup } : {}),
+    ...(scale ? { scale } : {}),
+    ...(store ? { store } : {}),
+    storeConnections: DEFAULT_STORE_CONNECTIONS,
+    failures,
+    connections: options.connections,
+    stressConnections: options.stressConnections,
+    scaleServers: options.scaleServers,
+  });
   const report: BenchReport = {
     startedAt,
     machine: machineInfo,
@@ -109,6 +126,7 @@ async function main(options: BenchOptions): Promise<number> {
     ...(startup ? { startup } : {}),
     ...(scale ? { scale } : {}),
     ...(perUser ? { perUser } : {}),
+    ...(store ? { store } : {}),
     ...(Object.keys(failures).length ? { failures } : {}),
     targets,
   };
@@ -134,6 +152,8 @@ async function main(options: BenchOptions): Promise<number> {
     scale ? renderScale(scale) : '',
     '',
     perUser ? renderPerUser(perUser) : '',
+    '',
+    store ? renderStore(store) : '',
     '',
     'Targets:',
     renderTargets(targets),

@@ -6,6 +6,8 @@
 import type { ScaleResult } from './scale.js';
 import type { ScenarioResult } from './scenarios.js';
 import type { StartupResult } from './startup.js';
+import { KEEP_ALIVE_COMMANDS, type CommandCounts } from './redis.js';
+import type { StoreResult, StoreRow } from './store.js';
 
 export type Verdict = 'PASS' | 'FAIL' | 'n/a';
 
@@ -43,6 +45,8 @@ export const MAX_SCALE_OVER_FLOOR_MS = 150;
 export const MAX_ADDED_P50_MS = 1;
 export const MAX_P99_FACTOR = 2;
 export const MAX_IDLE_RSS_BYTES = 120 * 1024 * 1024;
+/** Redis commands mcpo may send per call while its access token is valid (issue #18). */
+export const MAX_STORE_COMMANDS_PER_CALL = 0;
 /** The zero-errors target asks for this long a window; a shorter one (--quick) can fail but not pass. */
 export const STRESS_TARGET_S = 10;
 
@@ -144,8 +148,29 @@ export function idleRssTarget(scale: Pick<ScaleResult, 'many'> | undefined, serv
   return { target, measured: mb(rss), verdict: verdict(rss < MAX_IDLE_RSS_BYTES) };
 }
 
+const listed = (counts: CommandCounts) => Object.entries(counts).map(([name, n]) => `${name} ${fmt(n)}`).join(', ') || 'none';
+
+/**
+ * The shared store costs no Redis round trip per call while the token is valid: the commands mcpo sent during the
+ * measured window, keep-alive PINGs (sent on a timer, whatever the calls) apart, over the calls. The count proves
+ * something only if mcpo did use this Redis: its record read (GET) before the window; else n/a.
+ */
+export function storeTarget(connections: number, row: Pick<StoreRow, 'requests' | 'redisBefore' | 'redisWindow'> | undefined, failure?: string): TargetResult {
+  const target = `shared store (Redis): ${MAX_STORE_COMMANDS_PER_CALL} Redis commands per call with a valid cached token, at ${connections} connections`;
+  if (!row?.redisWindow || !row.redisBefore) return notMeasured(target, failure && `not measured: ${failure}`);
+  if (!row.redisBefore['get']) return notMeasured(target, `mcpo read no record from the bench's Redis before the window (${listed(row.redisBefore)}): the count shows nothing`);
+  const perCall = Object.entries(row.redisWindow).filter(([name]) => !KEEP_ALIVE_COMMANDS.includes(name));
+  const keepAlive = Object.entries(row.redisWindow).filter(([name]) => KEEP_ALIVE_COMMANDS.includes(name));
+  const sent = perCall.reduce((sum, [, n]) => sum + n, 0);
+  const measured =
+    `${fmt(sent)} commands in ${fmt(row.requests)} calls${row.requests > 0 ? ` (${fmt(sent / row.requests, 3)} per call)` : ''}${sent ? `: ${listed(Object.fromEntries(perCall))}` : ''}; ` +
+    `keep-alive: ${listed(Object.fromEntries(keepAlive))}; before the window: ${listed(row.redisBefore)}`;
+  // A window in which no call completed shows no commands, and proves nothing.
+  return { target, measured, verdict: verdict(row.requests > 0 && sent <= MAX_STORE_COMMANDS_PER_CALL * row.requests) };
+}
+
 /** Every scenario of this build completed requests without an error (alt-… rows are another build: they inform only). */
-export function allScenariosTarget(results: readonly ScenarioResult[]): TargetResult {
+export function allScenariosTarget(results: readonly Pick<ScenarioResult, 'id' | 'errors' | 'requests'>[]): TargetResult {
   const own = results.filter((r) => !r.id.startsWith('alt-'));
   const failing = own.filter((r) => r.errors > 0 || r.requests === 0);
   return {
@@ -165,12 +190,15 @@ export interface Measurements {
   results: readonly ScenarioResult[];
   startup?: StartupResult;
   scale?: ScaleResult;
+  store?: StoreResult;
+  /** The connection counts of the store group. */
+  storeConnections?: readonly number[];
   /** The throughput concurrency (32). */
   connections: number;
   stressConnections: number;
   scaleServers: number;
   /** Why a start-up or scale measurement failed (its targets are then n/a, with the reason). */
-  failures?: { startup?: string; scale?: string };
+  failures?: { startup?: string; scale?: string; store?: string };
 }
 
 /** Every target, in the order they print; inputs not measured give 'n/a'. */
@@ -190,6 +218,10 @@ export function evaluate(m: Measurements): TargetResult[] {
     out.push(p99Target(label, c, { mcpoMs: get(`mcpo-${t}-c${c}`)?.latency.p99, directMs: get(`direct-${t}-c${c}`)?.latency.p99 }));
   }
   for (const [t, label] of TRANSPORTS) out.push(stressTarget(label, m.stressConnections, get(`mcpo-${t}-c${m.stressConnections}`)));
-  out.push(idleRssTarget(m.scale, m.scaleServers, m.failures?.scale), allScenariosTarget(m.results));
+  out.push(idleRssTarget(m.scale, m.scaleServers, m.failures?.scale));
+  for (const connections of m.storeConnections ?? []) {
+    out.push(storeTarget(connections, m.store?.rows.find((r) => r.store === 'redis' && r.connections === connections), m.failures?.store));
+  }
+  out.push(allScenariosTarget([...m.results, ...(m.store?.rows ?? [])]));
   return out;
 }

@@ -3,6 +3,7 @@
  * never PASS, when an input was not measured.
  */
 import { describe, expect, it } from 'vitest';
+import { commandsBetween, parseCommandStats, type CommandCounts } from '../../bench/redis.js';
 import type { ScaleResult } from '../../bench/scale.js';
 import type { ScenarioResult } from '../../bench/scenarios.js';
 import {
@@ -16,6 +17,7 @@ import {
   ratios,
   scaleTarget,
   startupTarget,
+  storeTarget,
   stressTarget,
 } from '../../bench/targets.js';
 
@@ -134,6 +136,34 @@ describe('the kept targets', () => {
   });
 });
 
+describe('shared store: no Redis command per call with a valid token (issue #18)', () => {
+  const before = { hello: 2, subscribe: 3, get: 1 };
+
+  it('passes with only keep-alive PINGs in the window, and fails on a single other command, naming it', () => {
+    const clean = storeTarget(8, { requests: 5000, redisBefore: before, redisWindow: { ping: 1 } });
+    expect(clean.verdict).toBe('PASS');
+    expect(clean.measured).toBe('0 commands in 5,000 calls (0.000 per call); keep-alive: ping 1; before the window: hello 2, subscribe 3, get 1');
+    const one = storeTarget(8, { requests: 5000, redisBefore: before, redisWindow: { ping: 1, get: 1 } });
+    expect(one.verdict).toBe('FAIL');
+    expect(one.measured).toMatch(/^1 commands in 5,000 calls \(0\.000 per call\): get 1; keep-alive: ping 1;/);
+    expect(storeTarget(8, { requests: 5000, redisBefore: before, redisWindow: { get: 5000, publish: 2 } }).measured).toMatch(/^5,002 commands in 5,000 calls \(1\.000 per call\): get 5,000, publish 2;/);
+  });
+
+  it('is n/a when not measured (with the reason) or when mcpo read nothing from that Redis; a window without calls fails', () => {
+    expect(storeTarget(32, undefined, 'redis-server did not start').measured).toBe('not measured: redis-server did not start');
+    expect(storeTarget(32, undefined).verdict).toBe('n/a');
+    expect(storeTarget(32, { requests: 5000 }).verdict).toBe('n/a');
+    expect(storeTarget(32, { requests: 5000, redisBefore: { hello: 2 }, redisWindow: {} }).verdict).toBe('n/a');
+    expect(storeTarget(32, { requests: 0, redisBefore: before, redisWindow: {} }).verdict).toBe('FAIL');
+  });
+
+  it('counts what others sent between two INFO commandstats readings, less the INFO that made the first', () => {
+    const info = '# Commandstats\r\ncmdstat_get:calls=7,usec=30,usec_per_call=4.29,rejected_calls=0,failed_calls=0\r\ncmdstat_client|setinfo:calls=4,usec=2\r\ncmdstat_info:calls=3,usec=90\r\n';
+    expect(parseCommandStats(info)).toEqual({ get: 7, 'client|setinfo': 4, info: 3 });
+    expect(commandsBetween({ get: 7, info: 3, ping: 1 }, { get: 7, info: 4, ping: 2, publish: 1 })).toEqual({ ping: 1, publish: 1 });
+  });
+});
+
 describe('evaluate', () => {
   const m = { connections: 32, stressConnections: 256, scaleServers: 20 };
 
@@ -153,6 +183,20 @@ describe('evaluate', () => {
     expect(verdictOf('streamable HTTP: p99')).toBe('n/a');
     expect(verdictOf('stdio: added p50')).toBe('n/a');
     expect(verdictOf('stdio: zero errors under 256')).toBe('n/a');
+  });
+
+  it('judges the store group per connection count, and errors in its rows count in the every-scenario target', () => {
+    const storeRow = (store: 'file' | 'redis', connections: number, errors = 0) => ({
+      ...row(`store-${store}-c${connections}`, { errors }),
+      store,
+      ...(store === 'redis' ? { redisBefore: { get: 1 }, redisWindow: connections === 8 ? ({} as CommandCounts) : { get: 3 } } : {}),
+    });
+    const store = { rows: [storeRow('file', 8, 2), storeRow('redis', 8), storeRow('file', 32), storeRow('redis', 32)] };
+    const targets = evaluate({ ...m, results: [], store, storeConnections: [8, 32] });
+    const verdictOf = (connections: number) => targets.find((t) => t.target.startsWith('shared store') && t.target.endsWith(`at ${connections} connections`))?.verdict;
+    expect(verdictOf(8)).toBe('PASS');
+    expect(verdictOf(32)).toBe('FAIL');
+    expect(targets.find((t) => t.target.startsWith('zero errors'))).toMatchObject({ verdict: 'FAIL', measured: 'store-file-c8: 2 errors' });
   });
 
   it('ratios carry the CPU factor against H + M of the same connections', () => {
