@@ -1,7 +1,8 @@
 /**
- * [slow] Replicas sharing a real Redis (--store): two bin/mcpo.js processes with their own MCPO_HOME in front of the
- * example OAuth server, whose refresh tokens rotate and whose replays revoke the whole grant. One login serves both;
- * an expired token is refreshed once between them; a Redis that stops answering costs only the calls that need it.
+ * [slow] Replicas sharing a real Redis (--store): two and three bin/mcpo.js processes, each with its own MCPO_HOME, in
+ * front of the example OAuth server, whose refresh tokens rotate and whose replays revoke the whole grant. One login
+ * serves all; an expired token is refreshed once between them; a Redis that stops answering costs only the calls
+ * that need it; any replica completes a login started on another.
  */
 import { mkdtempSync, writeFileSync, existsSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -42,7 +43,7 @@ async function replica(redis: TestRedis, config: string, name: string, extraEnv:
 }
 
 describe('[slow] mcpo replicas sharing a Redis store', () => {
-  it('[slow] log in through one, call through both; one refresh between them; a stalled Redis costs only the calls that need it', async () => {
+  it('[slow] log in through one, call through all three; one refresh between them; a stalled Redis costs only the calls that need it', async () => {
     const redis = await startRedis();
     redises.push(redis);
     const server = await startOAuthExampleServer({ port: 0, autoApprove: true, accessTokenTtlSeconds: 6});
@@ -52,27 +53,29 @@ describe('[slow] mcpo replicas sharing a Redis store', () => {
     writeFileSync(config, JSON.stringify({ mcpServers: { secure: { type: 'streamable-http', url: server.mcpUrl, oauth: { callback_port: 0 } } } }));
     const a = await replica(redis, config, 'a');
     const b = await replica(redis, config, 'b');
+    const c = await replica(redis, config, 'c');
     expect(a.mcpo.output()).toContain('tokens are kept in the shared store');
     expect(a.mcpo.output()).toContain('OAUTH TOKENS IN THE SHARED STORE ARE NOT ENCRYPTED'); // no MCPO_TOKEN_KEY here
     expect(a.mcpo.output()).not.toContain('store=redis://:'); // never a password (there is none here; the form is checked in the unit tests)
 
-    await expect.poll(async () => [await state(a.mcpo), await state(b.mcpo)], { timeout: 15_000 }).toEqual(['needs_authorization', 'needs_authorization']);
-    // The user approves the login A printed; B drops its own login and connects with the same tokens.
+    await expect.poll(async () => [await state(a.mcpo), await state(b.mcpo), await state(c.mcpo)], { timeout: 15_000 }).toEqual(['needs_authorization', 'needs_authorization', 'needs_authorization']);
+    // The user approves the login A printed; B and C drop their own logins and connect with the same tokens.
     let link: string | undefined;
     await expect.poll(() => (link = a.mcpo.output().split('\n').find((line) => /^http:\/\/127\.0\.0\.1:\d+\/start\?ticket=/.test(line))), { timeout: 15_000 }).toBeDefined();
     await (await new CookieJar().fetch(link!)).text();
-    await expect.poll(async () => [await state(a.mcpo), await state(b.mcpo)], { timeout: 15_000 }).toEqual(['connected', 'connected']);
+    await expect.poll(async () => [await state(a.mcpo), await state(b.mcpo), await state(c.mcpo)], { timeout: 15_000 }).toEqual(['connected', 'connected', 'connected']);
     expect(b.mcpo.output()).toContain('authorized by another mcpo sharing the store');
+    expect(c.mcpo.output()).toContain('authorized by another mcpo sharing the store');
     expect((await echo(b.mcpo, 'through b')).status).toBe(200);
     expect(server.stats().authorizationRequests).toBe(1);
     // Nothing was written to either replica's token folder: the tokens live in Redis.
-    for (const home of [a.home, b.home]) expect(existsSync(join(home, 'tokens')) ? readdirSync(join(home, 'tokens')).filter((f) => f.endsWith('.json')) : []).toEqual([]);
+    for (const home of [a.home, b.home, c.home]) expect(existsSync(join(home, 'tokens')) ? readdirSync(join(home, 'tokens')).filter((f) => f.endsWith('.json')) : []).toEqual([]);
 
-    // The access token expires; both replicas are called at once: one refresh (a replay would revoke the grant).
+    // The access token expires; the three replicas are called at once: one refresh (a replay would revoke the grant).
     const refreshesBefore = server.stats().refreshRequests;
     await new Promise((resolve) => setTimeout(resolve, 6_500));
-    const answers = await Promise.all([0, 1, 2].flatMap((i) => [echo(a.mcpo, `a${i}`), echo(b.mcpo, `b${i}`)]));
-    expect(answers.map((r) => r.status)).toEqual([200, 200, 200, 200, 200, 200]);
+    const answers = await Promise.all([0, 1, 2].flatMap((i) => [echo(a.mcpo, `a${i}`), echo(b.mcpo, `b${i}`), echo(c.mcpo, `c${i}`)]));
+    expect(answers.map((r) => r.status)).toEqual(Array(9).fill(200));
     expect(server.stats().refreshRequests - refreshesBefore).toBe(1);
 
     // Redis stalls: a call with the token held still works; once it expires, calls answer 503 with Retry-After.
