@@ -11,7 +11,7 @@ import type { OAuthSupport } from './oauth/setup.js';
 import type { RecordCodec } from './oauth/store/codec/recordCodec.js';
 import type { StoreSpec } from './oauth/store/redis/storeOption.js';
 import { createApp, type AppOptions } from './server/app.js';
-import { exposureWarning, isLoopbackAddress } from './server/exposure.js';
+import { exposureWarning, forwardedTrustWarning, isLoopbackAddress } from './server/exposure.js';
 import { LOOPBACK_HOST_NAMES } from './server/hostGuard.js';
 import { listen, type ListenOptions } from './server/listen.js';
 import { preloadOpenApiBuilders } from './server/openapiBuilders.js';
@@ -104,6 +104,8 @@ export async function run(options: RunOptions): Promise<Running> {
   options.logger.info('listening', { url: server.url, publicUrl: address.publicUrl, servers: options.servers.length });
   const exposure = exposureWarning({ host: options.host, port: server.port, apiKey: options.apiKey, allowedHosts: options.allowedHosts });
   if (exposure) options.logger.warn(exposure);
+  const trust = forwardedTrustWarning({ forwardedAllowIps: options.forwardedAllowIps, apiKey: options.apiKey });
+  if (trust) options.logger.warn(trust);
   manager.start(options.servers);
   // While the servers boot: the catalogs need these once tools arrive. After the session code, which spawns the servers.
   manager.loadSessionCode().then(preloadOpenApiBuilders, () => {});

@@ -30,3 +30,12 @@ export function exposureWarning(options: ExposureOptions): string | undefined {
   const fixes = anyHost ? 'set --api-key (or MCPO_API_KEY), and --allowed-hosts to the names mcpo is reached by' : 'set --api-key (or MCPO_API_KEY)';
   return `listening on ${options.host} without an API key: ${who}${rebinding}; to close it, ${fixes}`;
 }
+
+/**
+ * Trusting every peer's X-Forwarded-For without an API key: the connections page is served to loopback clients, and
+ * any client can then say it is one (X-Forwarded-For: 127.0.0.1). Undefined when that is not the case.
+ */
+export function forwardedTrustWarning(options: { forwardedAllowIps: readonly string[] | '*' | undefined; apiKey: string | undefined }): string | undefined {
+  if (options.forwardedAllowIps !== '*' || options.apiKey !== undefined) return undefined;
+  return "--forwarded-allow-ips * without an API key: any client can send X-Forwarded-For: 127.0.0.1 and be taken for this machine by the connections page; list the proxy's addresses instead, or set --api-key";
+}

@@ -63,7 +63,7 @@ it('allowedHosts names extra hosts (a reverse proxy forwarding its public Host),
 });
 
 describe('an mcpo others can call without an API key', () => {
-  async function warnings(options: { host: string; apiKey?: string; allowedHosts?: readonly string[] | '*' }): Promise<string[]> {
+  async function warnings(options: { host: string; apiKey?: string; allowedHosts?: readonly string[] | '*'; forwardedAllowIps?: readonly string[] | '*' }): Promise<string[]> {
     const logger = capturingLogger('info');
     const proxy = await run({ servers: [], port: 0, logger, parentEnv: process.env, info: { title: 'hosts', version: '1' }, ...options });
     proxies.push(proxy);
@@ -84,5 +84,13 @@ describe('an mcpo others can call without an API key', () => {
     expect(await warnings({ host: '0.0.0.0', apiKey: 'k' })).toEqual([]);
     expect(await warnings({ host: '127.0.0.1' })).toEqual([]);
     expect((await warnings({ host: '127.0.0.1', allowedHosts: '*' }))[0]).toContain('any web page the user visits can call every tool through DNS rebinding');
+  });
+
+  it('warns when every peer\'s X-Forwarded-For is believed without a key: anyone could claim to be this machine (issue #16)', async () => {
+    expect(await warnings({ host: '127.0.0.1', forwardedAllowIps: '*' })).toEqual([
+      expect.stringContaining('--forwarded-allow-ips * without an API key: any client can send X-Forwarded-For: 127.0.0.1'),
+    ]);
+    expect(await warnings({ host: '127.0.0.1', forwardedAllowIps: ['10.0.0.5'] })).toEqual([]);
+    expect(await warnings({ host: '127.0.0.1', forwardedAllowIps: '*', apiKey: 'k' })).toEqual([]);
   });
 });
