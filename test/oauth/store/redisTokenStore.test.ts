@@ -195,6 +195,22 @@ describe('records encrypted with a token key', () => {
     await client.quit();
   });
 
+  it('rotate-key re-seals every record, and lists one whose lock stays taken without stopping', async () => {
+    const { rotateSharedKeys } = await import('../../../src/oauth/store/redis/rotateSharedKeys.js');
+    const conn = await connection('enc3:');
+    const first = sealed(conn, codec(keyA));
+    const second = sealed(conn, codec(keyA), 'https://other.example/mcp');
+    await first.save(sampleState(SERVER));
+    await second.save(sampleState('https://other.example/mcp', 'at-other'));
+    const client = await raw();
+    await client.set(first.key.replace(':tokens:', ':lock:'), 'a-hung-refresh', { expiration: { type: 'PX', value: 60_000 } });
+    const report = await rotateSharedKeys(conn, codec(`${keyB},${keyA}`), { timeoutMs: 300 });
+    expect(report).toEqual({ rewritten: [second.key], current: [], unreadable: [{ file: first.key, why: 'io' }] });
+    expect((await sealed(conn, codec(keyB), 'https://other.example/mcp').load())?.tokens?.access_token).toBe('at-other');
+    await client.del(first.key.replace(':tokens:', ':lock:'));
+    await client.quit();
+  });
+
   it('refuses a tampered record, and one copied over another server\'s key, keeping a copy aside', async () => {
     const conn = await connection('enc2:');
     const c = codec(keyA);

@@ -3,12 +3,13 @@
  * each under the lock refreshes take (so replicas may keep running), with a fenced write; the others are told, as
  * for any write. Records it cannot read are left as they are and listed.
  */
+import { LockTimeoutError } from '../../errors.js';
 import type { RecordCodec } from '../codec/recordCodec.js';
 import type { RotateKeyReport } from '../rotateKey.js';
 import type { RedisConnection } from './redisConnection.js';
-import { withRedisLock } from './redisLock.js';
+import { withRedisLock, type RedisLockOptions } from './redisLock.js';
 
-export async function rotateSharedKeys(connection: RedisConnection, codec: RecordCodec): Promise<RotateKeyReport> {
+export async function rotateSharedKeys(connection: RedisConnection, codec: RecordCodec, lock: RedisLockOptions = {}): Promise<RotateKeyReport> {
   const report: RotateKeyReport = { rewritten: [], current: [], unreadable: [] };
   const prefix = `${connection.prefix}tokens:`;
   const keys = new Set<string>();
@@ -19,7 +20,7 @@ export async function rotateSharedKeys(connection: RedisConnection, codec: Recor
     if (!key.startsWith(prefix)) continue; // MATCH is a glob: never another prefix's records
     const hash = key.slice(prefix.length);
     if (!/^[0-9a-f]{64}$/.test(hash)) continue; // copies kept aside (`…:corrupt:…`) are not records
-    await withRedisLock(connection, { lock: `${connection.prefix}lock:${hash}`, fence: `${connection.prefix}fence:${hash}` }, async (held) => {
+    const rewrite = withRedisLock(connection, { lock: `${connection.prefix}lock:${hash}`, fence: `${connection.prefix}fence:${hash}` }, async (held) => {
       const text = await connection.run('read tokens', (client) => client.get(key));
       if (text === null) return; // deleted meanwhile
       const decoded = codec.decode(text, hash);
@@ -28,6 +29,11 @@ export async function rotateSharedKeys(connection: RedisConnection, codec: Recor
       await held.write(key, codec.encode(decoded.record, hash));
       await connection.announce(key);
       report.rewritten.push(key);
+    }, lock);
+    // A record whose lock stays taken (a refresh that hangs) is listed, and the others are still re-written.
+    await rewrite.catch((error: unknown) => {
+      if (!(error instanceof LockTimeoutError)) throw error;
+      report.unreadable.push({ file: key, why: 'io' });
     });
   }
   return report;
