@@ -37,7 +37,7 @@ async function optionsFor(args: string[], env: Record<string, string> = {}) {
 
 describe('token keys at start-up', () => {
   it('without a key, tokens stay plaintext; with MCPO_TOKEN_KEY they are sealed with the first key, and the log names only its id', async () => {
-    expect((await optionsFor([])).options.tokenCodec?.keyIds).toEqual([]);
+    expect((await optionsFor([])).options.tokenCodec).toBeUndefined(); // no key: the stores' default codec, plaintext (and no codec module loaded)
     const [first, second] = [key(), key()];
     const { options, lines } = await optionsFor([], { MCPO_TOKEN_KEY: `${first}, ${second}` });
     expect(options.tokenCodec?.keyIds).toHaveLength(2);
