@@ -125,6 +125,9 @@ async function refreshWithRetry(ctx: RefreshContext, current: StoredAuth, refres
   const { signal } = ctx;
   const fetchFn: FetchLike = signal ? (url, init) => ctx.fetch(url, { ...init, signal: init?.signal ? AbortSignal.any([init.signal, signal]) : signal }) : ctx.fetch;
   for (let attempt = 1; ; attempt++) {
+    // A lock that lapsed (a paused process, a partition) may be another replica's now: it may be refreshing with this
+    // very token. Checked (and the lease renewed) right before the token goes out; a lost lock is a 503, never a replay.
+    await ctx.store.confirmLock?.();
     let fresh: Awaited<ReturnType<typeof refreshAuthorization>>;
     try {
       fresh = await refreshAuthorization(discovery.authorizationServerUrl, {

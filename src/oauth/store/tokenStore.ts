@@ -18,6 +18,11 @@ export interface TokenStore {
    * re-reading is essential, another holder may have refreshed meanwhile. Not reentrant.
    */
   withLock<T>(fn: () => Promise<T>): Promise<T>;
+  /**
+   * Inside withLock, just before a credential only one holder may present goes out (a rotating refresh token): throws
+   * if the lock was lost meanwhile. Stores whose lock cannot be lost (a process's own, a file's while it lives) have none.
+   */
+  confirmLock?(): Promise<void>;
   /** Human-readable location of the saved state (a file path), for messages; undefined for memory. */
   readonly location?: string;
   /**

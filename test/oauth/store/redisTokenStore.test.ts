@@ -5,6 +5,9 @@
 import { createClient } from '@redis/client';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { randomBytes } from 'node:crypto';
+import { createServer } from 'node:http';
+import { refreshStoredTokens } from '../../../src/oauth/refresh.js';
+import type { StoredAuth } from '../../../src/oauth/store/schema.js';
 import { StoreLockLostError, StoreUnavailableError, StoreUnreachableError, TokenFileEncryptedError } from '../../../src/oauth/errors.js';
 import { createRecordCodec, type RecordCodec } from '../../../src/oauth/store/codec/recordCodec.js';
 import { parseTokenKeys, splitKeyList } from '../../../src/oauth/store/codec/tokenKeys.js';
@@ -125,6 +128,71 @@ describe('RedisTokenStore', () => {
     expect(await client.get(lockKey)).toBe('another-replica'); // not released by the loser
     await client.del(lockKey);
     await client.quit();
+  });
+
+  it('confirms the lock before a credential goes out: renewed while held, refused once another holder has it', async () => {
+    const s = store(await connection(), { leaseMs: 2_000 });
+    const client = await raw();
+    const lockKey = s.key.replace(':tokens:', ':lock:');
+    await s.withLock(async () => {
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      await s.confirmLock();
+      expect(await client.pTTL(lockKey)).toBeGreaterThan(1_800);
+      await client.set(lockKey, 'another-replica');
+      await expect(s.confirmLock()).rejects.toBeInstanceOf(StoreLockLostError);
+    });
+    await client.del(lockKey);
+    await client.quit();
+  });
+
+  it('never presents a refresh token once its lock lapsed to another replica: the refresh fails as 503, the token endpoint hears nothing', async () => {
+    let tokenRequests = 0;
+    const as = createServer((req, res) => {
+      tokenRequests++;
+      res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ access_token: 'at-new', token_type: 'Bearer', refresh_token: 'rt-new', expires_in: 3600 }));
+    });
+    await new Promise<void>((resolve) => as.listen(0, '127.0.0.1', () => resolve()));
+    const base = `http://127.0.0.1:${(as.address() as { port: number }).port}`;
+    try {
+      const s = store(await connection());
+      const discovery = {
+        authorizationServerUrl: base,
+        authorizationServerMetadata: { issuer: base, authorization_endpoint: `${base}/authorize`, token_endpoint: `${base}/token`, response_types_supported: ['code'] },
+        fetchedAt: 1,
+      };
+      const record: StoredAuth = {
+        version: 1,
+        serverUrl: SERVER,
+        clientIdentity: 'dynamic',
+        client: { client_id: 'c' },
+        discovery,
+        tokens: { access_token: 'at-old', token_type: 'Bearer', refresh_token: 'rt-old', expires_at: 1_000 },
+      };
+      await s.save(record);
+      const client = await raw();
+      const lockKey = s.key.replace(':tokens:', ':lock:');
+      const attempt = refreshStoredTokens({
+        store: s,
+        config: { callbackPort: 0, useLoopback: true, storageType: 'file' },
+        fetch: (url, init) => fetch(url, init),
+        now: Date.now,
+        sleep: async () => {},
+        logger: captureLogger().logger,
+        serverName: 'secure',
+        // Runs under the lock, just before the refresh: meanwhile this replica's lease lapsed and another took it.
+        liveDiscovery: async () => {
+          await client.set(lockKey, 'another-replica');
+          return discovery;
+        },
+      });
+      await expect(attempt).rejects.toBeInstanceOf(StoreLockLostError);
+      expect(tokenRequests).toBe(0);
+      expect((await s.load())?.tokens?.refresh_token).toBe('rt-old');
+      await client.del(lockKey);
+      await client.quit();
+    } finally {
+      as.close();
+    }
   });
 
   it('tells the other replicas of every save and clear, and not the replica that made them', async () => {

@@ -38,7 +38,17 @@ export class HeldLock {
     readonly token: string,
     /** Monotonic per record: a later holder's fence is larger. */
     readonly fence: number,
+    private readonly leaseMs: number,
   ) {}
+
+  /**
+   * Before spending something only one holder may spend (a rotating refresh token): renews the lease, and throws
+   * StoreLockLostError if this holder lost the lock meanwhile (paused or cut off past its lease).
+   */
+  async confirm(): Promise<void> {
+    const renewed = await this.connection.run('renew a lock', (client) => client.eval(RENEW, { keys: [this.key], arguments: [this.token, String(this.leaseMs)] }));
+    if (renewed !== 1) throw new StoreLockLostError(this.key);
+  }
 
   /** Sets (or, with `undefined`, deletes) `recordKey` only while this lock is still held. */
   async write(recordKey: string, value: string | undefined): Promise<void> {
@@ -75,7 +85,7 @@ export async function withRedisLock<T>(
       throw error;
     }
     if (fence > 0) {
-      held = new HeldLock(connection, keys.lock, random, fence);
+      held = new HeldLock(connection, keys.lock, random, fence, leaseMs);
       break;
     }
     if (now() >= deadline) throw new LockTimeoutError(keys.lock, timeoutMs);

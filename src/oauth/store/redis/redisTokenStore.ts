@@ -134,6 +134,10 @@ export class RedisTokenStore implements TokenStore {
     await this.write(undefined);
   }
 
+  async confirmLock(): Promise<void> {
+    await this.held?.confirm();
+  }
+
   onExternalChange(listener: () => void): () => void {
     // undefined: the connection was lost a while, and what it missed is unknown: every record is read again.
     return this.connection.onAnnounce((key) => {
