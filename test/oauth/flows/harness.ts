@@ -168,18 +168,7 @@ export function recordingFetch(): ((url: string | URL, init?: RequestInit) => Pr
   return Object.assign(recorder, { requests });
 }
 
-/** A free loopback port (bound, then released). */
-export async function freePort(): Promise<number> {
-  const { createServer } = await import('node:net');
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as import('node:net').AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
-}
+export { freePort } from '../../helpers/ports.js';
 
 /** A small HTTP server answering from a table of path → [status, headers, JSON body]; closed after the test. */
 export async function documentServer(routes: (origin: string) => Record<string, [number, Record<string, string>, unknown]>): Promise<string> {

@@ -8,13 +8,15 @@ import { randomBytes } from 'node:crypto';
 import { createServer } from 'node:http';
 import { refreshStoredTokens } from '../../../src/oauth/refresh.js';
 import type { StoredAuth } from '../../../src/oauth/store/schema.js';
-import { StoreLockLostError, StoreUnavailableError, StoreUnreachableError, TokenFileEncryptedError } from '../../../src/oauth/errors.js';
+import { TokenFileEncryptedError } from '../../../src/oauth/errors.js';
+import { StoreLockLostError, StoreUnavailableError, StoreUnreachableError } from '../../../src/oauth/store/redis/errors.js';
 import { createRecordCodec, type RecordCodec } from '../../../src/oauth/store/codec/recordCodec.js';
 import { parseTokenKeys, splitKeyList } from '../../../src/oauth/store/codec/tokenKeys.js';
 import { RedisConnection } from '../../../src/oauth/store/redis/redisConnection.js';
 import { RedisTokenStore } from '../../../src/oauth/store/redis/redisTokenStore.js';
 import { parseStoreUrl } from '../../../src/oauth/store/redis/storeUrl.js';
-import { freePort, startRedis, type TestRedis } from '../../helpers/redis.js';
+import { freePort } from '../../helpers/ports.js';
+import { startRedis, type TestRedis } from '../../helpers/redis.js';
 import { captureLogger, sampleState } from '../storeHelpers.js';
 
 const SERVER = 'https://mcp.example/mcp';
