@@ -15,7 +15,7 @@
 import { randomBytes } from 'node:crypto';
 import { createClient, ErrorReply } from '@redis/client';
 import type { Logger } from '../../../log/logger.js';
-import { StoreUnavailableError, StoreUnreachableError } from '../../errors.js';
+import { StoreUnavailableError, StoreUnreachableError } from './errors.js';
 import type { RedisStoreAddress } from './storeUrl.js';
 
 /** A command without an answer after this long fails (the store hangs, or the network does). */

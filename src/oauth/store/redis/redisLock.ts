@@ -1,19 +1,18 @@
 /**
  * A lock on one record of the shared store, so replicas never present one rotating refresh token twice.
  *
- * Taking it is one script: SET <lock> <token> NX PX <lease> and, when that succeeded, INCR <fence>: the token is
- * 128 random bits (unique per holder) and the fence a number later holders' are larger than. Whoever holds it
- * renews the lease every third of it while working; a holder that dies lets it expire. Releasing and renewing
+ * Taking it is SET <lock> <token> NX PX <lease>, the token 128 random bits (unique per holder): it is the fencing
+ * token. Whoever holds it renews the lease every third of it while working; a holder that dies lets it expire. Releasing and renewing
  * compare the token first (only the owner can), and a write made under the lock is one script that writes only
  * while the lock still holds its token: a holder that outlived its lease (paused, partitioned) cannot overwrite
  * what the next holder wrote (StoreLockLostError instead).
  */
 import { randomBytes } from 'node:crypto';
-import { LockTimeoutError, StoreLockLostError } from '../../errors.js';
+import { LockTimeoutError } from '../../errors.js';
+import { StoreLockLostError } from './errors.js';
 import { DEFAULT_LOCK_LEASE_MS, DEFAULT_LOCK_TIMEOUT_MS, LOCK_RETRY_MAX_MS, LOCK_RETRY_MIN_MS } from '../fileLock.js';
 import type { RedisConnection } from './redisConnection.js';
 
-const TAKE = `if redis.call('set', KEYS[1], ARGV[1], 'NX', 'PX', ARGV[2]) then return redis.call('incr', KEYS[2]) end return 0`;
 const RENEW = `if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('pexpire', KEYS[1], ARGV[2]) end return 0`;
 const RELEASE = `if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) end return 0`;
 /** KEYS: lock, record. ARGV: token, value ('' with ARGV[3] = 'del' deletes). */
@@ -36,8 +35,6 @@ export class HeldLock {
     private readonly connection: RedisConnection,
     readonly key: string,
     readonly token: string,
-    /** Monotonic per record: a later holder's fence is larger. */
-    readonly fence: number,
     private readonly leaseMs: number,
   ) {}
 
@@ -59,10 +56,10 @@ export class HeldLock {
   }
 }
 
-/** Runs `fn` holding the lock `key` (fence counter `fenceKey`), renewing it meanwhile; releases it after. */
+/** Runs `fn` holding the lock `lock` (a key), renewing it meanwhile; releases it after. */
 export async function withRedisLock<T>(
   connection: RedisConnection,
-  keys: { lock: string; fence: string },
+  lock: string,
   fn: (held: HeldLock) => Promise<T>,
   options: RedisLockOptions = {},
 ): Promise<T> {
@@ -74,26 +71,26 @@ export async function withRedisLock<T>(
   const deadline = now() + timeoutMs;
   let pause = LOCK_RETRY_MIN_MS;
   let held: HeldLock | undefined;
-  const release = () => connection.cleanUp('release a lock', (client) => client.eval(RELEASE, { keys: [keys.lock], arguments: [random] }));
+  const release = () => connection.cleanUp('release a lock', (client) => client.eval(RELEASE, { keys: [lock], arguments: [random] }));
   for (;;) {
-    let fence: number;
+    let taken: boolean;
     try {
-      fence = Number(await connection.run('take a lock', (client) => client.eval(TAKE, { keys: [keys.lock, keys.fence], arguments: [random, String(leaseMs)] })));
+      taken = (await connection.run('take a lock', (client) => client.set(lock, random, { condition: 'NX', expiration: { type: 'PX', value: leaseMs } }))) === 'OK';
     } catch (error) {
       // The store may have run the command and lost only its answer: released when it answers again, not after a lease.
       release();
       throw error;
     }
-    if (fence > 0) {
-      held = new HeldLock(connection, keys.lock, random, fence, leaseMs);
+    if (taken) {
+      held = new HeldLock(connection, lock, random, leaseMs);
       break;
     }
-    if (now() >= deadline) throw new LockTimeoutError(keys.lock, timeoutMs);
+    if (now() >= deadline) throw new LockTimeoutError(lock, timeoutMs);
     await sleep(Math.min(pause, Math.max(0, deadline - now())));
     pause = Math.min(pause * 2, LOCK_RETRY_MAX_MS);
   }
   const renewal = setInterval(() => {
-    connection.run('renew a lock', (client) => client.eval(RENEW, { keys: [keys.lock], arguments: [random, String(leaseMs)] })).catch(() => {});
+    connection.run('renew a lock', (client) => client.eval(RENEW, { keys: [lock], arguments: [random, String(leaseMs)] })).catch(() => {});
   }, Math.max(10, Math.floor(leaseMs / 3)));
   renewal.unref();
   try {

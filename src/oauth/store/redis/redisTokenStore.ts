@@ -5,7 +5,7 @@
  *
  *   <prefix>tokens:<hash>   the StoredAuth as the codec writes it (the record): JSON, or sealed with the token key
  *                           and `<hash>` as associated data (codec/recordCodec.ts)
- *   <prefix>lock:<hash>     the refresh lock (redisLock.ts), <prefix>fence:<hash> its fence counter
+ *   <prefix>lock:<hash>     the refresh lock (redisLock.ts)
  *
  * - withLock: one holder in this process (KeyedMutex, so waiters do not all poll Redis), then the Redis lock;
  *   save() and clear() made while it is held are fenced writes.
@@ -66,7 +66,6 @@ export class RedisTokenStore implements TokenStore {
   /** The record's key. */
   readonly key: string;
   private readonly lockKey: string;
-  private readonly fenceKey: string;
   /** The record's identity for the codec (the associated data of a sealed record): its hash, whatever the prefix. */
   private readonly identity: string;
   private readonly codec: RecordCodec;
@@ -83,7 +82,6 @@ export class RedisTokenStore implements TokenStore {
     const { prefix } = options.connection;
     this.key = `${prefix}tokens:${hash}`;
     this.lockKey = `${prefix}lock:${hash}`;
-    this.fenceKey = `${prefix}fence:${hash}`;
     this.connection = options.connection;
     this.location = `${options.connection.shown} ${this.key}`;
     this.logger = options.logger ?? silentLogger;
@@ -149,7 +147,7 @@ export class RedisTokenStore implements TokenStore {
     return inProcess.run(this.key, () =>
       withRedisLock(
         this.connection,
-        { lock: this.lockKey, fence: this.fenceKey },
+        this.lockKey,
         async (held) => {
           this.held = held;
           try {

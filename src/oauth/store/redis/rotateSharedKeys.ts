@@ -20,7 +20,7 @@ export async function rotateSharedKeys(connection: RedisConnection, codec: Recor
     if (!key.startsWith(prefix)) continue; // MATCH is a glob: never another prefix's records
     const hash = key.slice(prefix.length);
     if (!/^[0-9a-f]{64}$/.test(hash)) continue; // copies kept aside (`…:corrupt:…`) are not records
-    const rewrite = withRedisLock(connection, { lock: `${connection.prefix}lock:${hash}`, fence: `${connection.prefix}fence:${hash}` }, async (held) => {
+    const rewrite = withRedisLock(connection, `${connection.prefix}lock:${hash}`, async (held) => {
       const text = await connection.run('read tokens', (client) => client.get(key));
       if (text === null) return; // deleted meanwhile
       const decoded = codec.decode(text, hash);
