@@ -19,6 +19,8 @@ export interface HttpLoadOptions {
   warmupConnections?: number;
   warmupS: number;
   durationS: number;
+  /** Offered requests/s over all connections, warm-up included (autocannon overallRate); default: unpaced. */
+  rate?: number | undefined;
   /** Process whose CPU time is measured over the measured window (the system under test). */
   pid?: number;
   /** Run right before the measured window opens and right after it closes (after the warm-up; readings of other counters). */
@@ -65,6 +67,7 @@ export async function runHttpLoad(options: HttpLoadOptions): Promise<LoadResult>
     pipelining: 1,
     timeout: REQUEST_TIMEOUT_S,
     expectBody: sample,
+    ...(options.rate ? { overallRate: options.rate } : {}),
   };
   if (options.warmupS > 0) await fire({ ...base, connections: options.warmupConnections ?? options.connections, duration: options.warmupS });
 

@@ -41,6 +41,12 @@ export interface BenchOptions {
   mcpoBin: string | undefined;
   /** A second mcpo build: every mcpo scenario also runs against it, right after, as `alt-…` (A/B). */
   compareBin: string | undefined;
+  /**
+   * Offered load of the mcpo rows at the throughput concurrency (and their alt- rows), requests/s over all
+   * connections, per transport: at one rate both builds of an A/B do the same work per second, so their CPU per
+   * call compares code, not how many requests each event-loop turn happened to batch. Default: as fast as they go.
+   */
+  rate: Partial<Record<'stdio' | 'http', number>>;
   /** Directory for V8 CPU profiles of the mcpo processes, or undefined. */
   cpuProfileDir: string | undefined;
   quick: boolean;
@@ -55,7 +61,27 @@ export const USAGE = `usage: npm run bench -- [--quick] [--duration S] [--warmup
   --strict       exit 1 when a target is missed (default: report only)
   --cpu-prof DIR write a V8 CPU profile of every mcpo process (start-up timings included) into DIR
   --mcpo-bin F   benchmark another mcpo build (e.g. a patched copy's bin/mcpo.js) instead of this checkout's
-  --compare F    A/B: also run every mcpo scenario against build F, right after (rows alt-…)`;
+  --compare F    A/B: also run every mcpo scenario against build F, right after (rows alt-…)
+  --rate R       offer the mcpo rows at ${DEFAULT_CONNECTIONS} connections R requests/s (stdio=R,http=R: per transport), for A/B:
+                 below both builds' capacity, their CPU per call compares the same work`;
+
+/** `--rate`: "R" for both transports, or "stdio=R,http=R" (either may be left out). */
+export function parseRate(value: string | undefined): BenchOptions['rate'] {
+  if (value === undefined) return {};
+  const number = (text: string) => {
+    const n = Number(text);
+    if (!Number.isInteger(n) || n < 1) throw new Error(`--rate needs whole numbers of requests per second above 0, got "${text}" in "${value}"`);
+    return n;
+  };
+  if (!value.includes('=')) return { stdio: number(value), http: number(value) };
+  const rate: BenchOptions['rate'] = {};
+  for (const part of value.split(',')) {
+    const [name, amount] = part.split('=').map((t) => t.trim());
+    if (name !== 'stdio' && name !== 'http') throw new Error(`--rate: unknown transport "${name}" in "${value}" (stdio or http)`);
+    rate[name] = number(amount ?? '');
+  }
+  return rate;
+}
 
 function rounds(value: string | undefined): number {
   if (value === undefined) return 1;
@@ -84,6 +110,7 @@ export function parseBenchOptions(argv: string[]): BenchOptions | 'help' {
       'cpu-prof': { type: 'string' },
       'mcpo-bin': { type: 'string' },
       compare: { type: 'string' },
+      rate: { type: 'string' },
       help: { type: 'boolean', short: 'h', default: false },
     },
     strict: true,
@@ -109,6 +136,7 @@ export function parseBenchOptions(argv: string[]): BenchOptions | 'help' {
     cpuProfileDir: values['cpu-prof'],
     mcpoBin: values['mcpo-bin'],
     compareBin: values.compare,
+    rate: parseRate(values.rate),
     quick,
   };
 }

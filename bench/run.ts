@@ -46,7 +46,8 @@ async function main(options: BenchOptions): Promise<number> {
     const results: ScenarioResult[] = [];
     for (const [i, scenario] of scenarios.entries()) {
       const where = options.rounds > 1 ? `round ${round}/${options.rounds}, ` : '';
-      log(`[${where}${i + 1}/${scenarios.length}] ${scenario.id}: ${scenario.connections} connections, ${scenario.durationS} s after ${options.warmupS} s warm-up`);
+      const pace = scenario.rate ? ` at ${scenario.rate} req/s` : '';
+      log(`[${where}${i + 1}/${scenarios.length}] ${scenario.id}: ${scenario.connections} connections${pace}, ${scenario.durationS} s after ${options.warmupS} s warm-up`);
       const result = await runScenario(scenario, ctx);
       log(`      ${Math.round(result.rps)} req/s, p50 ${result.latency.p50.toFixed(3)} ms, p99 ${result.latency.p99.toFixed(3)} ms, ${result.errors} errors`);
       results.push(result);

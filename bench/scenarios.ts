@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { runDirect, type DirectClientKind, type DirectTarget } from './direct.js';
 import { runHttpLoad, type LoadResult } from './load.js';
 import { startMcpo, type McpServerEntry } from './mcpo.js';
-import type { Group } from './options.js';
+import type { BenchOptions, Group } from './options.js';
 import { firstJsonLine, memoryOf, spawnChild, tsNode, type Child } from './proc.js';
 import { workload, type WorkloadName } from './servers/tools.js';
 
@@ -32,6 +32,8 @@ export interface Scenario {
    */
   warmup?: { connections: number; times: number };
   durationS: number;
+  /** Offered requests/s over all connections (`--rate`); default: as fast as the system answers. */
+  rate?: number;
   /** The mcpo entry point for this scenario (A/B runs); default ScenarioContext.mcpoBin. */
   bin?: string;
   /** Direct scenarios: whose transports the SDK Client uses (default 'mcpo'). */
@@ -50,11 +52,14 @@ export interface ScenarioResult extends Scenario, LoadResult {
   topology: string;
   /** With --rounds: req/s of every round, in order. */
   roundsRps?: number[];
+  /** With --rounds: CPU µs per request of every round, in order. */
+  roundsCpuUs?: number[];
 }
 
 /**
  * One row per scenario from several rounds: the round with the median req/s (its latencies and memory
- * with it), errors summed over every round, so one bad round is never hidden.
+ * with it), errors summed over every round, so one bad round is never hidden. CPU per request is the median of
+ * the rounds' own: the A/B figure, and at a fixed --rate every round has the same req/s.
  */
 export function mergeRounds(rounds: readonly ScenarioResult[][]): ScenarioResult[] {
   if (rounds.length === 1) return [...rounds[0]!];
@@ -63,7 +68,9 @@ export function mergeRounds(rounds: readonly ScenarioResult[][]): ScenarioResult
     const middle = [...all].sort((a, b) => a.rps - b.rps)[Math.floor(all.length / 2)]!;
     const errorBreakdown: Record<string, number> = {};
     for (const r of all) for (const [k, v] of Object.entries(r.errorBreakdown)) errorBreakdown[k] = (errorBreakdown[k] ?? 0) + v;
-    return { ...middle, errors: all.reduce((sum, r) => sum + r.errors, 0), errorBreakdown, roundsRps: all.map((r) => r.rps) };
+    const cpu = all.flatMap((r) => (r.cpuMsPerRequest === undefined ? [] : [r.cpuMsPerRequest])).sort((a, b) => a - b);
+    const medianCpu = cpu.length === 0 ? {} : { cpuMsPerRequest: cpu[Math.floor(cpu.length / 2)]!, roundsCpuUs: all.map((r) => Math.round((r.cpuMsPerRequest ?? Number.NaN) * 1000)) };
+    return { ...middle, ...medianCpu, errors: all.reduce((sum, r) => sum + r.errors, 0), errorBreakdown, roundsRps: all.map((r) => r.rps) };
   });
 }
 
@@ -148,7 +155,7 @@ async function runMcpo(s: Scenario, ctx: ScenarioContext): Promise<Omit<Scenario
     const mcpo = await startMcpo({ repoRoot: ctx.repoRoot, servers: { bench: entry }, logLevel: 'warn', ...(s.bin ?? ctx.mcpoBin ? { bin: s.bin ?? ctx.mcpoBin } : {}), ...(ctx.cpuProfileDir ? { cpuProfileDir: ctx.cpuProfileDir } : {}) });
     try {
       const { tool, arguments: args } = workload(s.workload);
-      const load = await runHttpLoad({ url: `${mcpo.url}/bench/${tool}`, body: JSON.stringify(args), connections: s.connections, ...(s.warmup ? { warmupConnections: s.warmup.connections } : {}), warmupS: ctx.warmupS * (s.warmup?.times ?? 1), durationS: s.durationS, pid: mcpo.pid });
+      const load = await runHttpLoad({ url: `${mcpo.url}/bench/${tool}`, body: JSON.stringify(args), connections: s.connections, ...(s.warmup ? { warmupConnections: s.warmup.connections } : {}), warmupS: ctx.warmupS * (s.warmup?.times ?? 1), durationS: s.durationS, pid: mcpo.pid, rate: s.rate });
       return { ...load, ...peak(mcpo.pid) };
     } finally {
       await mcpo.stop();
@@ -175,7 +182,9 @@ export async function runScenario(s: Scenario, ctx: ScenarioContext): Promise<Sc
  * The scenarios in running order: each mcpo run right after its direct baseline, so drift hits both
  * alike; with `compareBin`, each mcpo run is followed by the same run against that build (`alt-…`).
  */
-export function plan(options: { connections: number; durationS: number; stressConnections: number; stressDurationS: number; compareBin?: string }): Scenario[] {
+type PlanOptions = { connections: number; durationS: number; stressConnections: number; stressDurationS: number; rate?: BenchOptions['rate'] };
+
+export function plan(options: PlanOptions & { compareBin?: string }): Scenario[] {
   const scenarios = basePlan(options);
   const { compareBin } = options;
   if (!compareBin) return scenarios;
@@ -185,7 +194,7 @@ export function plan(options: { connections: number; durationS: number; stressCo
 /** See Scenario.warmup. */
 const C1_WARMUP_TIMES = 3;
 
-function basePlan(options: { connections: number; durationS: number; stressConnections: number; stressDurationS: number }): Scenario[] {
+function basePlan(options: PlanOptions): Scenario[] {
   const c = options.connections;
   const d = options.durationS;
   const out: Scenario[] = [{ id: `hono-c${c}`, group: 'hono', system: 'hono', workload: 'echo', connections: c, durationS: d }];
@@ -198,7 +207,8 @@ function basePlan(options: { connections: number; durationS: number; stressConne
       out.push({ id: `sdk-${tag}`, group: 'direct', system: 'direct', client: 'sdk', transport, workload: work, connections, durationS: d });
       out.push({ id: `busy-${tag}`, group: 'direct', system: 'direct', busyCore: true, transport, workload: work, connections, durationS: d });
     }
-    out.push({ id: `mcpo-${tag}`, group, system: 'mcpo', transport, workload: work, connections, durationS: d, ...warm });
+    const rate = group === 'mcpo' && connections === c ? options.rate?.[transport === 'stdio' ? 'stdio' : 'http'] : undefined;
+    out.push({ id: `mcpo-${tag}`, group, system: 'mcpo', transport, workload: work, connections, durationS: d, ...warm, ...(rate ? { rate } : {}) });
   };
   for (const connections of [c, 1]) for (const transport of ['streamable-http', 'stdio'] as const) pair(transport, 'echo', connections, 'mcpo');
   for (const connections of [c, 1]) pair('stdio', 'large', connections, 'large');
