@@ -75,10 +75,10 @@ export class SessionCalls {
       args,
       timeoutMs,
       deadline: performance.now() + timeoutMs,
-      ...(options.signal ? { signal: options.signal } : {}),
-      ...(headers ? { headers } : {}),
+      signal: options.signal,
+      headers,
     };
-    const release = await this.host.limiter.acquire({ maxWaitMs: timeoutMs, ...(options.signal ? { signal: options.signal } : {}) }).catch((error: unknown) => {
+    const release = await this.host.limiter.acquire({ maxWaitMs: timeoutMs, signal: options.signal }).catch((error: unknown) => {
       throw mapCallError(error, this.failureContext(call));
     });
     try {
@@ -161,7 +161,7 @@ export class SessionCalls {
 
   private send(client: Client, call: CallInProgress, left: number): Promise<CallToolResult> {
     if (this.host.runsAsTask(call.tool)) {
-      return callAsTask(client, { tool: call.tool, args: call.args, deadline: call.deadline, ...(call.signal ? { signal: call.signal } : {}) });
+      return callAsTask(client, { tool: call.tool, args: call.args, deadline: call.deadline, signal: call.signal });
     }
     // client.request rather than client.callTool: the proxy passes the server's result through as it is;
     // callTool's client-side outputSchema check would turn a server's bad output into a misleading -32602.
@@ -177,6 +177,6 @@ export class SessionCalls {
   }
 
   private failureContext(call: CallInProgress) {
-    return { server: this.host.server, tool: call.tool, timeoutMs: call.timeoutMs, ...(call.signal ? { signal: call.signal } : {}) };
+    return { server: this.host.server, tool: call.tool, timeoutMs: call.timeoutMs, signal: call.signal };
   }
 }

@@ -38,10 +38,6 @@ export async function invokeTool(call: ToolInvocation): Promise<string> {
     const problems = compiled.validate(args);
     if (problems.length > 0) throw new ValidationError(problems);
   }
-  const result = await handle.callTool(tool, args, {
-    signal: call.signal,
-    requestHeaders: call.requestHeaders,
-    ...(call.user === undefined ? {} : { user: call.user }),
-  });
+  const result = await handle.callTool(tool, args, { signal: call.signal, requestHeaders: call.requestHeaders, user: call.user });
   return JSON.stringify(mapToolResult(result) ?? null);
 }
