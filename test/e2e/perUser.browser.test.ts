@@ -6,17 +6,17 @@
  * for Alice opened by Bob links nothing without Alice's key. Idle sessions close and reopen; one user's refresh does
  * not hold another's calls. Fails, rather than skips, when Chromium is missing.
  */
-import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
+import { launchChromium } from '../helpers/chromium.js';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startOAuthExampleServer, type OAuthExampleServer, type OAuthExampleServerOptions } from '../../examples/oauth-server/index.js';
 import { startMcpo, type McpoProcess } from '../helpers/spawnMcpo.js';
 import { freePort } from '../oauth/flows/harness.js';
 import { connectOverHttp, userWithKey } from '../oauth/flows/perUserHelpers.js';
 
-const CHROMIUM = '/usr/bin/chromium';
 const KEYS = { alice: 'alice-key-3f9c2b7e5a1d', bob: 'bob-key-8e4d1c6b2a9f' } as const;
 type User = keyof typeof KEYS;
 
@@ -87,11 +87,7 @@ describe('per-user OAuth servers in a browser [slow]', () => {
   let browser: Browser;
 
   beforeAll(async () => {
-    expect(existsSync(CHROMIUM), `${CHROMIUM} must be installed for the browser test`).toBe(true);
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update'],
-    });
+    browser = await launchChromium();
   });
 
   afterAll(async () => {

@@ -6,17 +6,17 @@
  * connected; Disconnect revokes, and the example server refuses the old token. The same without nginx, and with an
  * API key. Fails, rather than skips, when Chromium or nginx is missing.
  */
-import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
+import { launchChromium } from '../helpers/chromium.js';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startOAuthExampleServer, type OAuthExampleServer } from '../../examples/oauth-server/index.js';
 import { startNginx, type Nginx } from '../helpers/nginx.js';
 import { startMcpo, type McpoProcess } from '../helpers/spawnMcpo.js';
 import { freePort } from '../oauth/flows/harness.js';
 
-const CHROMIUM = '/usr/bin/chromium';
 
 const processes: McpoProcess[] = [];
 const proxies: Nginx[] = [];
@@ -102,11 +102,7 @@ describe('mcpo as a service, in a browser [slow]', () => {
   let browser: Browser;
 
   beforeAll(async () => {
-    expect(existsSync(CHROMIUM), `${CHROMIUM} must be installed for the browser test`).toBe(true);
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update'],
-    });
+    browser = await launchChromium();
   });
 
   afterAll(async () => {

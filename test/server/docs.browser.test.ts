@@ -3,12 +3,11 @@
  * tool, never reach beyond localhost (mcpo runs on machines without internet), and "Try it out" must
  * call the tool. Fails, rather than skips, when /usr/bin/chromium is missing.
  */
-import { existsSync } from 'node:fs';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { launchChromium } from '../helpers/chromium.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestApp, type TestApp } from './setup.js';
 
-const CHROMIUM = '/usr/bin/chromium';
 const LOOPBACK = new Set(['127.0.0.1', 'localhost', '[::1]']);
 const TOOLS_PER_FIXTURE = 7;
 
@@ -28,11 +27,7 @@ describe('Swagger UI in Chromium', () => {
   const started: TestApp[] = [];
 
   beforeAll(async () => {
-    expect(existsSync(CHROMIUM), `${CHROMIUM} must be installed for the docs browser test`).toBe(true);
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update'],
-    });
+    browser = await launchChromium();
   });
 
   afterAll(async () => {

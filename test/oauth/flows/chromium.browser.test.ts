@@ -3,24 +3,19 @@
  * page, the user clicks Approve, the browser follows the redirect to mcpo's loopback receiver, and the
  * session connects. Fails, rather than skips, when /usr/bin/chromium is missing.
  */
-import { existsSync } from 'node:fs';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
+import { launchChromium } from '../../helpers/chromium.js';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { freePort, oauthEntry, oauthSupport, startManager, startServer, tempHome, text } from './harness.js';
 
-const CHROMIUM = '/usr/bin/chromium';
 
 describe('loopback authorization in Chromium', () => {
   let browser: Browser;
 
   beforeAll(async () => {
-    expect(existsSync(CHROMIUM), `${CHROMIUM} must be installed for the browser test`).toBe(true);
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update'],
-    });
+    browser = await launchChromium();
   });
 
   afterAll(async () => {
