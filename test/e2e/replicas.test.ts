@@ -12,7 +12,6 @@ import { startOAuthExampleServer, type OAuthExampleServer } from '../../examples
 import { freePort } from '../helpers/ports.js';
 import { startRedis, type TestRedis } from '../helpers/redis.js';
 import { randomBytes } from 'node:crypto';
-import { createClient } from '@redis/client';
 import { runMcpo, startMcpo, type McpoProcess } from '../helpers/spawnMcpo.js';
 import { CookieJar } from '../oauth/flows/harness.js';
 
@@ -140,8 +139,7 @@ describe('[slow] mcpo replicas sharing a Redis store', () => {
     const logout = await runMcpo(['auth', 'logout', 'secure', '--config', config], { env: { ...env, MCPO_TOKEN_KEY: newKey } });
     expect(logout.stdout).toBe('secure: logged out (tokens revoked at the server; saved tokens deleted)\n');
     expect(server.stats().revocationRequests - revokedBefore).toBe(2);
-    const client = createClient({ url: redis.url });
-    await client.connect();
+    const client = await redis.client();
     expect(await client.keys('mcpo:tokens:*')).toEqual([]);
     await client.quit();
   }, 60_000);

@@ -4,6 +4,7 @@
  * Redis that goes away and comes back. Fails, rather than skips, when redis-server is missing
  * (.ci/system-deps.sh installs it).
  */
+import { createClient } from '@redis/client';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -26,7 +27,18 @@ export interface TestRedis {
   resume(): void;
   /** Stops it and removes its folder. */
   dispose(): Promise<void>;
+  /** A connected client of the test's own, to read or plant what mcpo keeps there (its errors ignored: Redis may be stopped on purpose). */
+  client(): Promise<RedisClient>;
 }
+
+async function connectedClient(url: string) {
+  const client = createClient({ url });
+  client.on('error', () => {});
+  await client.connect();
+  return client;
+}
+
+export type RedisClient = Awaited<ReturnType<typeof connectedClient>>;
 
 export async function startRedis(options: { password?: string } = {}): Promise<TestRedis> {
   if (!existsSync(REDIS_SERVER)) throw new Error(`${REDIS_SERVER} must be installed for the shared-store tests (bash .ci/system-deps.sh installs it)`);
@@ -60,9 +72,11 @@ export async function startRedis(options: { password?: string } = {}): Promise<T
   };
   await start();
   const auth = options.password ? `:${encodeURIComponent(options.password)}@` : '';
+  const url = `redis://${auth}127.0.0.1:${port}/0`;
   return {
     port,
-    url: `redis://${auth}127.0.0.1:${port}/0`,
+    url,
+    client: () => connectedClient(url),
     start,
     stop,
     pause: () => void child?.kill('SIGSTOP'),

@@ -2,7 +2,6 @@
  * The login relay between replicas against a real redis-server: a callback for a login another replica holds is
  * judged there; a holder that is gone or silent leaves the browser with "unknown", quickly and with nothing saved.
  */
-import { createClient } from '@redis/client';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { PendingLogins, stateKey } from '../../../src/oauth/pendingLogins.js';
 import { RedisLoginRelay } from '../../../src/oauth/store/redis/loginRelay.js';
@@ -50,8 +49,7 @@ describe('RedisLoginRelay', () => {
 
   it('answers "unknown" at once when the holder is gone, and after the timeout when it is silent', async () => {
     const other = await replica(300);
-    const client = createClient({ url: redis.url });
-    await client.connect();
+    const client = await redis.client();
     // Gone: the claim names a replica nobody listens for.
     await client.set(`relay:login:${stateKey('gone')}`, 'nobody-listens');
     let started = Date.now();
@@ -78,8 +76,7 @@ describe('RedisLoginRelay', () => {
     let judged = 0;
     const key = stateKey('s');
     holder.logins.register({ key, answer: () => (judged++, { kind: 'unbound' }) });
-    const client = createClient({ url: redis.url });
-    await client.connect();
+    const client = await redis.client();
     for (const message of ['not json', '{"rid":1}', JSON.stringify({ rid: 'r', key, query: 'x'.repeat(40_000), from: 'f' })]) {
       await client.publish(`relay:callback:${holder.connection.id}`, message);
     }

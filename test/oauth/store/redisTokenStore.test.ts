@@ -2,7 +2,6 @@
  * The shared token store against a real redis-server: what replicas rely on (one lock between connections, fenced
  * writes, announcements), and what a store that goes away does (503, nothing written, back when it is).
  */
-import { createClient } from '@redis/client';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { randomBytes } from 'node:crypto';
 import { createServer } from 'node:http';
@@ -33,11 +32,8 @@ function store(conn: RedisConnection, lock?: { leaseMs?: number; timeoutMs?: num
   return new RedisTokenStore({ connection: conn, serverUrl: SERVER, clientIdentity: 'dynamic', ...(lock ? { lock } : {}) });
 }
 
-async function raw() {
-  const client = createClient({ url: redis.url });
-  client.on('error', () => {});
-  await client.connect();
-  return client;
+function raw() {
+  return redis.client();
 }
 
 beforeAll(async () => {

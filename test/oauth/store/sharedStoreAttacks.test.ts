@@ -3,7 +3,6 @@
  * the behaviour the feature promises: a save that fails after a refresh, a forced login cut short, a planted
  * plaintext record, announcements missed during a blip, a huge planted value, glob prefixes, passwords in errors.
  */
-import { createClient } from '@redis/client';
 import { randomBytes } from 'node:crypto';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createRecordCodec } from '../../../src/oauth/store/codec/recordCodec.js';
@@ -31,11 +30,8 @@ async function connection(prefix: string, commandTimeoutMs?: number): Promise<Re
   return made;
 }
 
-async function raw() {
-  const client = createClient({ url: redis.url });
-  client.on('error', () => {});
-  await client.connect();
-  return client;
+function raw() {
+  return redis.client();
 }
 
 beforeAll(async () => {
