@@ -5,9 +5,9 @@
  * Disconnect revokes and deletes the tokens. Who may use the page and which POSTs are its own are checked too.
  */
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { run, type Running, type RunOptions } from '../../../src/run.js';
+import type { Running, RunOptions } from '../../../src/run.js';
 import { createLogger } from '../../../src/log/logger.js';
-import { CookieJar, freePort, idleBrowser, oauthEntry, oauthSupport, startServer, tempHome } from './harness.js';
+import { CookieJar, freePort, idleBrowser, oauthEntry, oauthSupport, runOnLoopback, startServer, tempHome } from './harness.js';
 import type { OAuthExampleServer } from '../../../examples/oauth-server/index.js';
 import { storeIdentity } from '../../../src/oauth/setup.js';
 import { FileTokenStore } from '../../../src/oauth/store/fileTokenStore.js';
@@ -37,13 +37,10 @@ async function start(options: Partial<RunOptions> & { publicPath?: string; oauth
   const { publicPath, oauthOptions, ...rest } = options;
   const port = await freePort();
   const publicUrl = publicPath === undefined ? undefined : `http://127.0.0.1:${port}${publicPath}`;
-  const mcpo = await run({
+  const mcpo = await runOnLoopback({
     servers: [oauthEntry(server.mcpUrl, {}, oauthOptions)],
-    host: '127.0.0.1',
     port,
     logger,
-    parentEnv: {},
-    info: { title: 'mcpo', version: '1' },
     oauth: support,
     ...(publicUrl ? { publicUrl } : {}),
     ...rest,

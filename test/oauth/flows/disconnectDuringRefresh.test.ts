@@ -10,10 +10,10 @@ import { PassThrough } from 'node:stream';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { runAuthCli } from '../../../src/cli/auth.js';
 import { createLogger } from '../../../src/log/logger.js';
-import { run, type Running } from '../../../src/run.js';
+import type { Running } from '../../../src/run.js';
 import { storeIdentity } from '../../../src/oauth/setup.js';
 import { FileTokenStore } from '../../../src/oauth/store/fileTokenStore.js';
-import { fetchBrowser, freePort, idleBrowser, oauthEntry, oauthSupport, startServer, tempHome, terminal } from './harness.js';
+import { fetchBrowser, freePort, idleBrowser, oauthEntry, oauthSupport, runOnLoopback, startServer, tempHome, terminal } from './harness.js';
 
 const HOUR_MS = 3_600_000;
 
@@ -36,13 +36,10 @@ describe('Disconnect during a token refresh', () => {
     // The loopback login completes by itself (the fetch browser approves), so mcpo starts connected.
     const { support } = oauthSupport(home, fetchBrowser(), { logger, now: clock });
     const entry = oauthEntry(server.mcpUrl);
-    const mcpo = await run({
+    const mcpo = await runOnLoopback({
       servers: [entry],
-      host: '127.0.0.1',
       port: await freePort(),
       logger,
-      parentEnv: {},
-      info: { title: 'mcpo', version: '1' },
       oauth: support,
     });
     running.push(mcpo);
@@ -85,13 +82,10 @@ describe('Disconnect during a token refresh', () => {
 
     // Restarted on the same home, mcpo is still disconnected: a login waits (nobody approves it this time).
     await running.pop()!.close();
-    const again = await run({
+    const again = await runOnLoopback({
       servers: [entry],
-      host: '127.0.0.1',
       port: await freePort(),
       logger,
-      parentEnv: {},
-      info: { title: 'mcpo', version: '1' },
       oauth: oauthSupport(home, idleBrowser(), { logger, now: clock }).support,
     });
     running.push(again);
@@ -115,7 +109,7 @@ describe('Disconnect during a token refresh', () => {
     };
     const { support } = oauthSupport(home, fetchBrowser(), { logger, now: clock, fetch: watching });
     const entry = oauthEntry(server.mcpUrl);
-    const mcpo = await run({ servers: [entry], host: '127.0.0.1', port: await freePort(), logger, parentEnv: {}, info: { title: 'mcpo', version: '1' }, oauth: support });
+    const mcpo = await runOnLoopback({ servers: [entry], port: await freePort(), logger, oauth: support });
     running.push(mcpo);
     await vi.waitFor(async () => expect((await health(mcpo.url)).servers.secure?.state).toBe('connected'), { timeout: 15_000 });
     const store = new FileTokenStore({ mcpoHome: home, ...storeIdentity(entry) });

@@ -12,6 +12,7 @@ import { startOAuthExampleServer, type OAuthExampleServer, type OAuthExampleServ
 import type { OAuthConfig, RemoteEntry } from '../../../src/config/types.js';
 import { silentLogger } from '../../../src/log/logger.js';
 import { Manager } from '../../../src/mcp/manager.js';
+import { run, type Running, type RunOptions } from '../../../src/run.js';
 import type { OpenBrowser } from '../../../src/oauth/prompts.js';
 import { OAuthSupport, type OAuthDeps, type OAuthEntry } from '../../../src/oauth/setup.js';
 
@@ -184,4 +185,11 @@ export async function documentServer(routes: (origin: string) => Record<string, 
   cleanups.push(() => new Promise((resolve) => server.close(resolve)));
   origin = `http://127.0.0.1:${(server.address() as import('node:net').AddressInfo).port}`;
   return origin;
+}
+
+type LoopbackDefaults = 'host' | 'parentEnv' | 'info';
+
+/** run() on 127.0.0.1, with an empty parent environment and a fixed title: what every OAuth flow test starts. */
+export function runOnLoopback(options: Omit<RunOptions, LoopbackDefaults> & Partial<Pick<RunOptions, LoopbackDefaults>>): Promise<Running> {
+  return run({ host: '127.0.0.1', parentEnv: {}, info: { title: 'mcpo', version: '1' }, ...options });
 }

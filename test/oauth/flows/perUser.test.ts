@@ -15,9 +15,9 @@ import type { ServerHandle } from '../../../src/mcp/types.js';
 import type { OAuthSupport } from '../../../src/oauth/setup.js';
 import { storeIdentity } from '../../../src/oauth/setup.js';
 import { FileTokenStore } from '../../../src/oauth/store/fileTokenStore.js';
-import { run, type Running } from '../../../src/run.js';
+import type { Running } from '../../../src/run.js';
 import { errorAnswer, httpStatus } from '../../../src/server/answer.js';
-import { freePort, idleBrowser, oauthEntry, oauthSupport, startServer, tempHome, text } from './harness.js';
+import { freePort, idleBrowser, oauthEntry, oauthSupport, runOnLoopback, startServer, tempHome, text } from './harness.js';
 
 const running: Running[] = [];
 afterEach(async () => {
@@ -33,7 +33,7 @@ async function start(perUser: { idleTimeoutMs?: number; maxSessions?: number } =
   const port = await freePort();
   const base = `http://127.0.0.1:${port}`;
   const entry = oauthEntry(server.mcpUrl, {}, { perUser: { idleTimeoutMs: 60_000, maxSessions: 10, ...perUser } });
-  const mcpo = await run({ servers: [entry], host: '127.0.0.1', port, logger, parentEnv: {}, info: { title: 'mcpo', version: '1' }, oauth: support, publicUrl: base });
+  const mcpo = await runOnLoopback({ servers: [entry], port, logger, oauth: support, publicUrl: base });
   running.push(mcpo);
   const handle = () => mcpo.manager.get('secure')!;
   return { server, home, logs, support, base, entry, mcpo, handle };

@@ -6,10 +6,10 @@
  */
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { createLogger } from '../../../src/log/logger.js';
-import { run, type Running } from '../../../src/run.js';
+import type { Running } from '../../../src/run.js';
 import { connectOpenWebUi } from '../../helpers/openWebUiClient.js';
 import { demoEntry } from '../../mcp/fixtures.js';
-import { freePort, idleBrowser, oauthEntry, oauthSupport, startServer, tempHome } from './harness.js';
+import { freePort, idleBrowser, oauthEntry, oauthSupport, runOnLoopback, startServer, tempHome } from './harness.js';
 import { connectOverHttp, forms, postForm, userWithKey } from './perUserHelpers.js';
 
 const FRONT_END_KEY = 'front-end-key';
@@ -32,16 +32,13 @@ async function start() {
   const port = await freePort();
   const base = `http://127.0.0.1:${port}`;
   const entry = oauthEntry(server.mcpUrl, {}, { perUser: { idleTimeoutMs: 60_000, maxSessions: 10 } });
-  const mcpo = await run({
+  const mcpo = await runOnLoopback({
     servers: [entry, demoEntry()],
     users: Object.entries(KEYS).map(([name, key]) => userWithKey(name, key)),
     apiKey: FRONT_END_KEY,
     userHeader: USER_HEADER,
-    host: '127.0.0.1',
     port,
     logger,
-    parentEnv: {},
-    info: { title: 'mcpo', version: '1' },
     oauth: support,
     publicUrl: base,
   });

@@ -6,8 +6,8 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { createLogger } from '../../../src/log/logger.js';
-import { run, type Running } from '../../../src/run.js';
-import { freePort, idleBrowser, oauthEntry, oauthSupport, startServer, tempHome } from './harness.js';
+import type { Running } from '../../../src/run.js';
+import { freePort, idleBrowser, oauthEntry, oauthSupport, runOnLoopback, startServer, tempHome } from './harness.js';
 import { connectOverHttp, seedUserTokens, userWithKey } from './perUserHelpers.js';
 
 const USERS = 200;
@@ -30,14 +30,11 @@ describe('200 users of a per-user server at once', () => {
     const entry = oauthEntry(server.mcpUrl, {}, { perUser: { idleTimeoutMs: 60_000, maxSessions: MAX_SESSIONS } });
     const names = Array.from({ length: USERS }, (_, i) => `user${String(i).padStart(3, '0')}`);
     const keyOf = (user: string) => `key-of-${user}-0123456789abcdef`;
-    const mcpo = await run({
+    const mcpo = await runOnLoopback({
       servers: [entry],
       users: names.map((name) => userWithKey(name, keyOf(name))),
-      host: '127.0.0.1',
       port,
       logger,
-      parentEnv: {},
-      info: { title: 'mcpo', version: '1' },
       oauth: support,
       publicUrl: base,
     });
